@@ -1,0 +1,65 @@
+"""System instructions: our base prompt plus AGENTS.md files, as Codex reads them.
+
+Order: `$CODEX_HOME/AGENTS.md`, then each folder from the repository root down
+to the working folder (`AGENTS.override.md` wins over `AGENTS.md` in a folder),
+joined and capped at `project_doc_max_bytes`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BASE_INSTRUCTIONS = """\
+You are Codex, a coding agent running inside the user's editor through codex-lsp.
+You work in the user's workspace with these tools: read_file, list_dir, grep_files to look
+around, apply_patch to change files, update_plan to share a plan for multi-step work, and
+others when listed. Paths are relative to the workspace root.
+Rules:
+- Read before you edit. Keep changes minimal and focused on the request; keep the file's style.
+- Make every change with apply_patch. The user reviews each patch as a diff before it is
+  applied; if it is rejected, stop and say so briefly.
+- Never write outside the workspace.
+- When done, answer briefly: what you changed and why. For questions, answer in Markdown.
+"""
+
+PROJECT_DOC_NAMES = ("AGENTS.override.md", "AGENTS.md")
+
+
+def _repo_root(cwd: Path) -> Path:
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
+
+
+def project_docs(cwd: Path, codex_home: Path | None, max_bytes: int = 32 * 1024) -> str:
+    """The joined AGENTS.md texts that apply to `cwd`, at most `max_bytes` bytes."""
+    parts: list[str] = []
+    if codex_home is not None:
+        for name in PROJECT_DOC_NAMES:
+            doc = codex_home / name
+            if doc.is_file():
+                parts.append(doc.read_text("utf-8", "replace"))
+                break
+    root = _repo_root(cwd)
+    chain = [cwd, *cwd.parents]
+    folders = list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
+    for folder in folders:
+        for name in PROJECT_DOC_NAMES:
+            doc = folder / name
+            if doc.is_file():
+                parts.append(doc.read_text("utf-8", "replace"))
+                break
+    joined = "\n\n".join(p.strip() for p in parts if p.strip())
+    data = joined.encode("utf-8")
+    if len(data) > max_bytes:
+        joined = data[:max_bytes].decode("utf-8", "ignore")
+    return joined
+
+
+def build_instructions(cwd: Path, codex_home: Path | None, max_bytes: int) -> str:
+    """Base instructions followed by the project's AGENTS.md guidance, if any."""
+    docs = project_docs(cwd, codex_home, max_bytes)
+    if not docs:
+        return BASE_INSTRUCTIONS
+    return f"{BASE_INSTRUCTIONS}\n# Project instructions (AGENTS.md)\n\n{docs}\n"

@@ -1,0 +1,188 @@
+"""The contract between the agent engine and a front end (LSP server or terminal).
+
+Operations go in as method calls on `Agent`; what happens comes out as events
+passed to `AgentHost.emit`; edits are proposed to the host for review and
+applied by the host. Nothing here knows about LSP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+TurnStatus = Literal["applied", "rejected", "answered", "cancelled", "failed"]
+Decision = Literal["approve", "approveForSession", "reject"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A file's text as the agent saw it, with the editor's version if open."""
+
+    text: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file's proposed change, resolved to absolute paths inside the workspace."""
+
+    path: Path
+    kind: Literal["add", "delete", "update"]
+    old_text: str | None
+    new_text: str | None
+    version: int | None = None
+    """Editor document version the old text came from (None: read from disk)."""
+    move_to: Path | None = None
+
+
+@dataclass(frozen=True)
+class EditProposal:
+    """A set of file edits the model wants to make, shown to the user as one diff."""
+
+    thread_id: str
+    title: str
+    files: list[FileEdit]
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """The user's answer to an `EditProposal`.
+
+    `hunks` maps a file path (as str) to the hunk indices to keep; files not in
+    the map keep every hunk.
+    """
+
+    decision: Decision
+    hunks: dict[str, list[int]] | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    """What happened when the host tried to write an approved edit."""
+
+    applied: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A shell command awaiting the user's approval."""
+
+    thread_id: str
+    command: list[str]
+    cwd: Path
+    reason: str | None = None
+
+
+# ---- events -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    """A turn began; `title` is a short label for progress UIs."""
+
+    thread_id: str
+    title: str
+    type: str = "turnStarted"
+
+
+@dataclass(frozen=True)
+class AgentText:
+    """Streamed answer text (already coalesced by the host if it wants)."""
+
+    thread_id: str
+    delta: str
+    type: str = "text"
+
+
+@dataclass(frozen=True)
+class TextReset:
+    """The partial answer so far is void (the model stream was retried)."""
+
+    thread_id: str
+    type: str = "textReset"
+
+
+@dataclass(frozen=True)
+class ToolStep:
+    """A tool started or finished; `detail` is a one-line human summary."""
+
+    thread_id: str
+    name: str
+    detail: str
+    phase: Literal["begin", "end"]
+    ok: bool = True
+    type: str = "tool"
+
+
+@dataclass(frozen=True)
+class PlanUpdate:
+    """The model's plan (from `update_plan`)."""
+
+    thread_id: str
+    plan: list[dict[str, str]]
+    explanation: str | None = None
+    type: str = "plan"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that is not the answer (retries, warnings)."""
+
+    thread_id: str
+    message: str
+    level: Literal["info", "warning", "error"] = "info"
+    type: str = "notice"
+
+
+@dataclass(frozen=True)
+class TurnFinished:
+    """The turn ended; `status` is the command's result status."""
+
+    thread_id: str
+    status: TurnStatus
+    text: str
+    error: str | None = None
+    changed_files: list[str] = field(default_factory=list)
+    type: str = "turnFinished"
+
+
+AgentEvent = (
+    TurnStarted | AgentText | TextReset | ToolStep | PlanUpdate | Notice | TurnFinished
+)
+
+
+def event_to_dict(event: AgentEvent) -> dict[str, Any]:
+    """JSON-safe form of an event (for `codex/event` notifications)."""
+    out: dict[str, Any] = {}
+    for key, value in event.__dict__.items():
+        name = "threadId" if key == "thread_id" else key
+        name = "changedFiles" if key == "changed_files" else name
+        out[name] = value
+    return out
+
+
+class AgentHost(Protocol):
+    """What the engine needs from its front end."""
+
+    def snapshot(self, path: Path) -> Snapshot | None:
+        """The editor's buffer for `path` if it is open (unsaved text included), else None."""
+        ...
+
+    async def emit(self, event: AgentEvent) -> None:
+        """Deliver an event; may wait (flow control) when the client is slow."""
+        ...
+
+    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+        """Ask the user about a proposed edit."""
+        ...
+
+    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+        """Write an approved edit (editor: workspace/applyEdit; terminal: atomic writes)."""
+        ...
+
+    async def approve_command(self, request: CommandRequest) -> Decision:
+        """Ask the user whether a shell command may run."""
+        ...

@@ -1,0 +1,54 @@
+"""A conversation thread: its id, its history in Responses input-item form, its approvals."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from codex_lsp.approvals import SessionApprovals
+
+
+def new_thread_id() -> str:
+    """A sortable, unique thread id."""
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Thread:
+    """One conversation; history items are what the next model request sends."""
+
+    id: str = field(default_factory=new_thread_id)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    approvals: SessionApprovals = field(default_factory=SessionApprovals)
+    title: str = ""
+    created: float = field(default_factory=time.time)
+
+    def add(self, item: dict[str, Any]) -> None:
+        """Append one history item."""
+        self.history.append(item)
+
+
+def user_message(text: str) -> dict[str, Any]:
+    """A user turn as a Responses input item."""
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def assistant_message(text: str) -> dict[str, Any]:
+    """The model's answer as a Responses input item."""
+    return {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text}],
+    }
+
+
+def function_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    """Echo of a model's function call, kept so its output can follow it."""
+    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+
+
+def function_call_output(call_id: str, output: str) -> dict[str, Any]:
+    """A tool's result for the model."""
+    return {"type": "function_call_output", "call_id": call_id, "output": output}

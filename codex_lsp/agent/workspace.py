@@ -1,0 +1,93 @@
+"""Workspace roots and the one rule that matters: nothing outside them is touched.
+
+Every path the model names goes through `Workspace.resolve`, which follows
+symlinks before checking containment, so `../x`, absolute paths elsewhere and
+symlinks that point out are all refused.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from codex_lsp.agent.protocol import Snapshot
+
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+"""Files larger than this are not loaded as text for the model."""
+
+
+class OutsideWorkspace(Exception):
+    """The model named a path outside every workspace root."""
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be used as text: missing, binary, too large."""
+
+
+class Workspace:
+    """The folders the agent may read and (with approval) write."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        if not roots:
+            roots = [Path.cwd()]
+        self.roots = [Path(os.path.realpath(r)) for r in roots]
+
+    @property
+    def primary(self) -> Path:
+        """The first root: relative paths from the model are taken from here."""
+        return self.roots[0]
+
+    def contains(self, path: Path) -> bool:
+        """True if the real location of `path` lies inside a root."""
+        real = Path(os.path.realpath(path))
+        return any(real == r or real.is_relative_to(r) for r in self.roots)
+
+    def resolve(self, name: str, cwd: Path | None = None) -> Path:
+        """Absolute, symlink-free path for `name`, or `OutsideWorkspace`."""
+        if not name or "\x00" in name:
+            raise OutsideWorkspace(f"invalid path {name!r}")
+        raw = Path(os.path.expanduser(name)) if name.startswith("~") else Path(name)
+        candidate = raw if raw.is_absolute() else (cwd or self.primary) / raw
+        real = Path(os.path.realpath(candidate))
+        if not any(real == r or real.is_relative_to(r) for r in self.roots):
+            raise OutsideWorkspace(
+                f"{name} is outside the workspace ({', '.join(map(str, self.roots))}); refused"
+            )
+        return real
+
+    def relative(self, path: Path) -> str:
+        """Path as shown to the model and the user: relative to its root when possible."""
+        for root in self.roots:
+            if path == root or path.is_relative_to(root):
+                return path.relative_to(root).as_posix() or "."
+        return str(path)
+
+
+def read_text_file(path: Path) -> str:
+    """Read a workspace file as UTF-8 text, refusing binary and huge files clearly."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise UnreadableFile(f"file not found: {path}") from exc
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read {path}: {exc.strerror}") from exc
+    if path.is_dir():
+        raise UnreadableFile(f"{path} is a directory")
+    if size > MAX_TEXT_BYTES:
+        raise UnreadableFile(f"{path} is too large ({size} bytes) to load as text")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile(f"{path} is a binary file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{path} is not UTF-8 text") from exc
+
+
+def snapshot_of(path: Path, open_buffer: Callable[[Path], Snapshot | None]) -> Snapshot:
+    """The editor's buffer if open (unsaved edits included), else the file on disk."""
+    snap = open_buffer(path)
+    if snap is not None:
+        return snap
+    return Snapshot(text=read_text_file(path), version=None)

@@ -1,0 +1,55 @@
+"""`codex-lsp check`: show the resolved configuration and whether the endpoint answers."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import httpx
+
+from codex_lsp.config import ConfigError, load_config
+from codex_lsp.models.factory import endpoint_for
+
+
+def run_check() -> int:
+    """Print the configuration (never the key) and probe `{base_url}/models`; 0 = OK."""
+    try:
+        loaded = load_config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(loaded.describe(), indent=2, default=str))
+    for warning in loaded.warnings:
+        print(f"warning: {warning}")
+    missing = loaded.missing_key_message()
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
+    endpoint = endpoint_for(loaded)
+    url = endpoint.url("/models")
+    try:
+        with httpx.Client(timeout=10.0, headers=endpoint.headers, trust_env=False) as client:
+            response = client.get(url)
+    except httpx.ConnectError:
+        print(
+            f"error: could not connect to {endpoint.base_url}: is the server running at "
+            f"{endpoint.base_url}?",
+            file=sys.stderr,
+        )
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"error: {endpoint.base_url} did not answer: {exc}", file=sys.stderr)
+        return 1
+    if response.status_code in (401, 403):
+        print(
+            f"error: {endpoint.base_url} refused the credentials ({response.status_code}): "
+            f"check your API key in {endpoint.key_hint}",
+            file=sys.stderr,
+        )
+        return 1
+    if response.status_code >= 500:
+        print(f"error: {endpoint.base_url} failed ({response.status_code})", file=sys.stderr)
+        return 1
+    note = "" if response.status_code < 400 else f" (GET /models answered {response.status_code})"
+    print(f"endpoint: OK, {endpoint.base_url} answers{note}")
+    return 0

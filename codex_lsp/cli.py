@@ -1,0 +1,90 @@
+"""Command line: serve LSP (stdio default, or --tcp), `check`, `exec`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from codex_lsp import __version__
+
+
+def _setup_logging(log_file: str | None, verbose: bool) -> None:
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # pygls logs whole message bodies at INFO: slow, and bodies may hold secrets.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for the docs and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="codex-lsp",
+        description="A Codex-style coding agent as a language server. "
+        "With no subcommand, serves LSP on stdio.",
+    )
+    parser.add_argument("--version", action="version", version=f"codex-lsp {__version__}")
+    parser.add_argument("--stdio", action="store_true", help="serve on stdin/stdout (default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket instead")
+    parser.add_argument("--log-file", metavar="PATH", help="write logs here instead of stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="subcommand")
+    sub.add_parser("check", help="print the resolved configuration and test the endpoint")
+    ex = sub.add_parser("exec", help="run the agent once in the terminal (like `codex exec`)")
+    ex.add_argument("prompt", help="what to do")
+    ex.add_argument("--file", help="file to work on (workspace-relative or absolute)")
+    ex.add_argument("--range", metavar="L1:L2", help="1-based inclusive line range in --file")
+    ex.add_argument("--yes", action="store_true", help="apply edits without asking")
+    ex.add_argument("--cd", metavar="DIR", help="workspace folder (default: current folder)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `codex-lsp` console script."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_file, args.verbose)
+    if args.subcommand == "check":
+        from codex_lsp.check import run_check
+
+        return run_check()
+    if args.subcommand == "exec":
+        from codex_lsp.exec_mode import run_exec
+
+        return run_exec(args.prompt, args.file, args.range, args.yes, args.cd)
+    return _serve(args.tcp)
+
+
+def _serve(tcp: str | None) -> int:
+    from codex_lsp.lsp.server import create_server
+    from codex_lsp.lsp.transport import run_stdio, run_tcp
+
+    server = create_server()
+    import threading
+
+    stop = threading.Event()
+    server._stop_event = stop
+    try:
+        if tcp:
+            host, _, port = tcp.rpartition(":")
+            run_tcp(
+                server.protocol,
+                stop,
+                server._report_server_error,
+                host or "127.0.0.1",
+                int(port),
+                on_listen=lambda h, p: print(f"codex-lsp listening on {h}:{p}", file=sys.stderr, flush=True),
+            )
+        else:
+            run_stdio(server.protocol, stop, server._report_server_error)
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

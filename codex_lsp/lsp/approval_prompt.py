@@ -1,0 +1,209 @@
+"""Ask the user about a proposed edit, in the richest way the client supports.
+
+- Clients with `experimental.codexApproval`: a `codex/approveEdit` request
+  carrying each file's unified diff, its hunks and the `WorkspaceEdit`.
+- Any other client: `window/showMessageRequest` with Apply / Show diff /
+  Reject; "Show diff" opens a `.diff` file with `window/showDocument`, then
+  the question is asked again.
+No answer within `approval_timeout_sec` counts as a rejection, and the open
+prompt is withdrawn with `$/cancelRequest`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codex_lsp.agent.protocol import EditProposal, FileEdit, ReviewDecision
+from codex_lsp.edits.diff import count_changes, unified_diff
+from codex_lsp.edits.hunks import compute_hunks
+from codex_lsp.lsp.protocol import RequestAbandoned
+from codex_lsp.lsp.workspace_edits import ClientEditSupport, build_edit
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.server import CodexLanguageServer
+
+log = logging.getLogger(__name__)
+
+APPLY, SHOW_DIFF, REJECT = "Apply", "Show diff", "Reject"
+APPROVE_FOR_SESSION = "Apply for this session"
+MAX_SHOW_DIFF_ROUNDS = 5
+
+
+def file_diff(server: CodexLanguageServer, f: FileEdit) -> str:
+    """Unified diff of one file edit, labelled with workspace-relative paths."""
+    rel = server.relative(f.path)
+    new_rel = server.relative(f.move_to) if f.move_to else rel
+    old_label = "/dev/null" if f.kind == "add" else f"a/{rel}"
+    new_label = "/dev/null" if f.kind == "delete" else f"b/{new_rel}"
+    return unified_diff(f.old_text or "", f.new_text or "", old_label, new_label)
+
+
+def summary(server: CodexLanguageServer, proposal: EditProposal) -> str:
+    """One line per file with +/- counts, for the message prompt."""
+    parts = []
+    for f in proposal.files:
+        added, removed = count_changes(f.old_text or "", f.new_text or "")
+        verb = {"add": "create", "delete": "delete", "update": "edit"}[f.kind]
+        moved = f" -> {server.relative(f.move_to)}" if f.move_to else ""
+        parts.append(f"{verb} {server.relative(f.path)}{moved} (+{added} -{removed})")
+    return "; ".join(parts)
+
+
+async def ask(server: CodexLanguageServer, proposal: EditProposal) -> ReviewDecision:
+    """Ask until the user decides or the timeout passes (then: reject)."""
+    timeout = server.approval_timeout
+    try:
+        if server.supports_codex_approval:
+            return await _ask_codex(server, proposal, timeout)
+        return await _ask_message(server, proposal, timeout)
+    except RequestAbandoned:
+        return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
+
+
+async def _ask_codex(
+    server: CodexLanguageServer, proposal: EditProposal, timeout: float
+) -> ReviewDecision:
+    files: list[dict[str, Any]] = []
+    for f in proposal.files:
+        hunks = []
+        if f.kind == "update" and f.old_text is not None and f.new_text is not None:
+            for h in compute_hunks(f.old_text, f.new_text):
+                hunks.append(
+                    {
+                        "index": h.index,
+                        "oldStart": h.old_start,
+                        "oldLines": h.old_lines,
+                        "newLines": h.new_lines,
+                    }
+                )
+        files.append(
+            {
+                "uri": f.path.as_uri(),
+                "path": server.relative(f.path),
+                "kind": f.kind,
+                "moveTo": f.move_to.as_uri() if f.move_to else None,
+                "diff": file_diff(server, f),
+                "oldText": f.old_text,
+                "newText": f.new_text,
+                "hunks": hunks,
+            }
+        )
+    plan = build_edit(proposal.files, server.edit_support or ClientEditSupport())
+    params = {
+        "threadId": proposal.thread_id,
+        "title": proposal.title,
+        "summary": summary(server, proposal),
+        "files": files,
+        "edit": plan.workspace_edit,
+    }
+    answer = await server.protocol.request("codex/approveEdit", params, timeout=timeout)
+    return parse_decision(answer)
+
+
+def parse_decision(answer: Any) -> ReviewDecision:
+    """Read `{decision, hunks?}`; anything unexpected is a rejection (safe default)."""
+    if not isinstance(answer, dict):
+        return ReviewDecision("reject", reason="The editor gave no decision; edit rejected.")
+    decision = answer.get("decision")
+    if decision not in ("approve", "approveForSession", "reject"):
+        return ReviewDecision("reject", reason=f"Unknown decision {decision!r}; edit rejected.")
+    hunks_raw = answer.get("hunks")
+    hunks: dict[str, list[int]] | None = None
+    if isinstance(hunks_raw, dict):
+        hunks = {}
+        for key, value in hunks_raw.items():
+            if isinstance(value, list) and all(isinstance(i, int) for i in value):
+                path = _uri_to_path(str(key))
+                hunks[path] = list(value)
+    return ReviewDecision(decision, hunks)
+
+
+def _uri_to_path(key: str) -> str:
+    if key.startswith("file:"):
+        from pygls.uris import to_fs_path
+
+        return to_fs_path(key) or key
+    return key
+
+
+async def _ask_message(
+    server: CodexLanguageServer, proposal: EditProposal, timeout: float
+) -> ReviewDecision:
+    deadline = time.monotonic() + timeout
+    message = f"{proposal.title}: {summary(server, proposal)}"
+    actions = [APPLY, SHOW_DIFF, REJECT]
+    for _round in range(MAX_SHOW_DIFF_ROUNDS):
+        remaining = max(0.01, deadline - time.monotonic())
+        answer = await server.protocol.request(
+            "window/showMessageRequest",
+            {"type": 3, "message": message, "actions": [{"title": a} for a in actions]},
+            timeout=remaining,
+        )
+        title = answer.get("title") if isinstance(answer, dict) else None
+        if title == APPLY:
+            return ReviewDecision("approve")
+        if title == APPROVE_FOR_SESSION:
+            return ReviewDecision("approveForSession")
+        if title == SHOW_DIFF:
+            await show_diff_document(server, proposal)
+            continue
+        return ReviewDecision("reject", reason="Edit rejected.")
+    return ReviewDecision("reject", reason="Edit rejected.")
+
+
+async def show_diff_document(server: CodexLanguageServer, proposal: EditProposal) -> Path:
+    """Write the proposal's diff under the cache folder and ask the editor to show it."""
+    text = "".join(file_diff(server, f) for f in proposal.files)
+    folder = server.cache_dir / "diffs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{proposal.thread_id}-{int(time.time() * 1000)}.diff"
+    path.write_text(text, encoding="utf-8")
+    try:
+        await server.protocol.request(
+            "window/showDocument", {"uri": path.as_uri(), "takeFocus": True}, timeout=30
+        )
+    except Exception as exc:  # the diff file still exists; the prompt goes on
+        log.warning("showDocument failed: %s", exc)
+    return path
+
+
+RUN, RUN_ALWAYS = "Run", "Run always this session"
+
+
+async def ask_command(server: CodexLanguageServer, request: Any) -> Any:
+    """Ask whether a shell command may run: `codex/approveCommand` or a message prompt."""
+    timeout = server.approval_timeout
+    command = " ".join(request.command)
+    try:
+        if server.supports_codex_approval:
+            answer = await server.protocol.request(
+                "codex/approveCommand",
+                {
+                    "threadId": request.thread_id,
+                    "command": request.command,
+                    "cwd": str(request.cwd),
+                    "reason": request.reason,
+                },
+                timeout=timeout,
+            )
+            decision = answer.get("decision") if isinstance(answer, dict) else None
+            if decision in ("approve", "approveForSession", "reject"):
+                return decision
+            return "reject"
+        reason = f" ({request.reason})" if request.reason else ""
+        answer = await server.protocol.request(
+            "window/showMessageRequest",
+            {
+                "type": 3,
+                "message": f"Codex wants to run: {command} in {request.cwd}{reason}",
+                "actions": [{"title": t} for t in (RUN, RUN_ALWAYS, REJECT)],
+            },
+            timeout=timeout,
+        )
+    except RequestAbandoned:
+        return "reject"
+    title = answer.get("title") if isinstance(answer, dict) else None
+    return {RUN: "approve", RUN_ALWAYS: "approveForSession"}.get(str(title), "reject")

@@ -1,0 +1,300 @@
+"""`workspace/executeCommand` handlers: command ids -> agent operations.
+
+Every command answers a JSON object with at least `status`
+(`applied` | `rejected` | `answered` | `cancelled` | `failed`) and `threadId`,
+plus `error` when it failed. Malformed arguments are a `failed` answer with a
+message naming what is wrong; they never crash the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codex_lsp import __version__
+from codex_lsp.agent import tasks
+from codex_lsp.agent.protocol import TurnFinished
+from codex_lsp.agent.tasks import Selection, TaskSpec
+from codex_lsp.agent.workspace import OutsideWorkspace
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.server import CodexLanguageServer
+
+log = logging.getLogger(__name__)
+
+EDIT_SELECTION = "codex.editSelection"
+EXPLAIN = "codex.explain"
+ADD_DOCSTRING = "codex.addDocstring"
+WRITE_TESTS = "codex.writeTests"
+FIX_DIAGNOSTIC = "codex.fixDiagnostic"
+ASK = "codex.ask"
+RUN_TASK = "codex.runTask"
+CANCEL = "codex.cancel"
+STATUS = "codex.status"
+NEW_THREAD = "codex.newThread"
+
+INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
+
+
+class BadArguments(Exception):
+    """The command's arguments are missing or malformed."""
+
+
+def _failed(message: str, thread_id: str | None = None) -> dict[str, Any]:
+    return {"status": "failed", "threadId": thread_id, "error": message}
+
+
+def _arg_object(args: tuple[Any, ...]) -> dict[str, Any]:
+    if not args:
+        return {}
+    first = args[0]
+    if not isinstance(first, dict):
+        raise BadArguments(f"expected one argument object, got {type(first).__name__}")
+    return first
+
+
+def _position(value: Any, name: str) -> tuple[int, int]:
+    if not isinstance(value, dict):
+        raise BadArguments(f"'{name}' must be an object with 'line' and 'character'")
+    line, char = value.get("line"), value.get("character", 0)
+    if not isinstance(line, int) or not isinstance(char, int) or line < 0 or char < 0:
+        raise BadArguments(f"'{name}' needs non-negative integer 'line' and 'character'")
+    return line, char
+
+
+def selection_from(server: CodexLanguageServer, arg: dict[str, Any]) -> Selection:
+    """The lines covered by `{uri, range}`, from the editor's buffer (or disk)."""
+    uri = arg.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise BadArguments("missing 'uri' (the document to work on)")
+    rng = arg.get("range")
+    if not isinstance(rng, dict):
+        raise BadArguments("missing 'range' ({start: {line, character}, end: {...}})")
+    (start_line, _), (end_line, end_char) = (
+        _position(rng.get("start"), "range.start"),
+        _position(rng.get("end"), "range.end"),
+    )
+    if end_line < start_line:
+        raise BadArguments("'range.end' is before 'range.start'")
+    path = server.path_of(uri)
+    try:
+        path = server.agent.workspace.resolve(str(path))
+    except OutsideWorkspace as exc:
+        raise BadArguments(str(exc)) from exc
+    text = server.document_text(path)
+    lines = text.splitlines()
+    if end_line > start_line and end_char == 0:
+        end_line -= 1  # a linewise selection ends at column 0 of the next line
+    if lines and start_line >= len(lines):
+        raise BadArguments(f"range starts at line {start_line + 1} but the file has {len(lines)}")
+    chosen = lines[start_line : end_line + 1]
+    return Selection(
+        path=server.relative(path),
+        start_line=start_line + 1,
+        end_line=start_line + max(1, len(chosen)),
+        text="\n".join(chosen),
+        language=server.language_id(path),
+    )
+
+
+def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
+    """The instruction argument, else a `codex:` comment in the selection."""
+    given = arg.get("instruction")
+    if isinstance(given, str) and given.strip():
+        return given.strip()
+    for line in sel.text.splitlines():
+        match = INSTRUCTION_COMMENT.search(line)
+        if match:
+            return match.group(1)
+    raise BadArguments(
+        "No instruction: pass 'instruction' in the command arguments or put a comment "
+        "starting with 'codex:' in the selection (e.g. '# codex: make this async')."
+    )
+
+
+async def run_turn(
+    server: CodexLanguageServer, spec: TaskSpec, thread_id: str | None = None
+) -> dict[str, Any]:
+    """Run a turn as a cancellable task with progress; return the command result."""
+    try:
+        thread = server.thread_for_command(thread_id)
+    except KeyError as exc:
+        return _failed(str(exc.args[0]))
+    reporter = server.new_reporter(thread.id)
+    task = asyncio.ensure_future(server.agent.run(spec, thread.id))
+    server.running[thread.id] = task
+    msg_id = server.protocol.msg_id
+    if msg_id is not None:
+        server.protocol.cancel_hooks[msg_id] = task.cancel
+    reporter.on_cancel = task.cancel
+    try:
+        await reporter.begin(spec.title)
+        result = await task
+        answer: dict[str, Any] = {
+            "status": result.status,
+            "threadId": result.thread_id,
+            "text": result.text,
+            "changedFiles": result.changed_files,
+        }
+        if result.error:
+            answer["error"] = result.error
+        reporter.end(_end_message(answer))
+        return answer
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            task.cancel()
+            raise
+        answer = {"status": "cancelled", "threadId": thread.id, "text": ""}
+        await reporter.emit(TurnFinished(thread.id, "cancelled", "", None))
+        reporter.end("Cancelled")
+        return answer
+    finally:
+        server.running.pop(thread.id, None)
+        server.reporters.pop(thread.id, None)
+        if msg_id is not None:
+            server.protocol.cancel_hooks.pop(msg_id, None)
+
+
+def _end_message(answer: dict[str, Any]) -> str:
+    status = answer["status"]
+    if status == "failed":
+        return f"Failed: {answer.get('error', '')}"[:200]
+    if status == "applied":
+        return f"Applied: {', '.join(answer.get('changedFiles') or [])}"[:200]
+    return status.capitalize()
+
+
+async def _selection_task(
+    server: CodexLanguageServer, args: tuple[Any, ...], build: Any
+) -> dict[str, Any]:
+    try:
+        arg = _arg_object(args)
+        sel = selection_from(server, arg)
+        spec = build(arg, sel)
+    except BadArguments as exc:
+        return _failed(str(exc))
+    return await run_turn(server, spec, arg.get("threadId"))
+
+
+async def edit_selection(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{uri, range, instruction?}`: rewrite the selection as instructed."""
+    return await _selection_task(
+        server, args, lambda a, s: tasks.edit_selection(s, instruction_from(a, s))
+    )
+
+
+async def add_docstring(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{uri, range}`: document the selected code."""
+    return await _selection_task(server, args, lambda a, s: tasks.add_docstring(s))
+
+
+async def write_tests(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{uri, range}`: write tests for the selected code."""
+    return await _selection_task(server, args, lambda a, s: tasks.write_tests(s))
+
+
+async def fix_diagnostic(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{uri, range, diagnostic}`: fix one diagnostic."""
+
+    def build(arg: dict[str, Any], sel: Selection) -> TaskSpec:
+        diag = arg.get("diagnostic")
+        if not isinstance(diag, dict) or not isinstance(diag.get("message"), str):
+            raise BadArguments("missing 'diagnostic' with a 'message'")
+        code = diag.get("code")
+        return tasks.fix_diagnostic(
+            sel, diag["message"], diag.get("source"), str(code) if code is not None else None
+        )
+
+    return await _selection_task(server, args, build)
+
+
+async def explain(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{uri, range}`: explain the code; the answer is shown and returned."""
+    result = await _selection_task(server, args, lambda a, s: tasks.explain(s))
+    if result.get("status") == "answered" and result.get("text"):
+        result["documentUri"] = await server.show_answer(result["threadId"], result["text"])
+    return result
+
+
+async def ask(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{prompt, uri?, range?}` -> `{text}`."""
+    try:
+        arg = _arg_object(args)
+        prompt = arg.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise BadArguments("missing 'prompt'")
+        sel = selection_from(server, arg) if arg.get("uri") and arg.get("range") else None
+    except BadArguments as exc:
+        return _failed(str(exc))
+    return await run_turn(server, tasks.ask(prompt, sel), arg.get("threadId"))
+
+
+async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{prompt}`: a workspace task that may edit several files."""
+    try:
+        arg = _arg_object(args)
+        prompt = arg.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise BadArguments("missing 'prompt'")
+    except BadArguments as exc:
+        return _failed(str(exc))
+    return await run_turn(server, tasks.run_task(prompt), arg.get("threadId"))
+
+
+async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{threadId?}`: stop that thread's turn, or every running turn."""
+    try:
+        arg = _arg_object(args)
+    except BadArguments as exc:
+        return _failed(str(exc))
+    wanted = arg.get("threadId")
+    targets = [t for t in server.running if wanted in (None, t)]
+    for thread_id in targets:
+        server.running[thread_id].cancel()
+    return {"status": "cancelled", "threadId": wanted, "cancelled": targets}
+
+
+async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """Configuration, running turns and threads, for humans and UIs."""
+    agent = server.agent
+    return {
+        "status": "answered",
+        "threadId": agent.current.id if agent.current else None,
+        "version": __version__,
+        "config": agent.loaded.describe(),
+        "configError": server.config_error,
+        "warnings": list(agent.loaded.warnings),
+        "workspace": [str(r) for r in agent.workspace.roots],
+        "running": sorted(server.running),
+        "threads": len(agent.threads),
+        "uptimeSec": round(time.monotonic() - server.started, 1),
+    }
+
+
+async def new_thread(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """Start a fresh conversation for the workspace."""
+    thread = server.agent.new_thread()
+    return {"status": "answered", "threadId": thread.id}
+
+
+HANDLERS = {
+    EDIT_SELECTION: edit_selection,
+    EXPLAIN: explain,
+    ADD_DOCSTRING: add_docstring,
+    WRITE_TESTS: write_tests,
+    FIX_DIAGNOSTIC: fix_diagnostic,
+    ASK: ask,
+    RUN_TASK: run_task,
+    CANCEL: cancel,
+    STATUS: status,
+    NEW_THREAD: new_thread,
+}
+
+
+def path_hint(path: Path) -> str:
+    """Short label for logs."""
+    return path.name

@@ -1,0 +1,93 @@
+"""The agent's host inside the language server: buffers, events, review, apply."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codex_lsp.agent.protocol import (
+    AgentEvent,
+    ApplyOutcome,
+    CommandRequest,
+    Decision,
+    EditProposal,
+    ReviewDecision,
+    Snapshot,
+)
+from codex_lsp.agent.workspace import UnreadableFile, read_text_file
+from codex_lsp.lsp import approval_prompt
+from codex_lsp.lsp.protocol import RequestAbandoned
+from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.lsp.workspace_edits import ClientEditSupport, build_edit
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.server import CodexLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+class LspHost:
+    """Implements `AgentHost` on top of the LSP connection."""
+
+    def __init__(self, server: CodexLanguageServer) -> None:
+        self.server = server
+
+    def snapshot(self, path: Path) -> Snapshot | None:
+        doc = self.server.open_document(path)
+        if doc is None:
+            return None
+        return Snapshot(text=doc.source, version=doc.version)
+
+    async def emit(self, event: AgentEvent) -> None:
+        reporter = self.server.reporters.get(event.thread_id)
+        if reporter is not None:
+            await reporter.emit(event)
+        else:
+            self.server.send_event_obj(event)
+
+    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+        return await approval_prompt.ask(self.server, proposal)
+
+    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+        try:
+            for f in proposal.files:
+                doc = self.server.open_document(f.path)
+                if doc is not None:
+                    check_fresh(f, doc.source, doc.version)
+                else:
+                    check_fresh(f, _disk_text(f.path), None)
+        except StaleEdit as exc:
+            return ApplyOutcome(False, str(exc))
+        plan = build_edit(proposal.files, self.server.edit_support or ClientEditSupport())
+        has_changes = bool(
+            plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
+        )
+        if has_changes:
+            try:
+                answer = await self.server.protocol.request(
+                    "workspace/applyEdit",
+                    {"label": proposal.title, "edit": plan.workspace_edit},
+                    timeout=60,
+                )
+            except RequestAbandoned as exc:
+                return ApplyOutcome(False, str(exc))
+            if not isinstance(answer, dict) or not answer.get("applied"):
+                reason = answer.get("failureReason") if isinstance(answer, dict) else None
+                return ApplyOutcome(False, reason or "the editor refused the edit")
+        try:
+            for f in plan.disk_ops:
+                apply_on_disk(f)
+        except OSError as exc:
+            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
+        return ApplyOutcome(True)
+
+    async def approve_command(self, request: CommandRequest) -> Decision:
+        return await approval_prompt.ask_command(self.server, request)
+
+
+def _disk_text(path: Path) -> str | None:
+    try:
+        return read_text_file(path)
+    except UnreadableFile:
+        return None

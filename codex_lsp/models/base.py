@@ -1,0 +1,94 @@
+"""The small contract every wire API (Responses, Chat Completions) implements.
+
+The agent only sees `ModelRequest` going in and `ModelEvent`s coming out, so a
+provider can be swapped without touching the turn loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A function tool offered to the model (Responses `function` tool shape)."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One round trip to the model: instructions, the conversation so far, the tools."""
+
+    model: str
+    instructions: str
+    input: list[dict[str, Any]]
+    tools: list[ToolSpec] = field(default_factory=list)
+    reasoning_effort: str | None = None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the assistant's visible answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A complete function call the model wants us to run."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The model finished this response; `output` holds the items to keep in history."""
+
+    response_id: str | None
+    usage: dict[str, Any] | None = None
+
+
+ModelEvent = TextDelta | ToolCall | Completed
+
+
+class ModelError(Exception):
+    """A failure talking to the model, worded for the user.
+
+    `retryable` marks transient failures (429, 5xx, dropped streams) that the
+    retry policy may try again; `retry_after` carries the server's hint in seconds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        stream_started: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.stream_started = stream_started
+
+
+class ModelClient(Protocol):
+    """Streams one model response for a request."""
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        """Yield events until the response completes; raise `ModelError` on failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the HTTP connection pool."""
+        ...

@@ -1,0 +1,35 @@
+"""Where and how to reach a model: URL, headers, timeouts, retry budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import httpx
+
+from codex_lsp.models.retry import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Connection facts for one provider, resolved from the configuration."""
+
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    query_params: dict[str, str] = field(default_factory=dict)
+    idle_timeout: float = 300.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    key_hint: str = "your configuration"
+    """Where the user should look when the key is refused (env var or auth.json)."""
+
+    def url(self, path: str) -> str:
+        """Full URL for an API path, with the provider's query parameters."""
+        url = self.base_url.rstrip("/") + path
+        if self.query_params:
+            url += ("&" if "?" in url else "?") + urlencode(self.query_params)
+        return url
+
+    def new_http_client(self) -> httpx.AsyncClient:
+        """An httpx client whose read timeout is the stream idle timeout."""
+        timeout = httpx.Timeout(connect=15.0, read=self.idle_timeout, write=30.0, pool=30.0)
+        return httpx.AsyncClient(timeout=timeout, headers=self.headers, trust_env=False)

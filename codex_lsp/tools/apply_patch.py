@@ -1,0 +1,156 @@
+"""The `apply_patch` tool: parse Codex's patch, show the diff, apply only if approved.
+
+Pipeline, one step each: parse -> resolve paths inside the workspace -> derive
+the new texts from the editor's buffers (pure) -> review by the user (unless
+the policy or a session approval says not to) -> keep the accepted hunks ->
+let the host write it (editor: versioned `workspace/applyEdit`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from codex_lsp.agent.protocol import EditProposal, FileEdit, Notice, Snapshot
+from codex_lsp.agent.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
+from codex_lsp.edits.hunks import apply_hunks
+from codex_lsp.patch import (
+    FileChange,
+    PatchApplyError,
+    PatchParseError,
+    derive_changes,
+    parse_patch,
+    summarize,
+)
+from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
+
+REJECTED_OUTPUT = "patch rejected by user"
+
+
+class ApplyPatch:
+    """Edit files with a patch in Codex's format."""
+
+    name = "apply_patch"
+    description = (
+        "Use the `apply_patch` tool to edit files. The input is a patch in this format:\n"
+        "*** Begin Patch\n"
+        "*** Update File: path/to/file.py\n"
+        "@@ def example():\n"
+        "-    old line\n"
+        "+    new line\n"
+        "*** End Patch\n"
+        "Other operations: '*** Add File: path' (every line starts with '+'), "
+        "'*** Delete File: path', and '*** Move to: new/path' after an Update header. "
+        "Show 3 lines of context around each change; paths are relative to the workspace root. "
+        "The user reviews every patch before it is applied."
+    )
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "input": {"type": "string", "description": "The entire patch text."}
+        },
+        "required": ["input"],
+        "additionalProperties": False,
+    }
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> str:
+        text = args.get("input")
+        if not isinstance(text, str) or not text.strip():
+            raise ToolFailure("apply_patch needs a non-empty string argument 'input'")
+        try:
+            patch = parse_patch(text)
+        except PatchParseError as exc:
+            raise ToolFailure(f"invalid patch: {exc}") from exc
+
+        snapshots: dict[Path, Snapshot] = {}
+
+        def resolve(name: str) -> Path:
+            try:
+                return ctx.workspace.resolve(name)
+            except OutsideWorkspace as exc:
+                raise ToolFailure(str(exc)) from exc
+
+        def read_text(name: str) -> str:
+            path = resolve(name)
+            try:
+                snap = snapshot_of(path, ctx.host.snapshot)
+            except UnreadableFile as exc:
+                if not path.exists():
+                    raise FileNotFoundError(name) from exc
+                raise ToolFailure(str(exc)) from exc
+            snapshots[path] = snap
+            return snap.text
+
+        for op in patch.ops:
+            resolve(op.path)
+            move_to = getattr(op, "move_to", None)
+            if move_to:
+                resolve(move_to)
+        try:
+            changes = derive_changes(patch, read_text)
+        except PatchApplyError as exc:
+            await ctx.emit(Notice(ctx.thread_id, f"Patch did not apply: {exc}", "warning"))
+            raise ToolFailure(f"patch did not apply, nothing was changed: {exc}") from exc
+
+        files = [self._file_edit(ctx, change, snapshots) for change in changes]
+        proposal = EditProposal(thread_id=ctx.thread_id, title=ctx.title, files=files)
+        paths = [f.path for f in files]
+        if ctx.approvals.edit_needs_review(ctx.policy, paths):
+            decision = await ctx.host.review_edit(proposal)
+            if decision.decision == "reject":
+                raise TurnEnded("rejected", decision.reason or "Edit rejected.", REJECTED_OUTPUT)
+            if decision.decision == "approveForSession":
+                ctx.approvals.approve_files(paths)
+            if decision.hunks:
+                proposal = _keep_hunks(proposal, decision.hunks)
+                if not proposal.files:
+                    raise TurnEnded("rejected", "No hunk was accepted.", REJECTED_OUTPUT)
+        outcome = await ctx.host.apply_edit(proposal)
+        if not outcome.applied:
+            reason = outcome.reason or "the editor did not apply the edit"
+            raise TurnEnded("failed", f"Edit not applied: {reason}", f"patch not applied: {reason}")
+        ctx.changed_files.extend(ctx.workspace.relative(f.move_to or f.path) for f in proposal.files)
+        return summarize(changes)
+
+    @staticmethod
+    def _file_edit(ctx: ToolContext, change: FileChange, snaps: dict[Path, Snapshot]) -> FileEdit:
+        path = ctx.workspace.resolve(change.path)
+        snap = snaps.get(path)
+        kind = change.kind
+        old_text = change.old_text
+        if kind == "add" and path.exists():
+            # Codex overwrites on Add; show it as an update of the current text.
+            try:
+                snap = snapshot_of(path, ctx.host.snapshot)
+            except UnreadableFile as exc:
+                raise ToolFailure(str(exc)) from exc
+            kind, old_text = "update", snap.text
+        move_to = ctx.workspace.resolve(change.move_to) if change.move_to else None
+        return FileEdit(
+            path=path,
+            kind=kind,
+            old_text=old_text,
+            new_text=change.new_text,
+            version=snap.version if snap else None,
+            move_to=move_to,
+        )
+
+
+def _keep_hunks(proposal: EditProposal, hunks: dict[str, list[int]]) -> EditProposal:
+    """Only the hunks the user accepted; a file with an empty list is dropped."""
+    kept: list[FileEdit] = []
+    for f in proposal.files:
+        accepted = hunks.get(str(f.path), hunks.get(f.path.as_uri()))
+        if accepted is None:
+            kept.append(f)
+            continue
+        if f.kind != "update" or f.old_text is None or f.new_text is None:
+            if accepted:
+                kept.append(f)
+            continue
+        new_text = apply_hunks(f.old_text, f.new_text, accepted)
+        if new_text != f.old_text or f.move_to:
+            kept.append(
+                FileEdit(f.path, f.kind, f.old_text, new_text, f.version, f.move_to)
+            )
+    return EditProposal(proposal.thread_id, proposal.title, kept)

@@ -1,0 +1,74 @@
+"""What a tool is, what it gets to work with, and how its errors are sorted.
+
+Errors by audience: `ToolFailure` goes back to the model as the call's output
+(it can fix its call); `TurnEnded` stops the turn with a status for the user
+(a rejected edit, an edit the editor refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from codex_lsp.agent.protocol import AgentEvent, AgentHost, TurnStatus
+from codex_lsp.agent.workspace import Workspace
+from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+
+
+class ToolFailure(Exception):
+    """A tool call that failed in a way the model should see and may correct."""
+
+
+class TurnEnded(Exception):
+    """Stop the turn now with this status; `model_output` still goes into history."""
+
+    def __init__(self, status: TurnStatus, message: str, model_output: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.model_output = model_output
+
+
+@dataclass
+class ToolContext:
+    """Everything a tool call may use, scoped to one thread's turn."""
+
+    thread_id: str
+    workspace: Workspace
+    host: AgentHost
+    policy: ApprovalPolicy
+    approvals: SessionApprovals
+    emit: Callable[[AgentEvent], Awaitable[None]]
+    changed_files: list[str] = field(default_factory=list)
+    title: str = "Codex edit"
+
+
+class Tool(Protocol):
+    """A function tool offered to the model."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> str:
+        """Do the work and return the text the model sees."""
+        ...
+
+
+def require_str(args: dict[str, Any], key: str) -> str:
+    """A required string argument, or a failure the model can fix."""
+    value = args.get(key)
+    if not isinstance(value, str) or not value:
+        raise ToolFailure(f"missing required string argument {key!r}")
+    return value
+
+
+def optional_int(args: dict[str, Any], key: str, default: int) -> int:
+    """An optional integer argument with a default."""
+    value = args.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ToolFailure(f"argument {key!r} must be an integer")
+    return int(value)
