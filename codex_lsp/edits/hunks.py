@@ -1,0 +1,70 @@
+"""Split the change between two texts into numbered hunks and apply any subset of them.
+
+A hunk is one contiguous region of changed lines (no context). Hunks come from
+:func:`codex_lsp.edits.lines.line_opcodes`, the same line diff that
+:func:`codex_lsp.edits.diff.unified_diff` uses, so hunk ``i`` is the ``i``-th
+``@@`` block of ``unified_diff(old, new, ..., context=0)``; indices are stable
+for a given ``(old, new)`` pair. This is what lets a user accept or reject
+hunks by index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from codex_lsp.edits.lines import line_opcodes, split_lines
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One changed region: ``old_lines`` at 0-based line ``old_start`` become ``new_lines``.
+
+    Lines keep their line endings. ``new_start`` is where ``new_lines`` start in
+    the new text (0-based). An insertion has no ``old_lines``, a deletion no
+    ``new_lines``.
+    """
+
+    index: int
+    old_start: int
+    old_lines: list[str]
+    new_lines: list[str]
+    new_start: int = 0
+
+    @property
+    def old_end(self) -> int:
+        """0-based line just after the replaced old lines."""
+        return self.old_start + len(self.old_lines)
+
+
+def compute_hunks(old: str, new: str) -> list[Hunk]:
+    """The change regions from ``old`` to ``new``, numbered from 0 in file order."""
+    a, b = split_lines(old), split_lines(new)
+    hunks: list[Hunk] = []
+    for tag, i1, i2, j1, j2 in line_opcodes(a, b):
+        if tag != "equal":
+            hunks.append(Hunk(len(hunks), i1, a[i1:i2], b[j1:j2], j1))
+    return hunks
+
+
+def apply_hunks(old: str, new: str, accepted: Iterable[int]) -> str:
+    """``old`` with only the hunks whose index is in ``accepted`` applied.
+
+    All indices give ``new``, none gives ``old``. Indices that name no hunk are
+    ignored.
+    """
+    keep = set(accepted)
+    hunks = compute_hunks(old, new)
+    if all(h.index in keep for h in hunks):
+        return new
+    if not any(h.index in keep for h in hunks):
+        return old
+    a = split_lines(old)
+    out: list[str] = []
+    copied = 0
+    for hunk in hunks:
+        out.extend(a[copied : hunk.old_start])
+        out.extend(hunk.new_lines if hunk.index in keep else hunk.old_lines)
+        copied = hunk.old_end
+    out.extend(a[copied:])
+    return "".join(out)
