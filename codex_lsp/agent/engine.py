@@ -125,6 +125,7 @@ class Agent:
             policy=self.policy,
             approvals=thread.approvals,
             emit=self._emit,
+            config=cfg,
             title=spec.title,
         )
         tools = self.tools if spec.allow_edits else self.tools.read_only()

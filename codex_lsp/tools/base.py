@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from codex_lsp.agent.protocol import AgentEvent, AgentHost, TurnStatus
 from codex_lsp.agent.workspace import Workspace
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.config import Config
 
 
 class ToolFailure(Exception):
@@ -40,6 +41,8 @@ class ToolContext:
     policy: ApprovalPolicy
     approvals: SessionApprovals
     emit: Callable[[AgentEvent], Awaitable[None]]
+    config: Config = field(default_factory=Config)
+    """The effective configuration (sandbox mode, shell environment policy, …)."""
     changed_files: list[str] = field(default_factory=list)
     title: str = "Codex edit"
 
