@@ -1,0 +1,213 @@
+"""Summaries (median, min-max, ratio), target checks and the printed tables."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from typing import Any
+
+# key, label, unit, target (kind, value) or None
+ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
+    ("spawn_init_ms", "spawn -> initialize response", "ms", ("ratio<=", 1.0)),
+    ("launcher_spawn_init_ms", "  Codex via npm node launcher", "ms", None),
+    ("cold_start_to_approval_ms", "1st turn: start -> approval request", "ms", ("ratio<=", 0.25)),
+    ("warm_start_to_approval_ms", "turn: start -> approval request", "ms", ("ratio<=", 0.25)),
+    ("cold_approval_to_edit_ms", "1st turn: approval -> edit delivered", "ms", None),
+    ("warm_approval_to_edit_ms", "turn: approval -> edit delivered", "ms", None),
+    ("cold_start_to_result_ms", "1st turn: start -> result", "ms", None),
+    ("warm_start_to_result_ms", "turn: start -> result", "ms", None),
+    ("idle_hwm_mb", "peak RSS idle (VmHWM)", "MB", ("ratio<=", 0.5)),
+    ("turns_hwm_mb", "peak RSS after the turns", "MB", ("ratio<=", 0.5)),
+    ("idle_tree_hwm_mb", "  Codex incl. child processes, idle", "MB", None),
+    ("turns_tree_hwm_mb", "  Codex incl. child processes, after", "MB", None),
+    ("ca_p50_ms", "codeAction 1 MB doc p50", "ms", None),
+    ("ca_p99_ms", "codeAction 1 MB doc p99", "ms", ("lsp<", 5.0)),
+    ("ca_typing_p50_ms", "codeAction after a keystroke p50", "ms", None),
+    ("ca_typing_p99_ms", "codeAction after a keystroke p99", "ms", None),
+    ("flood_rate", "streamed deltas relayed", "/s", ("lsp>=", 50_000.0)),
+    ("flood_hwm_mb", "peak RSS after the floods", "MB", None),
+    ("flood_hwm_growth_mb", "VmHWM growth, 1st -> last flood", "MB", ("flat", 2.0)),
+    ("flood_rss_growth_mb", "VmRSS growth, 1st -> last flood", "MB", ("flat", 2.0)),
+]
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _stats(values: list[float] | None) -> dict[str, float] | None:
+    if not values:
+        return None
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def summarize(figures: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, label, unit, target in ROWS:
+        sides = figures.get(key)
+        if not sides:
+            continue
+        lsp, codex = _stats(sides.get("lsp")), _stats(sides.get("codex"))
+        ratio = None
+        if lsp and codex and codex["median"]:
+            ratio = lsp["median"] / codex["median"]
+        out[key] = {
+            "label": label,
+            "unit": unit,
+            "lsp": lsp,
+            "codex": codex,
+            "ratio": ratio,
+            "target": _target_text(target),
+            "met": _met(target, lsp, codex, ratio),
+        }
+    return out
+
+
+def _target_text(target: tuple[str, float] | None) -> str | None:
+    if target is None:
+        return None
+    kind, value = target
+    return {
+        "ratio<=": f"ratio <= {value:g}",
+        "lsp<": f"< {value:g}",
+        "lsp>=": f">= {value:,.0f}",
+        "flat": f"|growth| < {value:g} MB",
+    }[kind]
+
+
+def _met(
+    target: tuple[str, float] | None,
+    lsp: dict[str, float] | None,
+    codex: dict[str, float] | None,
+    ratio: float | None,
+) -> bool | None:
+    if target is None or lsp is None:
+        return None
+    kind, value = target
+    if kind == "ratio<=":
+        return None if ratio is None else ratio <= value
+    if kind == "lsp<":
+        return lsp["median"] < value
+    if kind == "lsp>=":
+        return lsp["median"] >= value
+    if kind == "flat":
+        return abs(lsp["max"]) < value
+    return None
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "/s":
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _cell(s: dict[str, float] | None, unit: str) -> str:
+    if s is None:
+        return "-"
+    if s["n"] == 1:
+        return fmt(s["median"], unit)
+    return f"{fmt(s['median'], unit)} ({fmt(s['min'], unit)}-{fmt(s['max'], unit)})"
+
+
+def table_lines(summary: dict[str, Any]) -> list[str]:
+    header = ["figure", "unit", "codex-lsp median (min-max)", "Codex median (min-max)",
+              "ratio", "target"]
+    rows = []
+    for key, _label, _unit, _t in ROWS:
+        row = summary.get(key)
+        if row is None:
+            continue
+        met = row["met"]
+        mark = "" if met is None else (" ok" if met else " MISSED")
+        rows.append(
+            [
+                row["label"],
+                row["unit"],
+                _cell(row["lsp"], row["unit"]),
+                _cell(row["codex"], row["unit"]),
+                "-" if row["ratio"] is None else f"{row['ratio']:.2f}",
+                (row["target"] or "") + mark,
+            ]
+        )
+    return _markdown(header, rows)
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [
+        line(r) for r in rows
+    ]
+
+
+def scaling_lines(scaling: dict[str, Any]) -> list[str]:
+    lsp, codex = scaling.get("lsp"), scaling.get("codex")
+    if not lsp:
+        return []
+    out = ["Document size (one-hunk edit in the middle; codeAction in the middle of the doc):", ""]
+    header = ["doc size", "codeAction p50/p99 ms", "after keystroke p50/p99 ms",
+              "codex-lsp start->approval ms", "codex-lsp start->result ms",
+              "Codex start->approval ms", "Codex start->result ms"]
+    rows = []
+    for size, r in lsp["size"].items():
+        c = (codex or {}).get("size", {}).get(size) or {}
+        n = int(size)
+        label = f"{n // 1048576} MB" if n >= 1048576 else f"{n // 1024} KB"
+        rows.append([
+            label,
+            f"{fmt(r['ca_p50_ms'], 'ms')} / {fmt(r['ca_p99_ms'], 'ms')}",
+            f"{fmt(r['ca_typing_p50_ms'], 'ms')} / {fmt(r['ca_typing_p99_ms'], 'ms')}",
+            fmt(r["start_to_approval_ms"], "ms"),
+            fmt(r["start_to_result_ms"], "ms"),
+            fmt(c.get("start_to_approval_ms"), "ms"),
+            fmt(c.get("start_to_result_ms"), "ms"),
+        ])
+    out += _markdown(header, rows)
+    out += ["", "Patch size (hunks in one ~820 KB file, 12,000 lines):", ""]
+    header = ["hunks", "codex-lsp start->approval ms", "codex-lsp approval->edit ms",
+              "codex-lsp start->result ms", "Codex start->approval ms",
+              "Codex approval->file ms", "Codex start->result ms"]
+    rows = []
+    for h, r in lsp["hunks"].items():
+        c = (codex or {}).get("hunks", {}).get(h) or {}
+        rows.append([
+            h,
+            fmt(r["start_to_approval_ms"], "ms"),
+            fmt(r["approval_to_edit_ms"], "ms"),
+            fmt(r["start_to_result_ms"], "ms"),
+            fmt(c.get("start_to_approval_ms"), "ms"),
+            fmt(c.get("approval_to_edit_ms"), "ms"),
+            fmt(c.get("start_to_result_ms"), "ms"),
+        ])
+    out += _markdown(header, rows)
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["meta"]
+    lines = [
+        f"codex-lsp {m['codex_lsp_version']} vs Codex CLI {m['codex_version'] or '-'}"
+        f" ({m['codex']})",
+        f"{m['runs']} interleaved runs, {m['turns']} edit turns per run, "
+        f"model latency {m['model_latency_ms']:g} ms, {m['machine']}, "
+        f"load average at end {m['loadavg_at_end']}",
+        "",
+    ]
+    lines += table_lines(results["summary"])
+    scaling = scaling_lines(results.get("scaling") or {})
+    if scaling:
+        lines += ["", "Scaling (median of the turns at each point)", ""] + scaling
+    missed = [r["label"] for r in results["summary"].values() if r["met"] is False]
+    lines += ["", "Targets missed: " + (", ".join(missed) if missed else "none")]
+    return "\n".join(lines)
