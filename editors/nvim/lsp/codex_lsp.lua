@@ -1,0 +1,90 @@
+---@brief
+---
+--- codex-lsp runs a Codex-style coding agent as a language server: code actions
+--- ("Codex: Edit selection…", "Codex: Explain", "Codex: Add docstring",
+--- "Codex: Write tests", "Codex: Fix: …") and `workspace/executeCommand`
+--- commands (`codex.ask`, `codex.runTask`, `codex.cancel`, …). Every edit is
+--- shown for approval before it is applied.
+---
+--- Install the server (Python ≥ 3.11):
+--- ```sh
+--- pipx install codex-lsp   # or: pip install -e . from a checkout
+--- ```
+--- It reads `$CODEX_HOME/config.toml` (default `~/.codex/config.toml`), the
+--- same file as the Codex CLI. `init_options` take the same keys and override it:
+--- ```lua
+--- vim.lsp.config('codex_lsp', { init_options = { model = 'gpt-5.5', approval_policy = 'on-request' } })
+--- vim.lsp.enable('codex_lsp')
+--- ```
+---
+--- The server attaches to every filetype; the workspace root is the nearest
+--- folder with `AGENTS.md` or `.git`.
+---
+--- The capability `experimental.codexApproval` makes the server ask through
+--- `codex/approveEdit` / `codex/approveCommand`; the handlers below show a real
+--- diff (`editors/nvim/lua/codex_lsp/approval.lua`). Without that plugin code on
+--- 'runtimepath' they reject every edit, so keep `editors/nvim` on the
+--- runtimepath (lazy.nvim does this) or drop the capability.
+
+--- Calls `module.fn(...)` from the plugin, or `fallback` (a value, or a function
+--- called with the same arguments) when the plugin's Lua modules are not on
+--- 'runtimepath'.
+local function plugin(module, fn, fallback)
+  return function(...)
+    local ok, mod = pcall(require, module)
+    if not ok then
+      vim.notify_once(
+        'codex_lsp: ' .. module .. ' not found on runtimepath; add editors/nvim to it',
+        vim.log.levels.WARN
+      )
+      if type(fallback) == 'function' then
+        return fallback(...)
+      end
+      return fallback
+    end
+    return mod[fn](...)
+  end
+end
+
+--- Without the plugin, a code action's command goes to the server unchanged.
+---@param command lsp.Command
+---@param ctx table
+local function forward(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if client then
+    client:request('workspace/executeCommand', {
+      command = command.command,
+      arguments = command.arguments,
+    }, function() end, ctx.bufnr)
+  end
+end
+
+---@type vim.lsp.Config
+return {
+  cmd = { 'codex-lsp' },
+  root_markers = { 'AGENTS.md', '.git' },
+  capabilities = {
+    experimental = { codexApproval = true },
+    window = { workDoneProgress = true, showDocument = { support = true } },
+  },
+  handlers = {
+    ['codex/approveEdit'] = plugin(
+      'codex_lsp.approval',
+      'approve_edit_handler',
+      { decision = 'reject' }
+    ),
+    ['codex/approveCommand'] = plugin(
+      'codex_lsp.approval',
+      'approve_command_handler',
+      { decision = 'reject' }
+    ),
+    ['codex/event'] = plugin('codex_lsp.chat', 'event_handler', nil),
+  },
+  commands = {
+    ['codex.editSelection'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+    ['codex.explain'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+    ['codex.addDocstring'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+    ['codex.writeTests'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+    ['codex.fixDiagnostic'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+  },
+}

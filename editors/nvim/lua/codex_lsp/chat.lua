@@ -1,0 +1,292 @@
+--- The chat buffer: a scratch buffer (`codex://chat`, filetype markdown) that
+--- receives the `codex/event` notifications of every turn as they stream in.
+---
+--- Each turn starts with a `## <title>` header; `text` deltas are appended as
+--- they arrive, `textReset` drops the partial answer of that turn, `tool`,
+--- `plan` and `notice` events become quoted lines, and `turnFinished` appends
+--- a status line (`*answered*`, `*cancelled*`, `*failed: …*`).
+local M = {}
+
+local api = vim.api
+local ns = api.nvim_create_namespace('codex_lsp.chat')
+local BUF_NAME = 'codex://chat'
+
+---@class codex_lsp.ChatTurn
+---@field mark integer extmark where the turn's streamed text starts
+---@field text boolean whether text was streamed since the last non-text line
+
+---@type table<string, codex_lsp.ChatTurn>
+local turns = {}
+---@type string? thread of the last text written, to label interleaved turns
+local last_thread = nil
+---@type integer?
+local bufnr = nil
+
+--- The chat buffer (created on first use).
+---@return integer
+function M.buf()
+  if bufnr and api.nvim_buf_is_valid(bufnr) then
+    return bufnr
+  end
+  bufnr = api.nvim_create_buf(false, true)
+  vim.bo[bufnr].buftype = 'nofile'
+  vim.bo[bufnr].bufhidden = 'hide'
+  vim.bo[bufnr].swapfile = false
+  api.nvim_buf_set_name(bufnr, BUF_NAME)
+  vim.bo[bufnr].filetype = 'markdown'
+  turns = {}
+  last_thread = nil
+  return bufnr
+end
+
+--- All lines of the chat buffer.
+---@return string[]
+function M.lines()
+  return api.nvim_buf_get_lines(M.buf(), 0, -1, false)
+end
+
+--- The chat buffer's text.
+---@return string
+function M.text()
+  return table.concat(M.lines(), '\n')
+end
+
+--- Windows (any tab) showing the chat buffer.
+---@return integer[]
+local function windows()
+  if not bufnr then
+    return {}
+  end
+  return vim.tbl_filter(function(win)
+    return api.nvim_win_get_buf(win) == bufnr
+  end, api.nvim_list_wins())
+end
+
+--- Keep windows that show the end of the chat at the end.
+local function follow()
+  local last = api.nvim_buf_line_count(M.buf())
+  for _, win in ipairs(windows()) do
+    api.nvim_win_set_cursor(win, { last, 0 })
+  end
+end
+
+--- Open the chat in a split of the current tab (or focus it if it is shown).
+---@param focus? boolean move the cursor to the chat window (default false)
+---@return integer win
+function M.open(focus)
+  local buf = M.buf()
+  local tab = api.nvim_get_current_tabpage()
+  for _, win in ipairs(api.nvim_tabpage_list_wins(tab)) do
+    if api.nvim_win_get_buf(win) == buf then
+      if focus then
+        api.nvim_set_current_win(win)
+      end
+      return win
+    end
+  end
+  local opts = require('codex_lsp').options.chat or {}
+  local position = opts.position or 'right'
+  local vertical = position == 'right' or position == 'left'
+  local split = ({ right = 'right', left = 'left', bottom = 'below', top = 'above' })[position]
+    or 'right'
+  local config = { split = split, win = 0 }
+  if opts.size then
+    config[vertical and 'width' or 'height'] = opts.size
+  end
+  local win = api.nvim_open_win(buf, focus or false, config)
+  vim.wo[win].wrap = true
+  vim.wo[win].linebreak = true
+  vim.wo[win].number = false
+  follow()
+  return win
+end
+
+--- Close every window of the chat in the current tab.
+function M.close()
+  for _, win in ipairs(windows()) do
+    if api.nvim_win_get_tabpage(win) == api.nvim_get_current_tabpage() then
+      pcall(api.nvim_win_close, win, false)
+    end
+  end
+end
+
+--- Toggle the chat window in the current tab.
+function M.toggle()
+  for _, win in ipairs(windows()) do
+    if api.nvim_win_get_tabpage(win) == api.nvim_get_current_tabpage() then
+      M.close()
+      return
+    end
+  end
+  M.open(false)
+end
+
+--- Append whole lines at the end (an empty buffer's first line is replaced).
+---@param lines string[]
+function M.append_lines(lines)
+  local buf = M.buf()
+  local count = api.nvim_buf_line_count(buf)
+  local first = api.nvim_buf_get_lines(buf, 0, 1, false)[1]
+  if count == 1 and first == '' then
+    api.nvim_buf_set_lines(buf, 0, 1, false, lines)
+  else
+    api.nvim_buf_set_lines(buf, -1, -1, false, lines)
+  end
+  follow()
+end
+
+--- Append `text` (may hold newlines) to the end of the last line.
+---@param text string
+local function append_text(text)
+  local buf = M.buf()
+  local last = api.nvim_buf_line_count(buf)
+  local line = api.nvim_buf_get_lines(buf, last - 1, last, false)[1] or ''
+  local pieces = vim.split(line .. text, '\n', { plain = true })
+  api.nvim_buf_set_lines(buf, last - 1, last, false, pieces)
+  follow()
+end
+
+--- The turn record for `thread`, started with a header if it is new.
+---@param thread string
+---@param title? string
+---@return codex_lsp.ChatTurn
+local function turn_for(thread, title)
+  local turn = turns[thread]
+  if turn and not title then
+    return turn
+  end
+  local lines = { '## ' .. (title or 'Codex'), '' }
+  local buf = M.buf()
+  local before = api.nvim_buf_line_count(buf)
+  local empty = before == 1 and api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
+  if not empty then
+    table.insert(lines, 1, '')
+  end
+  M.append_lines(lines)
+  local last = api.nvim_buf_line_count(buf)
+  turn = {
+    mark = api.nvim_buf_set_extmark(buf, ns, last - 1, 0, {}),
+    text = false,
+  }
+  turns[thread] = turn
+  last_thread = thread
+  return turn
+end
+
+--- Start a new text paragraph if the last write came from another turn or a
+--- non-text line.
+---@param thread string
+---@param turn codex_lsp.ChatTurn
+local function ensure_text_position(thread, turn)
+  if last_thread ~= thread then
+    M.append_lines({ '', ('*(thread %s)*'):format(thread:sub(1, 8)), '' })
+    local last = api.nvim_buf_line_count(M.buf())
+    turn.mark = api.nvim_buf_set_extmark(M.buf(), ns, last - 1, 0, {})
+    last_thread = thread
+  elseif not turn.text then
+    local buf = M.buf()
+    local last = api.nvim_buf_line_count(buf)
+    if api.nvim_buf_get_lines(buf, last - 1, last, false)[1] ~= '' then
+      M.append_lines({ '' })
+      last = last + 1
+    end
+    turn.mark = api.nvim_buf_set_extmark(buf, ns, last - 1, 0, {})
+  end
+  turn.text = true
+end
+
+--- Add a line (not streamed text) for `thread`.
+---@param thread string
+---@param line string
+local function note(thread, line)
+  local turn = turn_for(thread)
+  local buf = M.buf()
+  local last = api.nvim_buf_line_count(buf)
+  local lines = { line }
+  if api.nvim_buf_get_lines(buf, last - 1, last, false)[1] ~= '' then
+    table.insert(lines, 1, '')
+  end
+  M.append_lines(lines)
+  turn.text = false
+  last_thread = thread
+end
+
+local status_text = {
+  applied = 'applied',
+  rejected = 'rejected',
+  answered = 'answered',
+  cancelled = 'cancelled',
+  failed = 'failed',
+}
+
+--- Handle one `codex/event` notification.
+---@param event table `{threadId, type, ...}`
+function M.on_event(event)
+  if type(event) ~= 'table' or type(event.type) ~= 'string' then
+    return
+  end
+  local thread = type(event.threadId) == 'string' and event.threadId or '?'
+  local kind = event.type
+  if kind == 'turnStarted' then
+    turn_for(thread, event.title or 'Codex')
+  elseif kind == 'text' then
+    if type(event.delta) == 'string' and event.delta ~= '' then
+      local turn = turn_for(thread)
+      ensure_text_position(thread, turn)
+      append_text(event.delta)
+    end
+  elseif kind == 'textReset' then
+    local turn = turns[thread]
+    if turn and turn.text and last_thread == thread then
+      local pos = api.nvim_buf_get_extmark_by_id(M.buf(), ns, turn.mark, {})
+      if pos[1] then
+        api.nvim_buf_set_lines(M.buf(), pos[1], -1, false, { '' })
+      end
+    end
+  elseif kind == 'tool' then
+    if event.phase == 'end' then
+      local mark = event.ok == false and '✗' or '✓'
+      note(thread, ('> %s %s'):format(mark, event.detail or event.name or 'tool'))
+    end
+  elseif kind == 'plan' then
+    local marks = { completed = '[x]', in_progress = '[~]', pending = '[ ]' }
+    local lines = {}
+    if type(event.explanation) == 'string' and event.explanation ~= '' then
+      lines[#lines + 1] = '> ' .. event.explanation
+    end
+    for _, step in ipairs(type(event.plan) == 'table' and event.plan or {}) do
+      lines[#lines + 1] = ('> %s %s'):format(marks[step.status] or '[ ]', step.step or '')
+    end
+    for _, line in ipairs(lines) do
+      note(thread, line)
+    end
+  elseif kind == 'notice' then
+    note(thread, '> ' .. tostring(event.message or ''))
+  elseif kind == 'turnFinished' then
+    local status = status_text[event.status] or tostring(event.status)
+    local line = '*' .. status
+    if type(event.error) == 'string' and event.error ~= '' then
+      line = line .. ': ' .. event.error:gsub('\n', ' ')
+    end
+    local changed = type(event.changedFiles) == 'table' and event.changedFiles or {}
+    if #changed > 0 then
+      line = line .. ' (' .. table.concat(changed, ', ') .. ')'
+    end
+    note(thread, line .. '*')
+    turns[thread] = nil
+  end
+end
+
+--- `codex/event` notification handler (see `lsp/codex_lsp.lua`).
+---@param _ lsp.ResponseError?
+---@param params table
+function M.event_handler(_, params)
+  M.on_event(params)
+  vim.api.nvim_exec_autocmds('User', {
+    pattern = 'CodexEvent',
+    modeline = false,
+    data = params,
+  })
+end
+
+return M

