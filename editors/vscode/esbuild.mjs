@@ -1,0 +1,39 @@
+// Bundle the extension (dist/extension.js) or the unit tests (out/test/unit/*.test.js).
+//   node esbuild.mjs [--production] [--watch] [--tests]
+import * as esbuild from 'esbuild';
+import { readdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // Provided by VS Code at run time. The unit tests must not need it: a pure module
+  // that imports it fails there with "Cannot find module 'vscode'".
+  external: ['vscode'],
+};
+
+const options = tests
+  ? {
+      ...common,
+      entryPoints: readdirSync('test/unit')
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => `test/unit/${f}`),
+      outdir: 'out/test/unit',
+      external: ['vscode', 'mocha'],
+    }
+  : { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' };
+
+if (watch) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+} else {
+  await esbuild.build(options);
+}

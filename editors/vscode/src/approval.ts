@@ -1,0 +1,161 @@
+/**
+ * The logic of edit review, without UI: the shapes of `codex/approveEdit` and
+ * `codex/approveCommand`, the answer for a decision and a per-hunk choice, the
+ * text that results from applying only some hunks, and QuickPick labels.
+ *
+ * Pure (no `vscode` import): unit-tested in plain Node. `review.ts` is the UI.
+ */
+
+export interface Hunk {
+  index: number;
+  /** 0-based first line of the hunk in the old text. */
+  oldStart: number;
+  oldLines: string[];
+  newLines: string[];
+}
+
+export interface ProposedFile {
+  uri: string;
+  path: string;
+  kind: 'add' | 'update' | 'delete';
+  moveTo: string | null;
+  diff: string;
+  oldText: string | null;
+  newText: string | null;
+  hunks: Hunk[];
+}
+
+export interface ApproveEditParams {
+  threadId: string;
+  title: string;
+  summary: string;
+  files: ProposedFile[];
+  edit?: unknown;
+}
+
+export type Decision = 'approve' | 'approveForSession' | 'reject';
+
+export interface ApproveEditAnswer {
+  decision: Decision;
+  /** file uri -> hunk indices to apply; files not listed keep all their hunks. */
+  hunks?: Record<string, number[]>;
+}
+
+export interface ApproveCommandParams {
+  threadId: string;
+  command: string[];
+  cwd: string;
+  reason?: string | null;
+}
+
+/** One hunk the user can keep or drop. */
+export interface HunkRef {
+  uri: string;
+  index: number;
+}
+
+/** Every hunk of every file, in order: what a per-hunk choice starts from (all kept). */
+export function allHunks(params: ApproveEditParams): HunkRef[] {
+  const refs: HunkRef[] = [];
+  for (const file of params.files) {
+    for (const h of file.hunks ?? []) {
+      refs.push({ uri: file.uri, index: h.index });
+    }
+  }
+  return refs;
+}
+
+/** Offer a per-hunk choice only when there is a choice to make. */
+export function offersHunkChoice(params: ApproveEditParams): boolean {
+  return allHunks(params).length > 1;
+}
+
+/**
+ * The answer for a decision. With `kept` (a per-hunk choice), files whose hunks are
+ * all kept are left out of `hunks` (the server keeps all of theirs), the others list
+ * the kept indices (an empty list drops the file). Keeping nothing is a rejection.
+ */
+export function buildAnswer(
+  decision: Decision,
+  params: ApproveEditParams,
+  kept?: readonly HunkRef[],
+): ApproveEditAnswer {
+  if (decision === 'reject' || kept === undefined) {
+    return { decision };
+  }
+  if (kept.length === 0) {
+    return { decision: 'reject' };
+  }
+  const hunks: Record<string, number[]> = {};
+  for (const file of params.files) {
+    const offered = (file.hunks ?? []).map((h) => h.index);
+    if (offered.length === 0) continue;
+    const chosen = offered.filter((i) => kept.some((k) => k.uri === file.uri && k.index === i));
+    if (chosen.length !== offered.length) {
+      hunks[file.uri] = chosen;
+    }
+  }
+  return Object.keys(hunks).length > 0 ? { decision, hunks } : { decision };
+}
+
+/** Split text into lines keeping each line's end, so joining gives the text back. */
+export function splitLinesKeepEnds(text: string): string[] {
+  const lines = text.match(/[^\n]*\n|[^\n]+$/g);
+  return lines ?? [];
+}
+
+function lineBody(line: string): string {
+  return line.replace(/\r?\n$/, '');
+}
+
+/**
+ * `oldText` with only the chosen hunks applied (what the file will hold if the
+ * server applies that choice; the same rule as the server's `apply_hunks`), used to
+ * preview a partial choice. Hunks whose old lines do not match the text are skipped
+ * rather than guessed at.
+ */
+export function applyHunks(oldText: string, hunks: readonly Hunk[], keep: ReadonlySet<number>): string {
+  const lines = splitLinesKeepEnds(oldText);
+  const eol = oldText.includes('\r\n') ? '\r\n' : '\n';
+  const endsWithEol = oldText === '' || /\n$/.test(oldText);
+  const out: string[] = [];
+  let cursor = 0;
+  const ordered = [...hunks].sort((a, b) => a.oldStart - b.oldStart);
+  for (const h of ordered) {
+    if (!keep.has(h.index)) continue;
+    if (h.oldStart < cursor) continue; // overlapping hunks: keep the first
+    const current = lines.slice(h.oldStart, h.oldStart + h.oldLines.length).map(lineBody);
+    if (current.length !== h.oldLines.length || current.some((l, i) => l !== lineBody(h.oldLines[i]))) {
+      continue;
+    }
+    out.push(...lines.slice(cursor, h.oldStart));
+    const lastOld = h.oldStart + h.oldLines.length === lines.length;
+    // The server sends lines with their endings; tolerate lines without.
+    h.newLines.forEach((l, i) => {
+      const atEnd = lastOld && i === h.newLines.length - 1;
+      out.push(/\n$/.test(l) || (atEnd && !endsWithEol) ? l : l + eol);
+    });
+    cursor = h.oldStart + h.oldLines.length;
+  }
+  out.push(...lines.slice(cursor));
+  return out.join('');
+}
+
+/** A QuickPick row for a hunk: where it is and what it changes. */
+export function describeHunk(file: ProposedFile, hunk: Hunk): { label: string; detail: string } {
+  const removed = hunk.oldLines.length;
+  const added = hunk.newLines.length;
+  const line = hunk.oldStart + 1;
+  const first = (hunk.newLines.find((l) => l.trim()) ?? hunk.oldLines.find((l) => l.trim()) ?? '').trim();
+  return {
+    label: `${file.path}: line ${line} (+${added} -${removed})`,
+    detail: first.length > 80 ? `${first.slice(0, 77)}...` : first,
+  };
+}
+
+/** `["pytest", "-q"]` -> `pytest -q`, quoting what a shell would need quoted. */
+export function formatCommand(argv: readonly string[]): string {
+  return argv
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
+}

@@ -1,0 +1,288 @@
+/**
+ * The palette / context-menu commands, and what happens around every server
+ * command (including the ones code actions run): ask for a missing
+ * instruction, report the result.
+ */
+
+import * as vscode from 'vscode';
+
+import { Commands, ServerCommands } from './constants';
+import { AnswerStream } from './events';
+import { CodexServer, errorText } from './server';
+
+export interface CommandResult {
+  status?: 'applied' | 'rejected' | 'answered' | 'cancelled' | 'failed';
+  threadId?: string | null;
+  text?: string;
+  error?: string;
+  changedFiles?: string[];
+  [key: string]: unknown;
+}
+
+interface LspRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+function lspRange(range: vscode.Range): LspRange {
+  return {
+    start: { line: range.start.line, character: range.start.character },
+    end: { line: range.end.line, character: range.end.character },
+  };
+}
+
+export class CodexCommands {
+  constructor(
+    private readonly server: CodexServer,
+    private readonly answers: AnswerStream,
+    private readonly answersChannel: vscode.OutputChannel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  register(): vscode.Disposable[] {
+    const r = (id: string, fn: () => unknown) => vscode.commands.registerCommand(id, fn);
+    return [
+      r(Commands.editSelection, () => this.editSelection()),
+      r(Commands.ask, () => this.ask()),
+      r(Commands.runTask, () => this.runTask()),
+      r(Commands.explainSelection, () => this.explainSelection()),
+      r(Commands.cancel, () => this.cancel()),
+      r(Commands.newThread, () => this.newThread()),
+      r(Commands.resumeThread, () => this.resumeThread()),
+      r(Commands.undo, () => this.undo()),
+      r(Commands.showStatus, () => this.showStatus()),
+      r(Commands.restartServer, () => this.server.restart()),
+      r(Commands.showLog, () => this.log.show()),
+      r(Commands.showOutput, () => this.answersChannel.show(true)),
+    ];
+  }
+
+  // ---- around every server command ------------------------------------------------
+
+  /** `middleware.executeCommand`: code actions and `codex.*` VS Code commands come here. */
+  async intercept(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
+    const arg = (args[0] ?? {}) as Record<string, unknown>;
+    if (command === ServerCommands.editSelection && !arg.instruction) {
+      const instruction = await this.askInstruction();
+      if (instruction === undefined) return undefined;
+      args = [{ ...arg, instruction }, ...args.slice(1)];
+    }
+    let result: unknown;
+    try {
+      result = await next(command, args);
+    } catch (err) {
+      void this.reportError(command, err);
+      return undefined;
+    }
+    void this.report(command, result as CommandResult);
+    return result;
+  }
+
+  private askInstruction(): Thenable<string | undefined> {
+    return vscode.window.showInputBox({
+      title: 'Codex: Edit Selection',
+      prompt: 'What should Codex do with the selected code?',
+      placeHolder: 'e.g. use an f-string, add type hints, handle the empty case',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'Describe the change'),
+    });
+  }
+
+  /** Run a server command and report its result. */
+  private async run(command: string, arg: Record<string, unknown>): Promise<CommandResult | undefined> {
+    try {
+      const result = await this.server.execute<CommandResult>(command, arg);
+      void this.report(command, result);
+      return result;
+    } catch (err) {
+      void this.reportError(command, err);
+      return undefined;
+    }
+  }
+
+  private async report(command: string, result: CommandResult | undefined): Promise<void> {
+    if (!result || typeof result !== 'object') return;
+    const files = (result.changedFiles ?? []).join(', ');
+    switch (result.status) {
+      case 'failed': {
+        const choice = await vscode.window.showErrorMessage(`Codex: ${result.error ?? 'the command failed'}`, 'Show Log');
+        if (choice === 'Show Log') this.log.show();
+        break;
+      }
+      case 'applied': {
+        const choice = await vscode.window.showInformationMessage(
+          `Codex: applied${files ? ` (${files})` : ''}. Save to keep the change.`,
+          'Undo Last Turn',
+        );
+        if (choice === 'Undo Last Turn') await vscode.commands.executeCommand(Commands.undo);
+        break;
+      }
+      case 'rejected':
+        vscode.window.setStatusBarMessage('Codex: edit rejected', 5000);
+        break;
+      case 'cancelled':
+        vscode.window.setStatusBarMessage('Codex: cancelled', 5000);
+        break;
+      case 'answered':
+        if ((command === ServerCommands.ask || command === ServerCommands.runTask) && result.text) {
+          this.answersChannel.show(true);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async reportError(command: string, err: unknown): Promise<void> {
+    this.log.error(`${command}: ${errorText(err)}`);
+    const choice = await vscode.window.showErrorMessage(`Codex: ${command} failed: ${errorText(err)}`, 'Show Log');
+    if (choice === 'Show Log') this.log.show();
+  }
+
+  // ---- palette commands --------------------------------------------------------------
+
+  private selection(requireFile = true): { uri: string; range: LspRange; editor: vscode.TextEditor } | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || (requireFile && editor.document.uri.scheme !== 'file')) {
+      void vscode.window.showWarningMessage('Codex: open a file and select some code first.');
+      return undefined;
+    }
+    let range: vscode.Range = editor.selection;
+    if (range.isEmpty) range = editor.document.lineAt(range.start.line).range;
+    const client = this.server.languageClient;
+    const uri = client ? client.code2ProtocolConverter.asUri(editor.document.uri) : editor.document.uri.toString();
+    return { uri, range: lspRange(range), editor };
+  }
+
+  async editSelection(): Promise<void> {
+    const sel = this.selection();
+    if (!sel) return;
+    const instruction = await this.askInstruction();
+    if (instruction === undefined) return;
+    await this.run(ServerCommands.editSelection, { uri: sel.uri, range: sel.range, instruction: instruction.trim() });
+  }
+
+  async explainSelection(): Promise<void> {
+    const sel = this.selection();
+    if (!sel) return;
+    await this.run(ServerCommands.explain, { uri: sel.uri, range: sel.range });
+  }
+
+  async ask(): Promise<void> {
+    const prompt = await vscode.window.showInputBox({
+      title: 'Codex: Ask',
+      prompt: 'Ask about the code (the selection, if any, goes along)',
+      ignoreFocusOut: true,
+    });
+    if (!prompt?.trim()) return;
+    const arg: Record<string, unknown> = { prompt: prompt.trim() };
+    const editor = vscode.window.activeTextEditor;
+    if (editor && editor.document.uri.scheme === 'file' && !editor.selection.isEmpty) {
+      const sel = this.selection();
+      if (sel) Object.assign(arg, { uri: sel.uri, range: sel.range });
+    }
+    this.answers.line(`\n> ${prompt.trim()}`);
+    this.answersChannel.show(true);
+    await this.run(ServerCommands.ask, arg);
+  }
+
+  async runTask(): Promise<void> {
+    const prompt = await vscode.window.showInputBox({
+      title: 'Codex: Run Task',
+      prompt: 'A task for the whole workspace (edits are reviewed before they are applied)',
+      ignoreFocusOut: true,
+    });
+    if (!prompt?.trim()) return;
+    this.answers.line(`\n> ${prompt.trim()}`);
+    this.answersChannel.show(true);
+    await this.run(ServerCommands.runTask, { prompt: prompt.trim() });
+  }
+
+  async cancel(): Promise<void> {
+    const result = await this.run(ServerCommands.cancel, {});
+    const cancelled = (result?.cancelled as string[] | undefined) ?? [];
+    vscode.window.setStatusBarMessage(
+      cancelled.length ? `Codex: cancelled ${cancelled.length} turn(s)` : 'Codex: nothing to cancel',
+      5000,
+    );
+  }
+
+  async newThread(): Promise<void> {
+    const result = await this.run(ServerCommands.newThread, {});
+    if (result?.threadId) {
+      this.answers.line(`\n── new thread ${result.threadId} ──`);
+      vscode.window.setStatusBarMessage('Codex: new thread', 5000);
+    }
+  }
+
+  async resumeThread(): Promise<void> {
+    const list = await this.run(ServerCommands.listThreads, {});
+    if (!list || list.status === 'failed') return;
+    const threads = (list.threads as { threadId: string; title?: string; updated?: unknown; turns?: number }[]) ?? [];
+    if (threads.length === 0) {
+      void vscode.window.showInformationMessage('Codex: no threads to resume yet.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      threads.map((t) => ({
+        label: t.title || t.threadId,
+        description: t.turns !== undefined ? `${t.turns} turn${t.turns === 1 ? '' : 's'}` : undefined,
+        detail: formatUpdated(t.updated),
+        threadId: t.threadId,
+      })),
+      { title: 'Codex: Resume Thread', placeHolder: 'Pick a conversation to continue' },
+    );
+    if (!picked) return;
+    const result = await this.run(ServerCommands.resumeThread, { threadId: picked.threadId });
+    if (result && result.status !== 'failed') {
+      this.answers.line(`\n── resumed thread ${picked.label} ──`);
+      if (result.history !== undefined) {
+        this.answers.line(typeof result.history === 'string' ? result.history : JSON.stringify(result.history, null, 2));
+      }
+      vscode.window.setStatusBarMessage(`Codex: resumed "${picked.label}"`, 5000);
+    }
+  }
+
+  async undo(): Promise<void> {
+    const result = await this.run(ServerCommands.undo, {});
+    if (result && result.status !== 'failed') {
+      const files = result.changedFiles ?? [];
+      void vscode.window.showInformationMessage(
+        files.length ? `Codex: reverted ${files.join(', ')}.` : 'Codex: nothing to undo.',
+      );
+    }
+  }
+
+  async showStatus(): Promise<void> {
+    if (!this.server.running) {
+      const choice = await vscode.window.showWarningMessage(
+        'Codex: the language server is not running.',
+        'Restart Server',
+        'Show Log',
+      );
+      if (choice === 'Restart Server') await this.server.restart();
+      if (choice === 'Show Log') this.log.show();
+      return;
+    }
+    const status = await this.run(ServerCommands.status, {});
+    if (!status) return;
+    this.answers.line(`\n── status ──\n${JSON.stringify(status, null, 2)}`);
+    const config = (status.config ?? {}) as Record<string, any>;
+    const provider = config.provider?.name ?? config.provider?.id ?? '?';
+    const key = config.api_key_present ? 'API key found' : 'no API key';
+    const running = Array.isArray(status.running) && status.running.length ? `, ${status.running.length} running` : '';
+    const choice = await vscode.window.showInformationMessage(
+      `codex-lsp ${String(status.version ?? '')}: model ${config.model ?? '?'} via ${provider}, ${key}${running}.`,
+      'Show Details',
+    );
+    if (choice === 'Show Details') this.answersChannel.show(true);
+  }
+}
+
+function formatUpdated(updated: unknown): string | undefined {
+  if (typeof updated === 'number') {
+    const ms = updated < 1e12 ? updated * 1000 : updated;
+    return new Date(ms).toLocaleString();
+  }
+  return typeof updated === 'string' ? updated : undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * Identifiers shared by the extension: VS Code command ids (ours), the server's
+ * `workspace/executeCommand` ids, setting keys, URI schemes and context keys.
+ *
+ * Our palette commands are `codex-lsp.*`: vscode-languageclient registers every
+ * command the server lists in `executeCommandProvider` (`codex.*`) as a VS Code
+ * command of the same id, so ours must not collide with those.
+ */
+
+export const EXTENSION_ID = 'codex-lsp.codex-lsp';
+export const CLIENT_ID = 'codex-lsp';
+export const CLIENT_NAME = 'Codex LSP';
+
+/** Output channels. */
+export const LOG_CHANNEL = 'Codex LSP';
+export const ANSWERS_CHANNEL = 'Codex';
+
+/** Our VS Code commands (package.json `contributes.commands`). */
+export const Commands = {
+  editSelection: 'codex-lsp.editSelection',
+  ask: 'codex-lsp.ask',
+  runTask: 'codex-lsp.runTask',
+  explainSelection: 'codex-lsp.explainSelection',
+  cancel: 'codex-lsp.cancel',
+  newThread: 'codex-lsp.newThread',
+  resumeThread: 'codex-lsp.resumeThread',
+  undo: 'codex-lsp.undo',
+  showStatus: 'codex-lsp.showStatus',
+  restartServer: 'codex-lsp.restartServer',
+  showLog: 'codex-lsp.showLog',
+  showOutput: 'codex-lsp.showOutput',
+  reviewApply: 'codex-lsp.review.apply',
+  reviewReject: 'codex-lsp.review.reject',
+} as const;
+
+/** The server's `workspace/executeCommand` ids (docs/protocol.md). */
+export const ServerCommands = {
+  editSelection: 'codex.editSelection',
+  explain: 'codex.explain',
+  addDocstring: 'codex.addDocstring',
+  writeTests: 'codex.writeTests',
+  fixDiagnostic: 'codex.fixDiagnostic',
+  ask: 'codex.ask',
+  runTask: 'codex.runTask',
+  cancel: 'codex.cancel',
+  status: 'codex.status',
+  newThread: 'codex.newThread',
+  listThreads: 'codex.listThreads',
+  resumeThread: 'codex.resumeThread',
+  undo: 'codex.undo',
+} as const;
+
+/** Custom LSP methods (docs/protocol.md). */
+export const Methods = {
+  approveEdit: 'codex/approveEdit',
+  approveCommand: 'codex/approveCommand',
+  event: 'codex/event',
+} as const;
+
+/** Settings (package.json `contributes.configuration`), relative to `codex`. */
+export const SETTINGS_SECTION = 'codex';
+export const Settings = {
+  serverPath: 'server.path',
+  serverPython: 'server.python',
+  serverEnv: 'server.env',
+  model: 'model',
+  approvalPolicy: 'approvalPolicy',
+  sandboxMode: 'sandboxMode',
+  profile: 'profile',
+} as const;
+
+/** Virtual documents holding proposed (and empty) file contents for the diff editor. */
+export const PROPOSED_SCHEME = 'codex-proposed';
+
+/** Context key: an edit review is waiting for Apply / Reject. */
+export const REVIEWING_CONTEXT = 'codex-lsp.reviewing';

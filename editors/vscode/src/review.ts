@@ -1,0 +1,264 @@
+/**
+ * Edit review in VS Code's diff editor (`codex/approveEdit`) and the command
+ * prompt (`codex/approveCommand`).
+ *
+ * Each proposed file opens as `vscode.diff(current, proposed)`: the left side is
+ * the live document (or an empty virtual one for a new file), the right side a
+ * virtual `codex-proposed:` document served by {@link ProposedContentProvider}.
+ * The decision comes from whichever the user uses first: the notification's
+ * buttons, the Apply / Reject buttons in the diff editor's title bar, or closing
+ * every diff of the review (= reject). Reviews are shown one at a time.
+ */
+
+import * as vscode from 'vscode';
+
+import {
+  allHunks,
+  ApproveCommandParams,
+  ApproveEditAnswer,
+  ApproveEditParams,
+  buildAnswer,
+  Decision,
+  describeHunk,
+  formatCommand,
+  HunkRef,
+  offersHunkChoice,
+  ProposedFile,
+} from './approval';
+import { PROPOSED_SCHEME, REVIEWING_CONTEXT } from './constants';
+
+/** Serves proposed file contents to the diff editor. */
+export class ProposedContentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly docs = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+
+  set(uri: vscode.Uri, text: string): void {
+    this.docs.set(uri.toString(), text);
+    this.emitter.fire(uri);
+  }
+
+  delete(uri: vscode.Uri): void {
+    this.docs.delete(uri.toString());
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.docs.get(uri.toString()) ?? '';
+  }
+
+  dispose(): void {
+    this.docs.clear();
+    this.emitter.dispose();
+  }
+}
+
+export const APPLY = 'Apply';
+export const CHOOSE_HUNKS = 'Choose Hunks…';
+export const APPLY_FOR_SESSION = 'Apply for Session';
+export const REJECT = 'Reject';
+export const RUN = 'Run';
+export const RUN_FOR_SESSION = 'Run Always (This Session)';
+
+type Outcome = { kind: 'decision'; decision: Decision } | { kind: 'chooseHunks' } | { kind: 'closed' };
+
+interface DiffPair {
+  left: vscode.Uri;
+  right: vscode.Uri;
+  title: string;
+}
+
+export class EditReviewer implements vscode.Disposable {
+  private readonly provider = new ProposedContentProvider();
+  private readonly disposables: vscode.Disposable[] = [];
+  private counter = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Resolves the review being shown (title-bar buttons and commands). */
+  private current: ((decision: Decision) => void) | undefined;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.disposables.push(
+      vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, this.provider),
+      this.provider,
+    );
+  }
+
+  /** The title-bar Apply / Reject buttons (and their palette commands). */
+  decide(decision: Decision): void {
+    if (this.current) {
+      this.current(decision);
+    } else {
+      void vscode.window.showInformationMessage('Codex: no edit is waiting for review.');
+    }
+  }
+
+  /** Handle `codex/approveEdit`; reviews queue up behind each other. */
+  review(params: ApproveEditParams, token: vscode.CancellationToken): Promise<ApproveEditAnswer> {
+    const run = this.queue.then(() => this.reviewNow(params, token));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reviewNow(params: ApproveEditParams, token: vscode.CancellationToken): Promise<ApproveEditAnswer> {
+    if (token.isCancellationRequested) {
+      return { decision: 'reject' };
+    }
+    const id = ++this.counter;
+    const pairs = params.files.map((f) => this.diffPair(id, f));
+    const opened: vscode.Uri[] = [];
+    const listeners: vscode.Disposable[] = [];
+    try {
+      for (const pair of pairs) {
+        await vscode.commands.executeCommand('vscode.diff', pair.left, pair.right, pair.title, {
+          preview: false,
+        });
+        opened.push(pair.right);
+      }
+      await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, true);
+      this.log.info(`review #${id}: ${params.title}: ${params.summary}`);
+
+      while (true) {
+        const outcome = await this.waitForOutcome(params, opened, token, listeners);
+        if (outcome.kind === 'closed') {
+          this.log.info(`review #${id}: diff closed or request withdrawn -> reject`);
+          return { decision: 'reject' };
+        }
+        if (outcome.kind === 'decision') {
+          this.log.info(`review #${id}: ${outcome.decision}`);
+          return buildAnswer(outcome.decision, params);
+        }
+        const kept = await this.pickHunks(params);
+        if (kept !== undefined) {
+          const answer = buildAnswer('approve', params, kept);
+          this.log.info(`review #${id}: hunks ${JSON.stringify(answer)}`);
+          return answer;
+        }
+        // QuickPick dismissed: ask again.
+      }
+    } finally {
+      listeners.forEach((d) => d.dispose());
+      this.current = undefined;
+      await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, false);
+      await this.closeDiffs(opened);
+      for (const pair of pairs) {
+        if (pair.left.scheme === PROPOSED_SCHEME) this.provider.delete(pair.left);
+        this.provider.delete(pair.right);
+      }
+    }
+  }
+
+  private diffPair(id: number, file: ProposedFile): DiffPair {
+    const proposed = (label: string) =>
+      vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${id}/${label}/${file.path}` });
+    const right = proposed('proposed');
+    this.provider.set(right, file.newText ?? '');
+    let left: vscode.Uri;
+    if (file.kind === 'add' || file.oldText === null) {
+      left = proposed('empty');
+      this.provider.set(left, '');
+    } else {
+      left = vscode.Uri.parse(file.uri);
+    }
+    const verb = { add: 'new file', update: 'proposed edit', delete: 'delete' }[file.kind];
+    const target = file.moveTo ? ` → ${vscode.workspace.asRelativePath(vscode.Uri.parse(file.moveTo))}` : '';
+    return { left, right, title: `${file.path}${target} (Codex: ${verb})` };
+  }
+
+  private waitForOutcome(
+    params: ApproveEditParams,
+    opened: vscode.Uri[],
+    token: vscode.CancellationToken,
+    listeners: vscode.Disposable[],
+  ): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let done = false;
+      const finish = (o: Outcome) => {
+        if (!done) {
+          done = true;
+          resolve(o);
+        }
+      };
+      this.current = (decision) => finish({ kind: 'decision', decision });
+      listeners.push(token.onCancellationRequested(() => finish({ kind: 'closed' })));
+      listeners.push(
+        vscode.window.tabGroups.onDidChangeTabs(() => {
+          if (opened.length > 0 && !opened.some((uri) => this.findTabs(uri).length > 0)) {
+            finish({ kind: 'closed' });
+          }
+        }),
+      );
+      const buttons = [APPLY, ...(offersHunkChoice(params) ? [CHOOSE_HUNKS] : []), APPLY_FOR_SESSION, REJECT];
+      void vscode.window.showInformationMessage(`${params.title}: ${params.summary}`, ...buttons).then((choice) => {
+        if (choice === APPLY) finish({ kind: 'decision', decision: 'approve' });
+        else if (choice === APPLY_FOR_SESSION) finish({ kind: 'decision', decision: 'approveForSession' });
+        else if (choice === REJECT) finish({ kind: 'decision', decision: 'reject' });
+        else if (choice === CHOOSE_HUNKS) finish({ kind: 'chooseHunks' });
+        // Dismissed: the diff editor's title-bar buttons still decide.
+      });
+    });
+  }
+
+  /** Multi-select of every hunk (all kept to start with); undefined if dismissed. */
+  private async pickHunks(params: ApproveEditParams): Promise<HunkRef[] | undefined> {
+    type Item = vscode.QuickPickItem & { ref: HunkRef };
+    const items: Item[] = [];
+    for (const file of params.files) {
+      for (const hunk of file.hunks ?? []) {
+        const { label, detail } = describeHunk(file, hunk);
+        items.push({ label, detail, picked: true, ref: { uri: file.uri, index: hunk.index } });
+      }
+    }
+    if (items.length === 0) {
+      return allHunks(params);
+    }
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: `${params.title}: choose the hunks to apply`,
+      placeHolder: 'Unchecked hunks are left out; none checked rejects the edit',
+      ignoreFocusOut: true,
+    });
+    return picked?.map((i) => i.ref);
+  }
+
+  private findTabs(proposed: vscode.Uri): vscode.Tab[] {
+    const tabs: vscode.Tab[] = [];
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        const input = tab.input;
+        if (input instanceof vscode.TabInputTextDiff && input.modified.toString() === proposed.toString()) {
+          tabs.push(tab);
+        }
+      }
+    }
+    return tabs;
+  }
+
+  private async closeDiffs(opened: vscode.Uri[]): Promise<void> {
+    const tabs = opened.flatMap((uri) => this.findTabs(uri));
+    if (tabs.length > 0) {
+      try {
+        await vscode.window.tabGroups.close(tabs, true);
+      } catch (err) {
+        this.log.warn(`closing review tabs: ${String(err)}`);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.current?.('reject');
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+/** `codex/approveCommand`: a modal with the command and its working folder. */
+export async function approveCommand(params: ApproveCommandParams): Promise<{ decision: Decision }> {
+  const reason = params.reason ? `\n\nWhy: ${params.reason}` : '';
+  const choice = await vscode.window.showWarningMessage(
+    'Codex wants to run a command',
+    { modal: true, detail: `$ ${formatCommand(params.command)}\n\nin ${params.cwd}${reason}` },
+    RUN,
+    RUN_FOR_SESSION,
+  );
+  if (choice === RUN) return { decision: 'approve' };
+  if (choice === RUN_FOR_SESSION) return { decision: 'approveForSession' };
+  return { decision: 'reject' };
+}

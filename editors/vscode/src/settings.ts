@@ -1,0 +1,151 @@
+/**
+ * The extension's settings, typed, and what they turn into: the server's
+ * `initializationOptions` (the config.toml key names) and the command that starts it.
+ *
+ * Pure: no `vscode` import, so the mapping is unit-tested in plain Node. The
+ * caller passes a `get(key)` reading `codex.*` from the workspace configuration.
+ */
+
+import * as path from 'path';
+
+import { Settings } from './constants';
+
+export interface CodexSettings {
+  /** Path of the `codex-lsp` executable; empty: find it. */
+  serverPath: string;
+  /** Python for `python -m codex_lsp`; empty: the Python extension's, else `python3`. */
+  serverPython: string;
+  /** Extra environment variables for the server process. */
+  serverEnv: Record<string, string>;
+  model: string;
+  approvalPolicy: string;
+  sandboxMode: string;
+  profile: string;
+}
+
+/** `initializationOptions` / `workspace/didChangeConfiguration` settings, config.toml names. */
+export interface InitializationOptions {
+  model?: string;
+  approval_policy?: string;
+  sandbox_mode?: string;
+  profile?: string;
+}
+
+export type SettingGetter = (key: string) => unknown;
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function env(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof v === 'string') {
+        out[k] = v;
+      }
+    }
+  }
+  return out;
+}
+
+/** Read the `codex.*` settings; anything missing or of the wrong type is "unset". */
+export function readSettings(get: SettingGetter): CodexSettings {
+  return {
+    serverPath: str(get(Settings.serverPath)),
+    serverPython: str(get(Settings.serverPython)),
+    serverEnv: env(get(Settings.serverEnv)),
+    model: str(get(Settings.model)),
+    approvalPolicy: str(get(Settings.approvalPolicy)),
+    sandboxMode: str(get(Settings.sandboxMode)),
+    profile: str(get(Settings.profile)),
+  };
+}
+
+/** The settings the server understands, under config.toml key names; unset ones omitted. */
+export function toInitializationOptions(s: CodexSettings): InitializationOptions {
+  const options: InitializationOptions = {};
+  if (s.model) options.model = s.model;
+  if (s.approvalPolicy) options.approval_policy = s.approvalPolicy;
+  if (s.sandboxMode) options.sandbox_mode = s.sandboxMode;
+  if (s.profile) options.profile = s.profile;
+  return options;
+}
+
+/** What to do about a settings change. */
+export type ConfigurationChange =
+  | { kind: 'none' }
+  /** Send `workspace/didChangeConfiguration` with these settings. */
+  | { kind: 'notify'; settings: InitializationOptions }
+  /** Restart the server: how it starts changed, or a setting was cleared (the server merges
+   * new settings over old ones, so a cleared key can only be dropped by a restart). */
+  | { kind: 'restart'; reason: string };
+
+export function configurationChange(before: CodexSettings, after: CodexSettings): ConfigurationChange {
+  if (
+    before.serverPath !== after.serverPath ||
+    before.serverPython !== after.serverPython ||
+    JSON.stringify(before.serverEnv) !== JSON.stringify(after.serverEnv)
+  ) {
+    return { kind: 'restart', reason: 'the server command changed' };
+  }
+  const old = toInitializationOptions(before) as Record<string, string>;
+  const now = toInitializationOptions(after) as Record<string, string>;
+  const cleared = Object.keys(old).filter((k) => !(k in now));
+  if (cleared.length > 0) {
+    return { kind: 'restart', reason: `cleared ${cleared.join(', ')}` };
+  }
+  const changed = Object.keys(now).some((k) => old[k] !== now[k]);
+  return changed ? { kind: 'notify', settings: now } : { kind: 'none' };
+}
+
+/** How the server is started. */
+export interface ServerCommand {
+  command: string;
+  args: string[];
+  /** For the log and error messages. */
+  source: 'setting' | 'path' | 'python';
+}
+
+export interface CommandLookup {
+  /** Absolute path of an executable found on PATH, else undefined. */
+  which(name: string): string | undefined;
+  /** The Python extension's interpreter for this workspace, if it has one. */
+  pythonFromExtension?: string;
+}
+
+/**
+ * `codex.server.path`, else `codex-lsp` on PATH, else `python -m codex_lsp` with
+ * `codex.server.python`, the Python extension's interpreter, or `python3`.
+ */
+export function resolveServerCommand(s: CodexSettings, lookup: CommandLookup): ServerCommand {
+  if (s.serverPath) {
+    return { command: s.serverPath, args: [], source: 'setting' };
+  }
+  const onPath = lookup.which('codex-lsp');
+  if (onPath) {
+    return { command: onPath, args: [], source: 'path' };
+  }
+  const python = s.serverPython || lookup.pythonFromExtension || lookup.which('python3') || 'python3';
+  return { command: python, args: ['-m', 'codex_lsp'], source: 'python' };
+}
+
+/** Find an executable on a PATH string (POSIX and Windows), with an injectable file check. */
+export function which(
+  name: string,
+  pathEnv: string | undefined,
+  isExecutable: (file: string) => boolean,
+  platform: string = process.platform,
+): string | undefined {
+  if (!pathEnv) return undefined;
+  const sep = platform === 'win32' ? ';' : ':';
+  const exts = platform === 'win32' ? ['.exe', '.cmd', '.bat', ''] : [''];
+  for (const dir of pathEnv.split(sep)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const file = path.join(dir, name + ext);
+      if (isExecutable(file)) return file;
+    }
+  }
+  return undefined;
+}
