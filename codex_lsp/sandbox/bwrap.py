@@ -1,0 +1,136 @@
+"""Linux enforcement of a `SandboxPolicy` with bubblewrap (`bwrap`).
+
+The whole file system is mounted read-only, writable roots are bound back
+read-write, `.git` entries under them are bound read-only again, and the
+command gets fresh /dev, /proc, PID (and, unless allowed, network)
+namespaces. All capabilities are dropped: when the server runs as root,
+bwrap would otherwise keep CAP_SYS_ADMIN and the command could simply
+`mount -o remount,rw /`.
+
+Whether bwrap works is probed once per executable (it can be installed yet
+unusable, e.g. where user namespaces are disabled), with the same flags real
+commands use, and the answer is kept for the life of the process.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codex_lsp.sandbox.policy import SandboxPolicy
+
+KIND = "bubblewrap"
+PROBE_TIMEOUT_SEC = 10.0
+"""Upper bound for the availability probe (it normally takes a few milliseconds)."""
+
+_NAMESPACE_FLAGS: tuple[str, ...] = (
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+)
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    """Whether commands can be sandboxed here, and why (for status UIs and `check`)."""
+
+    available: bool
+    kind: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe form: `{"available": ..., "kind": ..., "reason": ...}`."""
+        return {"available": self.available, "kind": self.kind, "reason": self.reason}
+
+
+class Bubblewrap:
+    """One bwrap executable: its probed status and how to wrap a command with it."""
+
+    def __init__(self, executable: str | None = None) -> None:
+        self.executable = executable if executable is not None else shutil.which("bwrap")
+        self._status: SandboxStatus | None = None
+        self._lock = threading.Lock()
+
+    def status(self) -> SandboxStatus:
+        """Probe on first use (blocking, a few ms), then answer from the cache."""
+        with self._lock:
+            if self._status is None:
+                self._status = self._probe()
+            return self._status
+
+    def wrap(self, argv: Sequence[str], cwd: Path, policy: SandboxPolicy) -> list[str]:
+        """The bwrap command line that runs `argv` in `cwd` under `policy`."""
+        if self.executable is None:
+            raise RuntimeError("bwrap is not installed")
+        args = [self.executable, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for root in policy.writable_roots:
+            args += ["--bind", str(root), str(root)]
+        for protected in policy.read_only_subpaths():
+            args += ["--ro-bind", str(protected), str(protected)]
+        if not policy.network_access:
+            args.append("--unshare-net")
+        args += [*_NAMESPACE_FLAGS, "--chdir", str(cwd), "--", *argv]
+        return args
+
+    def _probe(self) -> SandboxStatus:
+        if not sys.platform.startswith("linux"):
+            return SandboxStatus(
+                False, KIND, f"bubblewrap is Linux-only and this is {sys.platform}{_CONSEQUENCE}"
+            )
+        if self.executable is None:
+            return SandboxStatus(
+                False,
+                KIND,
+                "bwrap not found on PATH (install the 'bubblewrap' package)" + _CONSEQUENCE,
+            )
+        probe = self.wrap(["true"], Path("/"), SandboxPolicy("read-only"))
+        try:
+            done = subprocess.run(
+                probe,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=PROBE_TIMEOUT_SEC,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            reason = f"{self.executable} could not run: {exc}{_CONSEQUENCE}"
+            return SandboxStatus(False, KIND, reason)
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+            return SandboxStatus(
+                False, KIND, f"{self.executable} does not work here: {detail}{_CONSEQUENCE}"
+            )
+        return SandboxStatus(True, KIND, f"{self.executable} works (read-only root, no network)")
+
+
+_CONSEQUENCE = (
+    "; without a sandbox every command needs the user's approval "
+    '(unless sandbox_mode = "danger-full-access")'
+)
+
+_default: Bubblewrap | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Bubblewrap:
+    """The process-wide bwrap (found on PATH once), shared so it is probed only once."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Bubblewrap()
+        return _default
+
+
+def sandbox_status() -> dict[str, Any]:
+    """`{"available", "kind", "reason"}` for `codex.status` and `codex-lsp check`."""
+    return default_sandbox().status().as_dict()

@@ -1,0 +1,117 @@
+"""Run one command to completion with a deadline, and leave nothing behind.
+
+The command gets its own session (so its process group can be signalled as a
+whole), stdin from /dev/null (nothing can wait for input) and a single pipe
+for stdout and stderr (so the model sees them interleaved in the order they
+happened). When the command ends, times out, or the awaiting task is
+cancelled (the user cancelled the turn), the whole group gets SIGKILL: a
+`sleep 30 &` left behind would otherwise outlive the turn and hold the pipe.
+
+The pipe is ours rather than asyncio's: asyncio's `Process.wait()` does not
+return until every holder of its pipes has exited, which is exactly the
+case of a background child we want to kill *after* the main process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from codex_lsp.sandbox.output import TIMEOUT_EXIT_CODE, ExecResult, OutputCollector
+
+DRAIN_TIMEOUT_SEC = 2.0
+"""After the group is killed, how long to wait for the last output to arrive.
+
+Only a process that left the group (its own `setsid`) can hold the pipe
+longer; its output is then cut off rather than letting it stall the turn.
+"""
+REAP_TIMEOUT_SEC = 5.0
+"""How long to wait for a SIGKILLed process to be reaped before giving up on it."""
+
+
+class _Pump(asyncio.Protocol):
+    """Feeds pipe data into a collector and reports end of stream."""
+
+    def __init__(self, collector: OutputCollector, done: asyncio.Future[None]) -> None:
+        self._collector = collector
+        self._done = done
+
+    def data_received(self, data: bytes) -> None:
+        self._collector.feed(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._done.done():
+            self._done.set_result(None)
+
+
+def kill_process_group(pgid: int) -> None:
+    """SIGKILL every process in the group; a group that is already gone is fine."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+async def run_process(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout_ms: int
+) -> ExecResult:
+    """Run `argv` and return its capped output; raises `OSError` if it cannot start.
+
+    Cancelling the awaiting task kills the process group, reaps the process
+    and re-raises `CancelledError`.
+    """
+    loop = asyncio.get_running_loop()
+    read_fd, write_fd = os.pipe()
+    started = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,
+        )
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    reader = os.fdopen(read_fd, "rb", buffering=0)
+    collector = OutputCollector()
+    eof: asyncio.Future[None] = loop.create_future()
+    transport: asyncio.ReadTransport | None = None
+    timed_out = False
+    try:
+        transport, _ = await loop.connect_read_pipe(lambda: _Pump(collector, eof), reader)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout_ms / 1000)
+        except TimeoutError:
+            timed_out = True
+        kill_process_group(proc.pid)
+        await proc.wait()
+        duration = time.monotonic() - started
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(eof), DRAIN_TIMEOUT_SEC)
+    except BaseException:
+        kill_process_group(proc.pid)
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(proc.wait(), REAP_TIMEOUT_SEC)
+        raise
+    finally:
+        if transport is not None:
+            transport.close()
+        else:
+            reader.close()
+    code = proc.returncode if proc.returncode is not None else -signal.SIGKILL
+    if timed_out:
+        code = TIMEOUT_EXIT_CODE
+    elif code < 0:
+        code = 128 - code
+    shown_timeout = timeout_ms if timed_out else None
+    return ExecResult(code, collector.render(), duration, timed_out, shown_timeout)
