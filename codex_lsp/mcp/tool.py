@@ -1,0 +1,97 @@
+"""One remote MCP tool, offered to the model as an ordinary function tool.
+
+MCP tools run arbitrary code on the user's machine or somewhere else on their
+behalf, so every call goes through the approval policy exactly like a shell
+command: the user is asked (``mcp <server> <tool>`` with the arguments as the
+reason) unless the policy is ``never`` or they approved that tool for the
+session. Errors are sorted by audience: a rejected call and a tool's own
+``isError`` result go to the model; timeouts and a dead server become a
+`ToolFailure` the model sees as an error it may work around.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import mcp.types as mt
+
+from codex_lsp.agent.protocol import CommandRequest
+from codex_lsp.approvals import ApprovalPolicy
+from codex_lsp.mcp.results import result_text
+from codex_lsp.tools.base import ToolContext, ToolFailure
+
+#: Output when the user says no.
+REJECTED_OUTPUT = "tool call rejected by user"
+#: Longest argument JSON shown in the approval prompt.
+MAX_REASON_CHARS = 500
+
+
+class ToolCaller(Protocol):
+    """The server connection a tool calls through (see `codex_lsp.mcp.manager`)."""
+
+    def ensure_running(self) -> None:
+        """Raise `ToolFailure` saying why the server cannot take calls, if it cannot."""
+        ...
+
+    async def call_tool(self, tool: str, args: dict[str, Any]) -> mt.CallToolResult:
+        """Call ``tool``; transport problems and timeouts raise `ToolFailure`."""
+        ...
+
+
+def approval_key(server: str, tool: str) -> tuple[str, ...]:
+    """What "approve for session" remembers in `SessionApprovals.commands`."""
+    return ("mcp", server, tool)
+
+
+def _reason(args: dict[str, Any]) -> str:
+    """The call's arguments as compact JSON, cut to fit an approval prompt."""
+    try:
+        text = json.dumps(args, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = repr(args)
+    if len(text) > MAX_REASON_CHARS:
+        text = text[: MAX_REASON_CHARS - 1] + "…"
+    return text
+
+
+@dataclass
+class McpTool:
+    """A tool of one MCP server under its model-facing name ``<server>__<tool>``."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    server: str
+    """The server id from ``[mcp_servers.<id>]``."""
+    tool: str
+    """The tool's name on its server."""
+    read_only_hint: bool = False
+    """The server says the tool does not modify its environment (advisory only)."""
+    caller: ToolCaller | None = field(default=None, repr=False, compare=False)
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> str:
+        if self.caller is None:
+            raise ToolFailure(f"mcp server {self.server!r} is not available")
+        # No point asking the user about a call that cannot happen.
+        self.caller.ensure_running()
+        key = approval_key(self.server, self.tool)
+        if ctx.policy != ApprovalPolicy.NEVER and key not in ctx.approvals.commands:
+            request = CommandRequest(
+                thread_id=ctx.thread_id,
+                command=list(key),
+                cwd=ctx.workspace.primary,
+                reason=_reason(args),
+            )
+            decision = await ctx.host.approve_command(request)
+            if decision == "approveForSession":
+                ctx.approvals.commands.add(key)
+            elif decision != "approve":
+                return REJECTED_OUTPUT
+        result = await self.caller.call_tool(self.tool, args)
+        text = result_text(result)
+        if result.is_error:
+            # The turn loop reports a ToolFailure to the model as "Error: <text>".
+            raise ToolFailure(text)
+        return text
