@@ -12,13 +12,14 @@ local ns = api.nvim_create_namespace('codex_lsp.chat')
 local BUF_NAME = 'codex://chat'
 
 ---@class codex_lsp.ChatTurn
----@field mark integer extmark where the turn's streamed text starts
----@field text boolean whether text was streamed since the last non-text line
+---@field mark integer? extmark where the turn's current streamed text starts
 
 ---@type table<string, codex_lsp.ChatTurn>
 local turns = {}
----@type string? thread of the last text written, to label interleaved turns
-local last_thread = nil
+--- The block the end of the buffer belongs to: blocks (a header, a text
+--- paragraph, a run of notes) are separated by one blank line.
+---@type {thread: string, kind: 'header'|'text'|'note'}?
+local current = nil
 ---@type integer?
 local bufnr = nil
 
@@ -35,7 +36,7 @@ function M.buf()
   api.nvim_buf_set_name(bufnr, BUF_NAME)
   vim.bo[bufnr].filetype = 'markdown'
   turns = {}
-  last_thread = nil
+  current = nil
   return bufnr
 end
 
@@ -121,17 +122,51 @@ function M.toggle()
   M.open(false)
 end
 
---- Append whole lines at the end (an empty buffer's first line is replaced).
+--- Whether the buffer is empty (one empty line).
+---@return boolean
+local function is_empty()
+  local buf = M.buf()
+  return api.nvim_buf_line_count(buf) == 1 and api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
+end
+
+--- Append whole lines at the end (an empty buffer's first line is replaced),
+--- as a block of their own.
 ---@param lines string[]
 function M.append_lines(lines)
   local buf = M.buf()
-  local count = api.nvim_buf_line_count(buf)
-  local first = api.nvim_buf_get_lines(buf, 0, 1, false)[1]
-  if count == 1 and first == '' then
+  if is_empty() then
     api.nvim_buf_set_lines(buf, 0, 1, false, lines)
   else
     api.nvim_buf_set_lines(buf, -1, -1, false, lines)
   end
+  current = nil
+  follow()
+end
+
+--- Start a block: the buffer ends with a blank separator line (unless it is
+--- empty) and an empty line to write into.
+---@param thread string
+---@param kind 'header'|'text'|'note'
+local function start_block(thread, kind)
+  if not is_empty() then
+    local buf = M.buf()
+    local last = api.nvim_buf_line_count(buf)
+    local tail = api.nvim_buf_get_lines(buf, math.max(0, last - 2), last, false)
+    if tail[#tail] ~= '' then
+      api.nvim_buf_set_lines(buf, -1, -1, false, { '', '' })
+    elseif #tail == 2 and tail[1] ~= '' then
+      api.nvim_buf_set_lines(buf, -1, -1, false, { '' })
+    end
+  end
+  current = { thread = thread, kind = kind }
+end
+
+--- Replace the (empty) last line with `line`.
+---@param line string
+local function write_line(line)
+  local buf = M.buf()
+  local last = api.nvim_buf_line_count(buf)
+  api.nvim_buf_set_lines(buf, last - 1, last, false, { line })
   follow()
 end
 
@@ -146,69 +181,56 @@ local function append_text(text)
   follow()
 end
 
---- The turn record for `thread`, started with a header if it is new.
+--- Label a block of `thread` when another turn wrote last (parallel turns).
 ---@param thread string
----@param title? string
----@return codex_lsp.ChatTurn
-local function turn_for(thread, title)
-  local turn = turns[thread]
-  if turn and not title then
-    return turn
+local function label_if_interleaved(thread)
+  if current and current.thread ~= thread and turns[thread] then
+    start_block(thread, 'note')
+    write_line(('*(thread %s)*'):format(thread:sub(1, 8)))
   end
-  local lines = { '## ' .. (title or 'Codex'), '' }
-  local buf = M.buf()
-  local before = api.nvim_buf_line_count(buf)
-  local empty = before == 1 and api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
-  if not empty then
-    table.insert(lines, 1, '')
-  end
-  M.append_lines(lines)
-  local last = api.nvim_buf_line_count(buf)
-  turn = {
-    mark = api.nvim_buf_set_extmark(buf, ns, last - 1, 0, {}),
-    text = false,
-  }
-  turns[thread] = turn
-  last_thread = thread
-  return turn
 end
 
---- Start a new text paragraph if the last write came from another turn or a
---- non-text line.
+--- A new turn: its header.
 ---@param thread string
----@param turn codex_lsp.ChatTurn
-local function ensure_text_position(thread, turn)
-  if last_thread ~= thread then
-    M.append_lines({ '', ('*(thread %s)*'):format(thread:sub(1, 8)), '' })
+---@param title string
+local function header(thread, title)
+  start_block(thread, 'header')
+  write_line('## ' .. title)
+  turns[thread] = {}
+end
+
+--- Streamed text of `thread`.
+---@param thread string
+---@param delta string
+local function text(thread, delta)
+  if not turns[thread] then
+    header(thread, 'Codex')
+  end
+  if not (current and current.thread == thread and current.kind == 'text') then
+    label_if_interleaved(thread)
+    start_block(thread, 'text')
     local last = api.nvim_buf_line_count(M.buf())
-    turn.mark = api.nvim_buf_set_extmark(M.buf(), ns, last - 1, 0, {})
-    last_thread = thread
-  elseif not turn.text then
-    local buf = M.buf()
-    local last = api.nvim_buf_line_count(buf)
-    if api.nvim_buf_get_lines(buf, last - 1, last, false)[1] ~= '' then
-      M.append_lines({ '' })
-      last = last + 1
-    end
-    turn.mark = api.nvim_buf_set_extmark(buf, ns, last - 1, 0, {})
+    turns[thread].mark =
+      api.nvim_buf_set_extmark(M.buf(), ns, last - 1, 0, { right_gravity = false })
   end
-  turn.text = true
+  append_text(delta)
 end
 
---- Add a line (not streamed text) for `thread`.
+--- A line that is not streamed text (tool step, plan, notice, status).
 ---@param thread string
 ---@param line string
 local function note(thread, line)
-  local turn = turn_for(thread)
-  local buf = M.buf()
-  local last = api.nvim_buf_line_count(buf)
-  local lines = { line }
-  if api.nvim_buf_get_lines(buf, last - 1, last, false)[1] ~= '' then
-    table.insert(lines, 1, '')
+  if not turns[thread] then
+    header(thread, 'Codex')
   end
-  M.append_lines(lines)
-  turn.text = false
-  last_thread = thread
+  if current and current.thread == thread and current.kind == 'note' then
+    api.nvim_buf_set_lines(M.buf(), -1, -1, false, { line })
+    follow()
+    return
+  end
+  label_if_interleaved(thread)
+  start_block(thread, 'note')
+  write_line(line)
 end
 
 local status_text = {
@@ -228,16 +250,14 @@ function M.on_event(event)
   local thread = type(event.threadId) == 'string' and event.threadId or '?'
   local kind = event.type
   if kind == 'turnStarted' then
-    turn_for(thread, event.title or 'Codex')
+    header(thread, type(event.title) == 'string' and event.title or 'Codex')
   elseif kind == 'text' then
     if type(event.delta) == 'string' and event.delta ~= '' then
-      local turn = turn_for(thread)
-      ensure_text_position(thread, turn)
-      append_text(event.delta)
+      text(thread, event.delta)
     end
   elseif kind == 'textReset' then
     local turn = turns[thread]
-    if turn and turn.text and last_thread == thread then
+    if turn and turn.mark and current and current.thread == thread and current.kind == 'text' then
       local pos = api.nvim_buf_get_extmark_by_id(M.buf(), ns, turn.mark, {})
       if pos[1] then
         api.nvim_buf_set_lines(M.buf(), pos[1], -1, false, { '' })

@@ -52,7 +52,10 @@ local function report(command, result, err)
   end
   local status = result.status
   local files = type(result.changedFiles) == 'table' and result.changedFiles or {}
-  if status == 'failed' then
+  if command == 'codex.cancel' and status ~= 'failed' then
+    local cancelled = type(result.cancelled) == 'table' and #result.cancelled or 0
+    notify(cancelled > 0 and ('cancelling %d turn(s)'):format(cancelled) or 'nothing to cancel')
+  elseif status == 'failed' then
     notify(tostring(result.error or 'failed'), vim.log.levels.ERROR)
   elseif status == 'applied' then
     notify('applied ' .. table.concat(files, ', '))
@@ -239,7 +242,7 @@ function M.status_lines(result)
   table.sort(keys)
   for _, key in ipairs(keys) do
     local value = config[key]
-    if type(value) ~= 'table' then
+    if type(value) ~= 'table' and value ~= vim.NIL then
       lines[#lines + 1] = ('- %s: %s'):format(key, tostring(value))
     end
   end
