@@ -22,6 +22,7 @@ from bench import report
 from bench.codex_side import CodexClient, installed_version, launcher, native_binary
 from bench.fixtures import (
     HELLO_RANGE,
+    LINE_BYTES,
     REPO,
     Sandbox,
     big_document,
@@ -36,6 +37,7 @@ from bench.model import BenchModelProcess, Flood, FunctionCall, Reply, Text
 NETNS_ENV = "CODEX_LSP_BENCH_NETNS"
 SECTIONS = ("edit", "codeaction", "flood", "launcher", "scaling")
 KB, MB = 1024, 1024 * 1024
+HUNK_DOC_LINES = 12_000
 
 
 # --------------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ class Bench:
         self.figures: dict[str, dict[str, list[float]]] = {}
         self.details: list[dict[str, Any]] = []
         self.scaling: dict[str, Any] = {}
+        self.errors: list[str] = []
 
     def add(self, figure: str, side: str, value: float | None) -> None:
         if value is None:
@@ -296,6 +299,7 @@ class Bench:
                                "first_to_last_ms": (ed.last_text_at - ed.first_text_at) * 1000,
                                "result_ms": (got - sent) * 1000})
             self.add("flood_rate", "lsp", statistics.median(rates))
+            self.add("flood_first_growth_mb", "lsp", mem[1]["hwm_mb"] - mem[0]["hwm_mb"])
             self.add("flood_hwm_growth_mb", "lsp", mem[-1]["hwm_mb"] - mem[1]["hwm_mb"])
             self.add("flood_rss_growth_mb", "lsp", mem[-1]["rss_mb"] - mem[1]["rss_mb"])
             self.add("flood_hwm_mb", "lsp", mem[-1]["hwm_mb"])
@@ -330,6 +334,7 @@ class Bench:
                                "first_to_last_ms": (cx.last_delta_at - cx.first_delta_at) * 1000,
                                "result_ms": (done - sent) * 1000})
             self.add("flood_rate", "codex", statistics.median(rates))
+            self.add("flood_first_growth_mb", "codex", mem[1]["hwm_mb"] - mem[0]["hwm_mb"])
             self.add("flood_hwm_growth_mb", "codex", mem[-1]["hwm_mb"] - mem[1]["hwm_mb"])
             self.add("flood_rss_growth_mb", "codex", mem[-1]["rss_mb"] - mem[1]["rss_mb"])
             self.add("flood_hwm_mb", "codex", mem[-1]["hwm_mb"])
@@ -341,24 +346,33 @@ class Bench:
 
     # ---- scaling ----------------------------------------------------------------------------
 
+    async def _point(self, out: dict[str, Any], table: str, key: str, label: str, body: Any) -> None:
+        """Measure one scaling point; a failure is recorded and the table goes on."""
+        try:
+            out[table][key] = await body()
+            report.progress(f"  scaling {label}: " + ", ".join(
+                f"{k} {v:.1f}" for k, v in out[table][key].items()))
+        except Exception as exc:  # noqa: BLE001 - reported, the run continues
+            out[table][key] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            self.errors.append(f"scaling {label}: {exc}"[:300])
+            report.progress(f"  scaling {label}: FAILED {exc}"[:300])
+
     async def scaling_lsp(self, sizes: list[int], hunks: list[int], reps: int) -> None:
         sb = Sandbox.make("lsp-scale", self.model.base_url, codex_cli=False)
         ed = LspEditor(sb)
         out: dict[str, Any] = {"size": {}, "hunks": {}}
+        n_ca = max(50, self.args.code_actions // 5)
         try:
             await ed.start()
-            # warm-up turn (imports, first model connection)
-            self.script_edits([hello_patch(0)[0]])
-            hello = ed.open(sb.workspace / "hello.py")
-            await ed.edit_turn(hello, HELLO_RANGE)
-            n_ca = max(50, self.args.code_actions // 5)
-            for size in sizes:
+            self.script_edits([hello_patch(0)[0]])  # warm-up turn: imports, first connection
+            await ed.edit_turn(ed.open(sb.workspace / "hello.py"), HELLO_RANGE)
+
+            async def by_size(size: int) -> dict[str, float]:
                 text = big_document(size)
                 path = sb.workspace / f"size_{size}.py"
                 path.write_text(text)
                 uri = ed.open(path, text)
-                n_lines = line_count(text)
-                mid = n_lines // 2
+                mid = line_count(text) // 2
                 for _ in range(5):
                     await ed.code_action(uri, mid)
                 lat = [await ed.code_action(uri, mid) for _ in range(n_ca)]
@@ -366,55 +380,53 @@ class Bench:
                 for _ in range(max(20, n_ca // 5)):
                     ed.type_char(uri, 0)
                     typed.append(await ed.code_action(uri, mid))
-                # edit turns: one hunk in the middle, selection around it
-                cur = ed.buffers[uri].text
-                patches, texts = [], []
-                for t in range(reps):
-                    patch, cur = big_patch(path.name, cur, [mid], t)
-                    patches.append(patch)
-                    texts.append(cur)
-                self.script_edits(patches)
-                rng = {"start": {"line": mid - 2, "character": 0},
-                       "end": {"line": mid + 3, "character": 0}}
-                turns = []
-                for t in range(reps):
-                    turns.append(await ed.edit_turn(uri, rng))
-                    if ed.buffers[uri].text != texts[t]:
-                        raise RuntimeError(f"scaling {size}: buffer not as expected")
-                out["size"][str(size)] = {
-                    "ca_p50_ms": pct(lat, 50), "ca_p99_ms": pct(lat, 99),
-                    "ca_typing_p50_ms": pct(typed, 50), "ca_typing_p99_ms": pct(typed, 99),
-                    **median_turn(turns),
-                }
-                report.progress(f"  scaling codex-lsp {human_size(size)}: {out['size'][str(size)]}")
-            text = big_document(12_000 * 70)
+                turns = await self._lsp_turns(ed, uri, path.name, [mid], reps,
+                                              (mid - 2, mid + 3))
+                return {"ca_p50_ms": pct(lat, 50), "ca_p99_ms": pct(lat, 99),
+                        "ca_typing_p50_ms": pct(typed, 50), "ca_typing_p99_ms": pct(typed, 99),
+                        **turns}
+
+            for size in sizes:
+                await self._point(out, "size", str(size), f"codex-lsp {human_size(size)}",
+                                  lambda size=size: by_size(size))
+            text = big_document(HUNK_DOC_LINES * LINE_BYTES)
             path = sb.workspace / "hunks.py"
             path.write_text(text)
             uri = ed.open(path, text)
             n_lines = line_count(text)
             for h in hunks:
-                cur = ed.buffers[uri].text
-                lines = hunk_lines(n_lines, h)
-                patches, texts = [], []
-                for t in range(reps):
-                    patch, cur = big_patch(path.name, cur, lines, t)
-                    patches.append(patch)
-                    texts.append(cur)
-                self.script_edits(patches)
-                rng = {"start": {"line": 0, "character": 0},
-                       "end": {"line": 10, "character": 0}}
-                turns = []
-                for t in range(reps):
-                    turns.append(await ed.edit_turn(uri, rng))
-                    if ed.buffers[uri].text != texts[t]:
-                        raise RuntimeError(f"scaling {h} hunks: buffer not as expected")
-                out["hunks"][str(h)] = median_turn(turns)
-                report.progress(f"  scaling codex-lsp {h} hunks: {out['hunks'][str(h)]}")
+                await self._point(
+                    out, "hunks", str(h), f"codex-lsp {h} hunks",
+                    lambda h=h: self._lsp_turns(ed, uri, path.name, hunk_lines(n_lines, h),
+                                                reps, (0, 10)),
+                )
             out["memory"] = ed.memory()
+        except Exception as exc:  # noqa: BLE001
+            self.errors.append(f"scaling codex-lsp: {exc}"[:300])
+            report.progress(f"  scaling codex-lsp FAILED: {exc}")
         finally:
             await ed.stop()
             sb.remove()
         self.scaling["lsp"] = out
+
+    async def _lsp_turns(self, ed: LspEditor, uri: str, name: str, lines: list[int],
+                         reps: int, sel: tuple[int, int]) -> dict[str, float]:
+        """`reps` edit turns changing `lines`, on a fresh thread; median timings."""
+        cur = ed.buffers[uri].text
+        patches, texts = [], []
+        for _ in range(reps):
+            patch, cur = big_patch(name, cur, lines, 0)
+            patches.append(patch)
+            texts.append(cur)
+        self.script_edits(patches)
+        await ed.new_thread()
+        rng = {"start": {"line": sel[0], "character": 0}, "end": {"line": sel[1], "character": 0}}
+        turns = []
+        for t in range(reps):
+            turns.append(await ed.edit_turn(uri, rng))
+            if ed.buffers[uri].text != texts[t]:
+                raise RuntimeError("the editor buffer is not as expected after the edit")
+        return median_turn(turns)
 
     async def scaling_codex(self, sizes: list[int], hunks: list[int], reps: int) -> None:
         sb = Sandbox.make("codex-scale", self.model.base_url, codex_cli=True)
@@ -423,40 +435,38 @@ class Bench:
         try:
             await cx.start()
             await cx.start_thread()
-            self.script_codex_edits([hello_patch(0)[0]])
+            self.script_codex_edits([hello_patch(0)[0]])  # warm-up turn
             await cx.edit_turn(sb.workspace / "hello.py", hello_patch(0)[1])
+
+            async def turns_on(path: Path, lines: list[int]) -> dict[str, float]:
+                cur = path.read_text()
+                patches, texts = [], []
+                for _ in range(reps):
+                    patch, cur = big_patch(path.name, cur, lines, 0)
+                    patches.append(patch)
+                    texts.append(cur)
+                self.script_codex_edits(patches)
+                await cx.start_thread()  # fresh history, as codex-lsp gets a new thread
+                return median_turn([await cx.edit_turn(path, texts[t]) for t in range(reps)])
+
             for size in sizes:
                 text = big_document(size)
                 path = sb.workspace / f"size_{size}.py"
                 path.write_text(text)
                 mid = line_count(text) // 2
-                cur = text
-                patches, texts = [], []
-                for t in range(reps):
-                    patch, cur = big_patch(path.name, cur, [mid], t)
-                    patches.append(patch)
-                    texts.append(cur)
-                self.script_codex_edits(patches)
-                turns = [await cx.edit_turn(path, texts[t]) for t in range(reps)]
-                out["size"][str(size)] = median_turn(turns)
-                report.progress(f"  scaling Codex {human_size(size)}: {out['size'][str(size)]}")
-            text = big_document(12_000 * 70)
-            path = sb.workspace / "hunks.py"
-            path.write_text(text)
+                await self._point(out, "size", str(size), f"Codex {human_size(size)}",
+                                  lambda path=path, mid=mid: turns_on(path, [mid]))
+            text = big_document(HUNK_DOC_LINES * LINE_BYTES)
+            hpath = sb.workspace / "hunks.py"
+            hpath.write_text(text)
             n_lines = line_count(text)
-            cur = text
             for h in hunks:
-                lines = hunk_lines(n_lines, h)
-                patches, texts = [], []
-                for t in range(reps):
-                    patch, cur = big_patch(path.name, cur, lines, t)
-                    patches.append(patch)
-                    texts.append(cur)
-                self.script_codex_edits(patches)
-                turns = [await cx.edit_turn(path, texts[t]) for t in range(reps)]
-                out["hunks"][str(h)] = median_turn(turns)
-                report.progress(f"  scaling Codex {h} hunks: {out['hunks'][str(h)]}")
+                await self._point(out, "hunks", str(h), f"Codex {h} hunks",
+                                  lambda h=h: turns_on(hpath, hunk_lines(n_lines, h)))
             out["memory"] = cx.memory()
+        except Exception as exc:  # noqa: BLE001
+            self.errors.append(f"scaling Codex: {exc}"[:300])
+            report.progress(f"  scaling Codex FAILED: {exc}")
         finally:
             await cx.stop()
             sb.remove()
@@ -489,26 +499,31 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
     bench = Bench(args, model, codex)
     started = time.time()
     want = args.sections
+    async def step(label: str, coro: Any) -> None:
+        report.progress(f"  {label}")
+        try:
+            await coro
+        except Exception as exc:  # noqa: BLE001 - reported; the other figures still count
+            bench.errors.append(f"run {run + 1}, {label}: {type(exc).__name__}: {exc}"[:400])
+            report.progress(f"    FAILED: {type(exc).__name__}: {exc}"[:400])
+
+    run = 0
     try:
         for run in range(args.runs):
             report.progress(f"run {run + 1}/{args.runs}")
             if "edit" in want:
-                report.progress("  codex-lsp: spawn, idle RSS, edit turns")
-                await bench.lsp_edit_run(run)
+                await step("codex-lsp: spawn, idle RSS, edit turns", bench.lsp_edit_run(run))
                 if codex:
-                    report.progress("  Codex: spawn, idle RSS, edit turns")
-                    await bench.codex_edit_run(run)
+                    await step("Codex: spawn, idle RSS, edit turns", bench.codex_edit_run(run))
             if "launcher" in want and codex:
-                await bench.launcher_run()
+                await step("Codex via node launcher: spawn", bench.launcher_run())
             if "codeaction" in want:
-                report.progress("  codex-lsp: codeAction on 1 MB")
-                await bench.lsp_codeaction_run(run)
+                await step("codex-lsp: codeAction on 1 MB", bench.lsp_codeaction_run(run))
             if "flood" in want:
-                report.progress(f"  codex-lsp: {args.floods} x Flood({args.deltas})")
-                await bench.lsp_flood_run(run)
+                label = f"{args.floods} x Flood({args.deltas})"
+                await step(f"codex-lsp: {label}", bench.lsp_flood_run(run))
                 if codex:
-                    report.progress(f"  Codex: {args.floods} x Flood({args.deltas})")
-                    await bench.codex_flood_run(run)
+                    await step(f"Codex: {label}", bench.codex_flood_run(run))
         if "scaling" in want:
             sizes = [KB, 10 * KB, 100 * KB, MB, 10 * MB]
             hunks = [1, 10, 100, 1000]
@@ -526,6 +541,7 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
         "figures": bench.figures,
         "summary": report.summarize(bench.figures),
         "scaling": bench.scaling,
+        "errors": bench.errors,
         "details": bench.details,
     }
 
@@ -534,7 +550,11 @@ def meta(args: argparse.Namespace, codex_skip: str | None, elapsed: float) -> di
     from codex_lsp import __version__
 
     load = os.getloadavg()
+    git = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
     return {
+        "git": git,
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "elapsed_s": round(elapsed, 1),
         "codex_lsp_version": __version__,

@@ -27,8 +27,8 @@ _TRIPLES = {
     ("x86_64", "linux"): ("@openai/codex-linux-x64", "x86_64-unknown-linux-musl"),
     ("aarch64", "linux"): ("@openai/codex-linux-arm64", "aarch64-unknown-linux-musl"),
 }
-AGENT_DELTA = b'"method":"item/agentMessage/delta"'
-DELTA = re.compile(rb'"delta":"((?:[^"\\]|\\.)*)"')
+AGENT_DELTA = re.compile(rb'"method":\s*"item/agentMessage/delta"')
+DELTA = re.compile(rb'"delta":\s*"((?:[^"\\]|\\.)*)"')
 
 
 def native_binary() -> Path | None:
@@ -82,7 +82,7 @@ class CodexClient:
     # ---- handlers ---------------------------------------------------------------------
 
     def _fast_delta(self, raw: bytes, now: float) -> bool:
-        if AGENT_DELTA not in raw[:64]:
+        if AGENT_DELTA.search(raw, 0, 80) is None:
             return False
         m = DELTA.search(raw)
         if m is None:

@@ -18,8 +18,8 @@ from bench.fixtures import REPO, Sandbox
 from bench.proc import memory_mb
 from bench.rpc import RpcClient, clean_env
 
-TEXT_EVENT = re.compile(rb'"type":"text"')
-DELTA = re.compile(rb'"delta":"((?:[^"\\]|\\.)*)"')
+TEXT_EVENT = re.compile(rb'"type":\s*"text"')
+DELTA = re.compile(rb'"delta":\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _line_starts(text: str) -> list[int]:
@@ -283,6 +283,12 @@ class LspEditor:
             "approval_to_edit_ms": (m["apply_edit"] - m["answered"]) * 1000,
             "start_to_result_ms": (got - sent) * 1000,
         }
+
+    async def new_thread(self) -> None:
+        """`codex.newThread`: later commands run on a fresh conversation."""
+        await self.rpc.request(
+            "workspace/executeCommand", {"command": "codex.newThread", "arguments": [{}]}
+        )
 
     async def ask(self, prompt: str, timeout: float = 300) -> tuple[dict[str, Any], float, float]:
         """`codex.ask`; returns (result, t_sent, t_result)."""

@@ -26,6 +26,7 @@ ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
     ("ca_typing_p99_ms", "codeAction after a keystroke p99", "ms", None),
     ("flood_rate", "streamed deltas relayed", "/s", ("lsp>=", 50_000.0)),
     ("flood_hwm_mb", "peak RSS after the floods", "MB", None),
+    ("flood_first_growth_mb", "VmHWM growth, idle -> 1st flood", "MB", None),
     ("flood_hwm_growth_mb", "VmHWM growth, 1st -> last flood", "MB", ("flat", 2.0)),
     ("flood_rss_growth_mb", "VmRSS growth, 1st -> last flood", "MB", ("flat", 2.0)),
 ]
@@ -54,7 +55,7 @@ def summarize(figures: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
             continue
         lsp, codex = _stats(sides.get("lsp")), _stats(sides.get("codex"))
         ratio = None
-        if lsp and codex and codex["median"]:
+        if lsp and codex and codex["median"] and "growth" not in key:
             ratio = lsp["median"] / codex["median"]
         out[key] = {
             "label": label,
@@ -162,30 +163,32 @@ def scaling_lines(scaling: dict[str, Any]) -> list[str]:
     rows = []
     for size, r in lsp["size"].items():
         c = (codex or {}).get("size", {}).get(size) or {}
+        r = {k: v for k, v in r.items() if k != "error"}
         n = int(size)
         label = f"{n // 1048576} MB" if n >= 1048576 else f"{n // 1024} KB"
         rows.append([
             label,
-            f"{fmt(r['ca_p50_ms'], 'ms')} / {fmt(r['ca_p99_ms'], 'ms')}",
-            f"{fmt(r['ca_typing_p50_ms'], 'ms')} / {fmt(r['ca_typing_p99_ms'], 'ms')}",
-            fmt(r["start_to_approval_ms"], "ms"),
-            fmt(r["start_to_result_ms"], "ms"),
+            f"{fmt(r.get('ca_p50_ms'), 'ms')} / {fmt(r.get('ca_p99_ms'), 'ms')}",
+            f"{fmt(r.get('ca_typing_p50_ms'), 'ms')} / {fmt(r.get('ca_typing_p99_ms'), 'ms')}",
+            fmt(r.get("start_to_approval_ms"), "ms"),
+            fmt(r.get("start_to_result_ms"), "ms"),
             fmt(c.get("start_to_approval_ms"), "ms"),
             fmt(c.get("start_to_result_ms"), "ms"),
         ])
     out += _markdown(header, rows)
-    out += ["", "Patch size (hunks in one ~820 KB file, 12,000 lines):", ""]
+    out += ["", "Patch size (hunks spread over one 12,000-line file of ~850 KB; one context line each side):", ""]
     header = ["hunks", "codex-lsp start->approval ms", "codex-lsp approval->edit ms",
               "codex-lsp start->result ms", "Codex start->approval ms",
               "Codex approval->file ms", "Codex start->result ms"]
     rows = []
     for h, r in lsp["hunks"].items():
         c = (codex or {}).get("hunks", {}).get(h) or {}
+        r = {k: v for k, v in r.items() if k != "error"}
         rows.append([
             h,
-            fmt(r["start_to_approval_ms"], "ms"),
-            fmt(r["approval_to_edit_ms"], "ms"),
-            fmt(r["start_to_result_ms"], "ms"),
+            fmt(r.get("start_to_approval_ms"), "ms"),
+            fmt(r.get("approval_to_edit_ms"), "ms"),
+            fmt(r.get("start_to_result_ms"), "ms"),
             fmt(c.get("start_to_approval_ms"), "ms"),
             fmt(c.get("approval_to_edit_ms"), "ms"),
             fmt(c.get("start_to_result_ms"), "ms"),
@@ -210,4 +213,7 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", "Scaling (median of the turns at each point)", ""] + scaling
     missed = [r["label"] for r in results["summary"].values() if r["met"] is False]
     lines += ["", "Targets missed: " + (", ".join(missed) if missed else "none")]
+    if results.get("errors"):
+        lines += ["", "ERRORS (figures above exclude these runs):"]
+        lines += [f"- {e}" for e in results["errors"]]
     return "\n".join(lines)
