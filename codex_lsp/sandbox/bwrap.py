@@ -14,6 +14,7 @@ commands use, and the answer is kept for the life of the process.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,13 @@ class SandboxStatus:
 
     available: bool
     kind: str
-    reason: str
+    detail: str
+    """The short cause ("bwrap not found on PATH ..."), for approval questions."""
+
+    @property
+    def reason(self) -> str:
+        """The cause, plus what it means for commands when there is no sandbox."""
+        return self.detail if self.available else self.detail + _CONSEQUENCE
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe form: `{"available": ..., "kind": ..., "reason": ...}`."""
@@ -85,14 +92,14 @@ class Bubblewrap:
     def _probe(self) -> SandboxStatus:
         if not sys.platform.startswith("linux"):
             return SandboxStatus(
-                False, KIND, f"bubblewrap is Linux-only and this is {sys.platform}{_CONSEQUENCE}"
+                False, KIND, f"bubblewrap is Linux-only and this is {sys.platform}"
             )
         if self.executable is None:
             return SandboxStatus(
-                False,
-                KIND,
-                "bwrap not found on PATH (install the 'bubblewrap' package)" + _CONSEQUENCE,
+                False, KIND, "bwrap not found on PATH (install the 'bubblewrap' package)"
             )
+        if not os.access(self.executable, os.X_OK):
+            return SandboxStatus(False, KIND, f"bwrap not found at {self.executable}")
         probe = self.wrap(["true"], Path("/"), SandboxPolicy("read-only"))
         try:
             done = subprocess.run(
@@ -103,13 +110,10 @@ class Bubblewrap:
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            reason = f"{self.executable} could not run: {exc}{_CONSEQUENCE}"
-            return SandboxStatus(False, KIND, reason)
+            return SandboxStatus(False, KIND, f"{self.executable} could not run: {exc}")
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
-            return SandboxStatus(
-                False, KIND, f"{self.executable} does not work here: {detail}{_CONSEQUENCE}"
-            )
+            return SandboxStatus(False, KIND, f"{self.executable} does not work here: {detail}")
         return SandboxStatus(True, KIND, f"{self.executable} works (read-only root, no network)")
 
 

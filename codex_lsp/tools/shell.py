@@ -155,7 +155,7 @@ async def run_shell_call(
         policy=ctx.policy,
         sandbox_mode=ctx.config.sandbox_mode,
         sandbox_available=status.available,
-        sandbox_reason=status.reason,
+        sandbox_reason=status.detail,
         approvals=ctx.approvals,
         escalate=escalate,
         justification=justification if isinstance(justification, str) else None,

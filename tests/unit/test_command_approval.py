@@ -1,0 +1,380 @@
+"""Command approval: the known-safe classifier, the script tokenizer, the per-policy
+decisions, and the whole flow through the real shell tool with a scripted user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.approvals.commands import (
+    REJECTED_BY_USER,
+    CommandDecision,
+    decide_command,
+    is_known_safe_command,
+    parse_plain_script,
+)
+from codex_lsp.tools.base import ToolFailure
+from codex_lsp.tools.shell import ShellCommandTool, ShellTool
+from tests.unit.test_shell_support import (
+    BWRAP,
+    NO_BWRAP,
+    FakeEditor,
+    make_ctx,
+    needs_bwrap,
+)
+
+# ---- classifier -------------------------------------------------------------------
+
+SAFE_ARGV = [
+    ["ls"],
+    ["ls", "-la", "src"],
+    ["cat", "README.md"],
+    ["head", "-n", "20", "a.py"],
+    ["tail", "-n", "5", "a.py"],
+    ["wc", "-l", "a.py"],
+    ["pwd"],
+    ["echo", "hello"],
+    ["grep", "-rn", "TODO", "."],
+    ["rg", "-n", "foo"],
+    ["rg", "--files"],
+    ["find", ".", "-name", "*.py"],
+    ["git", "status"],
+    ["git", "log", "--oneline", "-5"],
+    ["git", "diff", "HEAD~1"],
+    ["git", "show", "HEAD:README.md"],
+    ["git", "branch"],
+    ["git", "branch", "-a", "-v"],
+    ["git", "branch", "--list", "feat*"],
+    ["sed", "-n", "10,20p", "a.py"],
+    ["sed", "-n", "5p", "a.py", "b.py"],
+]
+
+UNSAFE_ARGV = [
+    ["rm", "-rf", "build"],
+    ["touch", "x"],
+    ["python", "-c", "print(1)"],
+    ["find", ".", "-delete"],
+    ["find", ".", "-exec", "rm", "{}", ";"],
+    ["find", ".", "-execdir", "ls", ";"],
+    ["find", ".", "-fprint", "out.txt"],
+    ["rg", "--pre", "sh", "x"],
+    ["rg", "--pre=sh", "x"],
+    ["rg", "-z", "x"],
+    ["rg", "-iz", "x"],
+    ["rg", "--search-zip", "x"],
+    ["rg", "--hostname-bin=evil", "x"],
+    ["git", "commit", "-m", "x"],
+    ["git", "push"],
+    ["git", "checkout", "."],
+    ["git", "-c", "core.pager=evil", "log"],
+    ["git", "-C", "/", "status"],
+    ["git", "diff", "--output=patch.txt"],
+    ["git", "diff", "--ext-diff"],
+    ["git", "branch", "-D", "main"],
+    ["git", "branch", "new-branch"],
+    ["git", "branch", "-m", "a", "b"],
+    ["sed", "-i", "s/a/b/", "a.py"],
+    ["sed", "-n", "1p;w out", "a.py"],
+    ["sed", "-n", "1p", "-i", "a.py"],
+    ["sed", "-n", "1p"],
+    ["./ls"],
+    ["/bin/ls"],
+    ["GIT_EXTERNAL_DIFF=evil", "git", "diff"],
+    [],
+]
+
+
+@pytest.mark.parametrize("argv", SAFE_ARGV, ids=" ".join)
+def test_known_safe(argv: list[str]) -> None:
+    assert is_known_safe_command(argv)
+    assert is_known_safe_command(["bash", "-lc", " ".join(argv)]) or "*" in " ".join(argv)
+
+
+@pytest.mark.parametrize("argv", UNSAFE_ARGV, ids=" ".join)
+def test_not_known_safe(argv: list[str]) -> None:
+    assert not is_known_safe_command(argv)
+
+
+SCRIPTS = [
+    ("ls -la && git status", True),
+    ("cat a.py | head -n 3", True),
+    ("git log --oneline | wc -l", True),
+    ("ls || echo none; pwd", True),
+    ("echo 'a; rm -rf /'", True),
+    ('grep -n "x y" a.py', True),
+    ("cd src && ls", True),
+    ("ls *.py", True),  # glob into a command with no dangerous flag
+    ("wc -l src/*.py", True),
+    ("find . -name '*.py'", True),  # quoted: find sees the pattern itself
+    ("find . -name *.py", False),  # unquoted: could expand to a file named -delete
+    ("sed -n 1p *", False),  # could expand to -i
+    ("rg foo *", False),
+    ("ls && rm -rf build", False),
+    ("ls > out.txt", False),
+    ("cat < a.py", False),
+    ("echo hi >> log", False),
+    ("ls 2>/dev/null", False),
+    ("ls & rm x", False),
+    ("echo $(rm x)", False),
+    ("echo `rm x`", False),
+    ('echo "$HOME"', False),
+    ("echo $HOME", False),
+    ("(ls)", False),
+    ("{ ls; }", False),
+    ("ls\nrm x", False),
+    ("ls # comment", False),
+    ("ls &&", False),
+    ("&& ls", False),
+    ("ls ;; pwd", False),
+    ("echo 'unterminated", False),
+    ("cat a | bash", False),
+    ("echo x | xargs rm", False),
+    ("FOO=1 ls", False),
+    ("! ls", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("script", "safe"), SCRIPTS)
+def test_bash_lc_scripts(script: str, safe: bool) -> None:
+    assert is_known_safe_command(["bash", "-lc", script]) is safe
+    assert is_known_safe_command(["bash", "-c", script]) is safe
+    assert is_known_safe_command(["/bin/sh", "-c", script]) is safe
+
+
+def test_parse_plain_script_words() -> None:
+    commands = parse_plain_script("grep -n 'a b'\"c\"d x.py | head")
+    assert commands is not None
+    assert [c.argv for c in commands] == [("grep", "-n", "a bcd", "x.py"), ("head",)]
+    assert parse_plain_script("ls > x") is None
+
+
+def test_other_shell_flags_are_not_parsed() -> None:
+    assert not is_known_safe_command(["bash", "-x", "ls"])
+    assert not is_known_safe_command(["bash", "-lc", "ls", "extra"])
+    assert not is_known_safe_command(["python", "-c", "ls"])
+
+
+# ---- decisions (pure) ----------------------------------------------------------------
+
+UNTRUSTED = ApprovalPolicy.UNTRUSTED
+ON_FAILURE = ApprovalPolicy.ON_FAILURE
+ON_REQUEST = ApprovalPolicy.ON_REQUEST
+NEVER = ApprovalPolicy.NEVER
+
+RUN_SANDBOXED = ("run", True)
+RUN_DIRECT = ("run", False)
+ASK = ("ask", False)
+REJECT = ("reject", True)
+
+DECISIONS = [
+    # policy, mode, sandbox available, argv, escalate, expected
+    (UNTRUSTED, "read-only", True, ["ls"], False, RUN_SANDBOXED),
+    (UNTRUSTED, "read-only", True, ["touch", "x"], False, ASK),
+    (UNTRUSTED, "danger-full-access", True, ["ls"], False, RUN_DIRECT),
+    (UNTRUSTED, "danger-full-access", True, ["touch", "x"], False, ASK),
+    (UNTRUSTED, "read-only", False, ["ls"], False, ASK),
+    (UNTRUSTED, "read-only", True, ["touch", "x"], True, REJECT),
+    (ON_FAILURE, "read-only", True, ["touch", "x"], False, RUN_SANDBOXED),
+    (ON_FAILURE, "workspace-write", True, ["touch", "x"], False, RUN_SANDBOXED),
+    (ON_FAILURE, "danger-full-access", True, ["touch", "x"], False, RUN_DIRECT),
+    (ON_FAILURE, "read-only", False, ["touch", "x"], False, ASK),
+    (ON_FAILURE, "read-only", True, ["touch", "x"], True, REJECT),
+    (ON_REQUEST, "read-only", True, ["touch", "x"], False, RUN_SANDBOXED),
+    (ON_REQUEST, "read-only", True, ["touch", "x"], True, ASK),
+    (ON_REQUEST, "danger-full-access", True, ["touch", "x"], True, RUN_DIRECT),
+    (ON_REQUEST, "workspace-write", False, ["ls"], False, ASK),
+    (ON_REQUEST, "danger-full-access", False, ["touch", "x"], False, RUN_DIRECT),
+    (NEVER, "read-only", True, ["touch", "x"], False, RUN_SANDBOXED),
+    (NEVER, "danger-full-access", False, ["touch", "x"], False, RUN_DIRECT),
+    (NEVER, "read-only", False, ["ls"], False, REJECT),
+    (NEVER, "read-only", True, ["touch", "x"], True, REJECT),
+]
+
+
+@pytest.mark.parametrize(("policy", "mode", "available", "argv", "escalate", "expected"), DECISIONS)
+def test_decisions(
+    policy: ApprovalPolicy,
+    mode: str,
+    available: bool,
+    argv: list[str],
+    escalate: bool,
+    expected: tuple[str, bool],
+) -> None:
+    decision = decide_command(
+        argv,
+        policy=policy,
+        sandbox_mode=mode,  # type: ignore[arg-type]
+        sandbox_available=available,
+        sandbox_reason="bwrap not found",
+        approvals=SessionApprovals(),
+        escalate=escalate,
+        justification="needs to write the cache",
+    )
+    assert (decision.action, decision.sandboxed) == expected
+    if decision.action != "run":
+        assert decision.reason
+
+
+def test_session_approval_skips_the_question() -> None:
+    approvals = SessionApprovals(commands={("touch", "x")})
+    decision = decide_command(
+        ["touch", "x"],
+        policy=UNTRUSTED,
+        sandbox_mode="read-only",
+        sandbox_available=False,
+        approvals=approvals,
+    )
+    assert decision == CommandDecision("run", sandboxed=False)
+    other = decide_command(
+        ["touch", "y"],
+        policy=UNTRUSTED,
+        sandbox_mode="read-only",
+        sandbox_available=True,
+        approvals=approvals,
+    )
+    assert other.action == "ask"
+
+
+def test_question_texts_are_useful() -> None:
+    no_box = decide_command(
+        ["bash", "-lc", "make test"],
+        policy=ON_REQUEST,
+        sandbox_mode="read-only",
+        sandbox_available=False,
+        sandbox_reason="bwrap not found on PATH",
+        approvals=SessionApprovals(),
+    )
+    assert no_box.reason is not None
+    assert "No sandbox is available (bwrap not found on PATH)" in no_box.reason
+    assert "`make test`" in no_box.reason
+    escalated = decide_command(
+        ["pip", "install", "x"],
+        policy=ON_REQUEST,
+        sandbox_mode="workspace-write",
+        sandbox_available=True,
+        approvals=SessionApprovals(),
+        escalate=True,
+        justification="install the missing dependency",
+    )
+    assert escalated.reason is not None
+    assert "install the missing dependency" in escalated.reason
+
+
+# ---- the whole flow through the real tool ---------------------------------------------
+
+
+def _touch(name: str) -> dict[str, object]:
+    return {"command": ["touch", name]}
+
+
+@needs_bwrap
+async def test_untrusted_flow(tmp_path: Path) -> None:
+    editor = FakeEditor("reject", "approve", "approveForSession")
+    ctx = make_ctx(tmp_path, editor, policy="untrusted", sandbox_mode="read-only")
+    tool = ShellTool(BWRAP)
+
+    out = await tool.run(ctx, {"command": ["ls", "-a"]})  # safe: no question
+    assert out.startswith("Exit code: 0") and editor.requests == []
+
+    with pytest.raises(ToolFailure, match=REJECTED_BY_USER):
+        await tool.run(ctx, _touch("a"))
+    assert not (tmp_path / "a").exists()
+    request = editor.requests[-1]
+    assert request.command == ["touch", "a"] and request.cwd == tmp_path
+    assert request.thread_id == "thread-1" and "untrusted" in (request.reason or "")
+
+    out = await tool.run(ctx, _touch("b"))  # approved: runs outside the read-only sandbox
+    assert out.startswith("Exit code: 0") and (tmp_path / "b").exists()
+    assert ("touch", "b") not in ctx.approvals.commands
+
+    await tool.run(ctx, _touch("c"))  # approveForSession
+    assert ("touch", "c") in ctx.approvals.commands
+    (tmp_path / "c").unlink()
+    asked = len(editor.requests)
+    await tool.run(ctx, _touch("c"))  # remembered: no question
+    assert len(editor.requests) == asked and (tmp_path / "c").exists()
+
+
+@needs_bwrap
+async def test_on_failure_flow(tmp_path: Path) -> None:
+    editor = FakeEditor("reject", "approveForSession")
+    ctx = make_ctx(tmp_path, editor, policy="on-failure", sandbox_mode="read-only")
+    tool = ShellTool(BWRAP)
+
+    out = await tool.run(ctx, {"command": ["bash", "-c", "exit 3"]})  # not a denial
+    assert out.startswith("Exit code: 3") and editor.requests == []
+
+    with pytest.raises(ToolFailure) as failure:
+        await tool.run(ctx, _touch("a"))
+    assert REJECTED_BY_USER in str(failure.value)
+    assert "Read-only file system" in str(failure.value)  # the model still sees why
+    assert "failed in the sandbox" in (editor.requests[-1].reason or "")
+    assert not (tmp_path / "a").exists()
+
+    out = await tool.run(ctx, _touch("b"))  # re-run outside the sandbox
+    assert out.startswith("Exit code: 0") and (tmp_path / "b").exists()
+    assert ("touch", "b") in ctx.approvals.commands
+
+
+@needs_bwrap
+async def test_on_request_flow(tmp_path: Path) -> None:
+    editor = FakeEditor("approve", "reject")
+    ctx = make_ctx(tmp_path, editor, policy="on-request", sandbox_mode="read-only")
+    tool = ShellTool(BWRAP)
+
+    out = await tool.run(ctx, _touch("a"))  # fails in the sandbox, no question
+    assert "Read-only file system" in out and "require_escalated" in out
+    assert editor.requests == [] and not (tmp_path / "a").exists()
+
+    escalated = {
+        **_touch("b"),
+        "sandbox_permissions": "require_escalated",
+        "justification": "create the marker file",
+    }
+    out = await tool.run(ctx, escalated)
+    assert out.startswith("Exit code: 0") and (tmp_path / "b").exists()
+    assert "create the marker file" in (editor.requests[-1].reason or "")
+
+    with pytest.raises(ToolFailure, match=REJECTED_BY_USER):
+        await tool.run(ctx, {**escalated, "command": ["touch", "c"]})
+    assert not (tmp_path / "c").exists()
+
+
+@needs_bwrap
+async def test_never_flow(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, FakeEditor(), policy="never", sandbox_mode="read-only")
+    tool = ShellCommandTool(BWRAP)
+    out = await tool.run(ctx, {"command": "touch a"})
+    assert out.startswith("Exit code: 1") and "Read-only file system" in out
+    assert "require_escalated" not in out
+    with pytest.raises(ToolFailure, match="on-request"):
+        await tool.run(ctx, {"command": "touch a", "sandbox_permissions": "require_escalated"})
+
+
+async def test_without_a_sandbox_every_command_asks(tmp_path: Path) -> None:
+    editor = FakeEditor("approve", "reject")
+    ctx = make_ctx(tmp_path, editor, policy="on-request", sandbox_mode="workspace-write")
+    tool = ShellTool(NO_BWRAP)
+    out = await tool.run(ctx, {"command": ["ls"]})  # even a safe command
+    assert out.startswith("Exit code: 0")
+    assert "No sandbox is available" in (editor.requests[0].reason or "")
+    assert "bwrap not found" in (editor.requests[0].reason or "")
+    with pytest.raises(ToolFailure, match=REJECTED_BY_USER):
+        await tool.run(ctx, _touch("a"))
+    assert not (tmp_path / "a").exists()
+
+
+async def test_without_a_sandbox_never_refuses(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, FakeEditor(), policy="never", sandbox_mode="read-only")
+    with pytest.raises(ToolFailure, match="no sandbox is available"):
+        await ShellTool(NO_BWRAP).run(ctx, _touch("a"))
+    assert not (tmp_path / "a").exists()
+
+
+async def test_full_access_needs_no_sandbox(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, FakeEditor(), policy="on-request", sandbox_mode="danger-full-access")
+    out = await ShellTool(NO_BWRAP).run(ctx, _touch("a"))
+    assert out.startswith("Exit code: 0") and (tmp_path / "a").exists()

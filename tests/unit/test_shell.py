@@ -1,0 +1,291 @@
+"""The shell tools: argument handling, output format and capping, environment, kill on
+timeout and on cancel. Real processes throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.config import ShellEnvironmentPolicy
+from codex_lsp.sandbox import (
+    MAX_OUTPUT_BYTES,
+    MAX_OUTPUT_LINES,
+    OutputCollector,
+    cap_output,
+    run_process,
+)
+from codex_lsp.tools.base import ToolFailure
+from codex_lsp.tools.shell import (
+    DEFAULT_TIMEOUT_MS,
+    MAX_TIMEOUT_MS,
+    SHELL_TOOLS,
+    ShellCommandTool,
+    ShellTool,
+)
+from tests.unit.test_shell_support import (
+    BWRAP,
+    make_ctx,
+    needs_bwrap,
+    pids_running,
+    unique_sleep,
+    wait_for_pids,
+)
+
+# Unsandboxed runs (danger-full-access, never asks) test the process handling itself.
+DIRECT = {"policy": "never", "sandbox_mode": "danger-full-access"}
+
+
+def test_exports_and_shapes() -> None:
+    assert [t.name for t in SHELL_TOOLS] == ["shell", "shell_command"]
+    shell = ShellTool().parameters
+    assert shell["properties"]["command"]["type"] == "array"
+    assert shell["required"] == ["command"]
+    assert set(shell["properties"]) == {
+        "command",
+        "workdir",
+        "timeout_ms",
+        "sandbox_permissions",
+        "justification",
+    }
+    assert ShellCommandTool().parameters["properties"]["command"]["type"] == "string"
+    assert DEFAULT_TIMEOUT_MS == 10_000
+    assert MAX_TIMEOUT_MS == 600_000
+
+
+# ---- output capping ------------------------------------------------------------
+
+
+def test_cap_output_keeps_small_output_whole() -> None:
+    text = b"one\ntwo\n"
+    assert cap_output(text, b"", len(text)) == "one\ntwo\n"
+
+
+def test_cap_output_by_bytes_keeps_head_and_tail() -> None:
+    data = b"".join(b"line %05d " % i + b"x" * 40 + b"\n" for i in range(2000))
+    out = cap_output(data, b"", len(data))
+    assert out.startswith("line 00000 ")
+    assert out.endswith("line 01999 " + "x" * 40 + "\n")
+    assert len(out.encode()) <= MAX_OUTPUT_BYTES + 64
+    head, _marker, tail = out.partition("[... ")
+    omitted = int(tail.split(" bytes omitted ...]")[0])
+    kept = len(head.encode()) + len(tail.split("]\n", 1)[1].encode())
+    assert omitted == len(data) - kept
+    # Cut on line boundaries: every kept line is complete.
+    for line in out.splitlines():
+        assert line.startswith(("line ", "[... "))
+
+
+def test_cap_output_by_lines() -> None:
+    data = b"".join(b"%d\n" % i for i in range(1000))
+    out = cap_output(data, b"", len(data))
+    lines = out.splitlines()
+    assert len(lines) == MAX_OUTPUT_LINES + 1
+    assert lines[0] == "0" and lines[MAX_OUTPUT_LINES // 2 - 1] == str(MAX_OUTPUT_LINES // 2 - 1)
+    assert lines[-1] == "999"
+    assert "bytes omitted" in lines[MAX_OUTPUT_LINES // 2]
+
+
+def test_cap_output_exactly_at_the_line_limit_is_whole() -> None:
+    data = b"".join(b"%d\n" % i for i in range(MAX_OUTPUT_LINES))
+    assert cap_output(data, b"", len(data)) == data.decode()
+
+
+def test_cap_output_one_huge_line() -> None:
+    data = b"a" * 50_000
+    out = cap_output(data, b"", len(data))
+    assert "[... " in out
+    assert len(out) <= MAX_OUTPUT_BYTES + 64
+
+
+def test_collector_memory_is_bounded_and_counts_everything() -> None:
+    collector = OutputCollector(keep=100)
+    for i in range(10_000):
+        collector.feed(b"%06d\n" % i)
+    assert collector.total == 70_000
+    assert len(collector.head) == 100 and len(collector.tail) == 100
+    out = collector.render()
+    assert out.startswith("000000\n") and out.endswith("009999\n")
+    assert "bytes omitted" in out
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    assert cap_output(b"\xff\xfeok\n", b"", 5) == "\ufffd\ufffdok\n"
+
+
+# ---- running commands ------------------------------------------------------------
+
+
+async def test_shell_runs_argv_in_workspace(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    ctx = make_ctx(tmp_path, **DIRECT)
+    out = await ShellTool().run(ctx, {"command": ["pwd"], "workdir": "sub"})
+    assert out.startswith("Exit code: 0\nWall time: ")
+    assert " seconds\nOutput:\n" in out
+    assert out.endswith(f"{tmp_path / 'sub'}\n")
+
+
+async def test_shell_command_uses_bash_and_interleaves_stderr(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, **DIRECT)
+    script = "echo out1; echo err1 >&2; echo out2; exit 3"
+    out = await ShellCommandTool().run(ctx, {"command": script})
+    assert out.startswith("Exit code: 3\n")
+    assert out.endswith("Output:\nout1\nerr1\nout2\n")
+
+
+async def test_large_output_is_capped(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, **DIRECT)
+    out = await ShellTool().run(ctx, {"command": ["seq", "1", "200000"]})
+    body = out.split("Output:\n", 1)[1]
+    assert body.startswith("1\n2\n3\n")
+    assert body.endswith("199999\n200000\n")
+    assert "bytes omitted ...]" in body
+    assert len(body.encode()) <= MAX_OUTPUT_BYTES + 64
+
+
+async def test_workdir_must_stay_inside_workspace(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    ctx = make_ctx(ws, **DIRECT)
+    with pytest.raises(ToolFailure, match="outside the workspace"):
+        await ShellTool().run(ctx, {"command": ["pwd"], "workdir": ".."})
+    with pytest.raises(ToolFailure, match="outside the workspace"):
+        await ShellTool().run(ctx, {"command": ["pwd"], "workdir": "/etc"})
+    with pytest.raises(ToolFailure, match="not a directory"):
+        await ShellTool().run(ctx, {"command": ["pwd"], "workdir": "missing"})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"command": []},
+        {"command": "ls"},
+        {"command": [1]},
+        {"command": [""]},
+        {"command": ["true"], "timeout_ms": 0},
+        {"command": ["true"], "timeout_ms": "soon"},
+        {"command": ["true"], "sandbox_permissions": "root"},
+    ],
+)
+async def test_bad_arguments_are_tool_failures(tmp_path: Path, args: dict[str, object]) -> None:
+    with pytest.raises(ToolFailure):
+        await ShellTool().run(make_ctx(tmp_path, **DIRECT), args)
+
+
+async def test_missing_program_is_a_tool_failure(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, **DIRECT)
+    with pytest.raises(ToolFailure, match="could not start 'no-such-program-xyz'"):
+        await ShellTool().run(ctx, {"command": ["no-such-program-xyz"]})
+
+
+async def test_stdin_is_empty(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, **DIRECT)
+    out = await ShellTool().run(ctx, {"command": ["cat"], "timeout_ms": 5000})
+    assert out.startswith("Exit code: 0\n") and out.endswith("Output:\n")
+
+
+# ---- environment policy ------------------------------------------------------------
+
+
+async def test_default_env_policy_drops_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MY_API_KEY", "k-123")
+    monkeypatch.setenv("GITHUB_TOKEN", "t-123")
+    monkeypatch.setenv("PLAIN_SETTING", "visible")
+    out = await ShellTool().run(make_ctx(tmp_path, **DIRECT), {"command": ["env"]})
+    assert "PLAIN_SETTING=visible" in out
+    assert "k-123" not in out and "t-123" not in out
+
+
+async def test_env_policy_set_and_include_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLAIN_SETTING", "visible")
+    env_policy = ShellEnvironmentPolicy(
+        inherit="core", set={"FROM_CONFIG": "yes"}, include_only=["PATH", "FROM_*"]
+    )
+    ctx = make_ctx(tmp_path, env_policy=env_policy, **DIRECT)
+    out = await ShellTool().run(ctx, {"command": ["env"]})
+    names = {line.split("=", 1)[0] for line in out.split("Output:\n", 1)[1].splitlines()}
+    assert names == {"PATH", "FROM_CONFIG"}
+
+
+# ---- timeout and cancel kill the whole process group ---------------------------------
+
+
+async def test_timeout_kills_the_process_group(tmp_path: Path) -> None:
+    token = unique_sleep()
+    ctx = make_ctx(tmp_path, **DIRECT)
+    script = f"echo started; sleep {token} & sleep {token}"
+    out = await asyncio.wait_for(
+        ShellCommandTool().run(ctx, {"command": script, "timeout_ms": 500}), 10
+    )
+    assert out.startswith("Exit code: 124\n")
+    assert "command timed out after 500 milliseconds" in out
+    assert "started" in out
+    assert await wait_for_pids(token, present=False, within=2) == []
+
+
+async def test_background_child_is_killed_when_command_exits(tmp_path: Path) -> None:
+    token = unique_sleep()
+    ctx = make_ctx(tmp_path, **DIRECT)
+    out = await asyncio.wait_for(
+        ShellCommandTool().run(ctx, {"command": f"sleep {token} & echo done"}), 5
+    )
+    assert out.startswith("Exit code: 0\n") and out.endswith("done\n")
+    assert pids_running(token) == []
+
+
+async def test_cancel_kills_the_process_group(tmp_path: Path) -> None:
+    token = unique_sleep()
+    ctx = make_ctx(tmp_path, **DIRECT)
+    task = asyncio.create_task(
+        ShellCommandTool().run(
+            ctx, {"command": f"sleep {token} & sleep {token}", "timeout_ms": 60_000}
+        )
+    )
+    assert len(await wait_for_pids(token, present=True)) >= 3
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 10)
+    assert pids_running(token) == []
+
+
+@needs_bwrap
+async def test_timeout_and_cancel_kill_sandboxed_commands(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, policy="never", sandbox_mode="read-only")
+    token = unique_sleep()
+    out = await asyncio.wait_for(
+        ShellCommandTool(BWRAP).run(
+            ctx, {"command": f"sleep {token} & sleep {token}", "timeout_ms": 500}
+        ),
+        10,
+    )
+    assert "command timed out after 500 milliseconds" in out
+    assert await wait_for_pids(token, present=False, within=2) == []
+
+    token = unique_sleep()
+    task = asyncio.create_task(
+        ShellCommandTool(BWRAP).run(
+            ctx, {"command": f"sleep {token} & sleep {token}", "timeout_ms": 60_000}
+        )
+    )
+    assert len(await wait_for_pids(token, present=True)) >= 3
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 10)
+    assert await wait_for_pids(token, present=False, within=2) == []
+
+
+async def test_run_process_reports_signals_as_128_plus(tmp_path: Path) -> None:
+    result = await run_process(
+        [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"],
+        tmp_path,
+        {},
+        5000,
+    )
+    assert result.exit_code == 128 + 15 and not result.timed_out
