@@ -436,3 +436,18 @@ def test_undo_threads_resume(
     assert [t["threadId"] for t in result["threads"]["threads"]] == [thread_id]
     assert result["resume"]["threadId"] == thread_id
     assert f"## Resumed thread {thread_id}" in result["chat"]
+
+
+def test_explain_shows_answer(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    model.script(Reply([Text("`greet` builds a greeting for *name*.")]))
+    result = passed(run_nvim("explain", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "answered"
+    shown = Path(result["shown_name"])
+    assert result["command"]["documentUri"] == shown.as_uri()
+    assert shown.parent == tmp_path / "cache" / "codex-lsp" / "answers"
+    assert result["shown"] == ["`greet` builds a greeting for *name*."]
+    assert result["chat"][-3:] == ["`greet` builds a greeting for *name*.", "", "*answered*"]
+    assert "return 'hi ' + name" in user_text(model.requests[0].body)
