@@ -26,7 +26,7 @@ import math
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from typing import Any, Literal, TextIO
 
@@ -172,14 +172,14 @@ class _RecordingTransport(httpx2.AsyncBaseTransport):
         self._inner = httpx2.AsyncHTTPTransport()
         self._url = url
         self.last_error: str | None = None
-        self.on_connect_error: Any = None
+        self.on_connect_error: Callable[[str], None] | None = None
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         try:
             response = await self._inner.handle_async_request(request)
         except httpx2.TransportError as exc:
             self.last_error = f"cannot reach {self._url}: {exc or type(exc).__name__}"
-            if callable(self.on_connect_error):
+            if self.on_connect_error is not None:
                 self.on_connect_error(self.last_error)
             raise
         if response.status_code >= 400 and request.method != "DELETE":
@@ -414,6 +414,10 @@ class McpServerConnection:
         if self._early_failure is not None:
             return
         log.debug("mcp server %r: connection error", self.name, exc_info=exc)
+        if self._http is not None and self._http.last_error:
+            # The SDK reports HTTP failures generically; what the server said is clearer.
+            self._fail(self._http.last_error + _auth_hint(self._http.last_error, self.config))
+            return
         self._fail(f"{self._describe(exc)}{await self._detail()}")
 
     async def _detail(self) -> str:
@@ -477,14 +481,12 @@ class McpServerConnection:
                     f"{what} timed out after {timeout:g}s{self._http_hint()}"
                 ) from exc
             if exc.code == mt.CONNECTION_CLOSED:
-                await self._crashed()
-                raise ToolFailure(f"{what} failed: {self.error}") from exc
+                raise ToolFailure(await self._crashed()) from exc
             raise ToolFailure(f"{what} failed: error {exc.code}: {exc.message}") from exc
         except TimeoutError as exc:
             raise ToolFailure(f"{what} timed out after {timeout:g}s{self._http_hint()}") from exc
         except (anyio.ClosedResourceError, anyio.BrokenResourceError) as exc:
-            await self._crashed()
-            raise ToolFailure(f"{what} failed: {self.error}") from exc
+            raise ToolFailure(await self._crashed()) from exc
         except Exception as exc:  # a malformed result, an unsupported reply shape, ...
             log.debug("%s failed", what, exc_info=True)
             raise ToolFailure(f"{what} failed: {type(exc).__name__}: {exc}") from exc
@@ -494,18 +496,20 @@ class McpServerConnection:
             return f" (last HTTP error: {self._http.last_error})"
         return ""
 
-    async def _crashed(self) -> None:
-        """The connection is gone mid-session: record why and release the task's resources."""
-        if self.state != "running":
-            return
-        reason = (
-            "the server process exited"
-            if self.config.transport == "stdio"
-            else "the connection was closed"
-        )
-        self._fail(f"{reason}{await self._detail()}")
-        if self._scope is not None:
-            self._scope.cancel()
+    async def _crashed(self) -> str:
+        """The connection is gone mid-session: record why, release the task, say why."""
+        if self._stop_requested:
+            return f"mcp server {self.name!r} is shutting down"
+        if self.state == "running":
+            reason = (
+                "the server process exited"
+                if self.config.transport == "stdio"
+                else "the connection was closed"
+            )
+            self._fail(f"{reason}{await self._detail()}")
+            if self._scope is not None:
+                self._scope.cancel()
+        return self.error or f"mcp server {self.name!r} is {self.state}"
 
     # -- reporting
 
@@ -550,6 +554,15 @@ class McpServerConnection:
             else [],
             "error": self.error,
         }
+
+
+def _auth_hint(error: str, config: McpServerConfig) -> str:
+    """Where to look when an HTTP server refuses our credentials."""
+    if not error.startswith(("HTTP 401", "HTTP 403")):
+        return ""
+    if config.bearer_token_env_var:
+        return f"; check the token in ${config.bearer_token_env_var}"
+    return "; the server wants credentials (bearer_token_env_var or http_headers)"
 
 
 def _parameters(schema: dict[str, Any] | None) -> dict[str, Any]:

@@ -356,6 +356,8 @@ def http_server() -> Iterator[tuple[str, str]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 async def test_streamable_http_with_bearer_token(
@@ -398,7 +400,8 @@ async def test_streamable_http_failures_are_reported(
         )
     status = manager.status()
     assert all(s["state"] == "failed" for s in status.values()), status
-    assert "401" in status["bad_token"]["error"]
+    assert "HTTP 401 Unauthorized" in status["bad_token"]["error"]
+    assert "check the token in $BAD" in status["bad_token"]["error"]
     assert "UNSET_VAR_XYZ (bearer_token_env_var) is not set" in status["no_token"]["error"]
     assert "cannot reach" in status["refused"]["error"]
 
