@@ -284,6 +284,22 @@ async def test_tool_timeout(start: Any, tmp_path: Path) -> None:
     assert await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1}) == "2"
 
 
+async def test_cancelled_call_leaves_the_server_usable(start: Any, tmp_path: Path) -> None:
+    manager = await start(test=stdio())
+    ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
+    call = asyncio.create_task(tool(manager, "test__slow").run(ctx, {"seconds": 30}))
+    await asyncio.sleep(0.5)
+    call.cancel()
+    async with asyncio.timeout(5):
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    assert manager.status()["test"]["state"] == "running"
+    results = await asyncio.gather(
+        *(tool(manager, "test__add").run(ctx, {"a": i, "b": 1}) for i in range(5))
+    )
+    assert results == ["1", "2", "3", "4", "5"]
+
+
 async def test_crashed_server_is_marked_failed(start: Any, tmp_path: Path) -> None:
     manager = await start(test=stdio(), other=stdio(enabled_tools=["echo"]))
     ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
