@@ -315,9 +315,10 @@ def decide_command(
                     f'is "never", so nobody can approve running it unsandboxed'
                 ),
             )
-        return CommandDecision(
-            "ask", False, f"No sandbox is available ({sandbox_reason}). Run `{shown}` unsandboxed?"
-        )
+        question = f"No sandbox is available ({sandbox_reason}). Run `{shown}` unsandboxed?"
+        if escalate and justification:
+            question += f" The agent says: {justification}"
+        return CommandDecision("ask", False, question)
     if escalate:
         why = justification or "no justification given"
         return CommandDecision(

@@ -250,6 +250,18 @@ def test_question_texts_are_useful() -> None:
     assert no_box.reason is not None
     assert "No sandbox is available (bwrap not found on PATH)" in no_box.reason
     assert "`make test`" in no_box.reason
+    no_box_escalated = decide_command(
+        ["make", "install"],
+        policy=ON_REQUEST,
+        sandbox_mode="read-only",
+        sandbox_available=False,
+        sandbox_reason="bwrap not found on PATH",
+        approvals=SessionApprovals(),
+        escalate=True,
+        justification="install into /usr/local",
+    )
+    assert no_box_escalated.reason is not None
+    assert "install into /usr/local" in no_box_escalated.reason
     escalated = decide_command(
         ["pip", "install", "x"],
         policy=ON_REQUEST,

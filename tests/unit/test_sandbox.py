@@ -158,6 +158,27 @@ async def test_git_stays_read_only(workspace: Path) -> None:
 
 
 @needs_bwrap
+async def test_git_read_only_even_when_tmp_is_writable_too(workspace: Path) -> None:
+    # The workspace lives under /tmp, which is also a writable root here: /tmp must be bound
+    # before the workspace and its .git, or it would hide those mounts.
+    assert str(workspace).startswith("/tmp/")
+    out = await _sh(workspace, "touch .git/new; touch ok", sandbox_mode="workspace-write")
+    assert "Read-only file system" in out
+    assert not (workspace / ".git" / "new").exists() and (workspace / "ok").exists()
+
+
+@needs_bwrap
+async def test_git_pointer_file_is_read_only(tmp_path: Path) -> None:
+    worktree = tmp_path / "wt"
+    worktree.mkdir()
+    (worktree / ".git").write_text("gitdir: /somewhere/else\n")
+    kw = {"sandbox_mode": "workspace-write", "workspace_write": ONLY_WORKSPACE}
+    out = await _sh(worktree, "echo gitdir: /evil > .git", **kw)
+    assert "Read-only file system" in out
+    assert (worktree / ".git").read_text() == "gitdir: /somewhere/else\n"
+
+
+@needs_bwrap
 async def test_read_only_mode_refuses_workspace_writes(workspace: Path) -> None:
     out = await _sh(workspace, "touch x", sandbox_mode="read-only")
     assert "Read-only file system" in out and not (workspace / "x").exists()
