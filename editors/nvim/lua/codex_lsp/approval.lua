@@ -133,8 +133,11 @@ local function open_file_tab(file, title)
   local new_win = api.nvim_open_win(new_buf, true, { split = 'right', win = old_win })
   vim.cmd.diffthis()
   local verb = ({ add = 'create', delete = 'delete', update = 'edit' })[file.kind] or 'edit'
-  vim.wo[old_win].winbar = ('Current: %s'):format(path)
-  vim.wo[new_win].winbar = ('Proposed (%s): %s — %s'):format(verb, new_label, title)
+  local function bar(text)
+    return (text:gsub('%%', '%%%%')) -- 'winbar' is a statusline format
+  end
+  vim.wo[old_win].winbar = bar(('Current: %s'):format(path))
+  vim.wo[new_win].winbar = bar(('Proposed (%s): %s — %s'):format(verb, new_label, title))
   return { tab = tab, file = file, old_win = old_win, new_win = new_win }
 end
 

@@ -12,11 +12,13 @@ local function notify(msg, level)
   vim.notify('Codex: ' .. msg, level or vim.log.levels.INFO, { title = 'codex_lsp' })
 end
 
---- The last thread a command ran on (from results), for `:CodexUndo` etc.
+--- The thread of the last command result (informational: commands without a
+--- thread id run on the server's current thread).
 ---@type string?
 M.last_thread = nil
 
---- The last result of each command, for scripts and tests.
+--- The last result of each command, for scripts and tests; a JSON-RPC error is
+--- kept as `{status = 'error', error = message}`.
 ---@type table<string, table>
 M.last_result = {}
 
@@ -40,7 +42,9 @@ end
 ---@param err lsp.ResponseError?
 local function report(command, result, err)
   if err then
-    notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    local message = err.message or vim.inspect(err)
+    M.last_result[command] = { status = 'error', error = message }
+    notify(command .. ' failed: ' .. message, vim.log.levels.ERROR)
     return
   end
   if type(result) ~= 'table' then
