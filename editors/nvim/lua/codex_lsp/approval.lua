@@ -33,6 +33,8 @@ M.RUN_SESSION = 'Run always this session'
 ---@param opts table
 ---@return any? choice
 local function select(items, opts)
+  -- Draw the diff first: the default vim.ui.select (inputlist) prompts over the screen.
+  vim.cmd.redraw()
   local co, is_main = coroutine.running()
   if not co or is_main then
     local chosen
