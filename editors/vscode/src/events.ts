@@ -32,7 +32,9 @@ export class AnswerStream {
         break;
       case 'tool': {
         const phase = e.phase === 'begin' ? '▶' : e.ok === false ? '✗' : '✓';
-        this.line(`${phase} ${String(e.name ?? '')} ${String(e.detail ?? '')}`.trimEnd());
+        const name = String(e.name ?? '');
+        const detail = String(e.detail ?? '');
+        this.line(`${phase} ${detail.startsWith(name) ? detail : `${name} ${detail}`.trim()}`);
         break;
       }
       case 'plan': {

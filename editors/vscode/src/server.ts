@@ -208,7 +208,7 @@ export class CodexServer implements vscode.Disposable {
       this.hooks.onStartFailed(message);
       return false;
     }
-    log.info(`server running (${command.command} ${command.args.join(' ')})`.trim());
+    log.info(`server running (${[command.command, ...command.args].join(' ')})`);
     return true;
   }
 
@@ -263,7 +263,9 @@ export class CodexServer implements vscode.Disposable {
       }
     };
     const find = (name: string) => which(name, pathEnv, isExecutable);
-    const needPython = !settings.serverPath && !find('codex-lsp') && !settings.serverPython;
+    const onPath = !settings.serverPath && find('codex-lsp');
+    if (!settings.serverPath && !onPath) this.hooks.log.info(`codex-lsp is not on PATH (${pathEnv ?? ''})`);
+    const needPython = !settings.serverPath && !onPath && !settings.serverPython;
     const pythonFromExtension = needPython ? await this.pythonFromExtension() : undefined;
     return resolveServerCommand(settings, { which: find, pythonFromExtension });
   }

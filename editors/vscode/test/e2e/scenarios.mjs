@@ -1,0 +1,203 @@
+// The end-to-end scenarios. Each starts its own workbench (fresh user data,
+// workspace and model script) and checks what a user would see and what lands on disk.
+
+import assert from 'node:assert/strict';
+
+import { log, Workbench } from './harness.mjs';
+
+const HELLO = `def greet(name):
+    return 'hi ' + name
+
+
+print(greet('bob'))
+`;
+
+const HELLO_EDITED = HELLO.replace(`return 'hi ' + name`, `return f"hello {name}"`);
+
+const PATCH = `*** Begin Patch
+*** Update File: hello.py
+@@ def greet(name):
+-    return 'hi ' + name
++    return f"hello {name}"
+*** End Patch
+`;
+
+/** The model: one apply_patch call, then a closing message. */
+function editTurns(patch = PATCH) {
+  return [
+    {
+      type: 'reply',
+      items: [
+        { type: 'text', text: 'Updating greet.' },
+        { type: 'function_call', name: 'apply_patch', arguments: { input: patch } },
+      ],
+    },
+    { type: 'reply', items: [{ type: 'text', text: 'Done: greet uses an f-string.' }] },
+  ];
+}
+
+async function withWorkbench(name, options, body) {
+  const wb = new Workbench(name);
+  let failed = true;
+  try {
+    await wb.start(options);
+    const result = await body(wb);
+    wb.assertCleanLogs();
+    failed = false;
+    return result;
+  } finally {
+    await wb.stop({ failed });
+  }
+}
+
+/** Select, "Codex: Edit Selection…", instruction, diff editor, Apply, save, file on disk. */
+async function apply() {
+  return withWorkbench('apply', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('use an f-string');
+
+    const diff = await wb.waitForDiff('hello.py');
+    const modified = await diff.locator('.editor.modified .view-lines').innerText();
+    assert.match(modified.replace(/\u00a0/g, ' '), /return f"hello \{name\}"/);
+    const original = await diff.locator('.editor.original .view-lines').innerText();
+    assert.match(original.replace(/\u00a0/g, ' '), /return 'hi ' \+ name/);
+    await wb.toast('Codex: use an f-string: edit hello.py (+1 -1)').first().waitFor();
+    await wb.page.waitForTimeout(800); // let the notification finish sliding in
+    const screenshot = await wb.screenshot('diff-review.png');
+
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    // The review closes, the edit lands in the (unsaved) buffer; the command reports it.
+    await wb.page.locator('.tab', { hasText: '(Codex: proposed edit)' }).waitFor({ state: 'detached' });
+    await wb.toast('Codex: applied (hello.py)').first().waitFor();
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    assert.equal(wb.read('hello.py'), HELLO, 'nothing is written before the user saves');
+
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    log('hello.py saved with the edit');
+
+    const requests = await wb.modelRequests();
+    assert.equal(requests.length, 2, 'the model saw the patch result and answered');
+    return { screenshot };
+  });
+}
+
+/** Same flow, Reject: nothing changes, in the buffer or on disk. */
+async function reject() {
+  return withWorkbench('reject', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('use an f-string');
+    await wb.waitForDiff('hello.py');
+    await wb.screenshot('reject-diff-review.png');
+
+    await wb.clickToastButton('Codex: use an f-string', 'Reject');
+    await wb.page.locator('.tab', { hasText: '(Codex: proposed edit)' }).waitFor({ state: 'detached' });
+    await wb.page.locator('.tab.active', { hasText: 'hello.py' }).waitFor();
+    // The turn ends; the buffer is not dirty and the disk is unchanged.
+    await wb.page.waitForFunction(() => !document.querySelector('.statusbar-item .codicon-sync.codicon-modifier-spin'));
+    assert.equal(await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).count(), 0);
+    assert.equal(wb.read('hello.py'), HELLO);
+    assert.match(await wb.editorText(), /return 'hi ' \+ name/);
+    const requests = await wb.modelRequests();
+    assert.equal(requests.length, 1, 'a rejected edit ends the turn');
+  });
+}
+
+/** Light bulb (Ctrl+.) "Codex: Edit selection…", instruction, Apply from the diff editor's title bar. */
+async function codeAction() {
+  return withWorkbench('codeAction', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.page.keyboard.press('Control+.');
+    const widget = wb.page.locator('.action-widget').first();
+    await widget.waitFor();
+    const item = widget.locator('.monaco-list-row', { hasText: 'Codex: Edit selection…' }).first();
+    await item.waitFor();
+    await wb.screenshot('code-actions.png');
+    await item.click();
+    log('picked the code action');
+    await wb.answerInputBox('use an f-string');
+    await wb.waitForDiff('hello.py');
+
+    // The diff editor's own Apply button (editor title bar).
+    await wb.page.locator('.editor-actions').getByRole('button', { name: 'Apply', exact: true }).click();
+    log('clicked Apply in the diff editor title bar');
+    await wb.page.locator('.tab', { hasText: '(Codex: proposed edit)' }).waitFor({ state: 'detached' });
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+  });
+}
+
+const TWO_FUNCS = `def greet(name):
+    return 'hi ' + name
+
+
+def farewell(name):
+    return 'bye ' + name
+`;
+
+const TWO_HUNKS = `*** Begin Patch
+*** Update File: hello.py
+@@ def greet(name):
+-    return 'hi ' + name
++    return f"hello {name}"
+@@ def farewell(name):
+-    return 'bye ' + name
++    return f"goodbye {name}"
+*** End Patch
+`;
+
+/** Two hunks: "Choose Hunks…", untick the second, only the first lands. */
+async function hunks() {
+  return withWorkbench('hunks', { files: { 'hello.py': TWO_FUNCS }, turns: editTurns(TWO_HUNKS) }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 6);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('use f-strings');
+    await wb.waitForDiff('hello.py');
+    await wb.clickToastButton('Codex: use f-strings', 'Choose Hunks…');
+
+    const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+    await rows.filter({ hasText: 'hello.py: line 6 (+1 -1)' }).waitFor();
+    assert.equal(await rows.count(), 2);
+    await wb.screenshot('choose-hunks.png');
+    await rows.filter({ hasText: 'hello.py: line 6 (+1 -1)' }).click();
+    await wb.page.locator('.quick-input-widget', { hasText: '1 Selected' }).waitFor();
+    await wb.page.locator('.quick-input-widget').getByRole('button', { name: 'OK', exact: true }).click();
+    log('kept only the first hunk');
+
+    await wb.page.locator('.tab', { hasText: '(Codex: proposed edit)' }).waitFor({ state: 'detached' });
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', TWO_FUNCS.replace(`return 'hi ' + name`, `return f"hello {name}"`));
+  });
+}
+
+/** No API key: a warning with "Open Settings", which opens the extension's settings. */
+async function noKey() {
+  return withWorkbench('noKey', { files: { 'hello.py': HELLO }, turns: [], apiKey: false }, async (wb) => {
+    await wb.waitForServer();
+    const toast = wb.toast('No API key for provider');
+    await toast.first().waitFor();
+    assert.match(await toast.first().innerText(), /set CODEX_TEST_KEY/);
+    await wb.screenshot('no-api-key.png');
+    await wb.clickToastButton('No API key for provider', 'Open Settings');
+    await wb.page.locator('.settings-editor').waitFor();
+    await wb.page.locator('.settings-editor', { hasText: 'Approval Policy' }).first().waitFor();
+    log('settings editor shows the Codex settings');
+  });
+}
+
+export const scenarios = { apply, reject, codeAction, hunks, noKey };
