@@ -26,7 +26,7 @@ NODE = shutil.which("node")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SETUP_HINT = "run `bash .ci/setup-vscode.sh` (with the venv active) first"
 
-SCENARIOS = ["apply", "reject", "codeAction", "hunks", "noKey"]
+SCENARIOS = ["apply", "reject", "codeAction", "hunks", "noKey", "askAndCancel"]
 SCENARIO_TIMEOUT_SEC = 240
 
 

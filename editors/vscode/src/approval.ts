@@ -48,24 +48,39 @@ export interface ApproveCommandParams {
   reason?: string | null;
 }
 
-/** One hunk the user can keep or drop. */
+/** One hunk the user can keep or drop; `index` {@link WHOLE_FILE} is a file without hunks. */
 export interface HunkRef {
   uri: string;
   index: number;
 }
 
-/** Every hunk of every file, in order: what a per-hunk choice starts from (all kept). */
+/** The choice for a file the server sent no hunks for (a new or deleted file). */
+export const WHOLE_FILE = -1;
+
+/**
+ * Everything a per-hunk choice can keep or drop, in order (all kept to start with):
+ * each hunk, and each file without hunks as a whole.
+ */
 export function allHunks(params: ApproveEditParams): HunkRef[] {
   const refs: HunkRef[] = [];
   for (const file of params.files) {
-    for (const h of file.hunks ?? []) {
+    const hunks = file.hunks ?? [];
+    if (hunks.length === 0) {
+      refs.push({ uri: file.uri, index: WHOLE_FILE });
+    }
+    for (const h of hunks) {
       refs.push({ uri: file.uri, index: h.index });
     }
   }
   return refs;
 }
 
-/** Offer a per-hunk choice only when there is a choice to make. */
+/** The hunk indices of `file` kept in `kept`. */
+export function keptIndices(file: ProposedFile, kept: readonly HunkRef[]): Set<number> {
+  return new Set(kept.filter((k) => k.uri === file.uri).map((k) => k.index));
+}
+
+/** Offer a per-hunk choice only when there is more than one thing to choose. */
 export function offersHunkChoice(params: ApproveEditParams): boolean {
   return allHunks(params).length > 1;
 }
@@ -88,9 +103,13 @@ export function buildAnswer(
   }
   const hunks: Record<string, number[]> = {};
   for (const file of params.files) {
+    const keep = keptIndices(file, kept);
     const offered = (file.hunks ?? []).map((h) => h.index);
-    if (offered.length === 0) continue;
-    const chosen = offered.filter((i) => kept.some((k) => k.uri === file.uri && k.index === i));
+    if (offered.length === 0) {
+      if (!keep.has(WHOLE_FILE)) hunks[file.uri] = []; // an empty list drops the file
+      continue;
+    }
+    const chosen = offered.filter((i) => keep.has(i));
     if (chosen.length !== offered.length) {
       hunks[file.uri] = chosen;
     }
@@ -139,6 +158,13 @@ export function applyHunks(oldText: string, hunks: readonly Hunk[], keep: Readon
   }
   out.push(...lines.slice(cursor));
   return out.join('');
+}
+
+/** A QuickPick row for a file without hunks (kept or dropped whole). */
+export function describeWholeFile(file: ProposedFile): { label: string; detail: string } {
+  const what = { add: 'new file', delete: 'delete file', update: 'whole file' }[file.kind];
+  const lines = (file.newText ?? file.oldText ?? '').split('\n').length;
+  return { label: `${file.path}: ${what}`, detail: file.kind === 'delete' ? '' : `${lines} lines` };
 }
 
 /** A QuickPick row for a hunk: where it is and what it changes. */

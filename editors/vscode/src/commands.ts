@@ -181,7 +181,6 @@ export class CodexCommands {
       const sel = this.selection();
       if (sel) Object.assign(arg, { uri: sel.uri, range: sel.range });
     }
-    this.answers.line(`\n> ${prompt.trim()}`);
     this.answersChannel.show(true);
     await this.run(ServerCommands.ask, arg);
   }
@@ -193,7 +192,6 @@ export class CodexCommands {
       ignoreFocusOut: true,
     });
     if (!prompt?.trim()) return;
-    this.answers.line(`\n> ${prompt.trim()}`);
     this.answersChannel.show(true);
     await this.run(ServerCommands.runTask, { prompt: prompt.trim() });
   }

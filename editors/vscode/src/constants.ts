@@ -8,7 +8,7 @@
  */
 
 export const EXTENSION_ID = 'codex-lsp.codex-lsp';
-export const CLIENT_ID = 'codex-lsp';
+export const CLIENT_ID = 'codex'; // vscode-languageclient reads `codex.trace.server`
 export const CLIENT_NAME = 'Codex LSP';
 
 /** Output channels. */

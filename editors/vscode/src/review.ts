@@ -13,17 +13,20 @@
 import * as vscode from 'vscode';
 
 import {
-  allHunks,
+  applyHunks,
   ApproveCommandParams,
   ApproveEditAnswer,
   ApproveEditParams,
   buildAnswer,
   Decision,
   describeHunk,
+  describeWholeFile,
   formatCommand,
   HunkRef,
+  keptIndices,
   offersHunkChoice,
   ProposedFile,
+  WHOLE_FILE,
 } from './approval';
 import { PROPOSED_SCHEME, REVIEWING_CONTEXT } from './constants';
 
@@ -126,7 +129,7 @@ export class EditReviewer implements vscode.Disposable {
           this.log.info(`review #${id}: ${outcome.decision}`);
           return buildAnswer(outcome.decision, params);
         }
-        const kept = await this.pickHunks(params);
+        const kept = await this.pickHunks(params, pairs);
         if (kept !== undefined) {
           const answer = buildAnswer('approve', params, kept);
           this.log.info(`review #${id}: hunks ${JSON.stringify(answer)}`);
@@ -197,26 +200,59 @@ export class EditReviewer implements vscode.Disposable {
     });
   }
 
-  /** Multi-select of every hunk (all kept to start with); undefined if dismissed. */
-  private async pickHunks(params: ApproveEditParams): Promise<HunkRef[] | undefined> {
+  /**
+   * Multi-select of every hunk (and every file without hunks), all kept to start with;
+   * the diff editors preview the choice as it changes. Undefined if dismissed.
+   */
+  private pickHunks(params: ApproveEditParams, pairs: DiffPair[]): Promise<HunkRef[] | undefined> {
     type Item = vscode.QuickPickItem & { ref: HunkRef };
     const items: Item[] = [];
     for (const file of params.files) {
-      for (const hunk of file.hunks ?? []) {
-        const { label, detail } = describeHunk(file, hunk);
-        items.push({ label, detail, picked: true, ref: { uri: file.uri, index: hunk.index } });
+      const hunks = file.hunks ?? [];
+      if (hunks.length === 0) {
+        items.push({ ...describeWholeFile(file), ref: { uri: file.uri, index: WHOLE_FILE } });
+      }
+      for (const hunk of hunks) {
+        items.push({ ...describeHunk(file, hunk), ref: { uri: file.uri, index: hunk.index } });
       }
     }
-    if (items.length === 0) {
-      return allHunks(params);
-    }
-    const picked = await vscode.window.showQuickPick(items, {
-      canPickMany: true,
-      title: `${params.title}: choose the hunks to apply`,
-      placeHolder: 'Unchecked hunks are left out; none checked rejects the edit',
-      ignoreFocusOut: true,
+    const preview = (kept: readonly HunkRef[]) => {
+      params.files.forEach((file, i) => {
+        const keep = keptIndices(file, kept);
+        let text = file.newText ?? '';
+        if (file.hunks?.length && file.oldText !== null) {
+          text = applyHunks(file.oldText, file.hunks, keep);
+        } else if (!keep.has(WHOLE_FILE)) {
+          text = file.oldText ?? '';
+        }
+        this.provider.set(pairs[i].right, text);
+      });
+    };
+    return new Promise((resolve) => {
+      const pick = vscode.window.createQuickPick<Item>();
+      pick.title = `${params.title}: choose the hunks to apply`;
+      pick.placeholder = 'Unchecked hunks are left out (the diff shows the result)';
+      pick.canSelectMany = true;
+      pick.ignoreFocusOut = true;
+      pick.matchOnDetail = true;
+      pick.items = items;
+      pick.selectedItems = items;
+      let accepted = false;
+      pick.onDidChangeSelection((selected) => preview(selected.map((i) => i.ref)));
+      pick.onDidAccept(() => {
+        accepted = true;
+        resolve(pick.selectedItems.map((i) => i.ref));
+        pick.hide();
+      });
+      pick.onDidHide(() => {
+        if (!accepted) {
+          preview(items.map((i) => i.ref)); // back to the whole proposal
+          resolve(undefined);
+        }
+        pick.dispose();
+      });
+      pick.show();
     });
-    return picked?.map((i) => i.ref);
   }
 
   private findTabs(proposed: vscode.Uri): vscode.Tab[] {

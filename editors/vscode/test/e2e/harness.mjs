@@ -238,7 +238,8 @@ export class Workbench {
     for (const d of [home, userData, join(userData, 'User'), extensions, join(this.dir, 'tmp')]) {
       mkdirSync(d, { recursive: true });
     }
-    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    const settings = { ...USER_SETTINGS, ...(DEBUG ? { 'codex.trace.server': 'verbose' } : {}) };
+    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     const venvBin = dirname(python.includes('/') ? python : '/usr/bin/python3');
     this.env = {
       PATH: [venvBin, dirname(NODE24), process.env.PATH].join(':'),

@@ -171,9 +171,14 @@ async function hunks() {
     const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
     await rows.filter({ hasText: 'hello.py: line 6 (+1 -1)' }).waitFor();
     assert.equal(await rows.count(), 2);
-    await wb.screenshot('choose-hunks.png');
     await rows.filter({ hasText: 'hello.py: line 6 (+1 -1)' }).click();
     await wb.page.locator('.quick-input-widget', { hasText: '1 Selected' }).waitFor();
+    // The diff previews the choice: the second function is back to the original.
+    const modified = wb.page.locator('.monaco-diff-editor .editor.modified .view-lines').first();
+    await modified.filter({ hasText: /return\s'bye\s'\s\+\sname/ }).waitFor();
+    assert.match((await modified.innerText()).replace(/\u00a0/g, ' '), /return f"hello \{name\}"/);
+    await wb.page.waitForTimeout(500); // the diff is recomputed after a short delay
+    await wb.screenshot('choose-hunks.png');
     await wb.page.locator('.quick-input-widget').getByRole('button', { name: 'OK', exact: true }).click();
     log('kept only the first hunk');
 
@@ -192,6 +197,7 @@ async function noKey() {
     const toast = wb.toast('No API key for provider');
     await toast.first().waitFor();
     assert.match(await toast.first().innerText(), /set CODEX_TEST_KEY/);
+    await wb.page.waitForTimeout(800); // let the notification finish sliding in
     await wb.screenshot('no-api-key.png');
     await wb.clickToastButton('No API key for provider', 'Open Settings');
     await wb.page.locator('.settings-editor').waitFor();
@@ -200,4 +206,45 @@ async function noKey() {
   });
 }
 
-export const scenarios = { apply, reject, codeAction, hunks, noKey };
+/**
+ * "Codex: Ask…" streams the answer into the "Codex" output channel; "Codex: Run Task…"
+ * on a model that never answers shows progress with Cancel, and Cancel stops the turn
+ * (the model stream is closed).
+ */
+async function askAndCancel() {
+  const turns = [
+    { type: 'reply', items: [{ type: 'text', text: 'greet returns a friendly greeting for name.' }] },
+    { type: 'hang', seconds: 60 },
+  ];
+  return withWorkbench('askAndCancel', { files: { 'hello.py': HELLO }, turns }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Ask…');
+    await wb.answerInputBox('what does greet do?');
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: 'greet returns a friendly greeting for name.' }).waitFor();
+    assert.match((await output.innerText()).replace(/\u00a0/g, ' '), /── Codex: what does greet do\? ──/);
+    log('the answer is in the Codex output channel');
+
+    await wb.runCommand('Codex: Run Task…');
+    await wb.answerInputBox('rename greet to welcome everywhere');
+    const progress = wb.toast('rename greet to welcome everywhere').first();
+    await progress.waitFor();
+    await wb.page.locator('.statusbar-item .codicon-sync').first().waitFor();
+    await wb.screenshot('progress-cancel.png');
+    await progress.getByRole('button', { name: 'Cancel', exact: true }).click();
+    log('clicked Cancel on the progress notification');
+    await progress.waitFor({ state: 'detached' });
+    await wb.page.locator('.statusbar-item', { hasText: 'Codex: cancelled' }).first().waitFor();
+    await output.filter({ hasText: '── cancelled ──' }).waitFor();
+    const requests = await wb.modelRequests();
+    assert.equal(requests.length, 2);
+    for (let i = 0; i < 50 && !(await wb.modelRequests())[1].client_disconnected; i++) {
+      await wb.page.waitForTimeout(100);
+    }
+    assert.equal((await wb.modelRequests())[1].client_disconnected, true, 'the model stream was closed');
+  });
+}
+
+export const scenarios = { apply, reject, codeAction, hunks, noKey, askAndCancel };

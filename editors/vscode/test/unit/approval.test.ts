@@ -6,10 +6,13 @@ import {
   ApproveEditParams,
   buildAnswer,
   describeHunk,
+  describeWholeFile,
   formatCommand,
+  keptIndices,
   offersHunkChoice,
   ProposedFile,
   splitLinesKeepEnds,
+  WHOLE_FILE,
 } from '../../src/approval';
 
 const A = 'file:///ws/a.py';
@@ -64,11 +67,33 @@ describe('approval answer', () => {
     assert.deepStrictEqual(buildAnswer('approve', params, []), { decision: 'reject' });
   });
 
-  it('offers a hunk choice only with more than one hunk', () => {
+  it('files without hunks (new, deleted) are kept or dropped whole', () => {
+    const C = 'file:///ws/c.py';
+    const added: ProposedFile = { ...file(C, 'c.py', []), kind: 'add', oldText: null, newText: 'x\ny\n' };
+    const withNew = { ...params, files: [file(A, 'a.py', aHunks), added] };
+    assert.deepStrictEqual(allHunks(withNew), [
+      { uri: A, index: 0 },
+      { uri: A, index: 1 },
+      { uri: C, index: WHOLE_FILE },
+    ]);
+    assert.deepStrictEqual(buildAnswer('approve', withNew, [{ uri: A, index: 0 }, { uri: A, index: 1 }]), {
+      decision: 'approve',
+      hunks: { [C]: [] },
+    });
+    assert.deepStrictEqual(buildAnswer('approve', withNew, [{ uri: C, index: WHOLE_FILE }, { uri: A, index: 1 }]), {
+      decision: 'approve',
+      hunks: { [A]: [1] },
+    });
+    assert.deepStrictEqual(describeWholeFile(added), { label: 'c.py: new file', detail: '3 lines' });
+    assert.deepStrictEqual([...keptIndices(added, [{ uri: C, index: WHOLE_FILE }])], [WHOLE_FILE]);
+  });
+
+  it('offers a hunk choice only with more than one thing to choose', () => {
     assert.strictEqual(offersHunkChoice(params), true);
     assert.strictEqual(offersHunkChoice({ ...params, files: [file(B, 'b.py', bHunks)] }), false);
     const added: ProposedFile = { ...file(B, 'b.py', []), kind: 'add', oldText: null, newText: 'x\n' };
     assert.strictEqual(offersHunkChoice({ ...params, files: [added] }), false);
+    assert.strictEqual(offersHunkChoice({ ...params, files: [added, file(A, 'a.py', [aHunks[0]])] }), true);
     assert.deepStrictEqual(allHunks(params), [
       { uri: A, index: 0 },
       { uri: A, index: 1 },
