@@ -63,7 +63,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"run only these sections (repeatable or comma-separated): {', '.join(SECTIONS)}",
     )
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json")
-    p.add_argument("--no-netns", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--no-netns", action="store_true",
+        help="do not enter a network namespace (the Codex side is then skipped)",
+    )
     args = p.parse_args(argv)
     only = {name.strip() for item in args.only for name in item.split(",") if name.strip()}
     unknown = only - set(SECTIONS)
@@ -90,7 +93,10 @@ def codex_status(args: argparse.Namespace) -> str | None:
             "`npm install --prefix bench/.cache/codex @openai/codex` (see bench/README.md)"
         )
     if os.environ.get(NETNS_ENV) != "1":
-        return "skipped: could not enter a loopback-only network namespace (`unshare -n`)"
+        return (
+            "skipped: not inside a loopback-only network namespace (`unshare -n` failed "
+            "or --no-netns); Codex is only run where nothing can leave the machine"
+        )
     return None
 
 

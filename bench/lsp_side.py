@@ -8,7 +8,9 @@ The editor model is deliberately simple and fast: it keeps open buffers, applies
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,8 @@ from bench.fixtures import REPO, Sandbox
 from bench.proc import memory_mb
 from bench.rpc import RpcClient, clean_env
 
+WRAP_ENV = "CODEX_LSP_BENCH_WRAP"
+"""A command prefix for the server, e.g. `py-spy record -o prof.svg --` (profiling)."""
 TEXT_EVENT = re.compile(rb'"type":\s*"text"')
 DELTA = re.compile(rb'"delta":\s*"((?:[^"\\]|\\.)*)"')
 
@@ -167,8 +171,9 @@ class LspEditor:
         """Spawn and initialize; returns spawn -> initialize response in ms."""
         ws = self.sandbox.workspace
         env = clean_env(self.sandbox.env())
+        wrap = shlex.split(os.environ.get(WRAP_ENV, ""))
         t0 = await self.rpc.spawn(
-            [sys.executable, "-m", "codex_lsp"],
+            [*wrap, sys.executable, "-m", "codex_lsp"],
             env=env,
             cwd=str(REPO),
             stderr_path=str(self.sandbox.root / "codex-lsp.stderr"),
