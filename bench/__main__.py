@@ -153,7 +153,8 @@ class Bench:
         """Each edit turn: one apply_patch call, then a final message."""
         turns: list[Reply] = []
         for patch in patches:
-            turns.append(self.reply([Text("Applying the change."), FunctionCall("apply_patch", {"input": patch})]))
+            call = FunctionCall("apply_patch", {"input": patch})
+            turns.append(self.reply([Text("Applying the change."), call]))
             turns.append(self.reply([Text("Done.")]))
         self.model.reset()
         self.model.script(*turns)
@@ -163,7 +164,8 @@ class Bench:
         patch (BenchModelServer sends it as a custom_tool_call)."""
         turns: list[Reply] = []
         for patch in patches:
-            turns.append(self.reply([Text("Applying the change."), FunctionCall("apply_patch", patch)]))
+            call = FunctionCall("apply_patch", patch)
+            turns.append(self.reply([Text("Applying the change."), call]))
             turns.append(self.reply([Text("Done.")]))
         self.model.reset()
         self.model.script(*turns)
@@ -263,7 +265,7 @@ class Bench:
             self.add("ca_p99_ms", "lsp", pct(lat, 99))
             n = max(50, self.args.code_actions // 5)
             typed = []
-            for i in range(n):
+            for _ in range(n):
                 ed.type_char(uri, mid - 10)
                 typed.append(await ed.code_action(uri, mid))
             self.add("ca_typing_p50_ms", "lsp", pct(typed, 50))
@@ -352,13 +354,15 @@ class Bench:
 
     # ---- scaling ----------------------------------------------------------------------------
 
-    async def _point(self, out: dict[str, Any], table: str, key: str, label: str, body: Any) -> None:
+    async def _point(
+        self, out: dict[str, Any], table: str, key: str, label: str, body: Any
+    ) -> None:
         """Measure one scaling point; a failure is recorded and the table goes on."""
         try:
             out[table][key] = await body()
             report.progress(f"  scaling {label}: " + ", ".join(
                 f"{k} {v:.1f}" for k, v in out[table][key].items()))
-        except Exception as exc:  # noqa: BLE001 - reported, the run continues
+        except Exception as exc:
             out[table][key] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
             self.errors.append(f"scaling {label}: {exc}"[:300])
             report.progress(f"  scaling {label}: FAILED {exc}"[:300])
@@ -407,7 +411,7 @@ class Bench:
                                                 reps, (0, 10)),
                 )
             out["memory"] = ed.memory()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.errors.append(f"scaling codex-lsp: {exc}"[:300])
             report.progress(f"  scaling codex-lsp FAILED: {exc}")
         finally:
@@ -445,7 +449,7 @@ class Bench:
             await cx.edit_turn(sb.workspace / "hello.py", hello_patch(0)[1])
 
             async def turns_on(path: Path, lines: list[int]) -> dict[str, float]:
-                cur = path.read_text()
+                cur = path.read_text()  # noqa: ASYNC240 - setup, not timed
                 patches, texts = [], []
                 for _ in range(reps):
                     patch, cur = big_patch(path.name, cur, lines, 0)
@@ -470,7 +474,7 @@ class Bench:
                 await self._point(out, "hunks", str(h), f"Codex {h} hunks",
                                   lambda h=h: turns_on(hpath, hunk_lines(n_lines, h)))
             out["memory"] = cx.memory()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.errors.append(f"scaling Codex: {exc}"[:300])
             report.progress(f"  scaling Codex FAILED: {exc}")
         finally:
@@ -482,7 +486,7 @@ class Bench:
 def pct(values: list[float], p: float) -> float:
     """Nearest-rank percentile."""
     s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    k = max(0, min(len(s) - 1, round(p / 100 * len(s) + 0.5) - 1))
     return s[k]
 
 
@@ -509,7 +513,7 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
         report.progress(f"  {label}")
         try:
             await coro
-        except Exception as exc:  # noqa: BLE001 - reported; the other figures still count
+        except Exception as exc:
             bench.errors.append(f"run {run + 1}, {label}: {type(exc).__name__}: {exc}"[:400])
             report.progress(f"    FAILED: {type(exc).__name__}: {exc}"[:400])
 

@@ -75,7 +75,9 @@ class CodexClient:
         self.approvals = 0
         self.rpc.handlers["item/fileChange/requestApproval"] = self._on_file_approval
         self.rpc.handlers["applyPatchApproval"] = self._on_legacy_patch_approval
-        self.rpc.handlers["item/commandExecution/requestApproval"] = lambda p: {"decision": "decline"}
+        self.rpc.handlers["item/commandExecution/requestApproval"] = lambda p: {
+            "decision": "decline"
+        }
         self.rpc.listeners.append(self._on_notification)
         self.rpc.fast_path = self._fast_delta
 
@@ -88,7 +90,9 @@ class CodexClient:
         if m is None:
             return False
         delta = m.group(1)
-        self.delta_chars += len(delta) if b"\\" not in delta else len(delta.decode("unicode_escape"))
+        if b"\\" in delta:
+            delta = delta.decode("unicode_escape").encode()
+        self.delta_chars += len(delta)
         self.delta_events += 1
         if not self.first_delta_at:
             self.first_delta_at = now
@@ -147,38 +151,38 @@ class CodexClient:
         result = await self.rpc.request(
             "thread/start",
             {"cwd": str(self.sandbox.workspace), "approvalPolicy": "untrusted"},
-            timeout=60,
+            wait_s=60,
         )
         self.thread_id = result["thread"]["id"]
         return (time.perf_counter() - t0) * 1000
 
     async def stop(self) -> None:
-        await self.rpc.close(timeout=10)
+        await self.rpc.close(wait_s=10)
 
     def memory(self) -> dict[str, Any]:
         return memory_mb(self.rpc.pid)
 
     # ---- turns -------------------------------------------------------------------------
 
-    async def _turn(self, text: str, timeout: float) -> tuple[Any, float]:
+    async def _turn(self, text: str, wait_s: float) -> tuple[Any, float]:
         assert self.thread_id is not None
         self.turn_done = asyncio.get_running_loop().create_future()
         fut, sent = self.rpc.send_request(
             "turn/start",
             {"threadId": self.thread_id, "input": [{"type": "text", "text": text}]},
         )
-        await asyncio.wait_for(fut, timeout)
-        return sent, timeout
+        await asyncio.wait_for(fut, wait_s)
+        return sent, wait_s
 
     async def edit_turn(
-        self, path: Path, expected: str, timeout: float = 300
+        self, path: Path, expected: str, wait_s: float = 300
     ) -> dict[str, float]:
         """A turn whose scripted model sends one apply_patch; returns timings (ms)."""
         self.marks.clear()
-        sent, _ = await self._turn("apply the change", timeout)
-        changed_at = await self._wait_file(path, expected, timeout)
+        sent, _ = await self._turn("apply the change", wait_s)
+        changed_at = await self._wait_file(path, expected, wait_s)
         assert self.turn_done is not None
-        params = await asyncio.wait_for(self.turn_done, timeout)
+        params = await asyncio.wait_for(self.turn_done, wait_s)
         turn = (params or {}).get("turn") or {}
         if turn.get("status") not in (None, "completed"):
             raise RuntimeError(f"Codex turn ended {turn.get('status')}: {turn.get('error')}")
@@ -191,30 +195,31 @@ class CodexClient:
             "start_to_result_ms": (m["turn_completed"] - sent) * 1000,
         }
 
-    async def _wait_file(self, path: Path, expected: str, timeout: float) -> float:
+    async def _wait_file(self, path: Path, expected: str, wait_s: float) -> float:
         """Poll (every 0.5 ms) until the file on disk holds `expected`."""
-        deadline = time.perf_counter() + timeout
+        deadline = time.perf_counter() + wait_s
         size = len(expected.encode())
         while True:
             if "answered" in self.marks:
                 try:
-                    if path.stat().st_size == size and path.read_text() == expected:
+                    st = path.stat()  # noqa: ASYNC240 - a 0.5 ms poll is the measurement
+                    if st.st_size == size and path.read_text() == expected:  # noqa: ASYNC240
                         return time.perf_counter()
                 except OSError:
                     pass
             if self.rpc.closed.is_set():
                 raise RuntimeError("codex app-server exited during the turn")
             if self.turn_done is not None and self.turn_done.done() and "answered" in self.marks:
-                if path.read_text() != expected:
+                if path.read_text() != expected:  # noqa: ASYNC240
                     raise RuntimeError("Codex finished the turn without the expected file content")
             if time.perf_counter() > deadline:
                 raise TimeoutError("Codex did not change the file")
             await asyncio.sleep(0.0005)
 
-    async def text_turn(self, timeout: float = 300) -> tuple[float, float]:
+    async def text_turn(self, wait_s: float = 300) -> tuple[float, float]:
         """A turn that only streams text; returns (t_sent, t_turn_completed)."""
         self.marks.clear()
-        sent, _ = await self._turn("say something long", timeout)
+        sent, _ = await self._turn("say something long", wait_s)
         assert self.turn_done is not None
-        await asyncio.wait_for(self.turn_done, timeout)
+        await asyncio.wait_for(self.turn_done, wait_s)
         return sent, self.marks["turn_completed"]

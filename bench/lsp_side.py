@@ -93,7 +93,9 @@ class LspEditor:
         if m is None:
             return False
         delta = m.group(1)
-        self.text_chars += len(delta) if b"\\" not in delta else len(delta.decode("unicode_escape"))
+        if b"\\" in delta:
+            delta = delta.decode("unicode_escape").encode()
+        self.text_chars += len(delta)
         self.text_events += 1
         if not self.first_text_at:
             self.first_text_at = now
@@ -141,7 +143,11 @@ class LspEditor:
         starts = _line_starts(text)
         spans = sorted(
             (
-                (_offset(text, starts, e["range"]["start"]), _offset(text, starts, e["range"]["end"]), e)
+                (
+                    _offset(text, starts, e["range"]["start"]),
+                    _offset(text, starts, e["range"]["end"]),
+                    e,
+                )
                 for e in edits
             ),
             key=lambda s: s[0],
@@ -161,7 +167,9 @@ class LspEditor:
             "textDocument/didChange",
             {
                 "textDocument": {"uri": uri, "version": buf.version},
-                "contentChanges": [{"range": e["range"], "text": e["newText"]} for _, _, e in spans],
+                "contentChanges": [
+                    {"range": e["range"], "text": e["newText"]} for _, _, e in spans
+                ],
             },
         )
 
@@ -209,7 +217,7 @@ class LspEditor:
 
     async def stop(self) -> None:
         try:
-            await self.rpc.request("shutdown", None, timeout=10)
+            await self.rpc.request("shutdown", None, wait_s=10)
             self.rpc.notify("exit")
         except Exception:
             pass
@@ -268,7 +276,7 @@ class LspEditor:
         return (got - sent) * 1000
 
     async def edit_turn(
-        self, uri: str, rng: dict[str, Any], timeout: float = 300
+        self, uri: str, rng: dict[str, Any], wait_s: float = 300
     ) -> dict[str, float]:
         """`codex.editSelection`; returns the turn's timings (ms)."""
         self.marks.clear()
@@ -279,7 +287,7 @@ class LspEditor:
                 "arguments": [{"uri": uri, "range": rng, "instruction": "apply the change"}],
             },
         )
-        result, got = await asyncio.wait_for(fut, timeout)
+        result, got = await asyncio.wait_for(fut, wait_s)
         if not isinstance(result, dict) or result.get("status") != "applied":
             raise RuntimeError(f"codex-lsp edit turn did not apply: {result!r}"[:500])
         m = self.marks
@@ -295,12 +303,12 @@ class LspEditor:
             "workspace/executeCommand", {"command": "codex.newThread", "arguments": [{}]}
         )
 
-    async def ask(self, prompt: str, timeout: float = 300) -> tuple[dict[str, Any], float, float]:
+    async def ask(self, prompt: str, wait_s: float = 300) -> tuple[dict[str, Any], float, float]:
         """`codex.ask`; returns (result, t_sent, t_result)."""
         fut, sent = self.rpc.send_request(
             "workspace/executeCommand", {"command": "codex.ask", "arguments": [{"prompt": prompt}]}
         )
-        result, got = await asyncio.wait_for(fut, timeout)
+        result, got = await asyncio.wait_for(fut, wait_s)
         return result, sent, got
 
 

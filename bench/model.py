@@ -23,8 +23,8 @@ from typing import Any
 
 from tests.support.model_server import (  # noqa: F401  (re-exported for the bench)
     Flood,
-    ModelServerProcess,
     FunctionCall,
+    ModelServerProcess,
     Reply,
     ScriptedModelServer,
     Text,
@@ -66,7 +66,7 @@ class _FreeformRewriter:
     def rewrite(self, data: bytes) -> bytes:
         if not data.startswith(_CALL_EVENTS):
             return data
-        head, _, rest = data.partition(b"\ndata: ")
+        _head, _, rest = data.partition(b"\ndata: ")
         payload = json.loads(rest)
         kind = payload["type"]
         if kind in ("response.output_item.added", "response.output_item.done"):

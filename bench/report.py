@@ -146,7 +146,7 @@ def table_lines(summary: dict[str, Any]) -> list[str]:
 
 def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
     return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [
         line(r) for r in rows
     ]
@@ -176,7 +176,12 @@ def scaling_lines(scaling: dict[str, Any]) -> list[str]:
             fmt(c.get("start_to_result_ms"), "ms"),
         ])
     out += _markdown(header, rows)
-    out += ["", "Patch size (hunks spread over one 12,000-line file of ~850 KB; one context line each side):", ""]
+    out += [
+        "",
+        "Patch size (hunks spread over one 12,000-line file of ~850 KB; "
+        "one context line each side):",
+        "",
+    ]
     header = ["hunks", "codex-lsp start->approval ms", "codex-lsp approval->edit ms",
               "codex-lsp start->result ms", "Codex start->approval ms",
               "Codex approval->file ms", "Codex start->result ms"]
@@ -210,7 +215,7 @@ def render(results: dict[str, Any]) -> str:
     lines += table_lines(results["summary"])
     scaling = scaling_lines(results.get("scaling") or {})
     if scaling:
-        lines += ["", "Scaling (median of the turns at each point)", ""] + scaling
+        lines += ["", "Scaling (median of the turns at each point)", "", *scaling]
     missed = [r["label"] for r in results["summary"].values() if r["met"] is False]
     lines += ["", "Targets missed: " + (", ".join(missed) if missed else "none")]
     if results.get("errors"):

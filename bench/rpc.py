@@ -48,6 +48,7 @@ class RpcClient:
         self._reader: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
         self.stderr_path: str | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
 
     # ---- lifecycle ------------------------------------------------------------
 
@@ -56,7 +57,9 @@ class RpcClient:
     ) -> float:
         """Start the child; returns the perf_counter stamp taken just before exec."""
         self.stderr_path = stderr_path
-        stderr: Any = open(stderr_path, "wb") if stderr_path else asyncio.subprocess.DEVNULL
+        stderr: Any = asyncio.subprocess.DEVNULL
+        if stderr_path:
+            stderr = open(stderr_path, "wb")  # noqa: ASYNC230 - before the timed spawn
         try:
             self.spawned_at = time.perf_counter()
             self.proc = await asyncio.create_subprocess_exec(
@@ -79,7 +82,7 @@ class RpcClient:
         assert self.proc is not None
         return self.proc.pid
 
-    async def close(self, timeout: float = 10.0) -> None:
+    async def close(self, wait_s: float = 10.0) -> None:
         """Close stdin and wait; terminate, then kill, if the child lingers."""
         proc = self.proc
         if proc is None:
@@ -88,13 +91,13 @@ class RpcClient:
             assert proc.stdin is not None
             proc.stdin.close()
         try:
-            await asyncio.wait_for(proc.wait(), timeout)
-        except asyncio.TimeoutError:
+            await asyncio.wait_for(proc.wait(), wait_s)
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 proc.terminate()
             try:
                 await asyncio.wait_for(proc.wait(), 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
@@ -133,9 +136,9 @@ class RpcClient:
         self._write(msg)
         return fut, sent
 
-    async def request(self, method: str, params: Any = None, timeout: float = 120) -> Any:
+    async def request(self, method: str, params: Any = None, wait_s: float = 120) -> Any:
         fut, _ = self.send_request(method, params)
-        result, _t = await asyncio.wait_for(fut, timeout)
+        result, _t = await asyncio.wait_for(fut, wait_s)
         return result
 
     async def drain(self) -> None:
@@ -205,7 +208,9 @@ class RpcClient:
                 return
             result = handler(params)
             if isinstance(result, Awaitable):
-                asyncio.ensure_future(self._answer_later(msg["id"], result))
+                task = asyncio.ensure_future(self._answer_later(msg["id"], result))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             else:
                 self._write({"jsonrpc": "2.0", "id": msg["id"], "result": result})
 
