@@ -26,7 +26,15 @@ NODE = shutil.which("node")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SETUP_HINT = "run `bash .ci/setup-vscode.sh` (with the venv active) first"
 
-SCENARIOS = ["apply", "reject", "codeAction", "hunks", "noKey", "askAndCancel"]
+SCENARIOS = [
+    "apply",
+    "reject",
+    "codeAction",
+    "hunks",
+    "noKey",
+    "askAndCancel",
+    "settingsAndRestart",
+]
 SCENARIO_TIMEOUT_SEC = 240
 
 

@@ -238,8 +238,8 @@ export class Workbench {
     for (const d of [home, userData, join(userData, 'User'), extensions, join(this.dir, 'tmp')]) {
       mkdirSync(d, { recursive: true });
     }
-    const settings = { ...USER_SETTINGS, ...(DEBUG ? { 'codex.trace.server': 'verbose' } : {}) };
-    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    this.userSettings = { ...USER_SETTINGS, ...(DEBUG ? { 'codex.trace.server': 'verbose' } : {}) };
+    writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(this.userSettings, null, 2));
     const venvBin = dirname(python.includes('/') ? python : '/usr/bin/python3');
     this.env = {
       PATH: [venvBin, dirname(NODE24), process.env.PATH].join(':'),
@@ -310,6 +310,16 @@ export class Workbench {
   async waitForServer(text = 'Codex: test-model') {
     await this.page.locator('.statusbar-item', { hasText: text }).first().waitFor({ timeout: 60000 });
     log(`status bar shows "${text}"`);
+  }
+
+  /** Change user settings the way a user's edit of settings.json does. */
+  updateSettings(changes) {
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) delete this.userSettings[k];
+      else this.userSettings[k] = v;
+    }
+    writeFileSync(join(this.userData, 'User', 'settings.json'), JSON.stringify(this.userSettings, null, 2));
+    log(`settings: ${JSON.stringify(changes)}`);
   }
 
   async openFile(name) {
@@ -429,6 +439,17 @@ export class Workbench {
       walk(join(this.userData, 'logs'));
     } catch {}
     return out;
+  }
+
+  /** The "Codex LSP" log channel's text. */
+  codexLog() {
+    return Object.entries(this.logFiles()).find(([p]) => p.endsWith('Codex LSP.log'))?.[1] ?? '';
+  }
+
+  /** Wait until the "Codex LSP" log matches `re` at least `count` times. */
+  async waitForLog(re, count = 1, timeoutMs = 30000) {
+    const global = new RegExp(re.source, 'g');
+    await waitFor(() => (this.codexLog().match(global) ?? []).length >= count, `${count} × ${re} in the log`, timeoutMs, 200);
   }
 
   extensionLog() {

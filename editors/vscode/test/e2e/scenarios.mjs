@@ -247,4 +247,35 @@ async function askAndCancel() {
   });
 }
 
-export const scenarios = { apply, reject, codeAction, hunks, noKey, askAndCancel };
+/**
+ * Settings reach the server: a model set in settings shows in the status bar (from
+ * `codex.status` after didChangeConfiguration); clearing it restarts the server, and
+ * "Codex: Restart Server" brings it back with working commands.
+ */
+async function settingsAndRestart() {
+  return withWorkbench('settingsAndRestart', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
+    await wb.waitForServer();
+    wb.updateSettings({ 'codex.model': 'other-model' });
+    await wb.waitForServer('Codex: other-model');
+    wb.updateSettings({ 'codex.model': undefined });
+    await wb.waitForServer('Codex: test-model');
+    await wb.runCommand('Codex: Restart Server');
+    // Started, restarted when the model was cleared, restarted by the command.
+    await wb.waitForLog(/server running/, 3);
+    await wb.waitForServer('Codex: test-model');
+    const log = wb.codexLog();
+    assert.match(log, /settings changed: \{"model":"other-model"\}/);
+    assert.match(log, /settings changed \(cleared model\): restarting the server/);
+
+    // Still works after the restarts (handlers re-attached, commands registered once).
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('use an f-string');
+    await wb.waitForDiff('hello.py');
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+  });
+}
+
+export const scenarios = { apply, reject, codeAction, hunks, noKey, askAndCancel, settingsAndRestart };
