@@ -34,6 +34,7 @@ SCENARIOS = [
     "noKey",
     "askAndCancel",
     "settingsAndRestart",
+    "commandApproval",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 
@@ -113,4 +114,8 @@ def test_workbench_scenario(scenario: str) -> None:
     assert NODE is not None
     proc = _run([NODE, "test/e2e/run.mjs", scenario], timeout=SCENARIO_TIMEOUT_SEC)
     assert proc.returncode == 0, f"scenario {scenario} failed (see output)"
+    skip = [line for line in proc.stdout.splitlines() if f"=== SKIP {scenario}:" in line]
+    if skip:
+        # The scenario needs a server feature that is not there yet (it says which).
+        pytest.skip(skip[0].split("=== SKIP ", 1)[1])
     assert "1 passed, 0 failed" in proc.stdout

@@ -287,7 +287,7 @@ export class EditReviewer implements vscode.Disposable {
 
 /** `codex/approveCommand`: a modal with the command and its working folder. */
 export async function approveCommand(params: ApproveCommandParams): Promise<{ decision: Decision }> {
-  const reason = params.reason ? `\n\nWhy: ${params.reason}` : '';
+  const reason = params.reason ? `\n\n${params.reason}` : '';
   const choice = await vscode.window.showWarningMessage(
     'Codex wants to run a command',
     { modal: true, detail: `$ ${formatCommand(params.command)}\n\nin ${params.cwd}${reason}` },

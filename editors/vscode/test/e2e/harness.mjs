@@ -31,6 +31,9 @@ export const CODE_SERVER = join(
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const DEBUG = !!process.env.E2E_DEBUG;
+
+/** Thrown by a scenario that cannot run against this server (reported as skipped). */
+export class SkipScenario extends Error {}
 const t0 = Date.now();
 export function log(...args) {
   console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...args);
@@ -140,8 +143,9 @@ export class Workbench {
   }
 
   /** @param {{files: Record<string,string>, turns: object[]}} options */
-  async start({ files, turns, apiKey = true }) {
+  async start({ files, turns, apiKey = true, settings = {} }) {
     this.apiKey = apiKey;
+    this.extraSettings = settings;
     const { chromium } = await import('playwright-core');
     this.dir = mkdtempSync(join(tmpdir(), `codex-vscode-e2e-${this.name}-`));
     this.workspace = join(this.dir, 'ws');
@@ -238,7 +242,13 @@ export class Workbench {
     for (const d of [home, userData, join(userData, 'User'), extensions, join(this.dir, 'tmp')]) {
       mkdirSync(d, { recursive: true });
     }
-    this.userSettings = { ...USER_SETTINGS, ...(DEBUG ? { 'codex.trace.server': 'verbose' } : {}) };
+    this.userSettings = {
+      ...USER_SETTINGS,
+      ...(DEBUG ? { 'codex.trace.server': 'verbose' } : {}),
+      // E2E_SERVER_PATH: run the scenarios against another server executable.
+      ...(process.env.E2E_SERVER_PATH ? { 'codex.server.path': process.env.E2E_SERVER_PATH } : {}),
+      ...this.extraSettings,
+    };
     writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(this.userSettings, null, 2));
     const venvBin = dirname(python.includes('/') ? python : '/usr/bin/python3');
     this.env = {
@@ -408,6 +418,10 @@ export class Workbench {
       .locator('.editor-instance .monaco-editor .view-lines')
       .first()
       .evaluate((el) => [...el.querySelectorAll('.view-line')].map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n'));
+  }
+
+  exists(rel) {
+    return existsSync(join(this.workspace, rel));
   }
 
   read(rel) {

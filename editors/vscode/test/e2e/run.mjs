@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { EXT_DIR, log, missingPrerequisites } from './harness.mjs';
+import { EXT_DIR, log, missingPrerequisites, SkipScenario } from './harness.mjs';
 import { scenarios } from './scenarios.mjs';
 
 const wanted = process.argv.slice(2);
@@ -23,6 +23,7 @@ if (missing.length) {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 for (const name of wanted.length ? wanted : Object.keys(scenarios)) {
   const started = Date.now();
   log(`=== scenario ${name}`);
@@ -36,10 +37,15 @@ for (const name of wanted.length ? wanted : Object.keys(scenarios)) {
     passed++;
     log(`=== PASS ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (err) {
+    if (err instanceof SkipScenario) {
+      skipped++;
+      log(`=== SKIP ${name}: ${err.message}`);
+      continue;
+    }
     failed++;
     console.error(err);
     log(`=== FAIL ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);

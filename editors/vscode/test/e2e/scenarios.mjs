@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 
-import { log, Workbench } from './harness.mjs';
+import { log, SkipScenario, Workbench } from './harness.mjs';
 
 const HELLO = `def greet(name):
     return 'hi ' + name
@@ -45,6 +45,9 @@ async function withWorkbench(name, options, body) {
     wb.assertCleanLogs();
     failed = false;
     return result;
+  } catch (err) {
+    if (err instanceof SkipScenario) failed = false;
+    throw err;
   } finally {
     await wb.stop({ failed });
   }
@@ -278,4 +281,66 @@ async function settingsAndRestart() {
   });
 }
 
-export const scenarios = { apply, reject, codeAction, hunks, noKey, askAndCancel, settingsAndRestart };
+/**
+ * `codex/approveCommand`: with approval policy "untrusted" (from the settings, sent as
+ * initializationOptions) a shell command is shown in a modal with its folder; Run runs it.
+ */
+async function commandApproval() {
+  const turns = [
+    {
+      type: 'reply',
+      items: [{ type: 'function_call', name: 'shell', arguments: { command: ['touch', 'made-by-codex.txt'] } }],
+    },
+    { type: 'reply', items: [{ type: 'text', text: 'Created made-by-codex.txt.' }] },
+  ];
+  const settings = { 'codex.approvalPolicy': 'untrusted', 'codex.sandboxMode': 'danger-full-access' };
+  return withWorkbench('commandApproval', { files: { 'hello.py': HELLO }, turns, settings }, async (wb) => {
+    await wb.waitForServer();
+    await wb.runCommand('Codex: Run Task…');
+    await wb.answerInputBox('create a marker file');
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'Codex wants to run a command' });
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    const first = await Promise.race([
+      dialog.waitFor().then(
+        () => 'dialog',
+        () => 'timeout',
+      ),
+      output
+        .filter({ hasText: /──\s(answered|applied|rejected|failed|cancelled)/ })
+        .waitFor()
+        .then(
+          () => 'finished',
+          () => 'timeout',
+        ),
+    ]);
+    if (first === 'finished') {
+      const tools = ((await wb.modelRequests())[0]?.body?.tools ?? []).map((t) => t.name);
+      if (!tools.includes('shell')) {
+        throw new SkipScenario(`the server offers no "shell" tool yet (tools: ${tools.join(', ')})`);
+      }
+      throw new Error('the turn finished without asking to run the command');
+    }
+    if (first === 'timeout') throw new Error('no command dialog and no end of the turn');
+    const text = (await dialog.innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, /\$ touch made-by-codex\.txt/);
+    assert.ok(text.includes(`in ${wb.workspace}`), `the dialog names the folder: ${text}`);
+    assert.equal(wb.exists('made-by-codex.txt'), false, 'nothing runs before the user says so');
+    await wb.screenshot('command-approval.png');
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    log('clicked Run in the command dialog');
+    await dialog.waitFor({ state: 'detached' });
+    await output.filter({ hasText: 'Created made-by-codex.txt.' }).waitFor();
+    assert.equal(wb.exists('made-by-codex.txt'), true);
+  });
+}
+
+export const scenarios = {
+  apply,
+  reject,
+  codeAction,
+  hunks,
+  noKey,
+  askAndCancel,
+  settingsAndRestart,
+  commandApproval,
+};
