@@ -217,6 +217,7 @@ async function noKey() {
 async function askAndCancel() {
   const turns = [
     { type: 'reply', items: [{ type: 'text', text: 'greet returns a friendly greeting for name.' }] },
+    { type: 'reply', items: [{ type: 'text', text: '## greet\n\nJoins a greeting and a name.' }] },
     { type: 'hang', seconds: 60 },
   ];
   return withWorkbench('askAndCancel', { files: { 'hello.py': HELLO }, turns }, async (wb) => {
@@ -230,6 +231,12 @@ async function askAndCancel() {
     assert.match((await output.innerText()).replace(/\u00a0/g, ' '), /── Codex: what does greet do\? ──/);
     log('the answer is in the Codex output channel');
 
+    // Explain: the server shows its answer as a Markdown document (window/showDocument).
+    await wb.runCommand('Codex: Explain Selection');
+    await wb.page.locator('.tab.active', { hasText: '.md' }).waitFor();
+    await wb.page.locator('.editor-instance .view-lines', { hasText: 'Joins a greeting and a name.' }).first().waitFor();
+    log('the explanation opened as a Markdown document');
+
     await wb.runCommand('Codex: Run Task…');
     await wb.answerInputBox('rename greet to welcome everywhere');
     const progress = wb.toast('rename greet to welcome everywhere').first();
@@ -242,11 +249,11 @@ async function askAndCancel() {
     await wb.page.locator('.statusbar-item', { hasText: 'Codex: cancelled' }).first().waitFor();
     await output.filter({ hasText: '── cancelled ──' }).waitFor();
     const requests = await wb.modelRequests();
-    assert.equal(requests.length, 2);
-    for (let i = 0; i < 50 && !(await wb.modelRequests())[1].client_disconnected; i++) {
+    assert.equal(requests.length, 3);
+    for (let i = 0; i < 50 && !(await wb.modelRequests())[2].client_disconnected; i++) {
       await wb.page.waitForTimeout(100);
     }
-    assert.equal((await wb.modelRequests())[1].client_disconnected, true, 'the model stream was closed');
+    assert.equal((await wb.modelRequests())[2].client_disconnected, true, 'the model stream was closed');
   });
 }
 
@@ -269,6 +276,12 @@ async function settingsAndRestart() {
     const log = wb.codexLog();
     assert.match(log, /settings changed: \{"model":"other-model"\}/);
     assert.match(log, /settings changed \(cleared model\): restarting the server/);
+
+    // The status bar item opens the status.
+    await wb.page.locator('.statusbar-item', { hasText: 'Codex: test-model' }).first().click();
+    await wb.toast('model test-model via Scripted, API key found').first().waitFor();
+    await wb.runCommand('Codex: New Thread');
+    await wb.page.locator('.statusbar-item', { hasText: 'Codex: new thread' }).first().waitFor();
 
     // Still works after the restarts (handlers re-attached, commands registered once).
     await wb.openFile('hello.py');
