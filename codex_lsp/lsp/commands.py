@@ -52,6 +52,8 @@ def _arg_object(args: tuple[Any, ...]) -> dict[str, Any]:
     if not args:
         return {}
     first = args[0]
+    if first is None or first == []:
+        return {}  # Lua clients encode an empty table as [].
     if not isinstance(first, dict):
         raise BadArguments(f"expected one argument object, got {type(first).__name__}")
     return first
@@ -255,6 +257,8 @@ async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     targets = [t for t in server.running if wanted in (None, t)]
     for thread_id in targets:
         server.running[thread_id].cancel()
+    if not targets:
+        return {"status": "answered", "threadId": wanted, "cancelled": [], "text": "Nothing to cancel."}
     return {"status": "cancelled", "threadId": wanted, "cancelled": targets}
 
 

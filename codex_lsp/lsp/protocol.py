@@ -106,6 +106,18 @@ class CodexProtocol(LanguageServerProtocol):
                 raise RequestAbandoned(f"{method} got no answer within {timeout:g}s") from exc
             raise
 
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Any:
+        """Like pygls's, but safe when cancelling a request removes it from the table."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
+
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
         """Always use UTF-16 positions: our text edits are computed in UTF-16 units."""

@@ -92,7 +92,7 @@ class ApplyPatch:
             await ctx.emit(Notice(ctx.thread_id, f"Patch did not apply: {exc}", "warning"))
             raise ToolFailure(f"patch did not apply, nothing was changed: {exc}") from exc
 
-        files = [self._file_edit(ctx, change, snapshots) for change in changes]
+        files = [self._file_edit(ctx, change, snapshots) for change in merge_changes(changes)]
         proposal = EditProposal(thread_id=ctx.thread_id, title=ctx.title, files=files)
         paths = [f.path for f in files]
         if ctx.approvals.edit_needs_review(ctx.policy, paths):
@@ -134,6 +134,28 @@ class ApplyPatch:
             version=snap.version if snap else None,
             move_to=move_to,
         )
+
+
+def merge_changes(changes: list[FileChange]) -> list[FileChange]:
+    """One change per file: a patch may touch the same file in several operations."""
+    merged: dict[str, FileChange] = {}
+    for change in changes:
+        first = merged.get(change.path)
+        if first is None:
+            merged[change.path] = change
+            continue
+        if first.kind == "add" and change.kind == "delete":
+            del merged[change.path]
+            continue
+        kind = "add" if first.kind == "add" else change.kind
+        merged[change.path] = FileChange(
+            path=change.path,
+            kind=kind,
+            old_text=first.old_text,
+            new_text=change.new_text,
+            move_to=change.move_to or first.move_to,
+        )
+    return list(merged.values())
 
 
 def _keep_hunks(proposal: EditProposal, hunks: dict[str, list[int]]) -> EditProposal:

@@ -165,6 +165,12 @@ class Editor:
             await asyncio.wait_for(self.client.shutdown_session(), 10)
         except Exception:
             pass
+        process = self.client._server
+        if process is not None and process.returncode is None:
+            try:
+                await asyncio.wait_for(process.wait(), 5)
+            except TimeoutError:
+                process.kill()
         await self.client.stop()
 
     # ---- documents ---------------------------------------------------------------
@@ -197,6 +203,18 @@ class Editor:
                         text=text,
                     )
                 ],
+            )
+        )
+
+    def _replace(self, uri: str, text: str) -> None:
+        """The buffer changed (an applied edit): tell the server, as editors do."""
+        doc = self.state.docs[uri]
+        doc.text = text
+        doc.version += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=doc.version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
             )
         )
 
@@ -307,16 +325,14 @@ class Editor:
                 if doc is not None:
                     if version is not None and version != doc.version:
                         return {"applied": False, "failureReason": f"version {version} != {doc.version}"}
-                    doc.text = apply_text_edits(doc.text, change["edits"])
-                    doc.version += 1
+                    self._replace(uri, apply_text_edits(doc.text, change["edits"]))
                 else:
                     path = uri_path(uri)
                     path.write_text(apply_text_edits(path.read_text() if path.exists() else "", change["edits"]))
         for uri, edits in (edit.get("changes") or {}).items():
             doc = self.state.docs.get(uri)
             if doc is not None:
-                doc.text = apply_text_edits(doc.text, edits)
-                doc.version += 1
+                self._replace(uri, apply_text_edits(doc.text, edits))
             else:
                 path = uri_path(uri)
                 path.write_text(apply_text_edits(path.read_text(), edits))
