@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 MAX_UPDATES_PER_SEC = 20
 FLUSH_INTERVAL = 1.0 / MAX_UPDATES_PER_SEC
+MAX_PENDING_CHARS = 256 * 1024
+"""A flood waits for the next flush slot past this much text: bounded messages, bounded memory."""
 PROGRESS_TAIL_CHARS = 200
 """A progress message shows only the end of the streamed text."""
 PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
@@ -41,6 +43,7 @@ class TurnReporter:
         self.server = server
         self.token: str | int | None = token
         self._pending: list[str] = []
+        self._pending_chars = 0
         self._text_tail = ""
         self._last_flush = 0.0
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -81,8 +84,14 @@ class TurnReporter:
         self._thread_id = event.thread_id
         if isinstance(event, AgentText):
             self._pending.append(event.delta)
+            self._pending_chars += len(event.delta)
             now = time.monotonic()
-            if now - self._last_flush >= FLUSH_INTERVAL:
+            if self._pending_chars >= MAX_PENDING_CHARS:
+                # Throttle the producer (and so the model stream) instead of
+                # building an ever larger message.
+                await asyncio.sleep(max(0.0, FLUSH_INTERVAL - (now - self._last_flush)))
+                self._flush()
+            elif now - self._last_flush >= FLUSH_INTERVAL:
                 self._flush()
             elif self._flush_handle is None:
                 loop = asyncio.get_running_loop()
@@ -110,6 +119,7 @@ class TurnReporter:
             return
         text = "".join(self._pending)
         self._pending.clear()
+        self._pending_chars = 0
         self._last_flush = time.monotonic()
         self.server.send_event({"type": "text", "threadId": self._thread_id, "delta": text})
         self._text_tail = (self._text_tail + text)[-PROGRESS_TAIL_CHARS:]
