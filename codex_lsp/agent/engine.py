@@ -7,17 +7,32 @@ the task that awaits `run` cancels the turn and closes the model stream.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.instructions import build_instructions
-from codex_lsp.agent.protocol import AgentEvent, AgentHost, TurnFinished, TurnStarted
+from codex_lsp.agent.protocol import (
+    AgentEvent,
+    AgentHost,
+    EditProposal,
+    Snapshot,
+    TurnFinished,
+    TurnStarted,
+)
+from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread, user_message
+from codex_lsp.agent.undo import UndoRefused, plan_undo
+from codex_lsp.agent.workspace import UnreadableFile, snapshot_of
 from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
 from codex_lsp.agent.workspace import Workspace
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.config import LoadedConfig
+from codex_lsp.mcp import McpManager
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
 from codex_lsp.tools.base import ToolContext
@@ -47,23 +62,50 @@ class Agent:
         self.current: Thread | None = None
         self._client_factory = client_factory
         self._client: ModelClient | None = None
+        self.store = ThreadStore(loaded.home / "sessions")
+        self.mcp: McpManager | None = None
+        self._mcp_start: asyncio.Task[None] | None = None
 
     # ---- configuration ---------------------------------------------------
 
     def reconfigure(self, loaded: LoadedConfig) -> None:
         """Use a new configuration from the next turn on (new HTTP client too)."""
+        mcp_changed = loaded.config.mcp_servers != self.loaded.config.mcp_servers
         self.loaded = loaded
         old, self._client = self._client, None
         if old is not None:
-            import asyncio
-
             asyncio.ensure_future(old.aclose())
+        if mcp_changed and self.mcp is not None:
+            manager, self.mcp, self._mcp_start = self.mcp, None, None
+            asyncio.ensure_future(manager.aclose())
+            self.start_mcp()
+
+    def start_mcp(self) -> None:
+        """Start the configured MCP servers in the background (turns wait for them)."""
+        if self.mcp is not None or not self.loaded.config.mcp_servers:
+            return
+        self.mcp = McpManager(self.loaded.config.mcp_servers, os.environ)
+        self._mcp_start = asyncio.ensure_future(self.mcp.start())
+
+    async def wait_mcp(self) -> list[str]:
+        """Wait for MCP servers to finish starting; their start-up errors, if any."""
+        if self._mcp_start is not None:
+            await asyncio.shield(self._mcp_start)
+        return self.mcp.errors() if self.mcp is not None else []
+
+    def warm_up(self) -> None:
+        """Create the HTTP client ahead of the first turn (it costs tens of ms)."""
+        if self._client is None and not self._missing_key():
+            self._client = self._client_factory(self.loaded)
 
     async def aclose(self) -> None:
-        """Close the model client's connections."""
+        """Close the model client's connections and stop MCP servers."""
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self.mcp is not None:
+            await self.mcp.aclose()
+            self.mcp = None
 
     @property
     def policy(self) -> ApprovalPolicy:
@@ -72,22 +114,69 @@ class Agent:
 
     # ---- threads ----------------------------------------------------------
 
-    def new_thread(self) -> Thread:
-        """Start a fresh conversation and make it current."""
-        thread = Thread()
+    def _attach(self, thread: Thread) -> Thread:
+        """Keep the thread in memory and persist what it adds from now on."""
+        thread.on_add = lambda item: self.store.append_item(thread.id, item)
+        thread.on_compact = lambda history: self.store.record_compacted(thread.id, history)
         self.threads[thread.id] = thread
-        self.current = thread
+        return thread
+
+    def new_thread(self, make_current: bool = True) -> Thread:
+        """Start a fresh conversation (saved under `$CODEX_HOME/sessions/`)."""
+        thread = Thread()
+        self.store.create(thread, self.workspace.primary)
+        self._attach(thread)
+        if make_current:
+            self.current = thread
         return thread
 
     def thread(self, thread_id: str | None) -> Thread:
-        """The named thread, else the current one, else a new one."""
+        """The named thread (resumed from disk if needed), else the current, else a new one."""
         if thread_id:
-            found = self.threads.get(thread_id)
-            if found is None:
-                raise KeyError(f"unknown thread {thread_id!r}")
+            found = self.threads.get(thread_id) or self.resume(thread_id)
             self.current = found
             return found
         return self.current or self.new_thread()
+
+    def resume(self, thread_id: str) -> Thread:
+        """Load a saved thread and make it current; `KeyError` if there is none."""
+        if thread_id in self.threads:
+            self.current = self.threads[thread_id]
+            return self.current
+        thread, _cwd, applied = self.store.load(thread_id)
+        thread.last_applied = applied
+        self._attach(thread)
+        self.current = thread
+        return thread
+
+    def list_threads(self) -> list[ThreadSummary]:
+        """Saved threads of this workspace, newest first."""
+        return self.store.list(self.workspace.primary)
+
+    async def undo(self, thread_id: str | None) -> tuple[list[str], str | None]:
+        """Revert the thread's last applied turn; (changed files, error)."""
+        thread = self.thread(thread_id) if thread_id else self.current
+        if thread is None or not thread.last_applied:
+            return [], "Nothing to undo: no edits were applied in this thread."
+
+        def current(path: Path) -> Snapshot | None:
+            try:
+                return snapshot_of(path, self.host.snapshot)
+            except UnreadableFile:
+                return None
+
+        try:
+            files = plan_undo(thread.last_applied, current)
+        except UndoRefused as exc:
+            return [], str(exc)
+        if not files:
+            return [], "Nothing to undo: the files are already as they were."
+        outcome = await self.host.apply_edit(EditProposal(thread.id, "Undo Codex edit", files))
+        if not outcome.applied:
+            return [], f"Undo not applied: {outcome.reason}"
+        thread.last_applied = []
+        self.store.record_applied(thread.id, [])
+        return [self.workspace.relative(f.path) for f in files], None
 
     # ---- turns ------------------------------------------------------------
 
@@ -96,6 +185,7 @@ class Agent:
         thread = self.thread(thread_id)
         if not thread.title:
             thread.title = spec.title
+            self.store.record_title(thread.id, spec.title)
         await self.host.emit(TurnStarted(thread.id, spec.title))
         result = await self._run(thread, spec)
         await self.host.emit(
@@ -104,9 +194,12 @@ class Agent:
         return result
 
     async def _run(self, thread: Thread, spec: TaskSpec) -> TurnResult:
-        missing_key = self.loaded.missing_key_message() if self.loaded.key_required else None
-        if self.loaded.api_key is None and missing_key:
+        missing_key = self._missing_key()
+        if missing_key:
             return TurnResult(thread.id, "failed", "", missing_key)
+        self.start_mcp()
+        if self._mcp_start is not None and not self._mcp_start.done():
+            await asyncio.shield(self._mcp_start)
         if self._client is None:
             self._client = self._client_factory(self.loaded)
         cfg = self.loaded.config
@@ -117,6 +210,7 @@ class Agent:
             ),
             max_steps=cfg.max_turn_steps,
             reasoning_effort=cfg.model_reasoning_effort,
+            compact_limit=compact_limit(cfg.model_auto_compact_token_limit, cfg.model_context_window),
         )
         ctx = ToolContext(
             thread_id=thread.id,
@@ -128,9 +222,32 @@ class Agent:
             config=cfg,
             title=spec.title,
         )
-        tools = self.tools if spec.allow_edits else self.tools.read_only()
+        tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
+        if not spec.allow_edits:
+            tools = tools.read_only()
         thread.add(user_message(spec.prompt))
-        return await run_turn(thread, self._client, tools, ctx, settings)
+        try:
+            result = await run_turn(thread, self._client, tools, ctx, settings)
+        finally:
+            if ctx.applied:  # also when cancelled: what was written can be undone
+                thread.last_applied = list(ctx.applied)
+                self.store.record_applied(thread.id, thread.last_applied)
+        result.changed_files = list(dict.fromkeys(result.changed_files))
+        return result
+
+    def _missing_key(self) -> str | None:
+        if self.loaded.api_key is None and self.loaded.key_required:
+            return self.loaded.missing_key_message()
+        return None
+
+    def status(self) -> dict[str, object]:
+        """Sandbox and MCP health, for `codex.status` and `codex-lsp check`."""
+        from codex_lsp.sandbox import sandbox_status
+
+        return {
+            "sandbox": sandbox_status(),
+            "mcpServers": self.mcp.status() if self.mcp is not None else {},
+        }
 
     async def _emit(self, event: AgentEvent) -> None:
         await self.host.emit(event)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from codex_lsp.agent.protocol import FileEdit
 from codex_lsp.approvals import SessionApprovals
 
 
@@ -24,10 +26,20 @@ class Thread:
     approvals: SessionApprovals = field(default_factory=SessionApprovals)
     title: str = ""
     created: float = field(default_factory=time.time)
+    last_applied: list[FileEdit] = field(default_factory=list)
+    """Edits of the last turn that changed files: what `codex.undo` reverts."""
+    on_add: Callable[[dict[str, Any]], None] | None = field(default=None, repr=False, compare=False)
+    """Persists each item as it is added (see `ThreadStore`)."""
+    on_compact: Callable[[list[dict[str, Any]]], None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Persists a compacted history."""
 
     def add(self, item: dict[str, Any]) -> None:
-        """Append one history item."""
+        """Append one history item (and persist it)."""
         self.history.append(item)
+        if self.on_add is not None:
+            self.on_add(item)
 
 
 def user_message(text: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from codex_lsp.agent.protocol import AgentText, TextReset, ToolStep, TurnStatus
+from codex_lsp.agent.compact import compact, estimate_tokens
+from codex_lsp.agent.protocol import AgentText, Notice, TextReset, ToolStep, TurnStatus
 from codex_lsp.agent.thread import (
     Thread,
     assistant_message,
@@ -55,6 +56,8 @@ class TurnSettings:
     instructions: str
     max_steps: int = 50
     reasoning_effort: str | None = None
+    compact_limit: int = 160_000
+    """History size (estimated tokens) above which it is summarised first."""
 
 
 def _describe_call(name: str, args: dict[str, Any]) -> str:
@@ -84,6 +87,14 @@ async def run_turn(
     answer: list[str] = []
     usage: dict[str, Any] | None = None
     for _step in range(settings.max_steps):
+        if len(thread.history) > 2 and estimate_tokens(thread.history) > settings.compact_limit:
+            await ctx.emit(Notice(thread.id, "Compacting the conversation (it nears the context window)."))
+            try:
+                await compact(thread, client, settings.model, settings.instructions)
+            except ModelError as err:
+                return TurnResult(thread.id, "failed", "", f"Compaction failed: {err.message}")
+            if thread.on_compact is not None:
+                thread.on_compact(thread.history)
         request = ModelRequest(
             model=settings.model,
             instructions=settings.instructions,

@@ -36,6 +36,9 @@ RUN_TASK = "codex.runTask"
 CANCEL = "codex.cancel"
 STATUS = "codex.status"
 NEW_THREAD = "codex.newThread"
+LIST_THREADS = "codex.listThreads"
+RESUME_THREAD = "codex.resumeThread"
+UNDO = "codex.undo"
 
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
 
@@ -274,6 +277,7 @@ async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         "warnings": list(agent.loaded.warnings),
         "workspace": [str(r) for r in agent.workspace.roots],
         "running": sorted(server.running),
+        **agent.status(),
         "threads": len(agent.threads),
         "uptimeSec": round(time.monotonic() - server.started, 1),
     }
@@ -283,6 +287,66 @@ async def new_thread(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     """Start a fresh conversation for the workspace."""
     thread = server.agent.new_thread()
     return {"status": "answered", "threadId": thread.id}
+
+
+async def list_threads(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """Saved threads of this workspace, newest first."""
+    current = server.agent.current.id if server.agent.current else None
+    threads = [
+        {
+            "threadId": t.thread_id,
+            "title": t.title,
+            "created": t.created,
+            "updated": t.updated,
+            "items": t.items,
+            "current": t.thread_id == current,
+        }
+        for t in server.agent.list_threads()
+    ]
+    return {"status": "answered", "threadId": current, "threads": threads}
+
+
+async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{threadId}`: make a saved thread current; later asks continue it."""
+    try:
+        arg = _arg_object(args)
+        thread_id = arg.get("threadId")
+        if not isinstance(thread_id, str) or not thread_id:
+            raise BadArguments("missing 'threadId'")
+        thread = server.agent.resume(thread_id)
+    except BadArguments as exc:
+        return _failed(str(exc))
+    except KeyError as exc:
+        return _failed(str(exc.args[0]))
+    messages = [i for i in thread.history if i.get("type") == "message"]
+    return {
+        "status": "answered",
+        "threadId": thread.id,
+        "title": thread.title,
+        "items": len(thread.history),
+        "history": [
+            {"role": m.get("role"), "text": "".join(c.get("text", "") for c in m.get("content", []))}
+            for m in messages
+        ],
+    }
+
+
+async def undo(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    """`{threadId?}`: revert the last applied turn's edits (refused if the user changed them)."""
+    try:
+        arg = _arg_object(args)
+        thread_id = arg.get("threadId")
+        if thread_id in server.running:
+            raise BadArguments(f"thread {thread_id} is busy; cancel it first")
+        changed, error = await server.agent.undo(thread_id)
+    except BadArguments as exc:
+        return _failed(str(exc))
+    except KeyError as exc:
+        return _failed(str(exc.args[0]))
+    current = server.agent.current.id if server.agent.current else None
+    if error:
+        return _failed(error, current)
+    return {"status": "applied", "threadId": current, "changedFiles": changed}
 
 
 HANDLERS = {
@@ -296,6 +360,9 @@ HANDLERS = {
     CANCEL: cancel,
     STATUS: status,
     NEW_THREAD: new_thread,
+    LIST_THREADS: list_threads,
+    RESUME_THREAD: resume_thread,
+    UNDO: undo,
 }
 
 

@@ -198,9 +198,7 @@ class CodexLanguageServer(LanguageServer):
             return current
         if current is None:
             return self.agent.new_thread()
-        thread = Thread()
-        self.agent.threads[thread.id] = thread
-        return thread
+        return self.agent.new_thread(make_current=False)
 
     async def show_answer(self, thread_id: str, text: str) -> str | None:
         """Show an answer: a Markdown document if the client can open one, else a message."""
@@ -232,6 +230,12 @@ class CodexLanguageServer(LanguageServer):
             log.warning("%s", warning)
         if loaded.missing_key_message():
             self.show_message(str(loaded.missing_key_message()), 2)
+
+    async def report_mcp_errors(self) -> None:
+        """Tell the user about MCP servers that failed to start (the rest keep working)."""
+        for error in await self.agent.wait_mcp():
+            log.warning("%s", error)
+            self.show_message(error, 2)
 
     def show_message(self, message: str, kind: int = 3) -> None:
         """`window/showMessage` (1 error, 2 warning, 3 info)."""
@@ -273,6 +277,12 @@ def create_server() -> CodexLanguageServer:
                 roots.append(Path(path))
         ls.agent.workspace = Workspace(roots or [Path.cwd()])
         ls.apply_overrides(_as_dict(params.initialization_options))
+
+    @server.feature(types.INITIALIZED)
+    def on_initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:
+        ls.agent.warm_up()
+        ls.agent.start_mcp()
+        asyncio.ensure_future(ls.report_mcp_errors())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(ls: CodexLanguageServer, params: types.DidChangeConfigurationParams) -> None:

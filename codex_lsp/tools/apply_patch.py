@@ -109,7 +109,9 @@ class ApplyPatch:
         if not outcome.applied:
             reason = outcome.reason or "the editor did not apply the edit"
             raise TurnEnded("failed", f"Edit not applied: {reason}", f"patch not applied: {reason}")
-        ctx.changed_files.extend(ctx.workspace.relative(f.move_to or f.path) for f in proposal.files)
+        ctx.applied.extend(proposal.files)
+        for f in proposal.files:
+            ctx.changed_files.append(ctx.workspace.relative(f.move_to or f.path))
         return summarize(changes)
 
     @staticmethod

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from codex_lsp.agent.protocol import AgentEvent, AgentHost, TurnStatus
+from codex_lsp.agent.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
 from codex_lsp.agent.workspace import Workspace
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
 from codex_lsp.config import Config
@@ -44,6 +44,8 @@ class ToolContext:
     config: Config = field(default_factory=Config)
     """The effective configuration (sandbox mode, shell environment policy, …)."""
     changed_files: list[str] = field(default_factory=list)
+    applied: list[FileEdit] = field(default_factory=list)
+    """Every edit written during this turn, in order (for undo)."""
     title: str = "Codex edit"
 
 

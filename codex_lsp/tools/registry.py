@@ -9,19 +9,26 @@ from codex_lsp.tools.apply_patch import ApplyPatch
 from codex_lsp.tools.base import Tool
 from codex_lsp.tools.files import GrepFiles, ListDir, ReadFile
 from codex_lsp.tools.plan import UpdatePlan
+from codex_lsp.tools.shell import ShellCommandTool, ShellTool
 
-EDITING_TOOLS = {"apply_patch"}
+READ_ONLY_TOOLS = {"read_file", "list_dir", "grep_files", "update_plan"}
+"""Tools that cannot change anything; the only ones offered for questions."""
 
 
 class ToolRegistry:
-    """Tools by name; a read-only view drops the ones that change files."""
+    """Tools by name; a read-only view keeps only the ones that change nothing.
 
-    def __init__(self, tools: Iterable[Tool]) -> None:
+    Hidden tools are callable but not advertised: `shell_command` is accepted
+    for transcripts that use it while the model is offered `shell`.
+    """
+
+    def __init__(self, tools: Iterable[Tool], hidden: Iterable[Tool] = ()) -> None:
         self._tools: dict[str, Tool] = {t.name: t for t in tools}
+        self._hidden: dict[str, Tool] = {t.name: t for t in hidden}
 
     def get(self, name: str) -> Tool | None:
-        """The tool called `name`, if offered."""
-        return self._tools.get(name)
+        """The tool called `name`, if offered (or hidden but accepted)."""
+        return self._tools.get(name) or self._hidden.get(name)
 
     def add(self, tool: Tool) -> None:
         """Offer one more tool (MCP tools arrive after start-up)."""
@@ -32,8 +39,16 @@ class ToolRegistry:
         return sorted(self._tools)
 
     def read_only(self) -> ToolRegistry:
-        """Only tools that cannot change files."""
-        return ToolRegistry(t for n, t in self._tools.items() if n not in EDITING_TOOLS)
+        """Only tools that cannot change anything (MCP tools that say they are read-only)."""
+        return ToolRegistry(
+            t
+            for n, t in self._tools.items()
+            if n in READ_ONLY_TOOLS or getattr(t, "read_only_hint", False) is True
+        )
+
+    def with_tools(self, extra: Iterable[Tool]) -> ToolRegistry:
+        """A copy with more tools (MCP tools for this turn)."""
+        return ToolRegistry([*self._tools.values(), *extra], self._hidden.values())
 
     def specs(self) -> list[ToolSpec]:
         """Function tool definitions for the model request."""
@@ -42,4 +57,7 @@ class ToolRegistry:
 
 def default_tools() -> ToolRegistry:
     """The built-in tools every turn gets."""
-    return ToolRegistry([ReadFile(), ListDir(), GrepFiles(), ApplyPatch(), UpdatePlan()])
+    return ToolRegistry(
+        [ReadFile(), ListDir(), GrepFiles(), ApplyPatch(), UpdatePlan(), ShellTool()],
+        hidden=[ShellCommandTool()],
+    )

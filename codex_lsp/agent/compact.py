@@ -1,0 +1,60 @@
+"""Compaction: when a thread's history nears the context window, the model summarises it.
+
+The history is replaced by one message holding the summary plus the current
+request, so long conversations keep working instead of failing on length.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from codex_lsp.agent.thread import Thread, user_message
+from codex_lsp.models.base import ModelClient, ModelRequest, TextDelta
+
+DEFAULT_CONTEXT_WINDOW = 200_000
+SUMMARY_PREFIX = "Summary of the conversation so far (earlier messages were compacted):\n"
+SUMMARY_REQUEST = (
+    "Summarise this conversation for yourself so you can continue the work without it: the "
+    "user's goals, decisions made, files read or changed (with paths), what is done and what "
+    "remains. Be concise and concrete."
+)
+
+
+def estimate_tokens(history: list[dict[str, Any]]) -> int:
+    """A cheap token estimate (about four characters per token)."""
+    return len(json.dumps(history, ensure_ascii=False)) // 4
+
+
+def compact_limit(auto_compact_limit: int | None, context_window: int | None) -> int:
+    """Tokens of history above which the thread is compacted before the next request."""
+    if auto_compact_limit:
+        return auto_compact_limit
+    return int((context_window or DEFAULT_CONTEXT_WINDOW) * 0.8)
+
+
+def _last_user_message(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for item in reversed(history):
+        if item.get("type") == "message" and item.get("role") == "user":
+            return item
+    return None
+
+
+async def compact(thread: Thread, client: ModelClient, model: str, instructions: str) -> str:
+    """Ask the model for a summary and replace the history with it; returns the summary."""
+    request = ModelRequest(
+        model=model,
+        instructions=instructions,
+        input=[*thread.history, user_message(SUMMARY_REQUEST)],
+        tools=[],
+    )
+    parts: list[str] = []
+    async for event in client.stream(request):
+        if isinstance(event, TextDelta):
+            parts.append(event.text)
+    summary = "".join(parts).strip()
+    current = _last_user_message(thread.history)
+    thread.history = [user_message(SUMMARY_PREFIX + summary)]
+    if current is not None:
+        thread.history.append(current)
+    return summary
