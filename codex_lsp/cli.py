@@ -11,7 +11,9 @@ from codex_lsp import __version__
 
 def _setup_logging(log_file: str | None, verbose: bool) -> None:
     handler: logging.Handler = (
-        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -79,7 +81,9 @@ def _serve(tcp: str | None) -> int:
                 server._report_server_error,
                 host or "127.0.0.1",
                 int(port),
-                on_listen=lambda h, p: print(f"codex-lsp listening on {h}:{p}", file=sys.stderr, flush=True),
+                on_listen=lambda h, p: print(
+                    f"codex-lsp listening on {h}:{p}", file=sys.stderr, flush=True
+                ),
             )
         else:
             run_stdio(server.protocol, stop, server._report_server_error)

@@ -36,7 +36,7 @@ def compact_limit(auto_compact_limit: int | None, context_window: int | None) ->
 def _last_user_message(history: list[dict[str, Any]]) -> dict[str, Any] | None:
     for item in reversed(history):
         if item.get("type") == "message" and item.get("role") == "user":
-            return item
+            return dict(item)
     return None
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.instructions import build_instructions
@@ -26,10 +27,9 @@ from codex_lsp.agent.protocol import (
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread, user_message
-from codex_lsp.agent.undo import UndoRefused, plan_undo
-from codex_lsp.agent.workspace import UnreadableFile, snapshot_of
 from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
-from codex_lsp.agent.workspace import Workspace
+from codex_lsp.agent.undo import UndoRefused, plan_undo
+from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.config import LoadedConfig
 from codex_lsp.mcp import McpManager
@@ -64,7 +64,8 @@ class Agent:
         self._client: ModelClient | None = None
         self.store = ThreadStore(loaded.home / "sessions")
         self.mcp: McpManager | None = None
-        self._mcp_start: asyncio.Task[None] | None = None
+        self._mcp_start: asyncio.Future[None] | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
 
     # ---- configuration ---------------------------------------------------
 
@@ -74,11 +75,17 @@ class Agent:
         self.loaded = loaded
         old, self._client = self._client, None
         if old is not None:
-            asyncio.ensure_future(old.aclose())
+            self._background(old.aclose())
         if mcp_changed and self.mcp is not None:
             manager, self.mcp, self._mcp_start = self.mcp, None, None
-            asyncio.ensure_future(manager.aclose())
+            self._background(manager.aclose())
             self.start_mcp()
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run clean-up work without waiting for it, keeping a reference until done."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def start_mcp(self) -> None:
         """Start the configured MCP servers in the background (turns wait for them)."""
@@ -210,7 +217,9 @@ class Agent:
             ),
             max_steps=cfg.max_turn_steps,
             reasoning_effort=cfg.model_reasoning_effort,
-            compact_limit=compact_limit(cfg.model_auto_compact_token_limit, cfg.model_context_window),
+            compact_limit=compact_limit(
+                cfg.model_auto_compact_token_limit, cfg.model_context_window
+            ),
         )
         ctx = ToolContext(
             thread_id=thread.id,

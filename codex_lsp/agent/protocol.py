@@ -149,9 +149,7 @@ class TurnFinished:
     type: str = "turnFinished"
 
 
-AgentEvent = (
-    TurnStarted | AgentText | TextReset | ToolStep | PlanUpdate | Notice | TurnFinished
-)
+AgentEvent = TurnStarted | AgentText | TextReset | ToolStep | PlanUpdate | Notice | TurnFinished
 
 
 def event_to_dict(event: AgentEvent) -> dict[str, Any]:

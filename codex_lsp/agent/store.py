@@ -84,7 +84,13 @@ class ThreadStore:
         """Write the meta record of a new thread."""
         self._append(
             thread.id,
-            {"type": "meta", "id": thread.id, "title": thread.title, "cwd": str(cwd), "created": thread.created},
+            {
+                "type": "meta",
+                "id": thread.id,
+                "title": thread.title,
+                "cwd": str(cwd),
+                "created": thread.created,
+            },
         )
 
     def append_item(self, thread_id: str, item: dict[str, Any]) -> None:
@@ -155,8 +161,12 @@ class ThreadStore:
                 continue
             found.append(
                 ThreadSummary(
-                    thread.id, thread.title, thread_cwd, thread.created,
-                    os.path.getmtime(path) if path.exists() else time.time(), len(thread.history),
+                    thread.id,
+                    thread.title,
+                    thread_cwd,
+                    thread.created,
+                    os.path.getmtime(path) if path.exists() else time.time(),
+                    len(thread.history),
                 )
             )
             if len(found) >= limit:

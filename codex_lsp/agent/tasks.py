@@ -42,7 +42,8 @@ def edit_selection(sel: Selection, instruction: str) -> TaskSpec:
     return TaskSpec(
         title=f"Codex: {instruction[:60]}",
         prompt=(
-            f"Edit the selected code in {sel.path} as instructed: {instruction}\n\n{_quote(sel)}\n\n"
+            f"Edit the selected code in {sel.path} as instructed: {instruction}\n\n"
+            f"{_quote(sel)}\n\n"
             "Change only what the instruction needs, using apply_patch."
         ),
     )
@@ -66,7 +67,8 @@ def add_docstring(sel: Selection) -> TaskSpec:
         title=f"Codex: add docstring in {sel.path}",
         prompt=(
             "Add a concise docstring (or the language's doc comment) to the function, class "
-            f"or module in this selection, using apply_patch. Do not change behaviour.\n\n{_quote(sel)}"
+            "or module in this selection, using apply_patch. Do not change behaviour.\n\n"
+            f"{_quote(sel)}"
         ),
     )
 
@@ -77,7 +79,8 @@ def write_tests(sel: Selection) -> TaskSpec:
         title=f"Codex: write tests for {sel.path}",
         prompt=(
             "Write unit tests for this code, following the project's existing test layout and "
-            f"framework (look around first). Create or update test files with apply_patch.\n\n{_quote(sel)}"
+            "framework (look around first). Create or update test files with apply_patch.\n\n"
+            f"{_quote(sel)}"
         ),
     )
 
@@ -88,7 +91,8 @@ def fix_diagnostic(sel: Selection, message: str, source: str | None, code: str |
     return TaskSpec(
         title=f"Codex: fix {message[:50]}",
         prompt=(
-            f"Fix this diagnostic{f' from {origin}' if origin else ''}: {message}\n\n{_quote(sel)}\n\n"
+            f"Fix this diagnostic{f' from {origin}' if origin else ''}: {message}\n\n"
+            f"{_quote(sel)}\n\n"
             "Make the smallest correct change with apply_patch."
         ),
     )

@@ -88,7 +88,9 @@ async def run_turn(
     usage: dict[str, Any] | None = None
     for _step in range(settings.max_steps):
         if len(thread.history) > 2 and estimate_tokens(thread.history) > settings.compact_limit:
-            await ctx.emit(Notice(thread.id, "Compacting the conversation (it nears the context window)."))
+            await ctx.emit(
+                Notice(thread.id, "Compacting the conversation (it nears the context window).")
+            )
             try:
                 await compact(thread, client, settings.model, settings.instructions)
             except ModelError as err:
@@ -127,7 +129,9 @@ async def run_turn(
             thread.add(assistant_message(text))
         if not calls:
             status: TurnStatus = "applied" if ctx.changed_files else "answered"
-            return TurnResult(thread.id, status, "\n".join(answer), None, list(ctx.changed_files), usage)
+            return TurnResult(
+                thread.id, status, "\n".join(answer), None, list(ctx.changed_files), usage
+            )
         ended = await _run_calls(thread, calls, tools, ctx)
         if ended is not None:
             return TurnResult(

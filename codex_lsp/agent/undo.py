@@ -48,9 +48,7 @@ def revert_text(before: str, written: str, current: str) -> str | None:
     return "".join(merged)
 
 
-def plan_undo(
-    edits: list[FileEdit], current: Callable[[Path], Snapshot | None]
-) -> list[FileEdit]:
+def plan_undo(edits: list[FileEdit], current: Callable[[Path], Snapshot | None]) -> list[FileEdit]:
     """The edits that take the workspace back to before `edits`, or `UndoRefused`."""
     originals: dict[Path, Snapshot | None] = {}
     state: dict[Path, str | None] = {}

@@ -7,11 +7,11 @@ except with `never` or for files the user approved for the session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class ApprovalPolicy(str, Enum):
+class ApprovalPolicy(StrEnum):
     """When the agent must stop and ask."""
 
     UNTRUSTED = "untrusted"

@@ -16,7 +16,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codex_lsp.agent.protocol import EditProposal, FileEdit, ReviewDecision
+from codex_lsp.agent.protocol import (
+    CommandRequest,
+    Decision,
+    EditProposal,
+    FileEdit,
+    ReviewDecision,
+)
 from codex_lsp.edits.diff import count_changes, unified_diff
 from codex_lsp.edits.hunks import compute_hunks
 from codex_lsp.lsp.protocol import RequestAbandoned
@@ -173,7 +179,7 @@ async def show_diff_document(server: CodexLanguageServer, proposal: EditProposal
 RUN, RUN_ALWAYS = "Run", "Run always this session"
 
 
-async def ask_command(server: CodexLanguageServer, request: Any) -> Any:
+async def ask_command(server: CodexLanguageServer, request: CommandRequest) -> Decision:
     """Ask whether a shell command may run: `codex/approveCommand` or a message prompt."""
     timeout = server.approval_timeout
     command = " ".join(request.command)
@@ -190,8 +196,10 @@ async def ask_command(server: CodexLanguageServer, request: Any) -> Any:
                 timeout=timeout,
             )
             decision = answer.get("decision") if isinstance(answer, dict) else None
-            if decision in ("approve", "approveForSession", "reject"):
-                return decision
+            if decision == "approve":
+                return "approve"
+            if decision == "approveForSession":
+                return "approveForSession"
             return "reject"
         reason = f" ({request.reason})" if request.reason else ""
         answer = await server.protocol.request(
@@ -206,4 +214,8 @@ async def ask_command(server: CodexLanguageServer, request: Any) -> Any:
     except RequestAbandoned:
         return "reject"
     title = answer.get("title") if isinstance(answer, dict) else None
-    return {RUN: "approve", RUN_ALWAYS: "approveForSession"}.get(str(title), "reject")
+    if title == RUN:
+        return "approve"
+    if title == RUN_ALWAYS:
+        return "approveForSession"
+    return "reject"

@@ -114,7 +114,7 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
     for line in sel.text.splitlines():
         match = INSTRUCTION_COMMENT.search(line)
         if match:
-            return match.group(1)
+            return str(match.group(1))
     raise BadArguments(
         "No instruction: pass 'instruction' in the command arguments or put a comment "
         "starting with 'codex:' in the selection (e.g. '# codex: make this async')."
@@ -133,9 +133,13 @@ async def run_turn(
     task = asyncio.ensure_future(server.agent.run(spec, thread.id))
     server.running[thread.id] = task
     msg_id = server.protocol.msg_id
+
+    def stop() -> None:
+        task.cancel()
+
     if msg_id is not None:
-        server.protocol.cancel_hooks[msg_id] = task.cancel
-    reporter.on_cancel = task.cancel
+        server.protocol.cancel_hooks[msg_id] = stop
+    reporter.on_cancel = stop
     try:
         await reporter.begin(spec.title)
         result = await task
@@ -169,8 +173,9 @@ def _end_message(answer: dict[str, Any]) -> str:
     if status == "failed":
         return f"Failed: {answer.get('error', '')}"[:200]
     if status == "applied":
-        return f"Applied: {', '.join(answer.get('changedFiles') or [])}"[:200]
-    return status.capitalize()
+        files: list[str] = answer.get("changedFiles") or []
+        return f"Applied: {', '.join(files)}"[:200]
+    return str(status).capitalize()
 
 
 async def _selection_task(
@@ -261,7 +266,12 @@ async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     for thread_id in targets:
         server.running[thread_id].cancel()
     if not targets:
-        return {"status": "answered", "threadId": wanted, "cancelled": [], "text": "Nothing to cancel."}
+        return {
+            "status": "answered",
+            "threadId": wanted,
+            "cancelled": [],
+            "text": "Nothing to cancel.",
+        }
     return {"status": "cancelled", "threadId": wanted, "cancelled": targets}
 
 
@@ -325,10 +335,17 @@ async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, An
         "title": thread.title,
         "items": len(thread.history),
         "history": [
-            {"role": m.get("role"), "text": "".join(c.get("text", "") for c in m.get("content", []))}
+            {
+                "role": m.get("role"),
+                "text": "".join(c.get("text", "") for c in m.get("content", [])),
+            }
             for m in messages
         ],
     }
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    return "".join(str(c.get("text", "")) for c in message.get("content", []))
 
 
 async def undo(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
 from codex_lsp.agent.protocol import (
     AgentEvent,
     ApplyOutcome,
@@ -18,7 +19,6 @@ from codex_lsp.agent.protocol import (
 from codex_lsp.agent.workspace import UnreadableFile, read_text_file
 from codex_lsp.lsp import approval_prompt
 from codex_lsp.lsp.protocol import RequestAbandoned
-from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
 from codex_lsp.lsp.workspace_edits import ClientEditSupport, build_edit
 
 if TYPE_CHECKING:
@@ -83,7 +83,8 @@ class LspHost:
         return ApplyOutcome(True)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
-        return await approval_prompt.ask_command(self.server, request)
+        decision: Decision = await approval_prompt.ask_command(self.server, request)
+        return decision
 
 
 def _disk_text(path: Path) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp.agent.protocol import (
@@ -49,7 +50,7 @@ class TurnReporter:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._thread_id = ""
         self._since_yield = 0
-        self.on_cancel: Any = None
+        self.on_cancel: Callable[[], None] | None = None
 
     # ---- lifecycle -------------------------------------------------------
 

@@ -34,7 +34,7 @@ class RequestAbandoned(Exception):
 
 
 def make_converter() -> Converter:
-    """lsprotocol's converter, with custom messages kept as plain JSON values."""
+    """Lsprotocol's converter, with custom messages kept as plain JSON values."""
     conv = converters.get_converter()
     for cls in (JsonRPCRequestMessage, JsonRPCResponseMessage, JsonRPCNotification):
         conv.register_structure_hook(cls, lambda obj, c: c(**obj))

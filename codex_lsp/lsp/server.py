@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,22 @@ from codex_lsp.lsp.workspace_edits import ClientEditSupport
 log = logging.getLogger(__name__)
 
 LANGUAGE_BY_SUFFIX = {
-    ".py": "python", ".ts": "typescript", ".js": "javascript", ".lua": "lua", ".rs": "rust",
-    ".go": "go", ".java": "java", ".c": "c", ".h": "c", ".cpp": "cpp", ".md": "markdown",
-    ".sh": "bash", ".rb": "ruby", ".toml": "toml", ".json": "json", ".yaml": "yaml",
+    ".py": "python",
+    ".ts": "typescript",
+    ".js": "javascript",
+    ".lua": "lua",
+    ".rs": "rust",
+    ".go": "go",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "cpp",
+    ".md": "markdown",
+    ".sh": "bash",
+    ".rb": "ruby",
+    ".toml": "toml",
+    ".json": "json",
+    ".yaml": "yaml",
 }
 
 
@@ -72,6 +86,7 @@ class CodexLanguageServer(LanguageServer):
         self.agent = Agent(loaded, Workspace([Path.cwd()]), self.host)
         self.running: dict[str, asyncio.Future[Any]] = {}
         self.reporters: dict[str, TurnReporter] = {}
+        self._tasks: set[asyncio.Future[None]] = set()
 
     # ---- client capabilities -------------------------------------------------
 
@@ -132,7 +147,9 @@ class CodexLanguageServer(LanguageServer):
     def open_document(self, path: Path) -> TextDocument | None:
         """The editor's document for `path`, only if the client has it open."""
         uri = from_fs_path(str(path))
-        docs = self.workspace.text_documents if self._has_workspace() else {}
+        docs: dict[str, TextDocument] = (
+            self.workspace.text_documents if self._has_workspace() else {}
+        )
         doc = docs.get(uri) if uri else None
         if doc is None and uri:
             for candidate in docs.values():
@@ -231,6 +248,12 @@ class CodexLanguageServer(LanguageServer):
         if loaded.missing_key_message():
             self.show_message(str(loaded.missing_key_message()), 2)
 
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work detached from any request, keeping a reference until it ends."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def report_mcp_errors(self) -> None:
         """Tell the user about MCP servers that failed to start (the rest keep working)."""
         for error in await self.agent.wait_mcp():
@@ -239,7 +262,9 @@ class CodexLanguageServer(LanguageServer):
 
     def show_message(self, message: str, kind: int = 3) -> None:
         """`window/showMessage` (1 error, 2 warning, 3 info)."""
-        self.protocol.send_raw_notification("window/showMessage", {"type": kind, "message": message})
+        self.protocol.send_raw_notification(
+            "window/showMessage", {"type": kind, "message": message}
+        )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors; show only those the user can act on."""
@@ -251,7 +276,7 @@ def _as_dict(value: Any) -> dict[str, Any]:
 
 
 def _raw_arguments(handler: Any) -> Any:
-    """pygls converts command arguments by annotation; ours take raw JSON objects."""
+    """Pygls converts command arguments by annotation; ours take raw JSON objects."""
 
     async def run(ls, *args):  # type: ignore[no-untyped-def]
         return await handler(ls, *args)
@@ -282,10 +307,12 @@ def create_server() -> CodexLanguageServer:
     def on_initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:
         ls.agent.warm_up()
         ls.agent.start_mcp()
-        asyncio.ensure_future(ls.report_mcp_errors())
+        ls.background(ls.report_mcp_errors())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def on_configuration(ls: CodexLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+    def on_configuration(
+        ls: CodexLanguageServer, params: types.DidChangeConfigurationParams
+    ) -> None:
         settings = _as_dict(params.settings)
         if settings:
             ls.apply_overrides({**ls.overrides, **settings})

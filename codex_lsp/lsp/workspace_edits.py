@@ -76,7 +76,11 @@ def build_edit(files: list[FileEdit], support: ClientEditSupport) -> EditPlan:
                 disk_ops.append(f)
                 continue
             doc_changes.append(
-                {"kind": "create", "uri": uri, "options": {"overwrite": False, "ignoreIfExists": False}}
+                {
+                    "kind": "create",
+                    "uri": uri,
+                    "options": {"overwrite": False, "ignoreIfExists": False},
+                }
             )
             if f.new_text:
                 insert = TextEditSpec(0, 0, 0, 0, f.new_text)
@@ -85,8 +89,10 @@ def build_edit(files: list[FileEdit], support: ClientEditSupport) -> EditPlan:
             if "delete" not in ops:
                 disk_ops.append(f)
                 continue
-            doc_changes.append({"kind": "delete", "uri": uri, "options": {"ignoreIfNotExists": False}})
-    edit: dict[str, Any] = {"documentChanges": doc_changes} if support.document_changes else {
-        "changes": changes
-    }
+            doc_changes.append(
+                {"kind": "delete", "uri": uri, "options": {"ignoreIfNotExists": False}}
+            )
+    edit: dict[str, Any] = (
+        {"documentChanges": doc_changes} if support.document_changes else {"changes": changes}
+    )
     return EditPlan(workspace_edit=edit, disk_ops=disk_ops)

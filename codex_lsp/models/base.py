@@ -55,7 +55,15 @@ class Completed:
     usage: dict[str, Any] | None = None
 
 
-ModelEvent = TextDelta | ToolCall | Completed
+@dataclass(frozen=True)
+class StreamRestart:
+    """The previous attempt's partial output is void; a new attempt starts."""
+
+    reason: str
+    attempt: int
+
+
+ModelEvent = TextDelta | ToolCall | Completed | StreamRestart
 
 
 class ModelError(Exception):

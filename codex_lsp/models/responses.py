@@ -14,10 +14,17 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource, SSEError
 
-from codex_lsp.models.base import Completed, ModelError, ModelEvent, ModelRequest, TextDelta, ToolCall
+from codex_lsp.models.base import (
+    Completed,
+    ModelError,
+    ModelEvent,
+    ModelRequest,
+    TextDelta,
+    ToolCall,
+)
 from codex_lsp.models.endpoint import Endpoint
 from codex_lsp.models.errors import http_error, transport_error
-from codex_lsp.models.retry import StreamRestart, with_retries
+from codex_lsp.models.retry import with_retries
 
 
 def build_body(request: ModelRequest) -> dict[str, Any]:
@@ -56,7 +63,7 @@ class ResponsesClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent | StreamRestart]:  # type: ignore[override]
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         async for event in with_retries(lambda: self._attempt(request), self.endpoint.retry):
             yield event
 
@@ -142,6 +149,7 @@ def _translate(kind: str, data: dict[str, Any]) -> ModelEvent | None:
         retryable = code in {"server_error", "rate_limit_exceeded", "overloaded"}
         raise ModelError(f"The model failed: {reason or 'unknown error'}", retryable=retryable)
     if kind == "error":
-        err = data.get("error") if isinstance(data.get("error"), dict) else data
-        raise ModelError(f"The model server reported an error: {err.get('message', data)}")
+        err = data.get("error")
+        message = err.get("message", data) if isinstance(err, dict) else data.get("message", data)
+        raise ModelError(f"The model server reported an error: {message}")
     return None

@@ -14,17 +14,11 @@ import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from codex_lsp.models.base import ModelError, ModelEvent
+from codex_lsp.models.base import ModelError, ModelEvent, StreamRestart
+
+__all__ = ["RetryPolicy", "StreamRestart", "with_retries"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class StreamRestart:
-    """The previous attempt's partial output is void; a new attempt starts."""
-
-    reason: str
-    attempt: int
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class RetryPolicy:
 
 async def with_retries(
     attempt_stream: Callable[[], AsyncIterator[ModelEvent]], policy: RetryPolicy
-) -> AsyncIterator[ModelEvent | StreamRestart]:
+) -> AsyncIterator[ModelEvent]:
     """Run `attempt_stream` until it completes, retrying transient failures."""
     request_retries = 0
     stream_retries = 0

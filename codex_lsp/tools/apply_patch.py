@@ -46,9 +46,7 @@ class ApplyPatch:
     )
     parameters: dict[str, Any] = {
         "type": "object",
-        "properties": {
-            "input": {"type": "string", "description": "The entire patch text."}
-        },
+        "properties": {"input": {"type": "string", "description": "The entire patch text."}},
         "required": ["input"],
         "additionalProperties": False,
     }
@@ -174,7 +172,5 @@ def _keep_hunks(proposal: EditProposal, hunks: dict[str, list[int]]) -> EditProp
             continue
         new_text = apply_hunks(f.old_text, f.new_text, accepted)
         if new_text != f.old_text or f.move_to:
-            kept.append(
-                FileEdit(f.path, f.kind, f.old_text, new_text, f.version, f.move_to)
-            )
+            kept.append(FileEdit(f.path, f.kind, f.old_text, new_text, f.version, f.move_to))
     return EditProposal(proposal.thread_id, proposal.title, kept)

@@ -59,9 +59,7 @@ class ReadFile:
         if offset > max(1, len(lines)):
             raise ToolFailure(f"offset {offset} is past the end of the file ({len(lines)} lines)")
         chosen = lines[offset - 1 : offset - 1 + limit]
-        out = [
-            f"L{n}: {line[:MAX_LINE_CHARS]}" for n, line in enumerate(chosen, start=offset)
-        ]
+        out = [f"L{n}: {line[:MAX_LINE_CHARS]}" for n, line in enumerate(chosen, start=offset)]
         if offset - 1 + limit < len(lines):
             out.append(f"... ({len(lines) - (offset - 1 + limit)} more lines)")
         return "\n".join(out)

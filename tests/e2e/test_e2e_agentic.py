@@ -4,7 +4,6 @@ policy, MCP tools, threads that persist and resume, undo, compaction."""
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import sys
 import tempfile

@@ -74,7 +74,7 @@ async def test_flood_while_approval_pending_keeps_answering(
     flood_task = asyncio.ensure_future(editor.command("codex.ask", {"prompt": "flood"}, timeout=60))
     flood_result, edit_result = await asyncio.gather(flood_task, edit_task)
     assert len(answered["status"]["running"]) == 2  # type: ignore[index]
-    assert [a["title"] for a in answered["actions"]][0] == "Codex: Edit selection…"  # type: ignore[index]
+    assert answered["actions"][0]["title"] == "Codex: Edit selection…"  # type: ignore[index]
     assert flood_result["status"] == "cancelled"
     assert len(editor.text_events()) < 100_000  # the cancel really stopped the stream
     assert edit_result["status"] == "rejected"
