@@ -20,8 +20,8 @@ from cattrs import Converter
 from lsprotocol import converters, types
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 from pytest_lsp import LanguageClient
-from pytest_lsp.protocol import LanguageClientProtocol
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+from pytest_lsp.protocol import LanguageClientProtocol
 
 REPO = Path(__file__).resolve().parents[2]
 
