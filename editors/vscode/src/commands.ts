@@ -88,11 +88,15 @@ export class CodexCommands {
     });
   }
 
-  /** Run a server command and report its result. */
-  private async run(command: string, arg: Record<string, unknown>): Promise<CommandResult | undefined> {
+  /** Run a server command and report its result (unless `report` is false: the caller does). */
+  private async run(
+    command: string,
+    arg: Record<string, unknown>,
+    report = true,
+  ): Promise<CommandResult | undefined> {
     try {
       const result = await this.server.execute<CommandResult>(command, arg);
-      void this.report(command, result);
+      if (report) void this.report(command, result);
       return result;
     } catch (err) {
       void this.reportError(command, err);
@@ -135,7 +139,7 @@ export class CodexCommands {
 
   private async reportError(command: string, err: unknown): Promise<void> {
     this.log.error(`${command}: ${errorText(err)}`);
-    const choice = await vscode.window.showErrorMessage(`Codex: ${command} failed: ${errorText(err)}`, 'Show Log');
+    const choice = await vscode.window.showErrorMessage(`Codex: ${errorText(err)}`, 'Show Log');
     if (choice === 'Show Log') this.log.show();
   }
 
@@ -216,7 +220,7 @@ export class CodexCommands {
   async resumeThread(): Promise<void> {
     const list = await this.run(ServerCommands.listThreads, {});
     if (!list || list.status === 'failed') return;
-    const threads = (list.threads as { threadId: string; title?: string; updated?: unknown; turns?: number }[]) ?? [];
+    const threads = (list.threads as ThreadInfo[] | undefined) ?? [];
     if (threads.length === 0) {
       void vscode.window.showInformationMessage('Codex: no threads to resume yet.');
       return;
@@ -224,7 +228,7 @@ export class CodexCommands {
     const picked = await vscode.window.showQuickPick(
       threads.map((t) => ({
         label: t.title || t.threadId,
-        description: t.turns !== undefined ? `${t.turns} turn${t.turns === 1 ? '' : 's'}` : undefined,
+        description: [t.current ? 'current' : '', sizeOf(t)].filter(Boolean).join(' · ') || undefined,
         detail: formatUpdated(t.updated),
         threadId: t.threadId,
       })),
@@ -232,23 +236,31 @@ export class CodexCommands {
     );
     if (!picked) return;
     const result = await this.run(ServerCommands.resumeThread, { threadId: picked.threadId });
-    if (result && result.status !== 'failed') {
-      this.answers.line(`\n── resumed thread ${picked.label} ──`);
-      if (result.history !== undefined) {
-        this.answers.line(typeof result.history === 'string' ? result.history : JSON.stringify(result.history, null, 2));
+    if (!result || result.status === 'failed') return;
+    this.answers.line(`\n── resumed: ${picked.label} ──`);
+    const history = result.history;
+    if (Array.isArray(history)) {
+      for (const m of history as { role?: string; text?: string }[]) {
+        this.answers.line(`${m.role ?? '?'}: ${m.text ?? ''}`);
       }
-      vscode.window.setStatusBarMessage(`Codex: resumed "${picked.label}"`, 5000);
+    } else if (history !== undefined) {
+      this.answers.line(typeof history === 'string' ? history : JSON.stringify(history, null, 2));
     }
+    this.answersChannel.show(true);
+    vscode.window.setStatusBarMessage(`Codex: resumed "${picked.label}"`, 5000);
   }
 
   async undo(): Promise<void> {
-    const result = await this.run(ServerCommands.undo, {});
-    if (result && result.status !== 'failed') {
-      const files = result.changedFiles ?? [];
-      void vscode.window.showInformationMessage(
-        files.length ? `Codex: reverted ${files.join(', ')}.` : 'Codex: nothing to undo.',
-      );
+    const result = await this.run(ServerCommands.undo, {}, false);
+    if (!result) return;
+    if (result.status === 'failed') {
+      void vscode.window.showWarningMessage(`Codex: ${result.error ?? 'nothing to undo'}`);
+      return;
     }
+    const files = result.changedFiles ?? [];
+    void vscode.window.showInformationMessage(
+      files.length ? `Codex: reverted ${files.join(', ')}. Save to keep it.` : 'Codex: nothing to undo.',
+    );
   }
 
   async showStatus(): Promise<void> {
@@ -275,6 +287,22 @@ export class CodexCommands {
     );
     if (choice === 'Show Details') this.answersChannel.show(true);
   }
+}
+
+interface ThreadInfo {
+  threadId: string;
+  title?: string;
+  updated?: unknown;
+  current?: boolean;
+  /** Protocol doc: number of turns; the server also sends `items` (history items). */
+  turns?: number;
+  items?: number;
+}
+
+function sizeOf(t: ThreadInfo): string {
+  if (typeof t.turns === 'number') return `${t.turns} turn${t.turns === 1 ? '' : 's'}`;
+  if (typeof t.items === 'number') return `${t.items} item${t.items === 1 ? '' : 's'}`;
+  return '';
 }
 
 function formatUpdated(updated: unknown): string | undefined {

@@ -67,7 +67,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...commands.register(),
     vscode.commands.registerCommand(Commands.reviewApply, () => reviewer.decide('approve')),
     vscode.commands.registerCommand(Commands.reviewReject, () => reviewer.decide('reject')),
-    { dispose: () => void server?.dispose() },
   );
 
   /** Model and key state for the status bar, from `codex.status`. */

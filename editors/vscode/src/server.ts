@@ -242,6 +242,10 @@ export class CodexServer implements vscode.Disposable {
     if (!(await this.start()) || !this.client) {
       throw new Error('the Codex language server is not running');
     }
+    const offered = this.client.initializeResult?.capabilities.executeCommandProvider?.commands;
+    if (offered && !offered.includes(command)) {
+      throw new Error(`this codex-lsp does not offer "${command}" yet; update codex-lsp to use it`);
+    }
     return (await this.client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [arg] }, token)) as T;
   }
 

@@ -322,14 +322,32 @@ export class Workbench {
     log(`status bar shows "${text}"`);
   }
 
-  /** Change user settings the way a user's edit of settings.json does. */
-  updateSettings(changes) {
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === undefined) delete this.userSettings[k];
-      else this.userSettings[k] = v;
+  /**
+   * Set a string setting in the Settings editor, as a user would (`value` '' clears it),
+   * then wait for the status bar to show `expect`.
+   */
+  async setSetting(id, value, expect) {
+    const editor = this.page.locator('.settings-editor');
+    if (!(await editor.isVisible())) {
+      await this.runCommand('Preferences: Open User Settings');
+      await editor.waitFor();
     }
-    writeFileSync(join(this.userData, 'User', 'settings.json'), JSON.stringify(this.userSettings, null, 2));
-    log(`settings: ${JSON.stringify(changes)}`);
+    await this.page.locator('.settings-editor .suggest-input-container').click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.type(id);
+    const input = this.page.locator(`.settings-editor .settings-tree-container .setting-item-control input`).first();
+    await this.page.locator('.settings-editor .settings-count-widget', { hasText: '1 Setting Found' }).waitFor();
+    await input.waitFor();
+    await input.fill(value);
+    await input.press('Tab');
+    log(`setting ${id} = "${value}"`);
+    await this.page.locator('.statusbar-item', { hasText: expect }).first().waitFor();
+  }
+
+  /** Close the Settings editor (a modal over the workbench in this VS Code). */
+  async closeSettings() {
+    await this.runCommand('View: Close Editor');
+    await this.page.locator('.settings-editor').waitFor({ state: 'hidden' });
   }
 
   async openFile(name) {

@@ -85,6 +85,26 @@ async function apply() {
 
     const requests = await wb.modelRequests();
     assert.equal(requests.length, 2, 'the model saw the patch result and answered');
+
+    // Undo Last Turn reverts the edit in the buffer; saving writes the old text back.
+    await wb.runCommand('Codex: Undo Last Turn');
+    await wb.toast('Codex: reverted hello.py').first().waitFor();
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO);
+    log('undo reverted hello.py');
+
+    // A new thread, then back to this one: its history goes to the Codex output.
+    await wb.runCommand('Codex: New Thread');
+    await wb.runCommand('Codex: Resume Thread…');
+    const row = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'f-string' }).first();
+    await row.waitFor();
+    await row.click();
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: 'resumed:' }).waitFor();
+    await output.filter({ hasText: 'Done: greet uses an f-string.' }).waitFor();
+    log('resumed the thread');
     return { screenshot };
   });
 }
@@ -265,10 +285,9 @@ async function askAndCancel() {
 async function settingsAndRestart() {
   return withWorkbench('settingsAndRestart', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
     await wb.waitForServer();
-    wb.updateSettings({ 'codex.model': 'other-model' });
-    await wb.waitForServer('Codex: other-model');
-    wb.updateSettings({ 'codex.model': undefined });
-    await wb.waitForServer('Codex: test-model');
+    await wb.setSetting('codex.model', 'other-model', 'Codex: other-model');
+    await wb.setSetting('codex.model', '', 'Codex: test-model');
+    await wb.closeSettings();
     await wb.runCommand('Codex: Restart Server');
     // Started, restarted when the model was cleared, restarted by the command.
     await wb.waitForLog(/server running/, 3);
