@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
 from codex_lsp.config import ConfigError, load_config
 from codex_lsp.models.factory import endpoint_for
+
+
+def _print_sandbox(mode: str) -> None:
+    from codex_lsp.sandbox import sandbox_status
+
+    status = sandbox_status()
+    if mode == "danger-full-access":
+        print("sandbox: off (sandbox_mode = danger-full-access)")
+    elif status.get("available"):
+        print(f"sandbox: {status.get('kind')} available ({mode})")
+    else:
+        print(f"sandbox: NOT available: {status.get('reason')}")
+
+
+def _print_mcp(servers: Mapping[str, Any]) -> None:
+    if not servers:
+        return
+    from codex_lsp.mcp import McpManager
+
+    async def probe() -> dict[str, Any]:
+        manager = McpManager(servers, os.environ)
+        try:
+            await manager.start()
+            return manager.status()
+        finally:
+            await manager.aclose()
+
+    for name, info in asyncio.run(probe()).items():
+        tools = ", ".join(info.get("tools") or []) or "no tools"
+        error = f": {info['error']}" if info.get("error") else ""
+        print(f"mcp server {name}: {info.get('state')} ({tools}){error}")
 
 
 def run_check() -> int:
@@ -21,6 +56,8 @@ def run_check() -> int:
     print(json.dumps(loaded.describe(), indent=2, default=str))
     for warning in loaded.warnings:
         print(f"warning: {warning}")
+    _print_sandbox(loaded.config.sandbox_mode)
+    _print_mcp(loaded.config.mcp_servers)
     missing = loaded.missing_key_message()
     if missing:
         print(f"error: {missing}", file=sys.stderr)

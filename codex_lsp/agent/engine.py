@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.instructions import build_instructions
@@ -32,11 +32,13 @@ from codex_lsp.agent.undo import UndoRefused, plan_undo
 from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.config import LoadedConfig
-from codex_lsp.mcp import McpManager
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
 from codex_lsp.tools.base import ToolContext
 from codex_lsp.tools.registry import ToolRegistry, default_tools
+
+if TYPE_CHECKING:
+    from codex_lsp.mcp import McpManager
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class Agent:
         self.mcp: McpManager | None = None
         self._mcp_start: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Future[None]] = set()
+        self._warming: asyncio.Future[None] | None = None
 
     # ---- configuration ---------------------------------------------------
 
@@ -91,6 +94,8 @@ class Agent:
         """Start the configured MCP servers in the background (turns wait for them)."""
         if self.mcp is not None or not self.loaded.config.mcp_servers:
             return
+        from codex_lsp.mcp import McpManager  # the SDK costs ~0.4 s to import: only when used
+
         self.mcp = McpManager(self.loaded.config.mcp_servers, os.environ)
         self._mcp_start = asyncio.ensure_future(self.mcp.start())
 
@@ -101,9 +106,26 @@ class Agent:
         return self.mcp.errors() if self.mcp is not None else []
 
     def warm_up(self) -> None:
-        """Create the HTTP client ahead of the first turn (it costs tens of ms)."""
-        if self._client is None and not self._missing_key():
-            self._client = self._client_factory(self.loaded)
+        """Create the HTTP client in a worker thread ahead of the first turn.
+
+        Importing httpx and building its SSL context cost tens of milliseconds;
+        done here, the first command does not pay for them.
+        """
+        if self._client is None and self._warming is None and not self._missing_key():
+            self._warming = asyncio.ensure_future(self._warm(self.loaded))
+
+    async def _warm(self, loaded: LoadedConfig) -> None:
+        try:
+            client = await asyncio.to_thread(self._client_factory, loaded)
+        except Exception as exc:  # the first turn will report it properly
+            log.warning("could not prepare the model client: %s", exc)
+            return
+        finally:
+            self._warming = None
+        if self._client is None and loaded is self.loaded:
+            self._client = client
+        else:
+            await client.aclose()
 
     async def aclose(self) -> None:
         """Close the model client's connections and stop MCP servers."""
@@ -207,6 +229,8 @@ class Agent:
         self.start_mcp()
         if self._mcp_start is not None and not self._mcp_start.done():
             await asyncio.shield(self._mcp_start)
+        if self._warming is not None:
+            await asyncio.shield(self._warming)
         if self._client is None:
             self._client = self._client_factory(self.loaded)
         cfg = self.loaded.config

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-import httpx
-
 from codex_lsp.models.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -31,5 +33,7 @@ class Endpoint:
 
     def new_http_client(self) -> httpx.AsyncClient:
         """An httpx client whose read timeout is the stream idle timeout."""
+        import httpx  # imported on first use: keeps server start-up fast
+
         timeout = httpx.Timeout(connect=15.0, read=self.idle_timeout, write=30.0, pool=30.0)
         return httpx.AsyncClient(timeout=timeout, headers=self.headers, trust_env=False)

@@ -1,0 +1,95 @@
+"""The command line: --version, `check`, and `exec` (the agent without an editor)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codex_lsp import __version__
+from tests.e2e.conftest import write_config
+from tests.support.lsp_client import REPO
+from tests.support.model_server import FunctionCall, HttpError, Reply, ScriptedModelServer, Text
+
+pytestmark = pytest.mark.e2e
+
+PATCH = {
+    "input": "*** Begin Patch\n*** Update File: hello.py\n@@\n-print(greet('bob'))\n"
+    "+print(greet('ann'))\n*** End Patch\n"
+}
+
+
+def run(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codex_lsp", *args],
+        env={**os.environ, **env},
+        cwd=str(cwd or REPO),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def test_version() -> None:
+    result = run({}, "--version")
+    assert result.stdout.strip() == f"codex-lsp {__version__}"
+
+
+def test_check_reports_config_and_a_reachable_endpoint(
+    editor_env: dict[str, str], model: ScriptedModelServer
+) -> None:
+    result = run(editor_env, "check")
+    assert result.returncode == 0, result.stderr
+    assert '"model": "test-model"' in result.stdout
+    assert '"api_key_present": true' in result.stdout
+    assert "sk-test" not in result.stdout + result.stderr
+    assert f"endpoint: OK, {model.base_url} answers" in result.stdout
+
+
+def test_check_fails_clearly_when_nothing_listens(editor_env: dict[str, str], codex_home: Path) -> None:
+    write_config(codex_home, "http://127.0.0.1:9/v1")
+    result = run(editor_env, "check")
+    assert result.returncode == 1
+    assert "is the server running at http://127.0.0.1:9/v1?" in result.stderr
+
+
+def test_exec_yes_applies_atomically(
+    editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path
+) -> None:
+    model.script(Reply([Text("Editing."), FunctionCall("apply_patch", PATCH)]), Reply([Text("Done.")]))
+    result = run(editor_env, "exec", "greet ann", "--file", "hello.py", "--range", "5:5", "--yes", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "-print(greet('bob'))\n+print(greet('ann'))" in result.stdout
+    assert "Done." in result.stdout
+    assert "print(greet('ann'))" in (workspace / "hello.py").read_text()
+    assert list(workspace.glob(".*codex-tmp")) == []
+    prompt = model.requests[0].body["input"][0]["content"][0]["text"]
+    assert "File: hello.py, lines 5-5:\n```\nprint(greet('bob'))\n```" in prompt
+
+
+def test_exec_without_a_terminal_or_yes_rejects(
+    editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path
+) -> None:
+    model.script(Reply([FunctionCall("apply_patch", PATCH)]))
+    before = (workspace / "hello.py").read_text()
+    result = run(editor_env, "exec", "greet ann", cwd=workspace)
+    assert result.returncode == 2
+    assert "no terminal to ask" in result.stderr
+    assert (workspace / "hello.py").read_text() == before
+
+
+def test_exec_model_error_exits_1(editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path) -> None:
+    model.script(HttpError(404))
+    result = run(editor_env, "exec", "anything", cwd=workspace)
+    assert result.returncode == 1
+    assert "Model 'test-model' not found at" in result.stderr
+
+
+def test_exec_bad_range_is_a_clear_error(editor_env: dict[str, str], workspace: Path) -> None:
+    result = run(editor_env, "exec", "x", "--file", "hello.py", "--range", "9:2", cwd=workspace)
+    assert result.returncode == 1
+    assert "invalid --range '9:2'" in result.stderr
