@@ -222,3 +222,28 @@ async def test_connection_refused_names_the_server(
         assert "is the server running at http://127.0.0.1:9/v1" in result["error"]
     finally:
         await editor.stop()
+
+
+async def test_rate_limit_is_retried_after_retry_after(editor: Editor, model: ScriptedModelServer) -> None:
+    from tests.support.model_server import HttpError
+
+    model.script(HttpError(429, headers={"Retry-After": "0.2"}), Reply([Text("after the wait")]))
+    await editor.start()
+    result = await editor.command("codex.ask", {"prompt": "hi"})
+    assert result["status"] == "answered" and result["text"] == "after the wait"
+    assert len(model.requests) == 2
+
+
+async def test_a_stream_cut_midway_is_retried_and_the_partial_text_dropped(
+    editor: Editor, model: ScriptedModelServer
+) -> None:
+    from tests.support.model_server import Drop
+
+    model.script(Drop(after_events=4, items=[Text("partial answer that is cut off")]), Reply([Text("complete answer")]))
+    await editor.start()
+    result = await editor.command("codex.ask", {"prompt": "hi"})
+    assert result["status"] == "answered" and result["text"] == "complete answer"
+    kinds = [e["type"] for e in editor.state.events]
+    assert "textReset" in kinds
+    after_reset = kinds[kinds.index("textReset") :]
+    assert "text" in after_reset
