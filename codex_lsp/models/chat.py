@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import EventSource
 
 from codex_lsp.models.base import (
     Completed,
@@ -54,9 +54,7 @@ from codex_lsp.models.base import (
     TextDelta,
     ToolCall,
 )
-from codex_lsp.models.endpoint import Endpoint
-from codex_lsp.models.errors import http_error, transport_error
-from codex_lsp.models.retry import StreamRestart, with_retries
+from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_json_object
 
 log = logging.getLogger(__name__)
 
@@ -367,104 +365,64 @@ def _handle_completion(obj: dict[str, Any], state: _StreamState) -> Iterator[Mod
     yield from state.flush_calls()
 
 
-class ChatClient:
+class ChatClient(StreamingClient):
     """Streams Chat Completions turns with Codex's retry behaviour."""
 
-    def __init__(self, endpoint: Endpoint, http: httpx.AsyncClient | None = None) -> None:
-        self.endpoint = endpoint
-        self._http = http or endpoint.new_http_client()
+    path = "/chat/completions"
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        return build_body(request)
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent | StreamRestart]:  # type: ignore[override]
-        async for event in with_retries(lambda: self._attempt(request), self.endpoint.retry):
-            yield event
+    def refine_http_error(self, error: ModelError, request: ModelRequest) -> ModelError:
+        if error.status == 400 and request.tools and "tool" in error.message:
+            return ModelError(error.message + _TOOL_HINT, status=400)
+        return error
 
-    async def _attempt(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        ep = self.endpoint
+    async def events(
+        self, response: httpx.Response, request: ModelRequest, progress: StreamProgress
+    ) -> AsyncIterator[ModelEvent]:
+        """Chunks until `[DONE]`, or one JSON completion from servers that ignore streaming."""
+        base_url = self.endpoint.base_url
         state = _StreamState()
-        started = False
-        try:
-            async with self._http.stream(
-                "POST",
-                ep.url("/chat/completions"),
-                json=build_body(request),
-                headers={"Accept": "text/event-stream"},
-            ) as response:
-                if response.status_code >= 400:
-                    body = await response.aread()
-                    err = http_error(
-                        response.status_code,
-                        body,
-                        response.headers,
-                        base_url=ep.base_url,
-                        model=request.model,
-                        key_hint=ep.key_hint,
-                    )
-                    if response.status_code == 400 and request.tools and "tool" in err.message:
-                        err = ModelError(err.message + _TOOL_HINT, status=400)
-                    raise err
-                ctype = response.headers.get("content-type", "").partition(";")[0].strip()
-                if ctype == "application/json":
-                    # A server that ignored `stream: true` and sent the whole completion.
-                    obj = _parse_json(await response.aread(), "response body")
-                    if obj.get("error"):
-                        raise _chunk_error(obj["error"], ep.base_url)
-                    for event in _handle_completion(obj, state):
+        ctype = response.headers.get("content-type", "").partition(";")[0].strip()
+        if ctype == "application/json":
+            # A server that ignored `stream: true` and sent the whole completion.
+            obj = parse_json_object(await response.aread(), "response body")
+            if obj.get("error"):
+                raise _chunk_error(obj["error"], base_url)
+            for event in _handle_completion(obj, state):
+                yield event
+            state.done = True
+        else:
+            try:
+                async for sse in EventSource(response).aiter_sse():
+                    progress.started = True
+                    data = sse.data.strip()
+                    if not data:
+                        continue
+                    if data == "[DONE]":
+                        state.done = True
+                        break
+                    chunk = parse_json_object(data, f"event {sse.event!r}")
+                    if chunk.get("error") or sse.event == "error":
+                        raise _chunk_error(chunk.get("error") or chunk, base_url)
+                    for event in _handle_chunk(chunk, state):
                         yield event
-                    state.done = True
-                else:
-                    try:
-                        async for sse in EventSource(response).aiter_sse():
-                            started = True
-                            data = sse.data.strip()
-                            if not data:
-                                continue
-                            if data == "[DONE]":
-                                state.done = True
-                                break
-                            chunk = _parse_json(data.encode(), f"event {sse.event!r}")
-                            if chunk.get("error") or sse.event == "error":
-                                raise _chunk_error(chunk.get("error") or chunk, ep.base_url)
-                            for event in _handle_chunk(chunk, state):
-                                yield event
-                    except (httpx.TransportError, httpx.StreamError) as exc:
-                        if state.finish_reason is None:
-                            raise
-                        # The answer was complete; only [DONE] (and maybe usage) was lost.
-                        log.info(
-                            "chat: stream from %s broke after finish_reason: %s", ep.base_url, exc
-                        )
-                if not state.done and state.finish_reason is None:
-                    if not started:
-                        message = (
-                            f"The model server at {ep.base_url} answered with an empty stream "
-                            "(llama-cpp-python's server does this for streamed requests with "
-                            "tools)."
-                        )
-                    else:
-                        message = f"The stream from {ep.base_url} ended before [DONE]."
-                    raise ModelError(message, retryable=True, stream_started=started)
-                for event in state.flush_calls():
-                    yield event
-                _warn_text_tool_call(state, request.model)
-                yield Completed(response_id=state.response_id, usage=state.usage)
-        except ModelError:
-            raise
-        except SSEError as exc:
-            raise ModelError(
-                f"The model server at {ep.base_url} did not answer with an event stream: {exc}"
-            ) from exc
-        except (httpx.TransportError, httpx.StreamError) as exc:
-            raise transport_error(exc, base_url=ep.base_url, stream_started=started) from exc
-
-
-def _parse_json(raw: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise ModelError(f"The model server sent malformed JSON in {what}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ModelError(f"The model server sent {what} that is not a JSON object: {data!r:.200}")
-    return data
+            except (httpx.TransportError, httpx.StreamError) as exc:
+                if state.finish_reason is None:
+                    raise
+                # The answer was complete; only [DONE] (and maybe usage) was lost.
+                log.info("chat: stream from %s broke after finish_reason: %s", base_url, exc)
+        if not state.done and state.finish_reason is None:
+            if not progress.started:
+                message = (
+                    f"The model server at {base_url} answered with an empty stream "
+                    "(llama-cpp-python's server does this for streamed requests with tools)."
+                )
+            else:
+                message = f"The stream from {base_url} ended before [DONE]."
+            raise ModelError(message, retryable=True, stream_started=progress.started)
+        for event in state.flush_calls():
+            yield event
+        _warn_text_tool_call(state, request.model)
+        yield Completed(response_id=state.response_id, usage=state.usage)

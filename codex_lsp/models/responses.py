@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import EventSource
 
 from codex_lsp.models.base import (
     Completed,
@@ -22,9 +21,10 @@ from codex_lsp.models.base import (
     TextDelta,
     ToolCall,
 )
-from codex_lsp.models.endpoint import Endpoint
-from codex_lsp.models.errors import http_error, transport_error
-from codex_lsp.models.retry import with_retries
+from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_json_object
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def build_body(request: ModelRequest) -> dict[str, Any]:
@@ -53,73 +53,34 @@ def build_body(request: ModelRequest) -> dict[str, Any]:
     return body
 
 
-class ResponsesClient:
+class ResponsesClient(StreamingClient):
     """Streams Responses API turns with Codex's retry behaviour."""
 
-    def __init__(self, endpoint: Endpoint, http: httpx.AsyncClient | None = None) -> None:
-        self.endpoint = endpoint
-        self._http = http or endpoint.new_http_client()
+    path = "/responses"
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        return build_body(request)
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        async for event in with_retries(lambda: self._attempt(request), self.endpoint.retry):
+    async def events(
+        self, response: httpx.Response, request: ModelRequest, progress: StreamProgress
+    ) -> AsyncIterator[ModelEvent]:
+        """SSE events until `response.completed`; an early end is a retryable drop."""
+        async for sse in EventSource(response).aiter_sse():
+            progress.started = True
+            if not sse.data or sse.data == "[DONE]":
+                continue
+            data = parse_json_object(sse.data, f"event {sse.event!r}")
+            event = _translate(data.get("type") or sse.event, data)
+            if event is None:
+                continue
             yield event
-
-    async def _attempt(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        ep = self.endpoint
-        started = False
-        try:
-            async with self._http.stream(
-                "POST",
-                ep.url("/responses"),
-                json=build_body(request),
-                headers={"Accept": "text/event-stream"},
-            ) as response:
-                if response.status_code >= 400:
-                    body = await response.aread()
-                    raise http_error(
-                        response.status_code,
-                        body,
-                        response.headers,
-                        base_url=ep.base_url,
-                        model=request.model,
-                        key_hint=ep.key_hint,
-                    )
-                completed = False
-                async for sse in EventSource(response).aiter_sse():
-                    started = True
-                    if not sse.data or sse.data == "[DONE]":
-                        continue
-                    try:
-                        data = json.loads(sse.data)
-                    except ValueError as exc:
-                        raise ModelError(
-                            f"The model server sent malformed JSON in event {sse.event!r}: {exc}"
-                        ) from exc
-                    kind = data.get("type") or sse.event
-                    event = _translate(kind, data)
-                    if event is None:
-                        continue
-                    yield event
-                    if isinstance(event, Completed):
-                        completed = True
-                        break
-                if not completed:
-                    raise ModelError(
-                        f"The stream from {ep.base_url} ended before response.completed.",
-                        retryable=True,
-                        stream_started=started,
-                    )
-        except ModelError:
-            raise
-        except SSEError as exc:
-            raise ModelError(
-                f"The model server at {ep.base_url} did not answer with an event stream: {exc}"
-            ) from exc
-        except (httpx.TransportError, httpx.StreamError) as exc:
-            raise transport_error(exc, base_url=ep.base_url, stream_started=started) from exc
+            if isinstance(event, Completed):
+                return
+        raise ModelError(
+            f"The stream from {self.endpoint.base_url} ended before response.completed.",
+            retryable=True,
+            stream_started=progress.started,
+        )
 
 
 def _translate(kind: str, data: dict[str, Any]) -> ModelEvent | None:

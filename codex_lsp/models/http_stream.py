@@ -1,0 +1,110 @@
+"""The HTTP side shared by both wire clients: one streamed POST, retries, error mapping.
+
+A wire client (Responses, Chat Completions) only says which path to call, what
+body to send and how to turn the streamed response into `ModelEvent`s; this
+base class opens the stream, maps HTTP and transport failures to one clear
+`ModelError`, and retries as Codex does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from httpx_sse import SSEError
+
+from codex_lsp.models.base import ModelError, ModelEvent, ModelRequest
+from codex_lsp.models.endpoint import Endpoint
+from codex_lsp.models.errors import http_error, transport_error
+from codex_lsp.models.retry import with_retries
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass
+class StreamProgress:
+    """Whether any event arrived: decides between a request and a stream retry."""
+
+    started: bool = False
+
+
+def parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    """A JSON object from the model server, or a `ModelError` saying what was wrong."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise ModelError(f"The model server sent malformed JSON in {what}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"The model server sent {what} that is not a JSON object: {data!r:.200}")
+    return data
+
+
+class StreamingClient:
+    """Base of the wire clients; subclasses set `path` and implement the two hooks."""
+
+    path = ""
+
+    def __init__(self, endpoint: Endpoint, http: httpx.AsyncClient | None = None) -> None:
+        self.endpoint = endpoint
+        self._http = http or endpoint.new_http_client()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        """Stream one response, retrying transient failures (see `with_retries`)."""
+        async for event in with_retries(lambda: self._attempt(request), self.endpoint.retry):
+            yield event
+
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        """The JSON body for this wire API."""
+        raise NotImplementedError
+
+    def events(
+        self, response: httpx.Response, request: ModelRequest, progress: StreamProgress
+    ) -> AsyncIterator[ModelEvent]:
+        """Parse a successful streamed response into events; set `progress.started`."""
+        raise NotImplementedError
+
+    def refine_http_error(self, error: ModelError, request: ModelRequest) -> ModelError:
+        """A chance to add wire-specific advice to an HTTP error."""
+        return error
+
+    async def _attempt(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
+        import httpx
+
+        ep = self.endpoint
+        progress = StreamProgress()
+        try:
+            async with self._http.stream(
+                "POST",
+                ep.url(self.path),
+                json=self.build_body(request),
+                headers={"Accept": "text/event-stream"},
+            ) as response:
+                if response.status_code >= 400:
+                    body = await response.aread()
+                    error = http_error(
+                        response.status_code,
+                        body,
+                        response.headers,
+                        base_url=ep.base_url,
+                        model=request.model,
+                        key_hint=ep.key_hint,
+                    )
+                    raise self.refine_http_error(error, request)
+                async for event in self.events(response, request, progress):
+                    yield event
+        except ModelError:
+            raise
+        except SSEError as exc:
+            raise ModelError(
+                f"The model server at {ep.base_url} did not answer with an event stream: {exc}"
+            ) from exc
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            started = progress.started
+            raise transport_error(exc, base_url=ep.base_url, stream_started=started) from exc
