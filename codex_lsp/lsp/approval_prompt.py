@@ -163,16 +163,7 @@ async def _ask_message(
 async def show_diff_document(server: CodexLanguageServer, proposal: EditProposal) -> Path:
     """Write the proposal's diff under the cache folder and ask the editor to show it."""
     text = "".join(file_diff(server, f) for f in proposal.files)
-    folder = server.cache_dir / "diffs"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{proposal.thread_id}-{int(time.time() * 1000)}.diff"
-    path.write_text(text, encoding="utf-8")
-    try:
-        await server.protocol.request(
-            "window/showDocument", {"uri": path.as_uri(), "takeFocus": True}, timeout=30
-        )
-    except Exception as exc:  # the diff file still exists; the prompt goes on
-        log.warning("showDocument failed: %s", exc)
+    path, _shown = await server.show_file("diffs", f"{proposal.thread_id}.diff", text)
     return path
 
 

@@ -217,21 +217,30 @@ class CodexLanguageServer(LanguageServer):
             return self.agent.new_thread()
         return self.agent.new_thread(make_current=False)
 
+    async def show_file(self, folder: str, name: str, text: str) -> tuple[Path, bool]:
+        """Write `text` under the cache folder and ask the editor to open it.
+
+        Returns the file and whether the editor showed it; the file is kept either way.
+        """
+        directory = self.cache_dir / folder
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{int(time.time() * 1000)}-{name}"
+        path.write_text(text, encoding="utf-8")
+        try:
+            params = {"uri": path.as_uri(), "takeFocus": True}
+            await self.protocol.request("window/showDocument", params, timeout=30)
+        except Exception as exc:
+            log.warning("showDocument failed: %s", exc)
+            return path, False
+        return path, True
+
     async def show_answer(self, thread_id: str, text: str) -> str | None:
         """Show an answer: a Markdown document if the client can open one, else a message."""
         if self.supports_show_document:
-            folder = self.cache_dir / "answers"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{thread_id}-{int(time.time() * 1000)}.md"
-            path.write_text(text, encoding="utf-8")
-            try:
-                await self.protocol.request(
-                    "window/showDocument", {"uri": path.as_uri(), "takeFocus": True}, timeout=30
-                )
+            path, shown = await self.show_file("answers", f"{thread_id}.md", text)
+            if shown:
                 return path.as_uri()
-            except Exception as exc:
-                log.warning("showDocument failed: %s", exc)
-        self.protocol.send_raw_notification("window/showMessage", {"type": 3, "message": text})
+        self.show_message(text)
         return None
 
     # ---- configuration -------------------------------------------------------------
