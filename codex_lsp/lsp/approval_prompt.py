@@ -66,7 +66,13 @@ async def ask(server: CodexLanguageServer, proposal: EditProposal) -> ReviewDeci
             return await _ask_codex(server, proposal, timeout)
         return await _ask_message(server, proposal, timeout)
     except RequestAbandoned:
+        _withdrawn(server, proposal.thread_id, "edit")
         return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
+
+
+def _withdrawn(server: CodexLanguageServer, thread_id: str, kind: str) -> None:
+    """Tell chat-style clients a prompt is gone (some cannot map `$/cancelRequest` to it)."""
+    server.send_event({"type": "approvalWithdrawn", "threadId": thread_id, "kind": kind})
 
 
 async def _ask_codex(
@@ -203,6 +209,7 @@ async def ask_command(server: CodexLanguageServer, request: CommandRequest) -> D
             timeout=timeout,
         )
     except RequestAbandoned:
+        _withdrawn(server, request.thread_id, "command")
         return "reject"
     title = answer.get("title") if isinstance(answer, dict) else None
     if title == RUN:

@@ -17,7 +17,8 @@ class Endpoint:
     """Connection facts for one provider, resolved from the configuration."""
 
     base_url: str
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    """Carries the API key: kept out of `repr` so it never reaches a log."""
     query_params: dict[str, str] = field(default_factory=dict)
     idle_timeout: float = 300.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)

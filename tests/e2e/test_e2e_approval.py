@@ -233,6 +233,8 @@ async def test_approval_timeout_rejects_and_withdraws_the_prompt(
     result = await editor.command("codex.editSelection", {"uri": uri, "range": RANGE, "instruction": "x"})
     assert result["status"] == "rejected"
     assert editor.state.apply_edits == []
+    withdrawn = [e for e in editor.state.events if e["type"] == "approvalWithdrawn"]
+    assert withdrawn == [{"type": "approvalWithdrawn", "threadId": result["threadId"], "kind": "edit"}]
 
 
 async def test_policy_never_applies_without_asking(
