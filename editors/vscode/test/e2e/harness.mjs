@@ -69,6 +69,10 @@ export function missingPrerequisites() {
   return missing;
 }
 
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function waitFor(predicate, what, timeoutMs, intervalMs = 100) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolvePromise, reject) => {
@@ -377,25 +381,25 @@ export class Workbench {
     await this.page.keyboard.press('Shift+End');
   }
 
-  /** F1, type the command title, run the first match. */
+  /** F1, type the command title, click the row with exactly that title. */
   async runCommand(title) {
     await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-    await row.waitFor();
-    await this.page.keyboard.press('Enter');
+    const label = this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
+    const row = this.page.locator('.quick-input-widget .monaco-list-row').filter({ has: label }).first();
+    await row.click();
     log(`ran "${title}"`);
   }
 
-  /** Type into the open input box (showInputBox) and accept. */
-  async answerInputBox(text) {
+  /** Answer the input box (showInputBox) titled `title`. */
+  async answerInputBox(title, text) {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
     await input.fill(text);
-    await this.page.keyboard.press('Enter');
-    log(`input box: "${text}"`);
+    await input.press('Enter');
+    log(`input box "${title}": "${text}"`);
   }
 
   /** The notification toast whose message contains `text`. */
@@ -403,8 +407,10 @@ export class Workbench {
     return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
   }
 
+  /** Click `button` on the notification that contains `text` and has that button. */
   async clickToastButton(text, button) {
-    const toast = this.toast(text).first();
+    const buttonLocator = this.page.getByRole('button', { name: button, exact: true });
+    const toast = this.toast(text).filter({ has: buttonLocator }).first();
     await toast.waitFor();
     await toast.getByRole('button', { name: button, exact: true }).click();
     log(`clicked "${button}" on "${text}"`);

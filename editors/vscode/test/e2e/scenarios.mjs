@@ -60,7 +60,7 @@ async function apply() {
     await wb.openFile('hello.py');
     await wb.selectLines(1, 2);
     await wb.runCommand('Codex: Edit Selection…');
-    await wb.answerInputBox('use an f-string');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
 
     const diff = await wb.waitForDiff('hello.py');
     const modified = await diff.locator('.editor.modified .view-lines').innerText();
@@ -116,7 +116,7 @@ async function reject() {
     await wb.openFile('hello.py');
     await wb.selectLines(1, 2);
     await wb.runCommand('Codex: Edit Selection…');
-    await wb.answerInputBox('use an f-string');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
     await wb.waitForDiff('hello.py');
     await wb.screenshot('reject-diff-review.png');
 
@@ -147,7 +147,7 @@ async function codeAction() {
     await wb.screenshot('code-actions.png');
     await item.click();
     log('picked the code action');
-    await wb.answerInputBox('use an f-string');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
     await wb.waitForDiff('hello.py');
 
     // The diff editor's own Apply button (editor title bar).
@@ -187,7 +187,7 @@ async function hunks() {
     await wb.openFile('hello.py');
     await wb.selectLines(1, 6);
     await wb.runCommand('Codex: Edit Selection…');
-    await wb.answerInputBox('use f-strings');
+    await wb.answerInputBox('Codex: Edit Selection', 'use f-strings');
     await wb.waitForDiff('hello.py');
     await wb.clickToastButton('Codex: use f-strings', 'Choose Hunks…');
 
@@ -245,7 +245,7 @@ async function askAndCancel() {
     await wb.openFile('hello.py');
     await wb.selectLines(1, 2);
     await wb.runCommand('Codex: Ask…');
-    await wb.answerInputBox('what does greet do?');
+    await wb.answerInputBox('Codex: Ask', 'what does greet do?');
     const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
     await output.filter({ hasText: 'greet returns a friendly greeting for name.' }).waitFor();
     assert.match((await output.innerText()).replace(/\u00a0/g, ' '), /── Codex: what does greet do\? ──/);
@@ -258,7 +258,7 @@ async function askAndCancel() {
     log('the explanation opened as a Markdown document');
 
     await wb.runCommand('Codex: Run Task…');
-    await wb.answerInputBox('rename greet to welcome everywhere');
+    await wb.answerInputBox('Codex: Run Task', 'rename greet to welcome everywhere');
     const progress = wb.toast('rename greet to welcome everywhere').first();
     await progress.waitFor();
     await wb.page.locator('.statusbar-item .codicon-sync').first().waitFor();
@@ -306,7 +306,7 @@ async function settingsAndRestart() {
     await wb.openFile('hello.py');
     await wb.selectLines(1, 2);
     await wb.runCommand('Codex: Edit Selection…');
-    await wb.answerInputBox('use an f-string');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
     await wb.waitForDiff('hello.py');
     await wb.clickToastButton('Codex: use an f-string', 'Apply');
     await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
@@ -329,7 +329,7 @@ async function commandApproval() {
   return withWorkbench('commandApproval', { files: { 'hello.py': HELLO }, turns, settings }, async (wb) => {
     await wb.waitForServer();
     await wb.runCommand('Codex: Run Task…');
-    await wb.answerInputBox('create a marker file');
+    await wb.answerInputBox('Codex: Run Task', 'create a marker file');
     const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'Codex wants to run a command' });
     const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
     const first = await Promise.race([
