@@ -92,7 +92,13 @@ def _start_server(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 
 
 def _write_in_thread(peer: RawPeer, message: dict) -> threading.Thread:
-    thread = threading.Thread(target=peer.send, args=(message,), daemon=True)
+    def send() -> None:
+        try:
+            peer.send(message)
+        except BrokenPipeError:
+            pass  # the negative control kills a server that never read it
+
+    thread = threading.Thread(target=send, daemon=True)
     thread.start()
     return thread
 
