@@ -297,3 +297,24 @@ async def test_long_history_is_compacted(editor: Editor, model: ScriptedModelSer
         "and now?",
     ]
     assert any(e["type"] == "notice" and "Compacting" in e["message"] for e in editor.state.events)
+
+
+@needs_bwrap
+async def test_on_failure_offers_a_rerun_outside_the_sandbox(
+    editor: Editor, model: ScriptedModelServer, codex_home: Path
+) -> None:
+    write_config(codex_home, model.base_url, 'approval_policy = "on-failure"\nsandbox_mode = "workspace-write"')
+    outside = Path(tempfile.mkdtemp(prefix="codex-lsp-onfailure-", dir="/var/tmp"))
+    target = outside / "made.txt"
+    model.script(Reply([FunctionCall("shell", {"command": ["touch", str(target)]})]), Reply([Text("done")]))
+    await editor.start()
+    editor.message_answers = ["Run"]
+    try:
+        result = await editor.command("codex.runTask", {"prompt": "touch outside"})
+        assert result["status"] == "answered"
+        prompts = [m["message"] for m in editor.state.message_requests]
+        assert len(prompts) == 1 and "failed in the sandbox (workspace-write)" in prompts[0]
+        assert outputs(model, 1)[-1].startswith("Exit code: 0")
+        assert target.exists()
+    finally:
+        shutil.rmtree(outside)
