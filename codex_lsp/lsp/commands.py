@@ -12,7 +12,6 @@ import asyncio
 import logging
 import re
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
@@ -334,13 +333,7 @@ async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, An
         "threadId": thread.id,
         "title": thread.title,
         "items": len(thread.history),
-        "history": [
-            {
-                "role": m.get("role"),
-                "text": "".join(c.get("text", "") for c in m.get("content", [])),
-            }
-            for m in messages
-        ],
+        "history": [{"role": m.get("role"), "text": _message_text(m)} for m in messages],
     }
 
 
@@ -382,7 +375,3 @@ HANDLERS = {
     UNDO: undo,
 }
 
-
-def path_hint(path: Path) -> str:
-    """Short label for logs."""
-    return path.name
