@@ -6,7 +6,6 @@ request, so long conversations keep working instead of failing on length.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from codex_lsp.agent.thread import Thread, user_message
@@ -21,9 +20,23 @@ SUMMARY_REQUEST = (
 )
 
 
+def _chars(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_chars(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_chars(v) for v in value)
+    return 0
+
+
 def estimate_tokens(history: list[dict[str, Any]]) -> int:
-    """A cheap token estimate (about four characters per token)."""
-    return len(json.dumps(history, ensure_ascii=False)) // 4
+    """A cheap token estimate: about four characters of text per token.
+
+    Counts the text itself, not its JSON encoding, so patches (whose newlines
+    and quotes JSON escapes) are not counted twice.
+    """
+    return _chars(history) // 4
 
 
 def compact_limit(auto_compact_limit: int | None, context_window: int | None) -> int:

@@ -88,7 +88,10 @@ def _line_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     codes: list[Opcode] = []
     if prefix:
         codes.append(("equal", 0, prefix, 0, prefix))
-    if mid_a or mid_b:
+    aligned = _aligned_opcodes(mid_a, mid_b, prefix) if len(mid_a) == len(mid_b) else None
+    if aligned is not None:
+        codes.extend(aligned)
+    elif mid_a or mid_b:
         matcher = difflib.SequenceMatcher(
             None, mid_a, mid_b, autojunk=len(mid_a) + len(mid_b) > _EXACT_DIFF_LIMIT
         )
@@ -104,6 +107,36 @@ def _line_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
         else:
             merged.append(code)
     return merged
+
+
+def _aligned_opcodes(a: Sequence[str], b: Sequence[str], offset: int) -> list[Opcode] | None:
+    """Opcodes for same-length line lists that differ in a few places, in linear time.
+
+    Edits that replace lines in place (the common case, and every hunk of a
+    typical patch) keep the line count; comparing line by line then finds the
+    same regions difflib would, without its quadratic cost on many hunks. None
+    when too many lines differ (lines were shifted): difflib decides then.
+    """
+    differing = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(differing) * 4 > len(a):
+        return None
+    codes: list[Opcode] = []
+    pos = 0
+    k = 0
+    while k < len(differing):
+        start = differing[k]
+        end = start + 1
+        while k + 1 < len(differing) and differing[k + 1] == end:
+            k += 1
+            end += 1
+        if start > pos:
+            codes.append(("equal", offset + pos, offset + start, offset + pos, offset + start))
+        codes.append(("replace", offset + start, offset + end, offset + start, offset + end))
+        pos = end
+        k += 1
+    if pos < len(a):
+        codes.append(("equal", offset + pos, offset + len(a), offset + pos, offset + len(a)))
+    return codes
 
 
 def group_opcodes(codes: Sequence[Opcode], context: int) -> list[list[Opcode]]:

@@ -326,3 +326,32 @@ def test_offset_at_and_position_at() -> None:
     assert position_at(text, 12) == (2, 0)
     assert position_at(text, len(text)) == (3, 4)
     assert utf16_len("a😀") == 3
+
+
+def test_many_in_place_changes_give_one_hunk_and_one_edit_each() -> None:
+    """Same-length edits (every hunk of a typical patch) take the linear path."""
+    from codex_lsp.edits.hunks import compute_hunks
+    from codex_lsp.edits.text_edits import apply_text_edits, minimal_text_edits
+
+    old_lines = [f"value_{i} = {i}\n" for i in range(12_000)]
+    new_lines = list(old_lines)
+    changed = list(range(5, 12_000, 12))
+    for i in changed:
+        new_lines[i] = f"value_{i} = {i + 1}\n"
+    old, new = "".join(old_lines), "".join(new_lines)
+    hunks = compute_hunks(old, new)
+    assert [h.old_start for h in hunks] == changed
+    edits = minimal_text_edits(old, new)
+    assert len(edits) == len(changed)
+    assert apply_text_edits(old, edits) == new
+
+
+def test_shifted_lines_still_diff_minimally() -> None:
+    """A deletion plus an insertion keeps the length but is not an in-place edit."""
+    from codex_lsp.edits.hunks import compute_hunks
+
+    old = "".join(f"line {i}\n" for i in range(40))
+    lines = old.splitlines(keepends=True)
+    new = "".join(lines[:3] + lines[4:30] + ["inserted\n"] + lines[30:])
+    hunks = compute_hunks(old, new)
+    assert [(h.old_lines, h.new_lines) for h in hunks] == [(["line 3\n"], []), ([], ["inserted\n"])]
