@@ -35,6 +35,7 @@ SCENARIOS = [
     "askAndCancel",
     "settingsAndRestart",
     "commandApproval",
+    "noServer",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

@@ -6,9 +6,9 @@
 
 import * as vscode from 'vscode';
 
+import { AnswerStream } from './answers';
 import { Commands, ServerCommands } from './constants';
-import { AnswerStream } from './events';
-import { CodexServer, errorText } from './server';
+import { CodexServer, errorText, ServerNotRunning } from './server';
 
 export interface CommandResult {
   status?: 'applied' | 'rejected' | 'answered' | 'cancelled' | 'failed';
@@ -139,6 +139,7 @@ export class CodexCommands {
 
   private async reportError(command: string, err: unknown): Promise<void> {
     this.log.error(`${command}: ${errorText(err)}`);
+    if (err instanceof ServerNotRunning) return; // the start failure was shown already
     const choice = await vscode.window.showErrorMessage(`Codex: ${errorText(err)}`, 'Show Log');
     if (choice === 'Show Log') this.log.show();
   }

@@ -6,9 +6,10 @@
 
 import * as vscode from 'vscode';
 
-import { ANSWERS_CHANNEL, Commands, LOG_CHANNEL, SETTINGS_SECTION } from './constants';
+import { AnswerStream } from './answers';
 import { CodexCommands } from './commands';
-import { AnswerStream, StatusBar } from './events';
+import { ANSWERS_CHANNEL, Commands, LOG_CHANNEL, SETTINGS_SECTION } from './constants';
+import { StatusBar } from './statusBar';
 import { ProgressNotifications } from './progress';
 import { approveCommand, EditReviewer } from './review';
 import { CodexServer, currentSettings } from './server';
@@ -41,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     onEvent: (event) => {
       answers.handle(event);
       statusBar.handle(event);
+      if (event.type === 'approvalWithdrawn' && event.kind === 'edit') reviewer.withdraw();
     },
     onMissingKey: async (message) => {
       statusBar.setState('noKey', message);

@@ -77,6 +77,8 @@ export class EditReviewer implements vscode.Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   /** Resolves the review being shown (title-bar buttons and commands). */
   private current: ((decision: Decision) => void) | undefined;
+  /** Ends the review being shown without an answer (the server withdrew it). */
+  private withdrawCurrent: (() => void) | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
@@ -92,6 +94,11 @@ export class EditReviewer implements vscode.Disposable {
     } else {
       void vscode.window.showInformationMessage('Codex: no edit is waiting for review.');
     }
+  }
+
+  /** The server withdrew its question (`approvalWithdrawn` event, timeout): close the review. */
+  withdraw(): void {
+    this.withdrawCurrent?.();
   }
 
   /** Handle `codex/approveEdit`; reviews queue up behind each other. */
@@ -111,10 +118,15 @@ export class EditReviewer implements vscode.Disposable {
     const listeners: vscode.Disposable[] = [];
     try {
       for (const pair of pairs) {
-        await vscode.commands.executeCommand('vscode.diff', pair.left, pair.right, pair.title, {
-          preview: false,
-        });
-        opened.push(pair.right);
+        try {
+          await vscode.commands.executeCommand('vscode.diff', pair.left, pair.right, pair.title, {
+            preview: false,
+          });
+          opened.push(pair.right);
+        } catch (err) {
+          // The notification still shows the summary and the buttons.
+          this.log.warn(`review #${id}: could not open the diff for ${pair.title}: ${String(err)}`);
+        }
       }
       await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, true);
       this.log.info(`review #${id}: ${params.title}: ${params.summary}`);
@@ -140,6 +152,7 @@ export class EditReviewer implements vscode.Disposable {
     } finally {
       listeners.forEach((d) => d.dispose());
       this.current = undefined;
+      this.withdrawCurrent = undefined;
       await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, false);
       await this.closeDiffs(opened);
       for (const pair of pairs) {
@@ -181,6 +194,7 @@ export class EditReviewer implements vscode.Disposable {
         }
       };
       this.current = (decision) => finish({ kind: 'decision', decision });
+      this.withdrawCurrent = () => finish({ kind: 'closed' });
       listeners.push(token.onCancellationRequested(() => finish({ kind: 'closed' })));
       listeners.push(
         vscode.window.tabGroups.onDidChangeTabs(() => {

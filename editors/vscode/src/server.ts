@@ -38,9 +38,9 @@ import {
   WorkDoneProgressCreateRequest,
 } from 'vscode-languageclient/node';
 
+import { CodexEvent } from './answers';
 import { ApproveCommandParams, ApproveEditParams } from './approval';
 import { CLIENT_ID, CLIENT_NAME, Methods, SETTINGS_SECTION } from './constants';
-import { CodexEvent } from './events';
 import { ProgressNotifications } from './progress';
 import {
   CodexSettings,
@@ -240,7 +240,7 @@ export class CodexServer implements vscode.Disposable {
     token?: vscode.CancellationToken,
   ): Promise<T> {
     if (!(await this.start()) || !this.client) {
-      throw new Error('the Codex language server is not running');
+      throw new ServerNotRunning('the Codex language server is not running');
     }
     const offered = this.client.initializeResult?.capabilities.executeCommandProvider?.commands;
     if (offered && !offered.includes(command)) {
@@ -448,6 +448,9 @@ export class CodexServer implements vscode.Disposable {
     this.client = undefined;
   }
 }
+
+/** A command could not run because the server did not start (the user was told why). */
+export class ServerNotRunning extends Error {}
 
 function lastLines(text: string, n: number): string {
   return text.trim().split(/\r?\n/).slice(-n).join(' ');

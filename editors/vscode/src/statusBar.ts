@@ -1,75 +1,9 @@
-/**
- * Streamed `codex/event` notifications -> the "Codex" output channel (answers as
- * they arrive, tool steps, plans), and the status bar item (model, state).
- */
+/** The status bar item: model and state, a spinner while turns run; click for status. */
 
 import * as vscode from 'vscode';
 
+import { CodexEvent } from './answers';
 import { Commands } from './constants';
-
-export interface CodexEvent {
-  threadId: string;
-  type: string;
-  [key: string]: unknown;
-}
-
-/** Writes the conversation to an output channel as it streams. */
-export class AnswerStream {
-  private atLineStart = true;
-
-  constructor(private readonly channel: vscode.OutputChannel) {}
-
-  handle(e: CodexEvent): void {
-    switch (e.type) {
-      case 'turnStarted':
-        this.line(`\n── ${String(e.title ?? 'Codex')} ──`);
-        break;
-      case 'text':
-        this.write(String(e.delta ?? ''));
-        break;
-      case 'textReset':
-        this.line('[the answer was interrupted and is being retried]');
-        break;
-      case 'tool': {
-        const phase = e.phase === 'begin' ? '▶' : e.ok === false ? '✗' : '✓';
-        const name = String(e.name ?? '');
-        const detail = String(e.detail ?? '');
-        this.line(`${phase} ${detail.startsWith(name) ? detail : `${name} ${detail}`.trim()}`);
-        break;
-      }
-      case 'plan': {
-        const plan = Array.isArray(e.plan) ? (e.plan as { step: string; status: string }[]) : [];
-        const marks: Record<string, string> = { completed: '[x]', in_progress: '[~]', pending: '[ ]' };
-        this.line(['Plan:', ...plan.map((s) => `  ${marks[s.status] ?? '[ ]'} ${s.step}`)].join('\n'));
-        break;
-      }
-      case 'notice':
-        this.line(`${e.level === 'error' ? '✗' : '!'} ${String(e.message ?? '')}`);
-        break;
-      case 'turnFinished': {
-        const files = Array.isArray(e.changedFiles) && e.changedFiles.length ? `: ${e.changedFiles.join(', ')}` : '';
-        const error = e.error ? ` (${String(e.error)})` : '';
-        this.line(`── ${String(e.status ?? 'finished')}${files}${error} ──`);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  /** A block of text of our own (status, thread history). */
-  line(text: string): void {
-    if (!this.atLineStart) this.channel.appendLine('');
-    this.channel.appendLine(text);
-    this.atLineStart = true;
-  }
-
-  private write(text: string): void {
-    if (!text) return;
-    this.channel.append(text);
-    this.atLineStart = text.endsWith('\n');
-  }
-}
 
 export type ServerState = 'starting' | 'ready' | 'noKey' | 'failed' | 'stopped';
 

@@ -36,13 +36,13 @@ function editTurns(patch = PATCH) {
   ];
 }
 
-async function withWorkbench(name, options, body) {
+async function withWorkbench(name, options, body, { allowErrors = false } = {}) {
   const wb = new Workbench(name);
   let failed = true;
   try {
     await wb.start(options);
     const result = await body(wb);
-    wb.assertCleanLogs();
+    if (!allowErrors) wb.assertCleanLogs();
     failed = false;
     return result;
   } catch (err) {
@@ -139,9 +139,21 @@ async function codeAction() {
     await wb.waitForServer();
     await wb.openFile('hello.py');
     await wb.selectLines(1, 2);
-    await wb.page.keyboard.press('Control+.');
+    // The light bulb shows once the server answered textDocument/codeAction; then Ctrl+.
+    // (again if the first press raced the request).
+    await wb.page.locator('.lightBulbWidget').first().waitFor();
     const widget = wb.page.locator('.action-widget').first();
-    await widget.waitFor();
+    for (let attempt = 0; ; attempt++) {
+      await wb.page.keyboard.press('Control+.');
+      try {
+        await widget.waitFor({ timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        await wb.focusEditor();
+        await wb.selectLines(1, 2);
+      }
+    }
     const item = widget.locator('.monaco-list-row', { hasText: 'Codex: Edit selection…' }).first();
     await item.waitFor();
     await wb.screenshot('code-actions.png');
@@ -366,6 +378,21 @@ async function commandApproval() {
   });
 }
 
+/** A server that cannot start: one clear error with "Open Settings". */
+async function noServer() {
+  const settings = { 'codex.server.path': '/nonexistent/codex-lsp' };
+  return withWorkbench('noServer', { files: { 'hello.py': HELLO }, turns: [], settings }, async (wb) => {
+    const text = 'Codex: cannot start the language server "/nonexistent/codex-lsp": not found';
+    await wb.toast(text).first().waitFor();
+    await wb.page.locator('.statusbar-item', { hasText: 'Codex' }).locator('.codicon-error').first().waitFor();
+    await wb.page.waitForTimeout(800); // let the notification finish sliding in
+    await wb.screenshot('no-server.png');
+    await wb.clickToastButton(text, 'Open Settings');
+    await wb.page.locator('.settings-editor', { hasText: 'Approval Policy' }).first().waitFor();
+    log('settings editor shows the Codex settings');
+  }, { allowErrors: true });
+}
+
 export const scenarios = {
   apply,
   reject,
@@ -375,4 +402,5 @@ export const scenarios = {
   askAndCancel,
   settingsAndRestart,
   commandApproval,
+  noServer,
 };
