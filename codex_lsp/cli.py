@@ -64,12 +64,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(tcp: str | None) -> int:
+    import os
+    import threading
+
+    early = None
+    if not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
+        # Load the server in a thread while the main thread answers `initialize`.
+        import importlib
+
+        from codex_lsp.lsp.fast_start import answer_initialize
+
+        loader = threading.Thread(
+            target=importlib.import_module, args=("codex_lsp.lsp.server",), daemon=True
+        )
+        loader.start()
+        early = answer_initialize(sys.stdin.fileno(), sys.stdout.fileno())
+        loader.join()
+
     from codex_lsp.lsp.server import create_server
     from codex_lsp.lsp.transport import run_stdio, run_tcp
 
     server = create_server()
-    import threading
-
+    if early is not None and early.initialize_id is not None:
+        server.protocol.answered_early.add(early.initialize_id)
     stop = threading.Event()
     server._stop_event = stop
     try:
@@ -86,7 +103,8 @@ def _serve(tcp: str | None) -> int:
                 ),
             )
         else:
-            run_stdio(server.protocol, stop, server._report_server_error)
+            already_read = early.consumed if early is not None else b""
+            run_stdio(server.protocol, stop, server._report_server_error, already_read=already_read)
     except (KeyboardInterrupt, BrokenPipeError):
         pass
     except SystemExit as exc:

@@ -116,7 +116,7 @@ class Agent:
 
     async def _warm(self, loaded: LoadedConfig) -> None:
         try:
-            client = await asyncio.to_thread(self._client_factory, loaded)
+            client = await asyncio.to_thread(_prepare_client, self._client_factory, loaded)
         except Exception as exc:  # the first turn will report it properly
             log.warning("could not prepare the model client: %s", exc)
             return
@@ -284,3 +284,16 @@ class Agent:
 
     async def _emit(self, event: AgentEvent) -> None:
         await self.host.emit(event)
+
+
+def _prepare_client(factory: ClientFactory, loaded: LoadedConfig) -> ModelClient:
+    """Build the client and load what its first request would import (worker thread)."""
+    import importlib
+
+    client = factory(loaded)
+    for module in ("httpcore._async.connection_pool", "anyio._backends._asyncio"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+    return client

@@ -374,4 +374,3 @@ HANDLERS = {
     RESUME_THREAD: resume_thread,
     UNDO: undo,
 }
-

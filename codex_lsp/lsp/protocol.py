@@ -50,6 +50,8 @@ class CodexProtocol(LanguageServerProtocol):
         """Request id -> how to really stop the work behind it."""
         self.progress_cancel_hooks: dict[str | int, Callable[[], None]] = {}
         """Progress token -> how to stop the work it reports on."""
+        self.answered_early: set[MsgId] = set()
+        """Requests already answered before pygls loaded (`initialize`, see fast_start)."""
 
     # ---- incoming ------------------------------------------------------------
 
@@ -79,6 +81,12 @@ class CodexProtocol(LanguageServerProtocol):
             hook()
 
     # ---- outgoing -------------------------------------------------------------
+
+    def _send_response(self, msg_id: MsgId, result: Any | None = None, error: Any = None) -> None:
+        if msg_id in self.answered_early:
+            self.answered_early.discard(msg_id)
+            return
+        super()._send_response(msg_id, result, error)
 
     def send_raw_notification(self, method: str, params: Any) -> None:
         """Send a notification whose params are already JSON values."""

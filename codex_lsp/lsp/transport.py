@@ -77,10 +77,12 @@ class FlowWriter:
 
 
 async def _stdio_streams(
-    stdin: BinaryIO, stdout: BinaryIO
+    stdin: BinaryIO, stdout: BinaryIO, already_read: bytes = b""
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 20)
+    if already_read:
+        reader.feed_data(already_read)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
     transport, protocol = await loop.connect_write_pipe(
         lambda: asyncio.streams.FlowControlMixin(loop=loop), stdout
@@ -128,15 +130,20 @@ def run_stdio(
     stop_event: threading.Event,
     on_error: Callable[[Exception, Any], Any],
     on_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    already_read: bytes = b"",
 ) -> None:
-    """Serve LSP on this process's stdin/stdout until EOF or `exit`."""
+    """Serve LSP on this process's stdin/stdout until EOF or `exit`.
+
+    `already_read` holds bytes taken from stdin before the loop started (see
+    `fast_start`); they are processed first, in order.
+    """
     stdin = os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
     stdout = os.fdopen(sys.stdout.fileno(), "wb", buffering=0, closefd=False)
     # Nothing else may write to fd 1: it carries the protocol.
     sys.stdout = sys.stderr
 
     async def main() -> None:
-        reader, writer = await _stdio_streams(stdin, stdout)
+        reader, writer = await _stdio_streams(stdin, stdout, already_read)
         if on_start is not None:
             await on_start()
         await _serve(reader, writer, protocol, stop_event, on_error)

@@ -1,0 +1,89 @@
+"""Start-up: `initialize` is answered before pygls has loaded, with the same result pygls
+would compute, exactly once, and everything the client sends meanwhile is processed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.lsp_client import REPO
+from tests.support.raw_lsp import frame, pipe_peer
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = Path(__import__("pytest_lsp").__file__).parent / "clients"
+
+
+def capabilities(name: str) -> dict:
+    if name == "none":
+        return {}
+    return json.loads((CLIENTS / name).read_text())["capabilities"]
+
+
+def start(env: dict[str, str], early: bool) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "codex_lsp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env, "CODEX_LSP_EARLY_INITIALIZE": "1" if early else "0"},
+        cwd=str(REPO),
+    )
+
+
+@pytest.mark.parametrize("client", ["none", "neovim_v0.11.0.json", "visual_studio_code_v1.65.2.json"])
+def test_early_initialize_equals_what_pygls_computes(
+    client: str, workspace: Path, editor_env: dict[str, str]
+) -> None:
+    results = []
+    for early in (True, False):
+        server = start(editor_env, early)
+        try:
+            peer = pipe_peer(server)
+            results.append(peer.initialize(workspace.as_uri(), capabilities(client))["result"])
+        finally:
+            server.kill()
+            server.wait(10)
+    assert results[0] == results[1]
+
+
+def test_requests_sent_right_after_initialize_are_answered_once(
+    workspace: Path, editor_env: dict[str, str]
+) -> None:
+    server = start(editor_env, early=True)
+    try:
+        assert server.stdin is not None
+        # Everything at once, before the server can have loaded: initialize,
+        # initialized, a didOpen and a status command.
+        uri = (workspace / "hello.py").as_uri()
+        burst = b"".join(
+            frame(m)
+            for m in (
+                {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                 "params": {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {},
+                            "initializationOptions": {"model": "from-init-options"}}},
+                {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+                {"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                 "params": {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = 1\n"}}},
+                {"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand",
+                 "params": {"command": "codex.status", "arguments": [{}]}},
+            )
+        )
+        server.stdin.write(burst)
+        server.stdin.flush()
+        peer = pipe_peer(server)
+        status = peer.response(2)
+        assert status["result"]["config"]["model"] == "from-init-options"
+        assert status["result"]["workspace"] == [str(workspace.resolve())]
+        peer.request("shutdown", None)
+        peer.wait_for(lambda m: m.get("id") == 101)
+        answers_to_initialize = [m for m in peer.seen if m.get("id") == 1]
+        assert len(answers_to_initialize) == 1
+    finally:
+        server.kill()
+        server.wait(10)
