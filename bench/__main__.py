@@ -179,6 +179,7 @@ class Bench:
             patches = [hello_patch(t)[0] for t in range(self.args.turns)]
             self.script_edits(patches)
             self.add("spawn_init_ms", "lsp", await ed.start())
+            self.add("spawn_ready_ms", "lsp", ed.ready_ms)
             uri = ed.open(sb.workspace / "hello.py")
             await asyncio.sleep(1.0)
             idle = ed.memory()

@@ -96,6 +96,11 @@ def config_toml(base_url: str, *, codex_cli: bool) -> str:
     config.toml ("no longer supported; remove this setting"), so for the real Codex the
     bench passes `approvalPolicy: "untrusted"` in `thread/start` instead."""
     policy = "" if codex_cli else 'approval_policy = "untrusted"\n'
+    if not codex_cli:
+        # The 1,000-hunk scaling point keeps three ~290 KB patches in one thread;
+        # codex-lsp would (rightly) compact that history, which the script does not
+        # answer. The bench measures edit turns, not compaction.
+        policy += "model_auto_compact_token_limit = 100000000\n"
     return (
         'model = "gpt-5.5"\n'
         'model_provider = "scripted"\n'

@@ -60,6 +60,7 @@ class LspEditor:
         self.buffers: dict[str, Buffer] = {}
         self.marks: dict[str, float] = {}
         self.text_chars = 0
+        self.ready_ms: float | None = None
         self.text_events = 0
         self.last_text_at = 0.0
         self.first_text_at = 0.0
@@ -213,6 +214,15 @@ class LspEditor:
         )
         _result, t1 = await asyncio.wait_for(fut, 60)
         self.rpc.notify("initialized", {})
+        # codex-lsp answers initialize before pygls has loaded (fast_start), so also
+        # measure when the server really answers its first command.
+        _ready, t2 = await asyncio.wait_for(
+            self.rpc.send_request(
+                "workspace/executeCommand", {"command": "codex.status", "arguments": [{}]}
+            )[0],
+            60,
+        )
+        self.ready_ms = (t2 - t0) * 1000
         return (t1 - t0) * 1000
 
     async def stop(self) -> None:

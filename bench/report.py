@@ -9,6 +9,7 @@ from typing import Any
 # key, label, unit, target (kind, value) or None
 ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
     ("spawn_init_ms", "spawn -> initialize response", "ms", ("ratio<=", 1.0)),
+    ("spawn_ready_ms", "  codex-lsp: spawn -> 1st command answered", "ms", None),
     ("launcher_spawn_init_ms", "  Codex via npm node launcher", "ms", None),
     ("cold_start_to_approval_ms", "1st turn: start -> approval request", "ms", ("ratio<=", 0.25)),
     ("warm_start_to_approval_ms", "turn: start -> approval request", "ms", ("ratio<=", 0.25)),
