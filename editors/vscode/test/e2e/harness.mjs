@@ -350,8 +350,11 @@ export class Workbench {
 
   /** Close the Settings editor (a modal over the workbench in this VS Code). */
   async closeSettings() {
-    await this.runCommand('View: Close Editor');
+    const close = this.page.locator('[aria-label^="Close Modal Editor"]').first();
+    if (await close.isVisible()) await close.click();
+    else await this.page.keyboard.press('Escape');
     await this.page.locator('.settings-editor').waitFor({ state: 'hidden' });
+    log('closed the Settings editor');
   }
 
   async openFile(name) {
@@ -383,9 +386,16 @@ export class Workbench {
 
   /** F1, type the command title, click the row with exactly that title. */
   async runCommand(title) {
-    await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
+    for (let attempt = 0; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      try {
+        await input.waitFor({ timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+      }
+    }
     await input.fill(`>${title}`);
     const label = this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
     const row = this.page.locator('.quick-input-widget .monaco-list-row').filter({ has: label }).first();
