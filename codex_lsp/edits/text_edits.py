@@ -59,6 +59,10 @@ def _chars_for_units(segment: str, units: int) -> int:
     return len(segment)
 
 
+chars_for_utf16_units = _chars_for_units
+"""Public name: code points of a line covering a UTF-16 column (LSP positions)."""
+
+
 class LineIndex:
     """Line starts of a text, to convert LSP positions to offsets and back."""
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
+from urllib.parse import unquote
 
 from cattrs import Converter
 from lsprotocol import converters, types
@@ -113,6 +114,20 @@ class CodexProtocol(LanguageServerProtocol):
             if isinstance(exc, TimeoutError):
                 raise RequestAbandoned(f"{method} got no answer within {timeout:g}s") from exc
             raise
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> None:
+        """Apply all changes of one notification with one split of the document."""
+        from codex_lsp.lsp.documents import apply_changes
+
+        uri = params.text_document.uri
+        docs = self.workspace.text_documents
+        doc = docs.get(uri) or docs.get(unquote(uri))
+        if doc is None:
+            log.warning("didChange for a document that is not open: %s", uri)
+            return
+        doc._source = apply_changes(doc.source, params.content_changes)
+        doc.version = params.text_document.version
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Any:
