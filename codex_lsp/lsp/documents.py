@@ -2,8 +2,9 @@ r"""Incremental text sync that costs what the change costs, not what the documen
 
 pygls re-splits the whole document for every change in a `didChange`, so a
 keystroke in a 10 MB file, or an applied 1,000-hunk edit (1,000 changes in one
-notification), costs seconds. Here the document is split into lines once per
-notification and each change only touches the lines it covers.
+notification), costs seconds. Here an edited document is kept as a list of
+lines, each change only touches the lines it covers, and the text is joined
+again only when something reads it.
 Positions are UTF-16 (the server always negotiates UTF-16) and lines end at
 `\r\n`, `\r` or `\n`, as LSP defines them.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from pygls.workspace import TextDocument
 
 from codex_lsp.edits.lines import split_lsp_lines
 from codex_lsp.edits.text_edits import chars_for_utf16_units
@@ -32,10 +35,16 @@ def apply_changes(text: str, changes: Sequence[Any]) -> str:
     A change with a `range` is incremental; one without replaces the document.
     """
     lines = split_lsp_lines(text)
+    apply_changes_to_lines(lines, changes)
+    return "".join(lines)
+
+
+def apply_changes_to_lines(lines: list[str], changes: Sequence[Any]) -> None:
+    """Apply `didChange` content changes to a document kept as a list of lines, in place."""
     for change in changes:
         rng = getattr(change, "range", None)
         if rng is None:
-            lines = split_lsp_lines(change.text)
+            lines[:] = split_lsp_lines(change.text)
             continue
         start_line, end_line = rng.start.line, rng.end.line
         if end_line < start_line or (
@@ -62,4 +71,38 @@ def apply_changes(text: str, changes: Sequence[Any]) -> str:
             low -= 1
             segment = lines[low] + segment
         lines[low:stop] = split_lsp_lines(segment)
-    return "".join(lines)
+
+
+class LinesTextDocument(TextDocument):
+    """A pygls document kept as lines between changes, joined only when read.
+
+    Typing in a large file then costs one line's work per keystroke; the text
+    is assembled when the agent actually reads it (rarely, compared to edits).
+    """
+
+    _lines: list[str]
+    _dirty: bool
+
+    @property
+    def source(self) -> str:
+        if self._dirty:
+            self._source = "".join(self._lines)
+            self._dirty = False
+        return super().source
+
+    def apply_lsp_changes(self, changes: Sequence[Any], version: int | None) -> None:
+        """Apply one notification's changes."""
+        apply_changes_to_lines(self._lines, changes)
+        self._dirty = True
+        self.version = version
+
+
+def adopt(doc: TextDocument) -> LinesTextDocument:
+    """Turn a pygls document into a `LinesTextDocument` (once, on its first change)."""
+    if not isinstance(doc, LinesTextDocument):
+        lines = split_lsp_lines(doc.source)
+        doc.__class__ = LinesTextDocument
+        assert isinstance(doc, LinesTextDocument)
+        doc._lines = lines
+        doc._dirty = False
+    return doc

@@ -118,7 +118,7 @@ class CodexProtocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> None:
         """Apply all changes of one notification with one split of the document."""
-        from codex_lsp.lsp.documents import apply_changes
+        from codex_lsp.lsp.documents import adopt
 
         uri = params.text_document.uri
         docs = self.workspace.text_documents
@@ -126,8 +126,7 @@ class CodexProtocol(LanguageServerProtocol):
         if doc is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
-        doc._source = apply_changes(doc.source, params.content_changes)
-        doc.version = params.text_document.version
+        adopt(doc).apply_lsp_changes(params.content_changes, params.text_document.version)
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Any:

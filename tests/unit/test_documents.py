@@ -81,3 +81,18 @@ def test_thousand_changes_in_one_notification() -> None:
     out = apply_changes(text, changes)
     assert out.count("changed = ") == 1000
     assert out == reference(text, changes)
+
+
+def test_document_kept_as_lines_reads_back_its_text() -> None:
+    from pygls.workspace import TextDocument
+
+    from codex_lsp.lsp.documents import LinesTextDocument, adopt
+
+    doc = TextDocument("file:///x.py", "a = 1\nb = 2\n", version=1)
+    lines_doc = adopt(doc)
+    assert isinstance(lines_doc, LinesTextDocument) and lines_doc is doc
+    lines_doc.apply_lsp_changes([Change("3", Rng(Pos(1, 4), Pos(1, 5)))], 2)
+    lines_doc.apply_lsp_changes([Change("c = 4\n", Rng(Pos(2, 0), Pos(2, 0)))], 3)
+    assert doc.source == "a = 1\nb = 3\nc = 4\n"
+    assert doc.version == 3
+    assert doc.lines == ("a = 1\n", "b = 3\n", "c = 4\n")
