@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.instructions import build_instructions
@@ -31,6 +31,7 @@ from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
 from codex_lsp.agent.undo import UndoRefused, plan_undo
 from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.approvals import ApprovalPolicy
+from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import LoadedConfig
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
@@ -67,7 +68,7 @@ class Agent:
         self.store = ThreadStore(loaded.home / "sessions")
         self.mcp: McpManager | None = None
         self._mcp_start: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Future[None]] = set()
+        self._background = BackgroundTasks()
         self._warming: asyncio.Future[None] | None = None
 
     # ---- configuration ---------------------------------------------------
@@ -78,17 +79,11 @@ class Agent:
         self.loaded = loaded
         old, self._client = self._client, None
         if old is not None:
-            self._background(old.aclose())
+            self._background.spawn(old.aclose())
         if mcp_changed and self.mcp is not None:
             manager, self.mcp, self._mcp_start = self.mcp, None, None
-            self._background(manager.aclose())
+            self._background.spawn(manager.aclose())
             self.start_mcp()
-
-    def _background(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run clean-up work without waiting for it, keeping a reference until done."""
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def start_mcp(self) -> None:
         """Start the configured MCP servers in the background (turns wait for them)."""

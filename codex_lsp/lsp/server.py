@@ -10,7 +10,6 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.protocol import AgentEvent, event_to_dict
 from codex_lsp.agent.thread import Thread
 from codex_lsp.agent.workspace import UnreadableFile, Workspace, read_text_file
+from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.lsp import code_actions, commands
 from codex_lsp.lsp.progress import TurnReporter
@@ -86,7 +86,7 @@ class CodexLanguageServer(LanguageServer):
         self.agent = Agent(loaded, Workspace([Path.cwd()]), self.host)
         self.running: dict[str, asyncio.Future[Any]] = {}
         self.reporters: dict[str, TurnReporter] = {}
-        self._tasks: set[asyncio.Future[None]] = set()
+        self.background = BackgroundTasks()
 
     # ---- client capabilities -------------------------------------------------
 
@@ -257,12 +257,6 @@ class CodexLanguageServer(LanguageServer):
         if loaded.missing_key_message():
             self.show_message(str(loaded.missing_key_message()), 2)
 
-    def background(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run work detached from any request, keeping a reference until it ends."""
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def report_mcp_errors(self) -> None:
         """Tell the user about MCP servers that failed to start (the rest keep working)."""
         for error in await self.agent.wait_mcp():
@@ -316,7 +310,7 @@ def create_server() -> CodexLanguageServer:
     def on_initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:
         ls.agent.warm_up()
         ls.agent.start_mcp()
-        ls.background(ls.report_mcp_errors())
+        ls.background.spawn(ls.report_mcp_errors())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(
