@@ -150,6 +150,7 @@ export class Workbench {
   async start({ files, turns, apiKey = true, settings = {} }) {
     this.apiKey = apiKey;
     this.extraSettings = settings;
+    rmSync(join(RESULTS_DIR, `${this.name}-failure.png`), { force: true });
     const { chromium } = await import('playwright-core');
     this.dir = mkdtempSync(join(tmpdir(), `codex-vscode-e2e-${this.name}-`));
     this.workspace = join(this.dir, 'ws');
