@@ -70,5 +70,6 @@ def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
     add(EDIT_TITLE, "refactor.rewrite", cmd.EDIT_SELECTION, _args(params))
     add("Codex: Explain", "refactor", cmd.EXPLAIN, _args(params))
     add("Codex: Add docstring", "refactor.rewrite", cmd.ADD_DOCSTRING, _args(params))
-    add("Codex: Write tests", "source", cmd.WRITE_TESTS, _args(params))
+    # `refactor`, not `source`: VS Code leaves source actions out of the light bulb.
+    add("Codex: Write tests", "refactor", cmd.WRITE_TESTS, _args(params))
     return actions

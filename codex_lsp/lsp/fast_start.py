@@ -37,7 +37,7 @@ COMMANDS = (
 )
 """Every command, in registration order (also `executeCommandProvider`)."""
 
-CODE_ACTION_KINDS = ("quickfix", "refactor.rewrite", "refactor", "source")
+CODE_ACTION_KINDS = ("quickfix", "refactor.rewrite", "refactor")
 
 
 def initialize_result(client_capabilities: Any = None) -> dict[str, Any]:

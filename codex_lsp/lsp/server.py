@@ -79,6 +79,7 @@ class CodexLanguageServer(LanguageServer):
         )
         self.started = time.monotonic()
         self.overrides: dict[str, Any] = {}
+        self.init_options: dict[str, Any] = {}
         loaded, self.config_error = load_config_or_defaults(None)
         from codex_lsp.lsp.host import LspHost
 
@@ -278,6 +279,23 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _codex_section(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings may come whole or under a `codex` key (VS Code style sections)."""
+    section = settings.get("codex")
+    return dict(section) if isinstance(section, dict) else dict(settings)
+
+
+def layer_settings(init_options: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """DidChangeConfiguration settings over the initializationOptions; null removes a key."""
+    merged = dict(init_options)
+    for key, value in _codex_section(settings).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _raw_arguments(handler: Any) -> Any:
     """Pygls converts command arguments by annotation; ours take raw JSON objects."""
 
@@ -304,7 +322,8 @@ def create_server() -> CodexLanguageServer:
             if path:
                 roots.append(Path(path))
         ls.agent.workspace = Workspace(roots or [Path.cwd()])
-        ls.apply_overrides(_as_dict(params.initialization_options))
+        ls.init_options = _codex_section(_as_dict(params.initialization_options))
+        ls.apply_overrides(ls.init_options)
 
     @server.feature(types.INITIALIZED)
     def on_initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:
@@ -318,7 +337,7 @@ def create_server() -> CodexLanguageServer:
     ) -> None:
         settings = _as_dict(params.settings)
         if settings:
-            ls.apply_overrides({**ls.overrides, **settings})
+            ls.apply_overrides(layer_settings(ls.init_options, settings))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -327,7 +346,6 @@ def create_server() -> CodexLanguageServer:
                 types.CodeActionKind.QuickFix,
                 types.CodeActionKind.RefactorRewrite,
                 types.CodeActionKind.Refactor,
-                types.CodeActionKind.Source,
             ],
             resolve_provider=False,
         ),

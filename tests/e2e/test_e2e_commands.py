@@ -122,6 +122,12 @@ async def test_config_file_then_init_options_then_did_change(
     assert model.requests[1].body["model"] == "changed-model"
     status = await editor.command("codex.status", {})
     assert status["config"]["model"] == "changed-model"
+    # A cleared setting (null) removes the override: back to the file's model.
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codex": {"model": None}})
+    )
+    status = await editor.command("codex.status", {})
+    assert status["config"]["model"] == "test-model"
 
 
 async def test_file_model_is_used_without_overrides(editor: Editor, model: ScriptedModelServer) -> None:
