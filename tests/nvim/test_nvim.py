@@ -377,6 +377,7 @@ def test_chat_buffer_renders_events(
         "",
         "> retrying",
         "> ✗ edit x.py",
+        "> The edit approval timed out and was withdrawn; an answer now has no effect.",
         "",
         "*(thread bbbbbbbb)*",
         "",
@@ -386,7 +387,7 @@ def test_chat_buffer_renders_events(
         "",
         "*failed: patch did not apply*",
     ]
-    assert result["user_events"] == 15
+    assert result["user_events"] == 16
     assert result["name"] == "codex://chat"
     assert result["filetype"] == "markdown"
     assert (result["windows_open"], result["windows_closed"]) == (1, 0)

@@ -16,6 +16,7 @@ local events = {
   { threadId = 'aaaaaaaa-1', type = 'text', delta = 'Patched.' },
   { threadId = 'aaaaaaaa-1', type = 'notice', message = 'retrying', level = 'warning' },
   { threadId = 'aaaaaaaa-1', type = 'tool', name = 'apply_patch', detail = 'edit x.py', phase = 'end', ok = false },
+  { threadId = 'aaaaaaaa-1', type = 'approvalWithdrawn', kind = 'edit' },
   { threadId = 'bbbbbbbb-2', type = 'turnFinished', status = 'answered', text = 'Yes.', error = vim.NIL, changedFiles = {} },
   { threadId = 'aaaaaaaa-1', type = 'turnFinished', status = 'failed', text = '', error = 'patch\ndid not apply', changedFiles = {} },
 }

@@ -282,6 +282,11 @@ function M.on_event(event)
     end
   elseif kind == 'notice' then
     note(thread, '> ' .. tostring(event.message or ''))
+  elseif kind == 'approvalWithdrawn' then
+    local what = event.kind == 'command' and 'command' or 'edit'
+    local msg = ('The %s approval timed out and was withdrawn; an answer now has no effect.'):format(what)
+    note(thread, '> ' .. msg)
+    vim.notify('codex_lsp: ' .. msg, vim.log.levels.WARN)
   elseif kind == 'turnFinished' then
     local status = status_text[event.status] or tostring(event.status)
     local line = '*' .. status
