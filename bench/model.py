@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any
 
 from tests.support.model_server import (  # noqa: F401  (re-exported for the bench)
@@ -29,7 +28,6 @@ from tests.support.model_server import (  # noqa: F401  (re-exported for the ben
     ScriptedModelServer,
     Text,
     _Handler,
-    _HTTPServer,
 )
 
 _CALL_EVENTS = (
@@ -112,22 +110,7 @@ class BenchModelServer(ScriptedModelServer):
     """`ScriptedModelServer` whose function calls become freeform calls when the
     request declared the tool as `custom` (the real Codex's `apply_patch`)."""
 
-    def start(self) -> BenchModelServer:
-        if self._httpd is not None:
-            return self
-        self._stopping.clear()
-        httpd = _HTTPServer((self.host, self._port), _BenchHandler)
-        httpd.owner = self
-        self._port = httpd.server_address[1]
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"bench-model-server-{self._port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    handler_class = _BenchHandler
 
 
 class BenchModelProcess(ModelServerProcess):

@@ -1153,6 +1153,9 @@ class ScriptedModelServer:
     without one the server answers HTTP 500 ``no scripted turn left`` so tests fail loudly.
     """
 
+    handler_class: type[BaseHTTPRequestHandler] = _Handler
+    """Request handler; subclasses (the bench's) swap in their own."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in ("127.0.0.1", "localhost"):
             raise ValueError("the scripted model server only listens on 127.0.0.1")
@@ -1174,7 +1177,7 @@ class ScriptedModelServer:
         if self._httpd is not None:
             return self
         self._stopping.clear()
-        httpd = _HTTPServer((self.host, self._port), _Handler)
+        httpd = _HTTPServer((self.host, self._port), self.handler_class)
         httpd.owner = self
         self._port = httpd.server_address[1]
         self._httpd = httpd
