@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.fixtures import CACHE, Sandbox
 from bench.proc import memory_mb
-from bench.rpc import RpcClient, clean_env
+from bench.rpc import RpcClient, clean_env, delta_length
 
 PACKAGE_DIR = CACHE / "codex"
 _TRIPLES = {
@@ -28,7 +28,6 @@ _TRIPLES = {
     ("aarch64", "linux"): ("@openai/codex-linux-arm64", "aarch64-unknown-linux-musl"),
 }
 AGENT_DELTA = re.compile(rb'"method":\s*"item/agentMessage/delta"')
-DELTA = re.compile(rb'"delta":\s*"((?:[^"\\]|\\.)*)"')
 
 
 def native_binary() -> Path | None:
@@ -86,13 +85,10 @@ class CodexClient:
     def _fast_delta(self, raw: bytes, now: float) -> bool:
         if AGENT_DELTA.search(raw, 0, 80) is None:
             return False
-        m = DELTA.search(raw)
-        if m is None:
+        length = delta_length(raw)
+        if length is None:
             return False
-        delta = m.group(1)
-        if b"\\" in delta:
-            delta = delta.decode("unicode_escape").encode()
-        self.delta_chars += len(delta)
+        self.delta_chars += length
         self.delta_events += 1
         if not self.first_delta_at:
             self.first_delta_at = now

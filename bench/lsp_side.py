@@ -18,12 +18,11 @@ from typing import Any
 
 from bench.fixtures import REPO, Sandbox
 from bench.proc import memory_mb
-from bench.rpc import RpcClient, clean_env
+from bench.rpc import RpcClient, clean_env, delta_length
 
 WRAP_ENV = "CODEX_LSP_BENCH_WRAP"
 """A command prefix for the server, e.g. `py-spy record -o prof.svg --` (profiling)."""
 TEXT_EVENT = re.compile(rb'"type":\s*"text"')
-DELTA = re.compile(rb'"delta":\s*"((?:[^"\\]|\\.)*)"')
 
 
 def _line_starts(text: str) -> list[int]:
@@ -90,13 +89,10 @@ class LspEditor:
             return False
         if not TEXT_EVENT.search(raw):
             return False
-        m = DELTA.search(raw)
-        if m is None:
+        length = delta_length(raw)
+        if length is None:
             return False
-        delta = m.group(1)
-        if b"\\" in delta:
-            delta = delta.decode("unicode_escape").encode()
-        self.text_chars += len(delta)
+        self.text_chars += length
         self.text_events += 1
         if not self.first_text_at:
             self.first_text_at = now

@@ -14,9 +14,24 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+DELTA = re.compile(rb'"delta":\s*"((?:[^"\\]|\\.)*)"')
+
+
+def delta_length(raw: bytes) -> int | None:
+    """Characters of the first `"delta"` string in a raw message, without a JSON parse."""
+    m = DELTA.search(raw)
+    if m is None:
+        return None
+    delta = m.group(1)
+    if b"\\" in delta:
+        delta = delta.decode("unicode_escape").encode()
+    return len(delta)
+
 
 Handler = Callable[[Any], Any]
 Listener = Callable[[str, Any, float], None]
