@@ -30,7 +30,13 @@ from codex_lsp.agent.protocol import (
     TextReset,
     ToolStep,
 )
-from codex_lsp.agent.workspace import OutsideWorkspace, UnreadableFile, Workspace, read_text_file
+from codex_lsp.agent.workspace import (
+    OutsideWorkspace,
+    UnreadableFile,
+    Workspace,
+    read_text_file,
+    read_text_if_present,
+)
 from codex_lsp.config import ConfigError, load_config
 from codex_lsp.edits.diff import unified_diff
 
@@ -114,11 +120,7 @@ class TerminalHost:
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
         try:
             for f in proposal.files:
-                try:
-                    current: str | None = read_text_file(f.path)
-                except UnreadableFile:
-                    current = None
-                check_fresh(f, current, None)
+                check_fresh(f, read_text_if_present(f.path), None)
             for f in proposal.files:
                 apply_on_disk(f)
         except StaleEdit as exc:

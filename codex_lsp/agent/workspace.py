@@ -85,6 +85,14 @@ def read_text_file(path: Path) -> str:
         raise UnreadableFile(f"{path} is not UTF-8 text") from exc
 
 
+def read_text_if_present(path: Path) -> str | None:
+    """The file's text, or None if it is missing or unusable as text (staleness checks)."""
+    try:
+        return read_text_file(path)
+    except UnreadableFile:
+        return None
+
+
 def snapshot_of(path: Path, open_buffer: Callable[[Path], Snapshot | None]) -> Snapshot:
     """The editor's buffer if open (unsaved edits included), else the file on disk."""
     snap = open_buffer(path)

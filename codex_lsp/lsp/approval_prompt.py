@@ -26,7 +26,7 @@ from codex_lsp.agent.protocol import (
 from codex_lsp.edits.diff import count_changes, unified_diff
 from codex_lsp.edits.hunks import compute_hunks
 from codex_lsp.lsp.protocol import RequestAbandoned
-from codex_lsp.lsp.workspace_edits import ClientEditSupport, build_edit
+from codex_lsp.lsp.workspace_edits import build_edit
 
 if TYPE_CHECKING:
     from codex_lsp.lsp.server import CodexLanguageServer
@@ -103,7 +103,7 @@ async def _ask_codex(
                 "hunks": hunks,
             }
         )
-    plan = build_edit(proposal.files, server.edit_support or ClientEditSupport())
+    plan = build_edit(proposal.files, server.edit_support)
     params = {
         "threadId": proposal.thread_id,
         "title": proposal.title,

@@ -16,10 +16,10 @@ from codex_lsp.agent.protocol import (
     ReviewDecision,
     Snapshot,
 )
-from codex_lsp.agent.workspace import UnreadableFile, read_text_file
+from codex_lsp.agent.workspace import read_text_if_present
 from codex_lsp.lsp import approval_prompt
 from codex_lsp.lsp.protocol import RequestAbandoned
-from codex_lsp.lsp.workspace_edits import ClientEditSupport, build_edit
+from codex_lsp.lsp.workspace_edits import build_edit
 
 if TYPE_CHECKING:
     from codex_lsp.lsp.server import CodexLanguageServer
@@ -56,10 +56,10 @@ class LspHost:
                 if doc is not None:
                     check_fresh(f, doc.source, doc.version)
                 else:
-                    check_fresh(f, _disk_text(f.path), None)
+                    check_fresh(f, read_text_if_present(f.path), None)
         except StaleEdit as exc:
             return ApplyOutcome(False, str(exc))
-        plan = build_edit(proposal.files, self.server.edit_support or ClientEditSupport())
+        plan = build_edit(proposal.files, self.server.edit_support)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
         )
@@ -85,10 +85,3 @@ class LspHost:
     async def approve_command(self, request: CommandRequest) -> Decision:
         decision: Decision = await approval_prompt.ask_command(self.server, request)
         return decision
-
-
-def _disk_text(path: Path) -> str | None:
-    try:
-        return read_text_file(path)
-    except UnreadableFile:
-        return None
