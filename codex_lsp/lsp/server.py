@@ -22,7 +22,7 @@ from codex_lsp import __version__
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.protocol import AgentEvent, event_to_dict
 from codex_lsp.agent.thread import Thread
-from codex_lsp.agent.workspace import UnreadableFile, Workspace, read_text_file
+from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.lsp import code_actions, commands
@@ -163,11 +163,8 @@ class CodexLanguageServer(LanguageServer):
 
     def document_text(self, path: Path) -> str:
         """Buffer text if open, else the file on disk (clear error if unusable)."""
-        doc = self.open_document(path)
-        if doc is not None:
-            return doc.source
         try:
-            return read_text_file(path)
+            return snapshot_of(path, self.host.snapshot).text
         except UnreadableFile as exc:
             raise commands.BadArguments(str(exc)) from exc
 
