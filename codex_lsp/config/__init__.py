@@ -15,7 +15,6 @@ from codex_lsp.config.loader import (
     codex_home,
     load_config,
     request_headers,
-    request_url,
 )
 from codex_lsp.config.model import (
     APPROVAL_POLICIES,
@@ -67,5 +66,4 @@ __all__ = [
     "codex_home",
     "load_config",
     "request_headers",
-    "request_url",
 ]

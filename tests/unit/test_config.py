@@ -20,8 +20,8 @@ from codex_lsp.config import (
     codex_home,
     load_config,
     request_headers,
-    request_url,
 )
+from codex_lsp.models.factory import endpoint_for
 
 SECRET = "sk-test-secret-value-123"
 
@@ -601,10 +601,10 @@ def test_headers_and_url(tmp_path: Path) -> None:
         "X-Static": "yes",
         "X-Org": "org-1",
     }
-    assert request_url(loaded, "/responses") == (
+    assert endpoint_for(loaded).url("/responses") == (
         "https://example.openai.azure.com/openai/responses?api-version=2025-04-01-preview"
     )
-    assert request_url(loaded, "chat/completions").startswith(
+    assert endpoint_for(loaded).url("/chat/completions").startswith(
         "https://example.openai.azure.com/openai/chat/completions?"
     )
 
@@ -623,7 +623,7 @@ def test_static_header_can_replace_authorization(tmp_path: Path) -> None:
     )
     loaded = load(tmp_path, env={"G_KEY": SECRET})
     assert request_headers(loaded) == {"authorization": "Custom abc"}
-    assert request_url(loaded, "/models") == "https://g/models"
+    assert endpoint_for(loaded).url("/models") == "https://g/models"
 
 
 def test_describe_never_contains_key(tmp_path: Path) -> None:
