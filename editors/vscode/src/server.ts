@@ -1,150 +1,34 @@
 /**
- * Builds and runs the LanguageClient for `codex-lsp`.
+ * The LanguageClient for `codex-lsp`: start, stop, restart, commands and settings.
  *
- * - Finds the server (settings.ts), checks it runs (`--version`) before starting, so a
- *   missing or broken install is one clear message with "Open Settings".
- * - Spawns it over stdio itself, so `window/showMessage` can be looked at before
- *   vscode-languageclient shows it: the server's "No API key ..." warning gets
- *   "Open Settings" / "Show Log" buttons instead of a bare toast.
- * - {@link CodexFeature} sets `experimental.codexApproval` and handles the custom
- *   messages (`codex/approveEdit`, `codex/approveCommand`, `codex/event`) and
- *   progress (notifications with Cancel).
+ * - Finding and spawning the process is launch.ts; the custom protocol is feature.ts.
+ * - The server's "No API key ..." warning gets "Open Settings" / "Show Log" buttons
+ *   instead of a bare toast (see `intercept`).
+ * - A server that keeps crashing is restarted at most 3 times in 3 minutes.
  */
 
 import * as cp from 'child_process';
-import * as fs from 'fs';
-import * as readline from 'readline';
 import * as vscode from 'vscode';
 import {
   CloseAction,
-  DataCallback,
-  Disposable as LspDisposable,
   ErrorAction,
-  Event as LspEvent,
   ExecuteCommandRequest,
-  FeatureState,
   LanguageClient,
   LanguageClientOptions,
   Message,
-  MessageReader,
   MessageTransports,
   NotificationMessage,
-  PartialMessageInfo,
   ServerOptions,
   State,
-  StaticFeature,
-  StreamMessageReader,
-  StreamMessageWriter,
-  WorkDoneProgressCreateRequest,
 } from 'vscode-languageclient/node';
 
-import { CodexEvent } from './answers';
-import { ApproveCommandParams, ApproveEditParams } from './approval';
-import { CLIENT_ID, CLIENT_NAME, Methods, SETTINGS_SECTION } from './constants';
-import { ProgressNotifications } from './progress';
-import {
-  CodexSettings,
-  readSettings,
-  resolveServerCommand,
-  ServerCommand,
-  toInitializationOptions,
-  which,
-} from './settings';
+import { CLIENT_ID, CLIENT_NAME } from './constants';
+import { CodexFeature, ServerHooks } from './feature';
+import { currentSettings, errorText, ServerLauncher } from './launch';
+import { ServerCommand, toInitializationOptions } from './settings';
 
-/** What the server needs from the rest of the extension. */
-export interface ServerHooks {
-  log: vscode.LogOutputChannel;
-  progress: ProgressNotifications;
-  approveEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown>;
-  approveCommand(params: ApproveCommandParams): Promise<unknown>;
-  onEvent(event: CodexEvent): void;
-  /** The server said it has no API key. */
-  onMissingKey(message: string): void;
-  /** The server could not be started (or keeps stopping). */
-  onStartFailed(message: string): void;
-  onStateChange(state: 'starting' | 'running' | 'stopped'): void;
-  /** `middleware.executeCommand`: code actions and other `codex.*` commands pass here. */
-  executeCommand(command: string, args: unknown[], next: (command: string, args: unknown[]) => unknown): unknown;
-}
-
-export function currentSettings(): CodexSettings {
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  return readSettings((key) => config.get(key));
-}
-
-/** A reader that lets `intercept` swallow messages before the client dispatches them. */
-class InterceptingReader implements MessageReader {
-  constructor(
-    private readonly inner: MessageReader,
-    private readonly intercept: (message: Message) => boolean,
-  ) {}
-
-  get onError(): LspEvent<Error> {
-    return this.inner.onError;
-  }
-
-  get onClose(): LspEvent<void> {
-    return this.inner.onClose;
-  }
-
-  get onPartialMessage(): LspEvent<PartialMessageInfo> {
-    return this.inner.onPartialMessage;
-  }
-
-  listen(callback: DataCallback): LspDisposable {
-    return this.inner.listen((message) => {
-      let swallowed = false;
-      try {
-        swallowed = this.intercept(message);
-      } catch {
-        swallowed = false;
-      }
-      if (!swallowed) callback(message);
-    });
-  }
-
-  dispose(): void {
-    this.inner.dispose();
-  }
-}
-
-/** Our custom protocol, (re)attached every time the client starts. */
-class CodexFeature implements StaticFeature {
-  private disposables: vscode.Disposable[] = [];
-
-  constructor(
-    private readonly client: LanguageClient,
-    private readonly hooks: ServerHooks,
-  ) {}
-
-  fillClientCapabilities(capabilities: { experimental?: unknown }): void {
-    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
-    experimental.codexApproval = true;
-    capabilities.experimental = experimental;
-  }
-
-  initialize(): void {
-    this.clear();
-    const { client, hooks } = this;
-    this.disposables.push(
-      client.onRequest(Methods.approveEdit, (params: ApproveEditParams, token) => hooks.approveEdit(params, token)),
-      client.onRequest(Methods.approveCommand, (params: ApproveCommandParams) => hooks.approveCommand(params)),
-      client.onNotification(Methods.event, (event: CodexEvent) => hooks.onEvent(event)),
-      // Registered after the built-in ProgressFeature's, so this one wins.
-      client.onRequest(WorkDoneProgressCreateRequest.type, (params) => hooks.progress.create(client, params)),
-    );
-  }
-
-  getState(): FeatureState {
-    return { kind: 'static' };
-  }
-
-  clear(): void {
-    this.disposables.forEach((d) => d.dispose());
-    this.disposables = [];
-    this.hooks.progress.clear();
-  }
-}
+export { currentSettings, errorText } from './launch';
+export type { ServerHooks } from './feature';
 
 function isNotification(message: Message): message is NotificationMessage {
   return (message as NotificationMessage).method !== undefined && (message as { id?: unknown }).id === undefined;
@@ -156,14 +40,17 @@ const RESTART_WINDOW_MS = 3 * 60 * 1000;
 export class CodexServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private process: cp.ChildProcess | undefined;
-  private stderrTail: string[] = [];
   private restarts: number[] = [];
   private stopping = false;
   private starting: Promise<boolean> | undefined;
   /** The command the running server was started with. */
   command: ServerCommand | undefined;
 
-  constructor(private readonly hooks: ServerHooks) {}
+  private readonly launcher: ServerLauncher;
+
+  constructor(private readonly hooks: ServerHooks) {
+    this.launcher = new ServerLauncher(hooks.log);
+  }
 
   get running(): boolean {
     return this.client?.state === State.Running;
@@ -188,8 +75,8 @@ export class CodexServer implements vscode.Disposable {
     const { log } = this.hooks;
     this.hooks.onStateChange('starting');
     const settings = currentSettings();
-    const command = await this.resolveCommand(settings);
-    const problem = await this.preflight(command, settings);
+    const command = await this.launcher.resolveCommand(settings);
+    const problem = await this.launcher.preflight(command, settings);
     if (problem) {
       log.error(problem);
       this.hooks.onStateChange('stopped');
@@ -256,84 +143,6 @@ export class CodexServer implements vscode.Disposable {
     }
   }
 
-  private async resolveCommand(settings: CodexSettings): Promise<ServerCommand> {
-    const pathEnv = settings.serverEnv.PATH ?? process.env.PATH;
-    const isExecutable = (file: string) => {
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return fs.statSync(file).isFile();
-      } catch {
-        return false;
-      }
-    };
-    const find = (name: string) => which(name, pathEnv, isExecutable);
-    const onPath = !settings.serverPath && find('codex-lsp');
-    if (!settings.serverPath && !onPath) this.hooks.log.info(`codex-lsp is not on PATH (${pathEnv ?? ''})`);
-    const needPython = !settings.serverPath && !onPath && !settings.serverPython;
-    const pythonFromExtension = needPython ? await this.pythonFromExtension() : undefined;
-    return resolveServerCommand(settings, { which: find, pythonFromExtension });
-  }
-
-  /** The Python extension's interpreter for the first workspace folder, if installed. */
-  private async pythonFromExtension(): Promise<string | undefined> {
-    const ext = vscode.extensions.getExtension('ms-python.python');
-    if (!ext) return undefined;
-    try {
-      const api = (ext.isActive ? ext.exports : await ext.activate()) as any;
-      const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
-      const active = api?.environments?.getActiveEnvironmentPath?.(resource);
-      if (active?.path) {
-        const resolved = await api.environments.resolveEnvironment?.(active);
-        return resolved?.executable?.uri?.fsPath ?? active.path;
-      }
-      const exec = api?.settings?.getExecutionDetails?.(resource)?.execCommand;
-      return Array.isArray(exec) && exec.length > 0 ? String(exec[0]) : undefined;
-    } catch (err) {
-      this.hooks.log.warn(`could not ask the Python extension for an interpreter: ${errorText(err)}`);
-      return undefined;
-    }
-  }
-
-  private serverEnv(settings: CodexSettings): NodeJS.ProcessEnv {
-    return { ...process.env, ...settings.serverEnv };
-  }
-
-  private cwd(): string | undefined {
-    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
-    return folder?.uri.fsPath;
-  }
-
-  /** Run `<server> --version`; a message for the user if it does not work. */
-  private preflight(command: ServerCommand, settings: CodexSettings): Promise<string | undefined> {
-    const shown = [command.command, ...command.args].join(' ');
-    const how =
-      command.source === 'setting'
-        ? 'Check the "codex.server.path" setting.'
-        : 'Install it (pip install codex-lsp) into an interpreter on PATH, or set "codex.server.path" or "codex.server.python".';
-    return new Promise((resolve) => {
-      cp.execFile(
-        command.command,
-        [...command.args, '--version'],
-        { env: this.serverEnv(settings), cwd: this.cwd(), timeout: 30000 },
-        (err, stdout, stderr) => {
-          if (!err) {
-            this.hooks.log.info(`found ${stdout.trim() || 'codex-lsp'} (${shown}, from ${command.source})`);
-            resolve(undefined);
-            return;
-          }
-          const code = (err as NodeJS.ErrnoException).code;
-          const reason =
-            code === 'ENOENT'
-              ? 'not found'
-              : code === 'EACCES'
-                ? 'not executable'
-                : lastLines(stderr || err.message, 3);
-          resolve(`Codex: cannot start the language server "${shown}": ${reason}. ${how}`);
-        },
-      );
-    });
-  }
-
   private createClient(): LanguageClient {
     const serverOptions: ServerOptions = () => this.spawn();
     const clientOptions: LanguageClientOptions = {
@@ -385,33 +194,14 @@ export class CodexServer implements vscode.Disposable {
 
   private async spawn(): Promise<MessageTransports> {
     const settings = currentSettings();
-    const command = this.command ?? (await this.resolveCommand(settings));
+    const command = this.command ?? (await this.launcher.resolveCommand(settings));
     this.killProcess();
-    this.stderrTail = [];
-    const log = this.hooks.log;
-    log.info(`starting: ${[command.command, ...command.args].join(' ')}`);
-    const child = cp.spawn(command.command, command.args, {
-      cwd: this.cwd(),
-      env: this.serverEnv(settings),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', () => resolve());
-      child.once('error', reject);
-    });
+    const { child, transports } = await this.launcher.spawn(command, settings, (m) => this.intercept(m));
     this.process = child;
-    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-      this.stderrTail = [...this.stderrTail.slice(-19), line];
-      if (/ (ERROR|CRITICAL) /.test(line)) log.error(line);
-      else if (/ WARNING /.test(line)) log.warn(line);
-      else log.info(line);
-    });
-    child.on('exit', (code, signal) => {
-      log.info(`server process exited (${signal ?? `code ${code}`})`);
+    child.on('exit', () => {
       if (this.process === child) this.process = undefined;
     });
-    const reader = new InterceptingReader(new StreamMessageReader(child.stdout!), (m) => this.intercept(m));
-    return { reader, writer: new StreamMessageWriter(child.stdin!), detached: false };
+    return transports;
   }
 
   /** The server's "No API key ..." warning gets our own message with actions. */
@@ -428,8 +218,7 @@ export class CodexServer implements vscode.Disposable {
   }
 
   private stderrHint(): string {
-    const tail = this.stderrTail.slice(-3).join(' | ');
-    return tail ? ` Last server output: ${tail}` : '';
+    return this.launcher.stderrHint();
   }
 
   private killProcess(): void {
@@ -451,12 +240,3 @@ export class CodexServer implements vscode.Disposable {
 
 /** A command could not run because the server did not start (the user was told why). */
 export class ServerNotRunning extends Error {}
-
-function lastLines(text: string, n: number): string {
-  return text.trim().split(/\r?\n/).slice(-n).join(' ');
-}
-
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}

@@ -1,0 +1,68 @@
+/**
+ * The custom protocol on top of LSP: `experimental.codexApproval`, the `codex/approveEdit`
+ * and `codex/approveCommand` requests, `codex/event` notifications, and work-done progress
+ * shown as notifications with Cancel.
+ */
+
+import * as vscode from 'vscode';
+import { FeatureState, LanguageClient, StaticFeature, WorkDoneProgressCreateRequest } from 'vscode-languageclient/node';
+
+import { CodexEvent } from './answers';
+import { ApproveCommandParams, ApproveEditParams } from './approval';
+import { Methods } from './constants';
+import { ProgressNotifications } from './progress';
+
+/** What the server needs from the rest of the extension. */
+export interface ServerHooks {
+  log: vscode.LogOutputChannel;
+  progress: ProgressNotifications;
+  approveEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown>;
+  approveCommand(params: ApproveCommandParams): Promise<unknown>;
+  onEvent(event: CodexEvent): void;
+  /** The server said it has no API key. */
+  onMissingKey(message: string): void;
+  /** The server could not be started (or keeps stopping). */
+  onStartFailed(message: string): void;
+  onStateChange(state: 'starting' | 'running' | 'stopped'): void;
+  /** `middleware.executeCommand`: code actions and other `codex.*` commands pass here. */
+  executeCommand(command: string, args: unknown[], next: (command: string, args: unknown[]) => unknown): unknown;
+}
+
+/** Our custom protocol, (re)attached every time the client starts. */
+export class CodexFeature implements StaticFeature {
+  private disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly hooks: ServerHooks,
+  ) {}
+
+  fillClientCapabilities(capabilities: { experimental?: unknown }): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    experimental.codexApproval = true;
+    capabilities.experimental = experimental;
+  }
+
+  initialize(): void {
+    this.clear();
+    const { client, hooks } = this;
+    this.disposables.push(
+      client.onRequest(Methods.approveEdit, (params: ApproveEditParams, token) => hooks.approveEdit(params, token)),
+      client.onRequest(Methods.approveCommand, (params: ApproveCommandParams) => hooks.approveCommand(params)),
+      client.onNotification(Methods.event, (event: CodexEvent) => hooks.onEvent(event)),
+      // Registered after the built-in ProgressFeature's, so this one wins.
+      client.onRequest(WorkDoneProgressCreateRequest.type, (params) => hooks.progress.create(client, params)),
+    );
+  }
+
+  getState(): FeatureState {
+    return { kind: 'static' };
+  }
+
+  clear(): void {
+    this.disposables.forEach((d) => d.dispose());
+    this.disposables = [];
+    this.hooks.progress.clear();
+  }
+}
+

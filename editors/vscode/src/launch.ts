@@ -1,0 +1,200 @@
+/**
+ * Finding, checking and spawning the `codex-lsp` process (no LanguageClient here).
+ *
+ * - Finds the server (settings.ts: `codex.server.path`, `codex-lsp` on PATH, the Python
+ *   extension's interpreter, `codex.server.python`).
+ * - Checks it runs (`--version`) before starting, so a missing or broken install is one
+ *   clear message with "Open Settings".
+ * - Spawns it over stdio with a reader that lets the client look at messages first.
+ */
+
+import * as cp from 'child_process';
+import * as fs from 'fs';
+import * as readline from 'readline';
+import * as vscode from 'vscode';
+import {
+  DataCallback,
+  Disposable as LspDisposable,
+  Event as LspEvent,
+  Message,
+  MessageReader,
+  PartialMessageInfo,
+  StreamMessageReader,
+  StreamMessageWriter,
+  MessageTransports,
+} from 'vscode-languageclient/node';
+
+import { SETTINGS_SECTION } from './constants';
+import { CodexSettings, readSettings, resolveServerCommand, ServerCommand, which } from './settings';
+
+export function currentSettings(): CodexSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  return readSettings((key) => config.get(key));
+}
+
+/** A reader that lets `intercept` swallow messages before the client dispatches them. */
+class InterceptingReader implements MessageReader {
+  constructor(
+    private readonly inner: MessageReader,
+    private readonly intercept: (message: Message) => boolean,
+  ) {}
+
+  get onError(): LspEvent<Error> {
+    return this.inner.onError;
+  }
+
+  get onClose(): LspEvent<void> {
+    return this.inner.onClose;
+  }
+
+  get onPartialMessage(): LspEvent<PartialMessageInfo> {
+    return this.inner.onPartialMessage;
+  }
+
+  listen(callback: DataCallback): LspDisposable {
+    return this.inner.listen((message) => {
+      let swallowed = false;
+      try {
+        swallowed = this.intercept(message);
+      } catch {
+        swallowed = false;
+      }
+      if (!swallowed) callback(message);
+    });
+  }
+
+  dispose(): void {
+    this.inner.dispose();
+  }
+}
+
+/** A running server process and the transports to talk to it. */
+export interface Launched {
+  child: cp.ChildProcess;
+  transports: MessageTransports;
+}
+
+/** Finds and starts the server; logs its stderr; keeps the last lines for error messages. */
+export class ServerLauncher {
+  /** The last lines the server wrote to stderr (for "Last server output: ..."). */
+  stderrTail: string[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  async resolveCommand(settings: CodexSettings): Promise<ServerCommand> {
+    const pathEnv = settings.serverEnv.PATH ?? process.env.PATH;
+    const isExecutable = (file: string) => {
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return fs.statSync(file).isFile();
+      } catch {
+        return false;
+      }
+    };
+    const find = (name: string) => which(name, pathEnv, isExecutable);
+    const onPath = !settings.serverPath && find('codex-lsp');
+    if (!settings.serverPath && !onPath) this.log.info(`codex-lsp is not on PATH (${pathEnv ?? ''})`);
+    const needPython = !settings.serverPath && !onPath && !settings.serverPython;
+    const pythonFromExtension = needPython ? await this.pythonFromExtension() : undefined;
+    return resolveServerCommand(settings, { which: find, pythonFromExtension });
+  }
+
+  /** The Python extension's interpreter for the first workspace folder, if installed. */
+  private async pythonFromExtension(): Promise<string | undefined> {
+    const ext = vscode.extensions.getExtension('ms-python.python');
+    if (!ext) return undefined;
+    try {
+      const api = (ext.isActive ? ext.exports : await ext.activate()) as any;
+      const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const active = api?.environments?.getActiveEnvironmentPath?.(resource);
+      if (active?.path) {
+        const resolved = await api.environments.resolveEnvironment?.(active);
+        return resolved?.executable?.uri?.fsPath ?? active.path;
+      }
+      const exec = api?.settings?.getExecutionDetails?.(resource)?.execCommand;
+      return Array.isArray(exec) && exec.length > 0 ? String(exec[0]) : undefined;
+    } catch (err) {
+      this.log.warn(`could not ask the Python extension for an interpreter: ${errorText(err)}`);
+      return undefined;
+    }
+  }
+
+  private serverEnv(settings: CodexSettings): NodeJS.ProcessEnv {
+    return { ...process.env, ...settings.serverEnv };
+  }
+
+  private cwd(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+    return folder?.uri.fsPath;
+  }
+
+  /** Run `<server> --version`; a message for the user if it does not work. */
+  preflight(command: ServerCommand, settings: CodexSettings): Promise<string | undefined> {
+    const shown = [command.command, ...command.args].join(' ');
+    const how =
+      command.source === 'setting'
+        ? 'Check the "codex.server.path" setting.'
+        : 'Install it (pip install codex-lsp) into an interpreter on PATH, or set "codex.server.path" or "codex.server.python".';
+    return new Promise((resolve) => {
+      cp.execFile(
+        command.command,
+        [...command.args, '--version'],
+        { env: this.serverEnv(settings), cwd: this.cwd(), timeout: 30000 },
+        (err, stdout, stderr) => {
+          if (!err) {
+            this.log.info(`found ${stdout.trim() || 'codex-lsp'} (${shown}, from ${command.source})`);
+            resolve(undefined);
+            return;
+          }
+          const code = (err as NodeJS.ErrnoException).code;
+          const reason =
+            code === 'ENOENT'
+              ? 'not found'
+              : code === 'EACCES'
+                ? 'not executable'
+                : lastLines(stderr || err.message, 3);
+          resolve(`Codex: cannot start the language server "${shown}": ${reason}. ${how}`);
+        },
+      );
+    });
+  }
+
+  /** Spawn `command` over stdio; `intercept` sees each message before the client does. */
+  async spawn(command: ServerCommand, settings: CodexSettings, intercept: (m: Message) => boolean): Promise<Launched> {
+    this.stderrTail = [];
+    const log = this.log;
+    log.info(`starting: ${[command.command, ...command.args].join(' ')}`);
+    const child = cp.spawn(command.command, command.args, {
+      cwd: this.cwd(),
+      env: this.serverEnv(settings),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', reject);
+    });
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.stderrTail = [...this.stderrTail.slice(-19), line];
+      if (/ (ERROR|CRITICAL) /.test(line)) log.error(line);
+      else if (/ WARNING /.test(line)) log.warn(line);
+      else log.info(line);
+    });
+    child.on('exit', (code, signal) => log.info(`server process exited (${signal ?? `code ${code}`})`));
+    const reader = new InterceptingReader(new StreamMessageReader(child.stdout!), intercept);
+    return { child, transports: { reader, writer: new StreamMessageWriter(child.stdin!), detached: false } };
+  }
+
+  stderrHint(): string {
+    const tail = this.stderrTail.slice(-3).join(' | ');
+    return tail ? ` Last server output: ${tail}` : '';
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trim().split(/\r?\n/).slice(-n).join(' ');
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
