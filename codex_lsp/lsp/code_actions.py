@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from codex_lsp.lsp import commands as cmd
+from codex_lsp import wire
 
 EDIT_TITLE = "Codex: Edit selection…"
 
@@ -63,13 +63,13 @@ def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
         first_line = diag.message.splitlines()[0] if diag.message else "diagnostic"
         add(
             f"Codex: Fix: {first_line[:80]}",
-            "quickfix",
-            cmd.FIX_DIAGNOSTIC,
+            wire.QUICKFIX,
+            wire.FIX_DIAGNOSTIC,
             _args(params, diagnostic=diag_json),
         )
-    add(EDIT_TITLE, "refactor.rewrite", cmd.EDIT_SELECTION, _args(params))
-    add("Codex: Explain", "refactor", cmd.EXPLAIN, _args(params))
-    add("Codex: Add docstring", "refactor.rewrite", cmd.ADD_DOCSTRING, _args(params))
+    add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION, _args(params))
+    add("Codex: Explain", wire.REFACTOR, wire.EXPLAIN, _args(params))
+    add("Codex: Add docstring", wire.REFACTOR_REWRITE, wire.ADD_DOCSTRING, _args(params))
     # `refactor`, not `source`: VS Code leaves source actions out of the light bulb.
-    add("Codex: Write tests", "refactor", cmd.WRITE_TESTS, _args(params))
+    add("Codex: Write tests", wire.REFACTOR, wire.WRITE_TESTS, _args(params))
     return actions

@@ -19,25 +19,26 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.protocol import TurnFinished
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.workspace import OutsideWorkspace
+from codex_lsp.wire import (
+    ADD_DOCSTRING,
+    ASK,
+    CANCEL,
+    EDIT_SELECTION,
+    EXPLAIN,
+    FIX_DIAGNOSTIC,
+    LIST_THREADS,
+    NEW_THREAD,
+    RESUME_THREAD,
+    RUN_TASK,
+    STATUS,
+    UNDO,
+    WRITE_TESTS,
+)
 
 if TYPE_CHECKING:
     from codex_lsp.lsp.server import CodexLanguageServer
 
 log = logging.getLogger(__name__)
-
-EDIT_SELECTION = "codex.editSelection"
-EXPLAIN = "codex.explain"
-ADD_DOCSTRING = "codex.addDocstring"
-WRITE_TESTS = "codex.writeTests"
-FIX_DIAGNOSTIC = "codex.fixDiagnostic"
-ASK = "codex.ask"
-RUN_TASK = "codex.runTask"
-CANCEL = "codex.cancel"
-STATUS = "codex.status"
-NEW_THREAD = "codex.newThread"
-LIST_THREADS = "codex.listThreads"
-RESUME_THREAD = "codex.resumeThread"
-UNDO = "codex.undo"
 
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
 

@@ -2,11 +2,12 @@
 
 Importing pygls and lsprotocol takes most of a second on a slow machine, and
 our capabilities do not depend on anything the client sends, so the CLI reads
-the first message itself, answers `initialize` from the static capabilities
-below, and hands the message (and any bytes read after it) to pygls once it
-has loaded. pygls then processes `initialize` as usual (workspace folders,
-initializationOptions) with its own reply suppressed. A test checks that
-these capabilities equal the ones pygls computes.
+the first message itself, answers `initialize` from `codex_lsp.wire` (the one
+source the server registers from too), and hands the message (and any bytes
+read after it) to pygls once it has loaded. pygls then processes `initialize`
+as usual (workspace folders, initializationOptions) with its own reply
+suppressed. A test checks that
+this answer equals the one pygls computes.
 
 This module must import nothing heavy: it runs before pygls is loaded.
 """
@@ -18,53 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from codex_lsp import __version__
-
-COMMANDS = (
-    "codex.editSelection",
-    "codex.explain",
-    "codex.addDocstring",
-    "codex.writeTests",
-    "codex.fixDiagnostic",
-    "codex.ask",
-    "codex.runTask",
-    "codex.cancel",
-    "codex.status",
-    "codex.newThread",
-    "codex.listThreads",
-    "codex.resumeThread",
-    "codex.undo",
-)
-"""Every command, in registration order (also `executeCommandProvider`)."""
-
-CODE_ACTION_KINDS = ("quickfix", "refactor.rewrite", "refactor")
-
-
-def initialize_result(client_capabilities: Any = None) -> dict[str, Any]:
-    """The `InitializeResult` this server answers (as pygls would build it)."""
-    sync: dict[str, Any] = {"openClose": True, "change": 2}
-    client_sync = _get(client_capabilities, "textDocument", "synchronization")
-    # pygls echoes these two as false only when the client mentions them.
-    for key in ("willSave", "willSaveWaitUntil"):
-        if _get(client_sync, key) is not None:
-            sync[key] = False
-    sync["save"] = False
-    return {
-        "capabilities": {
-            "positionEncoding": "utf-16",
-            "textDocumentSync": sync,
-            "codeActionProvider": {
-                "codeActionKinds": list(CODE_ACTION_KINDS),
-                "resolveProvider": False,
-            },
-            "executeCommandProvider": {"commands": list(COMMANDS)},
-            "workspace": {
-                "workspaceFolders": {"supported": True, "changeNotifications": True},
-                "fileOperations": {},
-            },
-        },
-        "serverInfo": {"name": "codex-lsp", "version": __version__},
-    }
+from codex_lsp.wire import initialize_result
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
-from codex_lsp import __version__
+from codex_lsp import __version__, wire
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.protocol import AgentEvent, event_to_dict
 from codex_lsp.agent.thread import Thread
@@ -183,7 +183,7 @@ class CodexLanguageServer(LanguageServer):
 
     def send_event(self, payload: dict[str, Any]) -> None:
         """A `codex/event` notification for chat-style UIs."""
-        self.protocol.send_raw_notification("codex/event", payload)
+        self.protocol.send_raw_notification(wire.EVENT, payload)
 
     def send_event_obj(self, event: AgentEvent) -> None:
         """Send an agent event that no running command reports."""
@@ -339,11 +339,7 @@ def create_server() -> CodexLanguageServer:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[
-                types.CodeActionKind.QuickFix,
-                types.CodeActionKind.RefactorRewrite,
-                types.CodeActionKind.Refactor,
-            ],
+            code_action_kinds=[types.CodeActionKind(k) for k in wire.CODE_ACTION_KINDS],
             resolve_provider=False,
         ),
     )
