@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
-from codex_lsp.approvals.commands import (
-    REJECTED_BY_USER,
-    CommandDecision,
-    decide_command,
-    is_known_safe_command,
-    parse_plain_script,
-)
+from codex_lsp.approvals.commands import REJECTED_BY_USER, CommandDecision, decide_command
+from codex_lsp.approvals.safe_commands import is_known_safe_command, parse_plain_script
 from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.shell import ShellCommandTool, ShellTool
 from tests.unit.test_shell_support import (
