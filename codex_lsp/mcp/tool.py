@@ -2,11 +2,13 @@
 
 MCP tools run arbitrary code on the user's machine or somewhere else on their
 behalf, so every call goes through the approval policy exactly like a shell
-command: the user is asked (``mcp <server> <tool>`` with the arguments as the
-reason) unless the policy is ``never`` or they approved that tool for the
-session. Errors are sorted by audience: a rejected call and a tool's own
-``isError`` result go to the model; timeouts and a dead server become a
-`ToolFailure` the model sees as an error it may work around.
+command: the user is asked (a request of kind ``"mcp"`` naming server and
+tool, with the arguments as the reason) unless the policy is ``never`` or they
+approved that tool for the session. That session approval is an MCP key
+(`ActionKey.mcp`), never confused with the approval of a shell command.
+Errors are sorted by audience: a rejected call and a tool's own ``isError``
+result go to the model; timeouts and a dead server become a `ToolFailure` the
+model sees as an error it may work around.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Protocol
 import mcp.types as mt
 
 from codex_lsp.agent.protocol import CommandRequest
-from codex_lsp.approvals import ApprovalPolicy
+from codex_lsp.approvals import ActionKey, ApprovalPolicy
 from codex_lsp.mcp.results import result_text
 from codex_lsp.tools.base import ToolContext, ToolFailure
 
@@ -40,9 +42,9 @@ class ToolCaller(Protocol):
         ...
 
 
-def approval_key(server: str, tool: str) -> tuple[str, ...]:
-    """What "approve for session" remembers in `SessionApprovals.commands`."""
-    return ("mcp", server, tool)
+def approval_key(server: str, tool: str) -> ActionKey:
+    """What "approve for session" remembers for this tool (an MCP key, not a shell argv)."""
+    return ActionKey.mcp(server, tool)
 
 
 def _reason(args: dict[str, Any]) -> str:
@@ -77,16 +79,19 @@ class McpTool:
         # No point asking the user about a call that cannot happen.
         self.caller.ensure_running()
         key = approval_key(self.server, self.tool)
-        if ctx.policy != ApprovalPolicy.NEVER and key not in ctx.approvals.commands:
+        if ctx.policy != ApprovalPolicy.NEVER and not ctx.approvals.approved(key):
             request = CommandRequest(
                 thread_id=ctx.thread_id,
-                command=list(key),
+                command=["mcp", self.server, self.tool],
                 cwd=ctx.workspace.primary,
                 reason=_reason(args),
+                kind="mcp",
+                server=self.server,
+                tool=self.tool,
             )
             decision = await ctx.host.approve_command(request)
             if decision == "approveForSession":
-                ctx.approvals.commands.add(key)
+                ctx.approvals.approve(key)
             elif decision != "approve":
                 return REJECTED_OUTPUT
         result = await self.caller.call_tool(self.tool, args)

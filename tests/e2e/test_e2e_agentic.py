@@ -192,13 +192,40 @@ async def test_mcp_tool_called_with_approval_and_a_failing_server_does_not_break
     assert result["status"] == "answered" and result["text"] == "It is 42."
     tools = [t["name"] for t in model.requests[0].body["tools"]]
     assert "calc__add" in tools and not any(t.startswith("broken__") for t in tools)
-    assert editor.state.approve_commands[0]["command"] == ["mcp", "calc", "add"]
+    request = editor.state.approve_commands[0]
+    assert request["command"] == ["mcp", "calc", "add"]  # kept for older clients
+    assert (request["kind"], request["server"], request["tool"]) == ("mcp", "calc", "add")
+    assert request["message"] == 'Codex wants to call MCP tool `add` on server `calc` with arguments {"a": 2, "b": 40}'
     assert outputs(model, 1) == ["42"]
     status = await editor.command("codex.status", {})
     assert status["mcpServers"]["calc"]["state"] == "running"
     assert status["mcpServers"]["broken"]["state"] == "failed"
     assert "broken" in status["mcpServers"]["broken"]["error"]
     assert any("broken" in m["message"] for m in editor.state.messages)
+
+
+async def test_mcp_and_shell_prompts_differ_and_session_approvals_do_not_cross(
+    editor: Editor, model: ScriptedModelServer, codex_home: Path
+) -> None:
+    """Regression (issue 9, defects 1 and 18): approving MCP tool calc/add for the session
+    does not let the shell command `mcp calc add` run unasked, and the prompts say which is which."""
+    write_config(codex_home, model.base_url, 'sandbox_mode = "danger-full-access"\n' + mcp_config())
+    model.script(
+        Reply([FunctionCall("calc__add", {"a": 1, "b": 2})]),
+        Reply([FunctionCall("calc__add", {"a": 3, "b": 4})]),
+        Reply([FunctionCall("shell", {"command": ["mcp", "calc", "add"]})]),
+        Reply([Text("done")]),
+    )
+    await editor.start()
+    editor.message_answers = ["Run always this session", "Reject"]
+    result = await editor.command("codex.runTask", {"prompt": "add, then run"}, timeout=60)
+    assert result["status"] == "answered", result
+    prompts = [m["message"] for m in editor.state.message_requests]
+    assert prompts[0] == 'Codex wants to call MCP tool `add` on server `calc` with arguments {"a": 1, "b": 2}'
+    assert len(prompts) == 2, prompts  # the second MCP call was approved for the session
+    assert prompts[1].startswith("Codex wants to run the command: mcp calc add in "), prompts[1]
+    assert outputs(model, 2) == ["3", "7"]
+    assert "rejected by user" in outputs(model, 3)[-1]
 
 
 async def test_thread_persisted_server_restarted_thread_resumed(

@@ -21,10 +21,12 @@ import pytest
 
 from codex_lsp.agent.protocol import CommandRequest, Decision
 from codex_lsp.agent.workspace import Workspace
-from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.approvals import ActionKey, ApprovalPolicy, SessionApprovals
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp import REJECTED_OUTPUT, McpManager, McpTool
 from codex_lsp.tools.base import ToolContext, ToolFailure
+from codex_lsp.tools.shell import ShellTool
+from tests.unit.test_shell_support import NO_BWRAP, FakeEditor, make_ctx
 
 SERVER = Path(__file__).resolve().parents[1] / "support" / "mcp_server.py"
 ALL_TOOLS = {"add", "echo", "slow", "fail", "pid", "picture"}
@@ -211,9 +213,10 @@ async def test_approved_call_runs_and_asks_with_arguments(start: Any, tmp_path: 
     request = host.asked[0]
     assert request.thread_id == "t1"
     assert request.command == ["mcp", "test", "add"]
+    assert (request.kind, request.server, request.tool) == ("mcp", "test", "add")
     assert request.cwd == ctx.workspace.primary
     assert request.reason == '{"a": 1, "b": 2}'
-    assert ctx.approvals.commands == set()
+    assert ctx.approvals.actions == set()
 
 
 async def test_rejected_call_is_not_run(start: Any, tmp_path: Path) -> None:
@@ -233,10 +236,43 @@ async def test_approve_for_session_is_remembered_per_tool(start: Any, tmp_path: 
     assert await echo.run(ctx, {"text": "one"}) == "one"
     assert await echo.run(ctx, {"text": "two"}) == "two"  # not asked again
     assert len(host.asked) == 1
-    assert ("mcp", "test", "echo") in ctx.approvals.commands
+    assert ctx.approvals.approved(ActionKey.mcp("test", "echo"))
+    # The key is an MCP key: the shell command with the same words is not approved.
+    assert not ctx.approvals.approved(ActionKey.shell(["mcp", "test", "echo"]))
     # Another tool of the same server still needs its own approval.
     assert await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1}) == "2"
     assert [r.command for r in host.asked] == [["mcp", "test", "echo"], ["mcp", "test", "add"]]
+
+
+@pytest.mark.parametrize("mode", ["danger-full-access", "workspace-write"])
+async def test_mcp_session_approval_does_not_let_the_shell_command_run(
+    start: Any, tmp_path: Path, mode: str
+) -> None:
+    """Regression (issue 9, defect 1): approving MCP tool docs/echo for the session
+    once let the shell command `mcp docs echo` run unsandboxed without a question."""
+    manager = await start(docs=stdio(enabled_tools=["echo"]))
+    editor = FakeEditor("approveForSession", "reject")
+    ctx = make_ctx(tmp_path, editor, policy="untrusted", sandbox_mode=mode)
+    echo = tool(manager, "docs__echo")
+    assert await echo.run(ctx, {"text": "a"}) == "a"
+    assert await echo.run(ctx, {"text": "b"}) == "b"  # approved for the session
+    with pytest.raises(ToolFailure, match="command rejected by user"):
+        await ShellTool(NO_BWRAP).run(ctx, {"command": ["mcp", "docs", "echo"]})
+    assert [(r.kind, r.command) for r in editor.requests] == [
+        ("mcp", ["mcp", "docs", "echo"]),
+        ("shell", ["mcp", "docs", "echo"]),
+    ]
+
+
+async def test_shell_session_approval_does_not_approve_the_mcp_tool(
+    start: Any, tmp_path: Path
+) -> None:
+    manager = await start(docs=stdio(enabled_tools=["echo"]))
+    host = FakeHost("reject")
+    ctx = context(host, tmp_path, ApprovalPolicy.UNTRUSTED)
+    ctx.approvals.approve(ActionKey.shell(["mcp", "docs", "echo"]))
+    assert await tool(manager, "docs__echo").run(ctx, {"text": "x"}) == REJECTED_OUTPUT
+    assert len(host.asked) == 1
 
 
 async def test_policy_never_does_not_ask(start: Any, tmp_path: Path) -> None:
