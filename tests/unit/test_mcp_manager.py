@@ -152,6 +152,8 @@ async def test_disabled_server_is_not_started(start: Any) -> None:
         "transport": "stdio",
         "tools": [],
         "error": None,
+        "restarts": 0,
+        "retryInSec": None,
     }
     assert [t.name for t in manager.tools()] == ["on__add"]
 
@@ -336,7 +338,10 @@ async def test_cancelled_call_leaves_the_server_usable(start: Any, tmp_path: Pat
     assert results == ["1", "2", "3", "4", "5"]
 
 
-async def test_crashed_server_is_marked_failed(start: Any, tmp_path: Path) -> None:
+async def test_crashed_server_fails_fast_in_backoff_then_restarts(
+    start: Any, tmp_path: Path
+) -> None:
+    """Regression (issue 9, defect 11): a crashed server stayed failed until a config reload."""
     manager = await start(test=stdio(), other=stdio(enabled_tools=["echo"]))
     ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
     held = tool(manager, "test__add")  # a tool object the engine still holds
@@ -347,11 +352,81 @@ async def test_crashed_server_is_marked_failed(start: Any, tmp_path: Path) -> No
     status = manager.status()["test"]
     assert status["state"] == "failed"
     assert "mcp server 'test' failed: the server process exited" in status["error"]
-    assert not any(t.name.startswith("test__") for t in manager.tools())
-    # The dead server's tools fail fast, without asking the user first.
-    with pytest.raises(ToolFailure, match="exited"):
+    assert status["restarts"] == 0 and 0 < status["retryInSec"] <= 1.0
+    # Its tools stay on offer (a call restarts it); during the backoff a call fails at
+    # once, saying when it will be retried, without asking the user first.
+    assert {f"test__{n}" for n in ALL_TOOLS} <= {t.name for t in manager.tools()}
+    began = time.monotonic()
+    with pytest.raises(ToolFailure, match=r"exited.*restarted by the first call after [01]\.\ds"):
         await held.run(context(FakeHost(), tmp_path), {"a": 1, "b": 2})
+    assert time.monotonic() - began < 0.5
     assert await tool(manager, "other__echo").run(ctx, {"text": "ok"}) == "ok"
+
+    await asyncio.sleep(manager.servers["test"].backoff.remaining() + 0.05)
+    assert manager.status()["test"]["retryInSec"] == 0
+    # Two calls at once share one restart.
+    sums = await asyncio.gather(held.run(ctx, {"a": 1, "b": 2}), held.run(ctx, {"a": 2, "b": 2}))
+    assert sums == ["3", "4"]
+    new_pid = int(await tool(manager, "test__pid").run(ctx, {}))
+    assert new_pid != pid and pid_alive(new_pid)
+    status = manager.status()["test"]
+    assert (status["state"], status["error"], status["restarts"]) == ("running", None, 1)
+    assert status["retryInSec"] is None
+    async with asyncio.timeout(20):
+        await manager.aclose()
+    assert not pid_alive(new_pid)  # the restarted child is stopped like the first
+
+
+async def test_failed_restart_backs_off_longer_and_is_reported(
+    start: Any, tmp_path: Path
+) -> None:
+    flag = tmp_path / "refuse"
+    manager = await start(test=stdio("--exit-if-exists", str(flag)))
+    conn = manager.servers["test"]
+    conn.backoff.base = 0.2  # 0.2 s, 0.4 s, ...: the same schedule, faster
+    ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
+    pid = int(await tool(manager, "test__pid").run(ctx, {}))
+    flag.touch()  # from now on the server refuses to start
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(ToolFailure, match="exited"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    await asyncio.sleep(conn.backoff.remaining() + 0.02)
+    with pytest.raises(ToolFailure, match=r"failed to restart: .*refusing to start"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    status = manager.status()["test"]
+    assert (status["state"], status["restarts"]) == ("failed", 1)
+    assert 0.2 < status["retryInSec"] <= 0.4  # the second failure in a row waits twice as long
+    with pytest.raises(ToolFailure, match=r"restart attempts so far: 1\)"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    flag.unlink()
+    await asyncio.sleep(conn.backoff.remaining() + 0.02)
+    assert await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1}) == "2"
+    assert manager.status()["test"]["restarts"] == 2
+    assert manager.status()["test"]["state"] == "running"
+
+
+async def test_server_that_never_started_is_not_restarted(start: Any, tmp_path: Path) -> None:
+    manager = await start(dies=stdio("--mode", "exit"))
+    status = manager.status()["dies"]
+    assert (status["state"], status["restarts"], status["retryInSec"]) == ("failed", 0, None)
+    assert manager.tools() == []
+    with pytest.raises(ToolFailure, match="failed to start"):
+        await manager.servers["dies"].ensure_running()
+    assert manager.status()["dies"]["restarts"] == 0
+
+
+async def test_no_restart_after_aclose(start: Any, tmp_path: Path) -> None:
+    manager = await start(test=stdio())
+    ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
+    pid = int(await tool(manager, "test__pid").run(ctx, {}))
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(ToolFailure, match="exited"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    await manager.aclose()
+    manager.servers["test"].backoff.retry_at = None  # the backoff is over
+    with pytest.raises(ToolFailure, match="exited"):
+        await manager.servers["test"].ensure_running()
+    assert manager.status()["test"]["restarts"] == 0 and manager.tools() == []
 
 
 async def test_aclose_terminates_the_child(start: Any, tmp_path: Path) -> None:
