@@ -4,7 +4,9 @@ policy, MCP tools, threads that persist and resume, undo, compaction."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -226,6 +228,33 @@ async def test_mcp_and_shell_prompts_differ_and_session_approvals_do_not_cross(
     assert prompts[1].startswith("Codex wants to run the command: mcp calc add in "), prompts[1]
     assert outputs(model, 2) == ["3", "7"]
     assert "rejected by user" in outputs(model, 3)[-1]
+
+
+async def test_crashed_mcp_server_is_restarted_and_reported_in_status(
+    editor: Editor, model: ScriptedModelServer, codex_home: Path
+) -> None:
+    """Regression (issue 9, defect 11): a crashed MCP server stayed failed until a config reload."""
+    write_config(codex_home, model.base_url, 'approval_policy = "never"\n' + mcp_config().split("\n", 1)[1])
+    model.script(
+        Reply([FunctionCall("calc__pid", {})]), Reply([Text("got the pid")]),
+        Reply([FunctionCall("calc__add", {"a": 1, "b": 2})]), Reply([Text("it crashed")]),
+        Reply([FunctionCall("calc__add", {"a": 1, "b": 2})]), Reply([Text("it is 3")]),
+    )
+    await editor.start()
+    await editor.command("codex.runTask", {"prompt": "pid"}, timeout=60)
+    pid = int(outputs(model, 1)[-1])
+    os.kill(pid, signal.SIGKILL)
+    result = await editor.command("codex.runTask", {"prompt": "add"}, timeout=60)
+    assert result["status"] == "answered" and "exited" in outputs(model, 3)[-1]
+    calc = (await editor.command("codex.status", {}))["mcpServers"]["calc"]
+    assert calc["state"] == "failed" and "the server process exited" in calc["error"]
+    assert calc["restarts"] == 0 and calc["retryInSec"] is not None and calc["retryInSec"] <= 1
+    assert "calc__add" in calc["tools"]  # still offered: the next call restarts it
+    await asyncio.sleep(calc["retryInSec"] + 0.2)
+    result = await editor.command("codex.runTask", {"prompt": "add again"}, timeout=60)
+    assert result["text"] == "it is 3" and outputs(model, 5)[-1] == "3"
+    calc = (await editor.command("codex.status", {}))["mcpServers"]["calc"]
+    assert (calc["state"], calc["restarts"], calc["error"]) == ("running", 1, None)
 
 
 async def test_thread_persisted_server_restarted_thread_resumed(
