@@ -142,12 +142,20 @@ class FakeHost:
     @property
     def reviews(self) -> list[EditProposal]:
         """Every proposal shown to the user, in order."""
-        return [arg for name, arg in self.calls if name == "review_edit" and isinstance(arg, EditProposal)]
+        return [
+            arg
+            for name, arg in self.calls
+            if name == "review_edit" and isinstance(arg, EditProposal)
+        ]
 
     @property
     def applied(self) -> list[EditProposal]:
         """Every proposal the engine asked to write (refused ones included)."""
-        return [arg for name, arg in self.calls if name == "apply_edit" and isinstance(arg, EditProposal)]
+        return [
+            arg
+            for name, arg in self.calls
+            if name == "apply_edit" and isinstance(arg, EditProposal)
+        ]
 
     @property
     def command_requests(self) -> list[CommandRequest]:

@@ -138,7 +138,9 @@ class ScriptedModel:
     async def _attempt(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         self.requests.append(copy.deepcopy(request))
         if not self.responses:
-            raise AssertionError(f"ScriptedModel: no response scripted for request {len(self.requests)}")
+            raise AssertionError(
+                f"ScriptedModel: no response scripted for request {len(self.requests)}"
+            )
         response = self.responses.popleft()
         started = False
         try:

@@ -23,13 +23,18 @@ from codex_lsp.agent.protocol import (
     TurnStarted,
 )
 from codex_lsp.agent.store import ThreadSummary
-from codex_lsp.agent.thread import assistant_message, function_call, function_call_output, user_message
+from codex_lsp.agent.thread import (
+    assistant_message,
+    function_call,
+    function_call_output,
+    user_message,
+)
 from codex_lsp.agent.turn import TurnResult
 from codex_lsp.agent.workspace import Workspace
 from codex_lsp.config import load_config
 from codex_lsp.models.base import ModelRequest
 from tests.support.core_harness import make_core
-from tests.support.fake_host import APPROVE, REJECT, FakeHost
+from tests.support.fake_host import APPROVE, FakeHost
 from tests.support.scripted_model import Hold, ScriptedModel, call, fail, reply, text
 
 OLD = "def greet(name):\n    return 'hi ' + name\n"
@@ -88,7 +93,9 @@ def test_thread_by_id_switches_and_unknown_id_is_a_key_error(tmp_path: Path) -> 
 
 
 async def test_ask_streams_the_answer_with_read_only_tools(tmp_path: Path) -> None:
-    model = ScriptedModel(reply(text("It returns "), text("a greeting."), usage={"total_tokens": 7}))
+    model = ScriptedModel(
+        reply(text("It returns "), text("a greeting."), usage={"total_tokens": 7})
+    )
     core = make_core(tmp_path, model)
     spec = tasks.ask("What does greet do?", None)
 
@@ -136,7 +143,9 @@ async def test_missing_api_key_fails_the_turn_without_calling_the_model(tmp_path
 # ---- edits: approve, reject, partial -------------------------------------------------
 
 
-async def test_edit_turn_approved_writes_the_file_and_feeds_back_the_summary(tmp_path: Path) -> None:
+async def test_edit_turn_approved_writes_the_file_and_feeds_back_the_summary(
+    tmp_path: Path,
+) -> None:
     model = edit_script()
     core = make_core(tmp_path, model, FakeHost(decisions=[APPROVE]))
     path = core.write("hello.py", OLD)
@@ -158,7 +167,9 @@ async def test_edit_turn_approved_writes_the_file_and_feeds_back_the_summary(tmp
         ToolStep(tid, "apply_patch", "apply_patch hello.py", "begin"),
         ToolStep(tid, "apply_patch", "apply_patch hello.py", "end"),
     ]
-    assert core.host.events[-1] == TurnFinished(tid, "applied", "Editing.\nDone.", None, ["hello.py"])
+    assert core.host.events[-1] == TurnFinished(
+        tid, "applied", "Editing.\nDone.", None, ["hello.py"]
+    )
     assert core.thread.last_applied == proposal.files
 
 
@@ -271,7 +282,9 @@ async def test_an_edit_the_host_refuses_fails_the_turn(tmp_path: Path) -> None:
 
     tid = core.thread.id
     assert result == TurnResult(tid, "failed", "Editing.", "Edit not applied: document closed", [])
-    assert core.thread.history[-1] == function_call_output("c1", "patch not applied: document closed")
+    assert core.thread.history[-1] == function_call_output(
+        "c1", "patch not applied: document closed"
+    )
     assert core.read("hello.py") == OLD
 
 
