@@ -117,3 +117,20 @@ async def test_a_failed_compaction_fails_the_turn_and_keeps_the_history(tmp_path
         assistant_message("First answer."),
         user_message(NEXT.prompt),
     ]
+
+
+async def test_a_summary_stream_that_was_retried_keeps_only_the_final_attempt() -> None:
+    model = ScriptedModel(
+        reply(text("Half a summ"), fail("stream dropped", retryable=True)),
+        reply(text("The whole summary.")),
+    )
+    thread = Thread(history=[user_message("Rename x"), assistant_message("Done.")])
+
+    summary = await compact(thread, model, "m", "instr")
+
+    assert summary == "The whole summary."
+    assert thread.history == [
+        user_message(SUMMARY_PREFIX + "The whole summary."),
+        user_message("Rename x"),
+    ]
+    assert len(model.requests) == 2
