@@ -416,3 +416,38 @@ async def test_aclose_closes_the_model_client(tmp_path: Path) -> None:
     assert not model.closed
     await core.agent.aclose()
     assert model.closed
+
+
+async def test_a_model_error_after_an_edit_reports_it_and_keeps_it_undoable(tmp_path: Path) -> None:
+    model = ScriptedModel(
+        reply(call("apply_patch", {"input": PATCH}, "c1")),
+        reply(fail("The model failed: boom")),
+    )
+    core = make_core(tmp_path, model, FakeHost(decisions=[APPROVE]))
+    core.write("hello.py", OLD)
+
+    result = await core.agent.run(EDIT)
+
+    assert result == TurnResult(
+        core.thread.id, "failed", "", "The model failed: boom", ["hello.py"]
+    )
+    assert core.read("hello.py") == NEW
+    assert await core.agent.undo(None) == (["hello.py"], None)
+    assert core.read("hello.py") == OLD
+
+
+async def test_cancel_after_an_edit_was_written_keeps_it_undoable(tmp_path: Path) -> None:
+    model = ScriptedModel(reply(call("apply_patch", {"input": PATCH}, "c1")), reply(Hold()))
+    core = make_core(tmp_path, model, FakeHost(decisions=[APPROVE]))
+    core.write("hello.py", OLD)
+    turn = asyncio.create_task(core.agent.run(EDIT))
+    await asyncio.wait_for(model.holding.wait(), 5)
+
+    turn.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await turn
+
+    assert core.read("hello.py") == NEW
+    assert core.thread.last_applied == [FileEdit(core.path("hello.py"), "update", OLD, NEW)]
+    assert await core.agent.undo(None) == (["hello.py"], None)
+    assert core.read("hello.py") == OLD
