@@ -16,9 +16,11 @@ from codex_lsp.agent.thread import (
 )
 from codex_lsp.agent.turn import TurnResult
 from codex_lsp.models.base import ModelRequest, ToolCall
+from codex_lsp.tools.base import ToolContext
+from codex_lsp.tools.registry import default_tools
 from tests.support.core_harness import Core, make_core
 from tests.support.fake_host import REJECT, FakeHost
-from tests.support.scripted_model import ScriptedModel, call, reply, text
+from tests.support.scripted_model import ScriptedModel, call, fail, reply, text
 
 TASK = tasks.run_task("Look around")
 
@@ -248,3 +250,64 @@ async def test_the_step_cap_fails_a_turn_that_never_stops(tmp_path: Path) -> Non
     assert len(model.requests) == 2
     assert core.thread.history[-1]["type"] == "function_call_output"
     assert core.host.of_type(Notice) == []
+
+
+async def test_several_calls_in_one_step_run_in_order(tmp_path: Path) -> None:
+    core = await run_calls(
+        tmp_path,
+        call("read_file", {"path": "a.txt", "limit": 1}, "r1"),
+        call("list_dir", {}, "l1"),
+    )
+
+    assert core.model.requests[1].input[1:] == [
+        function_call("r1", "read_file", '{"path": "a.txt", "limit": 1}'),
+        function_call_output("r1", "L1: one\n... (1 more lines)"),
+        function_call("l1", "list_dir", "{}"),
+        function_call_output("l1", "a.txt"),
+    ]
+
+
+async def test_a_call_from_a_dropped_stream_is_not_run(tmp_path: Path) -> None:
+    plan = {"plan": [{"step": "never shown", "status": "pending"}]}
+    model = ScriptedModel(
+        reply(call("update_plan", plan, "p1"), fail("stream dropped", retryable=True)),
+        reply(text("Answer after the retry.")),
+    )
+    core = make_core(tmp_path, model)
+
+    result = await core.agent.run(TASK)
+
+    assert result == TurnResult(core.thread.id, "answered", "Answer after the retry.")
+    assert core.host.of_type(PlanUpdate) == []
+    assert core.thread.history == [
+        user_message(TASK.prompt),
+        assistant_message("Answer after the retry."),
+    ]
+
+
+class Crashing:
+    """A tool with a bug: the turn must survive it and tell the model."""
+
+    name = "crashing"
+    description = "Always crashes."
+    parameters: dict[str, Any] = {"type": "object", "properties": {}}
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> str:
+        raise RuntimeError("index out of range")
+
+
+async def test_a_crashing_tool_becomes_an_error_output(tmp_path: Path) -> None:
+    model = ScriptedModel(reply(call("crashing", {}, "x1")), reply(text("Moving on.")))
+    core = make_core(tmp_path, model)
+    core.agent.tools = default_tools().with_tools([Crashing()])
+
+    result = await core.agent.run(TASK)
+
+    tid = core.thread.id
+    assert result.status == "answered"
+    assert last_output(model.requests[1]) == function_call_output(
+        "x1", "Error: the tool failed unexpectedly: index out of range"
+    )
+    assert core.host.of_type(ToolStep)[-1] == ToolStep(
+        tid, "crashing", "crashing: index out of range", "end", ok=False
+    )
