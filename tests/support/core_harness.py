@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.thread import Thread
 from codex_lsp.agent.workspace import Workspace
 from codex_lsp.config import load_config
 
 from .fake_host import FakeHost
-from .scripted_model import ScriptedModel
+from .scripted_model import ScriptedModel, call, reply, text
 
-__all__ = ["Core", "make_core"]
+__all__ = ["EDIT", "NEW", "OLD", "PATCH", "Core", "edit_script", "make_core"]
 
 TEST_KEY = "sk-test-core-0000"
 
@@ -71,3 +72,26 @@ def make_core(
     workspace = Workspace([root])
     agent = Agent(loaded, workspace, host, client_factory=lambda _loaded: model)
     return Core(agent, host, model, workspace.primary)
+
+
+# ---- a sample edit, shared by the engine suites ------------------------------------
+
+OLD = "def greet(name):\n    return 'hi ' + name\n"
+NEW = "def greet(name):\n    return f'hello {name}'\n"
+PATCH = """*** Begin Patch
+*** Update File: hello.py
+@@
+ def greet(name):
+-    return 'hi ' + name
++    return f'hello {name}'
+*** End Patch"""
+"""Turns `OLD` (in hello.py) into `NEW`."""
+EDIT = tasks.run_task("Greet with hello")
+
+
+def edit_script() -> ScriptedModel:
+    """The model says "Editing.", sends `PATCH` (call c1), then answers "Done."."""
+    return ScriptedModel(
+        reply(text("Editing."), call("apply_patch", {"input": PATCH}, "c1")),
+        reply(text("Done.")),
+    )
