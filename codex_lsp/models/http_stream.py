@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from httpx_sse import SSEError
 
+from codex_lsp.jsontext import dumps_utf8
 from codex_lsp.models.base import ModelError, ModelEvent, ModelRequest
 from codex_lsp.models.endpoint import Endpoint
 from codex_lsp.models.errors import http_error, transport_error
@@ -83,8 +84,8 @@ class StreamingClient:
             async with self._http.stream(
                 "POST",
                 ep.url(self.path),
-                json=self.build_body(request),
-                headers={"Accept": "text/event-stream"},
+                content=dumps_utf8(self.build_body(request)),
+                headers={"Accept": "text/event-stream", "Content-Type": "application/json"},
             ) as response:
                 if response.status_code >= 400:
                     body = await response.aread()
