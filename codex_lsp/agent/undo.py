@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from codex_lsp.agent.protocol import FileEdit, Snapshot
+from codex_lsp.edits.lines import split_lsp_lines
 
 
 class UndoRefused(Exception):
@@ -20,7 +21,7 @@ class UndoRefused(Exception):
 
 
 def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+    return split_lsp_lines(text)
 
 
 def _changes(a: list[str], b: list[str]) -> list[tuple[int, int, list[str]]]:
