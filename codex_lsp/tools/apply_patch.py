@@ -9,6 +9,7 @@ let the host write it (editor: versioned `workspace/applyEdit`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,13 @@ from codex_lsp.agent.protocol import EditProposal, FileEdit, Notice, Snapshot
 from codex_lsp.agent.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
 from codex_lsp.edits.hunks import HunkOutcome, apply_hunks, hunk_outcomes
 from codex_lsp.patch import (
+    AddFile,
+    DeleteFile,
     FileChange,
+    Patch,
     PatchApplyError,
     PatchParseError,
+    UpdateFile,
     derive_changes,
     parse_patch,
     summarize,
@@ -80,11 +85,13 @@ class ApplyPatch:
             snapshots[path] = snap
             return snap.text
 
-        for op in patch.ops:
-            resolve(op.path)
-            move_to = getattr(op, "move_to", None)
-            if move_to:
-                resolve(move_to)
+        def canonical(name: str) -> str:
+            real, primary = resolve(name), ctx.workspace.primary
+            return (
+                real.relative_to(primary).as_posix() if real.is_relative_to(primary) else str(real)
+            )
+
+        patch = _canonical(patch, canonical)
         try:
             changes = derive_changes(patch, read_text)
         except PatchApplyError as exc:
@@ -125,6 +132,22 @@ class ApplyPatch:
             version=snap.version if snap else None,
             move_to=move_to,
         )
+
+
+def _canonical(patch: Patch, canonical: Callable[[str], str]) -> Patch:
+    """The patch with every path checked and named by its real location.
+
+    Two spellings of one file (`./a.py`, `sub/../a.py`, a symlink to it) then
+    share one state while the patch is derived, so no edit overwrites another.
+    """
+    ops: list[AddFile | DeleteFile | UpdateFile] = []
+    for op in patch.ops:
+        if isinstance(op, UpdateFile):
+            move_to = canonical(op.move_to) if op.move_to else None
+            ops.append(replace(op, path=canonical(op.path), move_to=move_to))
+        else:
+            ops.append(replace(op, path=canonical(op.path)))
+    return Patch(ops)
 
 
 async def _review(ctx: ToolContext, proposal: EditProposal) -> tuple[EditProposal, str | None]:
