@@ -25,8 +25,14 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """`atomic_write` for bytes (also used to restore a file exactly)."""
+    """`atomic_write` for bytes (also used to restore a file exactly).
+
+    An empty folder where the file goes is removed first: only an undo meets
+    one, where a patch had turned the file into a folder of new files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()  # fails (clearly) unless empty
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codex-tmp", dir=path.parent)
     try:
@@ -85,7 +91,7 @@ def apply_all_on_disk(files: Sequence[FileEdit]) -> None:
 
 def _restore(saved: dict[Path, bytes | None]) -> None:
     """Put back the bytes (or the absence) of each file, best effort."""
-    for path, data in saved.items():
+    for path, data in reversed(saved.items()):  # files inside new folders go first
         try:
             if data is None:
                 if path.is_file() or path.is_symlink():

@@ -91,7 +91,8 @@ def plan_undo(edits: list[FileEdit], current: Callable[[Path], Snapshot | None])
             state[edit.path] = reverted
 
     plan: list[FileEdit] = []
-    for path, final in state.items():
+    # Deletions first: a file Codex added may sit in a folder that was a file before.
+    for path, final in sorted(state.items(), key=lambda item: item[1] is not None):
         snap = originals.get(path)
         before = snap.text if snap is not None else None
         version = snap.version if snap is not None else None
