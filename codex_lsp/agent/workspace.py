@@ -1,8 +1,11 @@
 """Workspace roots and the one rule that matters: nothing outside them is touched.
 
-Every path the model names goes through `Workspace.resolve`, which follows
-symlinks before checking containment, so `../x`, absolute paths elsewhere and
-symlinks that point out are all refused.
+The path policy is one method, `Workspace.permitted`: a path is usable only
+if its real location (every symlink followed) lies inside a root. Every path
+the model names goes through `Workspace.resolve`, which applies it, and every
+tool that walks folders (`grep_files`, `list_dir`) applies it again to each
+entry it finds, so `../x`, absolute paths elsewhere and symlinks that point
+out are all refused, whichever tool is asked.
 """
 
 from __future__ import annotations
@@ -38,10 +41,28 @@ class Workspace:
         """The first root: relative paths from the model are taken from here."""
         return self.roots[0]
 
+    def permitted(self, path: Path, shown: str | None = None) -> Path:
+        """The real path of `path` if it lies inside a root, else `OutsideWorkspace`.
+
+        The one path policy for reads and writes: symlinks are followed first,
+        so a link inside the workspace that points out is as far out as its
+        target. `shown` is the name used in the error message.
+        """
+        real = Path(os.path.realpath(path))
+        if not any(real == r or real.is_relative_to(r) for r in self.roots):
+            raise OutsideWorkspace(
+                f"{shown or path} is outside the workspace "
+                f"({', '.join(map(str, self.roots))}); refused"
+            )
+        return real
+
     def contains(self, path: Path) -> bool:
         """True if the real location of `path` lies inside a root."""
-        real = Path(os.path.realpath(path))
-        return any(real == r or real.is_relative_to(r) for r in self.roots)
+        try:
+            self.permitted(path)
+        except OutsideWorkspace:
+            return False
+        return True
 
     def resolve(self, name: str, cwd: Path | None = None) -> Path:
         """Absolute, symlink-free path for `name`, or `OutsideWorkspace`."""
@@ -49,12 +70,7 @@ class Workspace:
             raise OutsideWorkspace(f"invalid path {name!r}")
         raw = Path(os.path.expanduser(name)) if name.startswith("~") else Path(name)
         candidate = raw if raw.is_absolute() else (cwd or self.primary) / raw
-        real = Path(os.path.realpath(candidate))
-        if not any(real == r or real.is_relative_to(r) for r in self.roots):
-            raise OutsideWorkspace(
-                f"{name} is outside the workspace ({', '.join(map(str, self.roots))}); refused"
-            )
-        return real
+        return self.permitted(candidate, name)
 
     def relative(self, path: Path) -> str:
         """Path as shown to the model and the user: relative to its root when possible."""

@@ -20,6 +20,7 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.protocol import TurnFinished
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.workspace import OutsideWorkspace
+from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.jsontext import one_line
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def selection_from(server: CodexLanguageServer, arg: dict[str, Any]) -> Selectio
     except OutsideWorkspace as exc:
         raise BadArguments(str(exc)) from exc
     text = server.document_text(path)
-    lines = text.splitlines()
+    lines = lsp_lines(text)
     if end_line > start_line and end_char == 0:
         end_line -= 1  # a linewise selection ends at column 0 of the next line
     if lines and start_line >= len(lines):
@@ -124,7 +125,7 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
     given = arg.get("instruction")
     if isinstance(given, str) and given.strip():
         return given.strip()
-    for line in sel.text.splitlines():
+    for line in lsp_lines(sel.text):
         match = INSTRUCTION_COMMENT.search(line)
         if match:
             return str(match.group(1))

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.agent.disk import StaleEdit, apply_all_on_disk, check_fresh
 from codex_lsp.agent.protocol import (
     AgentEvent,
     ApplyOutcome,
@@ -76,8 +76,7 @@ class LspHost:
                 reason = answer.get("failureReason") if isinstance(answer, dict) else None
                 return ApplyOutcome(False, reason or "the editor refused the edit")
         try:
-            for f in plan.disk_ops:
-                apply_on_disk(f)
+            apply_all_on_disk(plan.disk_ops)
         except OSError as exc:
             return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
         return ApplyOutcome(True)

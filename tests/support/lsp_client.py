@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,8 +49,8 @@ def to_json(value: Any) -> Any:
 
 
 def offset_at(text: str, line: int, character: int) -> int:
-    """Offset of an LSP (UTF-16) position."""
-    lines = text.splitlines(keepends=True)
+    """Offset of an LSP (UTF-16) position; LSP lines end only at \\r\\n, \\r or \\n."""
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+", text)
     if line >= len(lines):
         return len(text)
     base = sum(len(x) for x in lines[:line])
