@@ -37,6 +37,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from codex_lsp import redact
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp.naming import qualified_tool_name, sanitize
 from codex_lsp.mcp.tool import McpTool
@@ -336,6 +337,7 @@ class McpServerConnection:
         else:
             assert cfg.url is not None
             headers = dict(cfg.http_headers)
+            redact.remember(redact.header_credentials(headers))
             if cfg.bearer_token_env_var:
                 token = self._env.get(cfg.bearer_token_env_var, "")
                 if not token:
@@ -343,6 +345,7 @@ class McpServerConnection:
                         f"environment variable {cfg.bearer_token_env_var} "
                         "(bearer_token_env_var) is not set"
                     )
+                redact.remember([token])
                 headers["Authorization"] = f"Bearer {token}"
             self._http = _RecordingTransport(cfg.url)
             self._http.on_connect_error = self._connect_failed
