@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 import attrs
 
+from codex_lsp import redact
 from codex_lsp.config._structure import (
     PathPart,
     describe_value,
@@ -372,6 +373,9 @@ def load_config(
     env_header_values = {
         header: env[var] for header, var in provider.env_http_headers.items() if env.get(var)
     }
+    redact.remember(
+        [api_key, *env_header_values.values(), *redact.header_credentials(provider.http_headers)]
+    )
     return LoadedConfig(
         config=config,
         provider_id=config.model_provider,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ class LspHost:
 
     def __init__(self, server: CodexLanguageServer) -> None:
         self.server = server
+        self._apply_lock = asyncio.Lock()
 
     def snapshot(self, path: Path) -> Snapshot | None:
         doc = self.server.open_document(path)
@@ -50,6 +52,16 @@ class LspHost:
         return await approval_prompt.ask(self.server, proposal)
 
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+        """Check freshness and apply, one edit at a time.
+
+        Two turns may be approved at once: without the lock both pass the
+        freshness check before either edit lands, and the second is applied
+        over text it was not computed from (unversioned for closed files).
+        """
+        async with self._apply_lock:
+            return await self._apply_edit(proposal)
+
+    async def _apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
         try:
             for f in proposal.files:
                 doc = self.server.open_document(f.path)

@@ -27,6 +27,7 @@ from mcp.client.session import LoggingFnT
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from codex_lsp import redact
 from codex_lsp.config.model import McpServerConfig
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ async def open_session(
     else:
         assert cfg.url is not None and http is not None
         headers = dict(cfg.http_headers)
+        redact.remember(redact.header_credentials(headers))
         if cfg.bearer_token_env_var:
             token = env.get(cfg.bearer_token_env_var, "")
             if not token:
@@ -222,6 +224,7 @@ async def open_session(
                     f"environment variable {cfg.bearer_token_env_var} "
                     "(bearer_token_env_var) is not set"
                 )
+            redact.remember([token])
             headers["Authorization"] = f"Bearer {token}"
         client = httpx2.AsyncClient(headers=headers, timeout=HTTP_TIMEOUT, transport=http)
         await stack.enter_async_context(client)

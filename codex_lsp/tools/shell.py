@@ -27,6 +27,7 @@ from codex_lsp.approvals.commands import (
     should_offer_unsandboxed_retry,
 )
 from codex_lsp.config import build_shell_env
+from codex_lsp.redact import scrub_env
 from codex_lsp.sandbox import (
     Bubblewrap,
     ExecResult,
@@ -196,7 +197,7 @@ async def _execute(
     bwrap: Bubblewrap,
 ) -> ExecResult:
     """Run once, sandboxed under `policy` or (None) directly."""
-    env = build_shell_env(ctx.config.shell_environment_policy, os.environ)
+    env = scrub_env(build_shell_env(ctx.config.shell_environment_policy, os.environ))
     full = argv
     if policy is not None:
         full = bwrap.wrap(argv, cwd, policy)

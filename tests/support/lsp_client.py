@@ -12,7 +12,7 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,10 @@ class Editor:
         self.answer_delay = 0.0
         self.apply_result: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.on_approval: Callable[[], Any] | None = None
+        self.on_apply: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+        """Awaited when workspace/applyEdit arrives, before the edit is applied (races)."""
+        self.server_args: list[str] = []
+        """Extra command-line arguments for `python -m codex_lsp` (e.g. -v, --log-file)."""
         self._register()
         mine = set(self.client.protocol.fm.features)
         register_lsp_features(
@@ -132,7 +136,9 @@ class Editor:
     ) -> dict[str, Any]:
         env = {**os.environ, **self.env}
         env.pop("OPENAI_API_KEY", None) if "OPENAI_API_KEY" not in self.env else None
-        await self.client.start_io(sys.executable, "-m", "codex_lsp", env=env, cwd=str(REPO))
+        await self.client.start_io(
+            sys.executable, "-m", "codex_lsp", *self.server_args, env=env, cwd=str(REPO)
+        )
         caps = capabilities or types.ClientCapabilities(
             workspace=types.WorkspaceClientCapabilities(
                 apply_edit=True,
@@ -249,6 +255,8 @@ class Editor:
         async def apply_edit(params: Any) -> Any:
             params = to_json(params)
             state.apply_edits.append(params)
+            if self.on_apply is not None:
+                await self.on_apply(params)
             if self.apply_result is not None:
                 return self.apply_result(params)
             return self._apply(params["edit"])

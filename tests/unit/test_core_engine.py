@@ -59,13 +59,15 @@ def test_new_thread_is_current_saved_and_listed(tmp_path: Path) -> None:
     ]
 
 
-def test_thread_by_id_switches_and_unknown_id_is_a_key_error(tmp_path: Path) -> None:
+def test_thread_by_id_finds_without_switching_and_unknown_id_is_a_key_error(
+    tmp_path: Path,
+) -> None:
     core = make_core(tmp_path)
     first = core.agent.new_thread()
     second = core.agent.new_thread()
     assert core.agent.current is second
     assert core.agent.thread(first.id) is first
-    assert core.agent.current is first
+    assert core.agent.current is second  # naming a thread does not make it current
     with pytest.raises(KeyError):
         core.agent.thread("20990101T000000-deadbeef")
 
