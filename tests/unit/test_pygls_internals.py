@@ -117,7 +117,9 @@ def test_protocol_instance_attributes(attribute: str) -> None:
             f"LanguageServerProtocol.{attribute}", "no longer a dict"
         )
     if attribute == "fm":
-        assert isinstance(protocol.fm.features, dict), _fail("FeatureManager.features", "not a dict")
+        assert isinstance(protocol.fm.features, dict), _fail(
+            "FeatureManager.features", "not a dict"
+        )
 
 
 def test_server_internals() -> None:
