@@ -31,6 +31,12 @@ from codex_lsp.patch import (
 from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
 
 REJECTED_OUTPUT = "patch rejected by user"
+MAX_PATCH_BYTES = 1024 * 1024
+"""Largest patch accepted (1 MiB, several times what a model writes in one answer).
+
+A bigger one is refused whole, before anything is parsed or shown, so a runaway
+answer cannot flood the review or half-apply.
+"""
 
 
 class ApplyPatch:
@@ -61,6 +67,12 @@ class ApplyPatch:
         text = args.get("input")
         if not isinstance(text, str) or not text.strip():
             raise ToolFailure("apply_patch needs a non-empty string argument 'input'")
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > MAX_PATCH_BYTES:
+            raise ToolFailure(
+                f"patch too large: {size} bytes (at most {MAX_PATCH_BYTES}); "
+                "split it into several smaller patches"
+            )
         try:
             patch = parse_patch(text)
         except PatchParseError as exc:
