@@ -26,6 +26,7 @@ from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.lsp import code_actions, commands
+from codex_lsp.lsp.initialize import ClientCapabilities
 from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import CodexProtocol, make_converter
 from codex_lsp.lsp.workspace_edits import ClientEditSupport
@@ -88,42 +89,30 @@ class CodexLanguageServer(LanguageServer):
         self.running: dict[str, asyncio.Future[Any]] = {}
         self.reporters: dict[str, TurnReporter] = {}
         self.background = BackgroundTasks()
+        self.caps = ClientCapabilities()
+        """Resolved once at `initialize`; nothing is assumed before that."""
 
     # ---- client capabilities -------------------------------------------------
-
-    def _capability(self, *names: str) -> Any:
-        value: Any = self.client_capabilities
-        for name in names:
-            value = getattr(value, name, None) if value is not None else None
-        return value
 
     @property
     def supports_work_done_progress(self) -> bool:
         """`window.workDoneProgress`."""
-        return bool(self._capability("window", "work_done_progress"))
+        return self.caps.work_done_progress
 
     @property
     def supports_show_document(self) -> bool:
         """`window.showDocument.support`."""
-        return bool(self._capability("window", "show_document", "support"))
+        return self.caps.show_document
 
     @property
     def supports_codex_approval(self) -> bool:
         """`experimental.codexApproval = true`: the client shows real diffs."""
-        experimental = self._capability("experimental")
-        return isinstance(experimental, dict) and experimental.get("codexApproval") is True
+        return self.caps.codex_approval
 
     @property
     def edit_support(self) -> ClientEditSupport:
         """What `workspace/applyEdit` may carry for this client."""
-        caps = self._capability("workspace", "workspace_edit")
-        if caps is None:
-            return ClientEditSupport(document_changes=False, resource_operations=frozenset())
-        ops = caps.resource_operations or []
-        return ClientEditSupport(
-            document_changes=bool(caps.document_changes),
-            resource_operations=frozenset(str(getattr(o, "value", o)) for o in ops),
-        )
+        return self.caps.edits
 
     @property
     def approval_timeout(self) -> float:
@@ -319,6 +308,7 @@ def create_server() -> CodexLanguageServer:
             if path:
                 roots.append(Path(path))
         ls.agent.workspace = Workspace(roots or [Path.cwd()])
+        ls.caps = ClientCapabilities.from_lsp(params.capabilities)
         ls.init_options = _codex_section(_as_dict(params.initialization_options))
         ls.apply_overrides(ls.init_options)
 
