@@ -268,12 +268,16 @@ class Agent:
             return self.loaded.missing_key_message()
         return None
 
-    def status(self) -> dict[str, object]:
-        """Sandbox and MCP health, for `codex.status` and `codex-lsp check`."""
+    async def status(self) -> dict[str, object]:
+        """Sandbox and MCP health, for `codex.status`.
+
+        The first sandbox probe runs bwrap (up to seconds): in a worker thread, so
+        the event loop keeps answering other requests meanwhile.
+        """
         from codex_lsp.sandbox import sandbox_status
 
         return {
-            "sandbox": sandbox_status(),
+            "sandbox": await asyncio.to_thread(sandbox_status),
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
         }
 

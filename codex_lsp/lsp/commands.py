@@ -286,7 +286,7 @@ async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         "warnings": list(agent.loaded.warnings),
         "workspace": [str(r) for r in agent.workspace.roots],
         "running": sorted(server.running),
-        **agent.status(),
+        **(await agent.status()),
         "threads": len(agent.threads),
         "uptimeSec": round(time.monotonic() - server.started, 1),
     }

@@ -261,6 +261,13 @@ class CodexLanguageServer(LanguageServer):
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
 
 
+async def probe_sandbox() -> None:
+    """Probe bubblewrap once, off the event loop, before anyone asks (cached after)."""
+    from codex_lsp.sandbox import sandbox_status
+
+    await asyncio.to_thread(sandbox_status)
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -317,6 +324,7 @@ def create_server() -> CodexLanguageServer:
         ls.agent.warm_up()
         ls.agent.start_mcp()
         ls.background.spawn(ls.report_mcp_errors())
+        ls.background.spawn(probe_sandbox())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(

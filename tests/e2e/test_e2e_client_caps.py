@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -51,3 +53,30 @@ async def test_open_file_fails_at_once_without_apply_edit(
     assert (workspace / "hello.py").read_text() == before
     assert result["status"] == "failed", result
     assert "does not accept workspace edits" in result["error"] and "hello.py" in result["error"]
+
+
+async def test_requests_are_answered_while_the_sandbox_probe_runs(
+    tmp_path: Path, workspace: Path, editor_env: dict[str, str]
+) -> None:
+    """A slow `bwrap` (a real script on PATH) must not stall the event loop."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    bwrap = fake_bin / "bwrap"
+    bwrap.write_text("#!/bin/sh\nsleep 4\nexit 0\n")
+    bwrap.chmod(0o755)
+    env = {**editor_env, "PATH": f"{fake_bin}:{os.environ.get('PATH', '')}"}
+    editor = Editor(workspace, env)
+    try:
+        await editor.start()
+        status = asyncio.ensure_future(editor.command("codex.status"))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        threads = await editor.command("codex.listThreads", timeout=10)
+        quick = time.monotonic() - started
+        assert threads["status"] == "answered"
+        assert quick < 2.0 and not status.done(), quick
+        answer = await status
+        assert answer["sandbox"]["available"] is True, answer["sandbox"]
+        assert str(bwrap) in answer["sandbox"]["reason"]
+    finally:
+        await editor.stop()
