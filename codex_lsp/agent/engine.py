@@ -204,20 +204,26 @@ class Agent:
 
     # ---- turns ------------------------------------------------------------
 
-    async def run(self, spec: TaskSpec, thread_id: str | None = None) -> TurnResult:
-        """Run one task to the end of its turn; see the module docstring."""
+    async def run(
+        self, spec: TaskSpec, thread_id: str | None = None, origin: Path | None = None
+    ) -> TurnResult:
+        """Run one task to the end of its turn; see the module docstring.
+
+        `origin` is the document the task was started from: its workspace folder
+        is the turn's working folder (shell, AGENTS.md, relative paths).
+        """
         thread = self.thread(thread_id)
         if not thread.title:
             thread.title = spec.title
             self.store.record_title(thread.id, spec.title)
         await self.host.emit(TurnStarted(thread.id, spec.title))
-        result = await self._run(thread, spec)
+        result = await self._run(thread, spec, self.workspace.rooted_at(origin))
         await self.host.emit(
             TurnFinished(thread.id, result.status, result.text, result.error, result.changed_files)
         )
         return result
 
-    async def _run(self, thread: Thread, spec: TaskSpec) -> TurnResult:
+    async def _run(self, thread: Thread, spec: TaskSpec, workspace: Workspace) -> TurnResult:
         missing_key = self._missing_key()
         if missing_key:
             return TurnResult(thread.id, "failed", "", missing_key)
@@ -232,7 +238,7 @@ class Agent:
         settings = TurnSettings(
             model=cfg.model,
             instructions=build_instructions(
-                self.workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
+                workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
             ),
             max_steps=cfg.max_turn_steps,
             reasoning_effort=cfg.model_reasoning_effort,
@@ -242,7 +248,7 @@ class Agent:
         )
         ctx = ToolContext(
             thread_id=thread.id,
-            workspace=self.workspace,
+            workspace=workspace,
             host=self.host,
             policy=self.policy,
             approvals=thread.approvals,

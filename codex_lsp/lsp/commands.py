@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
@@ -121,15 +122,21 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
 
 
 async def run_turn(
-    server: CodexLanguageServer, spec: TaskSpec, thread_id: str | None = None
+    server: CodexLanguageServer,
+    spec: TaskSpec,
+    thread_id: str | None = None,
+    origin: Path | None = None,
 ) -> dict[str, Any]:
-    """Run a turn as a cancellable task with progress; return the command result."""
+    """Run a turn as a cancellable task with progress; return the command result.
+
+    `origin` (the document the command came from) picks the workspace folder.
+    """
     try:
         thread = server.thread_for_command(thread_id)
     except KeyError as exc:
         return _failed(str(exc.args[0]))
     reporter = server.new_reporter(thread.id)
-    task = asyncio.ensure_future(server.agent.run(spec, thread.id))
+    task = asyncio.ensure_future(server.agent.run(spec, thread.id, origin))
     server.running[thread.id] = task
     msg_id = server.protocol.msg_id
 
@@ -186,7 +193,7 @@ async def _selection_task(
         spec = build(arg, sel)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, spec, arg.get("threadId"))
+    return await run_turn(server, spec, arg.get("threadId"), server.origin_of(arg))
 
 
 async def edit_selection(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
@@ -239,11 +246,15 @@ async def ask(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         sel = selection_from(server, arg) if arg.get("uri") and arg.get("range") else None
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, tasks.ask(prompt, sel), arg.get("threadId"))
+    origin = server.origin_of(arg)
+    return await run_turn(server, tasks.ask(prompt, sel), arg.get("threadId"), origin)
 
 
 async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
-    """`{prompt}`: a workspace task that may edit several files."""
+    """`{prompt, uri?}`: a workspace task that may edit several files.
+
+    With `uri` (the active document) it works in that document's workspace folder.
+    """
     try:
         arg = _arg_object(args)
         prompt = arg.get("prompt")
@@ -251,7 +262,8 @@ async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
             raise BadArguments("missing 'prompt'")
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, tasks.run_task(prompt), arg.get("threadId"))
+    origin = server.origin_of(arg)
+    return await run_turn(server, tasks.run_task(prompt), arg.get("threadId"), origin)
 
 
 async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:

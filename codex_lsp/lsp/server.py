@@ -134,6 +134,25 @@ class CodexLanguageServer(LanguageServer):
             raise commands.BadArguments(f"not a file URI: {uri}")
         return Path(path)
 
+    def origin_of(self, arg: dict[str, Any]) -> Path | None:
+        """The document a command was started from (`uri`), if it names a file."""
+        uri = arg.get("uri")
+        path = to_fs_path(uri) if isinstance(uri, str) and uri.startswith("file:") else None
+        return Path(path) if path else None
+
+    def change_folders(self, event: types.WorkspaceFoldersChangeEvent) -> None:
+        """Follow the editor's workspace folders (added ones become writable)."""
+        workspace = self.agent.workspace
+        for folder in event.removed or []:
+            path = to_fs_path(folder.uri)
+            if path and not workspace.remove_root(Path(path)):
+                log.info("kept workspace folder %s (unknown or the last one)", path)
+        for folder in event.added or []:
+            path = to_fs_path(folder.uri)
+            if path:
+                workspace.add_root(Path(path))
+        log.info("workspace folders: %s", ", ".join(map(str, workspace.roots)))
+
     def open_document(self, path: Path) -> TextDocument | None:
         """The editor's document for `path`, only if the client has it open."""
         uri = from_fs_path(str(path))
@@ -333,6 +352,10 @@ def create_server() -> CodexLanguageServer:
         settings = _as_dict(params.settings)
         if settings:
             ls.apply_overrides(layer_settings(ls.init_options, settings))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def on_folders(ls: CodexLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.change_folders(params.event)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.raw_lsp import RawPeer, pipe_peer, spawn_server
+from tests.support.raw_lsp import pipe_peer, spawn_server
 
 pytestmark = pytest.mark.e2e
 
