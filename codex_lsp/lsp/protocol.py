@@ -22,7 +22,7 @@ from urllib.parse import unquote
 import cattrs
 from cattrs import Converter
 from lsprotocol import converters, types
-from pygls.exceptions import FeatureRequestError, JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidRequest
 from pygls.protocol import (
     JsonRPCNotification,
     JsonRPCRequestMessage,
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 REQUEST_CANCELLED = -32800
@@ -82,6 +83,7 @@ class CodexProtocol(LanguageServerProtocol):
         """Request id -> how to really stop the work behind it."""
         self.progress_cancel_hooks: dict[str | int, Callable[[], None]] = {}
         """Progress token -> how to stop the work it reports on."""
+        self.initialize_seen = False
         self.answered_early: set[MsgId] = set()
         """Requests already answered before pygls loaded (`initialize`, see fast_start)."""
 
@@ -127,7 +129,10 @@ class CodexProtocol(LanguageServerProtocol):
     def _undecodable(self, data: dict[str, Any], exc: Exception) -> None:
         method, msg_id, reason = data.get("method"), data.get("id"), _reason(exc)
         method = None if method is None else short_text(method, 80)
-        if method is not None and "id" in data:
+        if method is not None and "id" in data and not self._has_handler(data["method"]):
+            log.warning("request %s for unknown method %s", msg_id, method)
+            self.send_error(msg_id, METHOD_NOT_FOUND, f"Method not found: {method}")
+        elif method is not None and "id" in data:
             log.warning("invalid params for %s (request %s): %s", method, msg_id, reason)
             self.send_error(msg_id, INVALID_PARAMS, f"Invalid params for {method}: {reason}")
         elif method is not None:
@@ -163,11 +168,17 @@ class CodexProtocol(LanguageServerProtocol):
             log.warning("request %s failed: %s", msg_id, short_text(str(exc.message)))
             code, message = exc.code, str(exc.message)
         else:
-            log.error("request %s failed: %s", msg_id, _reason(exc))
             log.debug("request %s failed", msg_id, exc_info=exc)
             code, message = INTERNAL_ERROR, f"Internal error: {_reason(exc)}"
+            self._server._report_server_error(exc, FeatureRequestError)  # logs one line
         self.send_error(msg_id, code, short_text(message))
-        self._server._report_server_error(exc, FeatureRequestError)
+
+    def _has_handler(self, method: str) -> bool:
+        try:
+            self._get_handler(method)
+        except JsonRpcException:
+            return False
+        return True
 
     def handle_message(self, message: Any) -> None:
         """Dispatch a decoded message; after `shutdown`, requests get an error answer."""
@@ -270,7 +281,13 @@ class CodexProtocol(LanguageServerProtocol):
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
-        """Always use UTF-16 positions: our text edits are computed in UTF-16 units."""
+        """Always use UTF-16 positions: our text edits are computed in UTF-16 units.
+
+        A second `initialize` is refused: it would swap the workspace under running turns.
+        """
+        if self.initialize_seen:
+            raise JsonRpcInvalidRequest("initialize may be sent only once")
+        self.initialize_seen = True
         general = params.capabilities.general
         if general is not None:
             general.position_encodings = None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
@@ -28,7 +29,7 @@ from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.lsp import code_actions, commands
 from codex_lsp.lsp.initialize import ClientCapabilities
 from codex_lsp.lsp.progress import TurnReporter
-from codex_lsp.lsp.protocol import CodexProtocol, make_converter
+from codex_lsp.lsp.protocol import INTERNAL_ERROR, CodexProtocol, make_converter
 from codex_lsp.lsp.workspace_edits import ClientEditSupport
 
 log = logging.getLogger(__name__)
@@ -276,7 +277,9 @@ class CodexLanguageServer(LanguageServer):
         )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Log internal errors; show only those the user can act on."""
+        """Log internal errors in one line; a client's bad request is logged where answered."""
+        if isinstance(error, JsonRpcException) and error.code != INTERNAL_ERROR:
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
 
 
