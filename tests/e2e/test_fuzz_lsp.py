@@ -3,7 +3,7 @@
 Every request must be answered (result or error), notifications ignored
 cleanly, no crash, no hang, a log that stays bounded, and a normal request
 still answered at the end. Budget: `CODEX_LSP_FUZZ_MESSAGES` (default 300);
-for a long run: `CODEX_LSP_FUZZ_MESSAGES=5000 pytest -m fuzz -rA`.
+for a long run: `CODEX_LSP_FUZZ_MESSAGES=5000 pytest -m fuzz -rA --timeout=0`.
 """
 
 from __future__ import annotations
