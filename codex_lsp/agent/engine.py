@@ -215,15 +215,21 @@ class Agent:
 
     # ---- turns ------------------------------------------------------------
 
-    async def run(self, spec: TaskSpec, thread_id: str | None = None) -> TurnResult:
-        """Run one task to the end of its turn; see the module docstring."""
+    async def run(
+        self, spec: TaskSpec, thread_id: str | None = None, origin: Path | None = None
+    ) -> TurnResult:
+        """Run one task to the end of its turn; see the module docstring.
+
+        `origin` is the document the task was started from: its workspace folder
+        is the turn's working folder (shell, AGENTS.md, relative paths).
+        """
         thread = self.thread(thread_id)
         if not thread.title:
             thread.title = spec.title
             self.store.record_title(thread.id, spec.title)
         await self.host.emit(TurnStarted(thread.id, spec.title))
         try:
-            result = await self._run(thread, spec)
+            result = await self._run(thread, spec, self.workspace.rooted_at(origin))
         except Exception as exc:  # a bug must still end the turn: TurnFinished, progress end
             log.exception("turn on thread %s failed", thread.id)
             result = TurnResult(thread.id, "failed", "", f"Internal error: {one_line(exc)}")
@@ -232,7 +238,7 @@ class Agent:
         )
         return result
 
-    async def _run(self, thread: Thread, spec: TaskSpec) -> TurnResult:
+    async def _run(self, thread: Thread, spec: TaskSpec, workspace: Workspace) -> TurnResult:
         missing_key = self._missing_key()
         if missing_key:
             return TurnResult(thread.id, "failed", "", missing_key)
@@ -246,7 +252,7 @@ class Agent:
         client = self._client
         self._users[id(client)] = self._users.get(id(client), 0) + 1
         try:
-            return await self._run_with(thread, spec, client)
+            return await self._run_with(thread, spec, client, workspace)
         finally:
             self._release(client)
 
@@ -260,12 +266,14 @@ class Agent:
         if client is not self._client:
             self._background.spawn(client.aclose())
 
-    async def _run_with(self, thread: Thread, spec: TaskSpec, client: ModelClient) -> TurnResult:
+    async def _run_with(
+        self, thread: Thread, spec: TaskSpec, client: ModelClient, workspace: Workspace
+    ) -> TurnResult:
         cfg = self.loaded.config
         settings = TurnSettings(
             model=cfg.model,
             instructions=build_instructions(
-                self.workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
+                workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
             ),
             max_steps=cfg.max_turn_steps,
             reasoning_effort=cfg.model_reasoning_effort,
@@ -275,7 +283,7 @@ class Agent:
         )
         ctx = ToolContext(
             thread_id=thread.id,
-            workspace=self.workspace,
+            workspace=workspace,
             host=self.host,
             policy=self.policy,
             approvals=thread.approvals,
@@ -301,12 +309,16 @@ class Agent:
             return self.loaded.missing_key_message()
         return None
 
-    def status(self) -> dict[str, object]:
-        """Sandbox and MCP health, for `codex.status` and `codex-lsp check`."""
+    async def status(self) -> dict[str, object]:
+        """Sandbox and MCP health, for `codex.status`.
+
+        The first sandbox probe runs bwrap (up to seconds): in a worker thread, so
+        the event loop keeps answering other requests meanwhile.
+        """
         from codex_lsp.sandbox import sandbox_status
 
         return {
-            "sandbox": sandbox_status(),
+            "sandbox": await asyncio.to_thread(sandbox_status),
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
         }
 

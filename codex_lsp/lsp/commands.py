@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
@@ -136,15 +137,21 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
 
 
 async def run_turn(
-    server: CodexLanguageServer, spec: TaskSpec, thread_id: str | None = None
+    server: CodexLanguageServer,
+    spec: TaskSpec,
+    thread_id: str | None = None,
+    origin: Path | None = None,
 ) -> dict[str, Any]:
-    """Run a turn as a cancellable task with progress; return the command result."""
+    """Run a turn as a cancellable task with progress; return the command result.
+
+    `origin` (the document the command came from) picks the workspace folder.
+    """
     try:
         thread = server.thread_for_command(thread_id)
     except KeyError as exc:
         return _failed(str(exc.args[0]))
     reporter = server.new_reporter(thread.id)
-    task = asyncio.ensure_future(server.agent.run(spec, thread.id))
+    task = asyncio.ensure_future(server.agent.run(spec, thread.id, origin))
     server.running[thread.id] = task
     msg_id = server.protocol.msg_id
 
@@ -206,7 +213,7 @@ async def _selection_task(
         thread_id = _thread_id(arg)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, spec, thread_id)
+    return await run_turn(server, spec, thread_id, server.origin_of(arg))
 
 
 async def edit_selection(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
@@ -260,11 +267,15 @@ async def ask(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         thread_id = _thread_id(arg)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, tasks.ask(prompt, sel), thread_id)
+    origin = server.origin_of(arg)
+    return await run_turn(server, tasks.ask(prompt, sel), thread_id, origin)
 
 
 async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
-    """`{prompt}`: a workspace task that may edit several files."""
+    """`{prompt, uri?}`: a workspace task that may edit several files.
+
+    With `uri` (the active document) it works in that document's workspace folder.
+    """
     try:
         arg = _arg_object(args)
         prompt = arg.get("prompt")
@@ -273,7 +284,8 @@ async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         thread_id = _thread_id(arg)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, tasks.run_task(prompt), thread_id)
+    origin = server.origin_of(arg)
+    return await run_turn(server, tasks.run_task(prompt), thread_id, origin)
 
 
 async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
@@ -307,7 +319,7 @@ async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         "warnings": list(agent.loaded.warnings),
         "workspace": [str(r) for r in agent.workspace.roots],
         "running": sorted(server.running),
-        **agent.status(),
+        **(await agent.status()),
         "threads": len(agent.threads),
         "uptimeSec": round(time.monotonic() - server.started, 1),
     }

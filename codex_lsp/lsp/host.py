@@ -14,6 +14,7 @@ from codex_lsp.agent.protocol import (
     CommandRequest,
     Decision,
     EditProposal,
+    FileEdit,
     ReviewDecision,
     Snapshot,
 )
@@ -71,6 +72,8 @@ class LspHost:
                     check_fresh(f, read_text_if_present(f.path), None)
         except StaleEdit as exc:
             return ApplyOutcome(False, str(exc))
+        if not self.server.caps.apply_edit:
+            return self._apply_without_editor(proposal)
         plan = build_edit(proposal.files, self.server.edit_support)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
@@ -87,12 +90,38 @@ class LspHost:
             if not isinstance(answer, dict) or not answer.get("applied"):
                 reason = answer.get("failureReason") if isinstance(answer, dict) else None
                 return ApplyOutcome(False, reason or "the editor refused the edit")
-        try:
-            apply_all_on_disk(plan.disk_ops)
-        except OSError as exc:
-            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-        return ApplyOutcome(True)
+        return _write_files(plan.disk_ops)
+
+    def _apply_without_editor(self, proposal: EditProposal) -> ApplyOutcome:
+        """A client without `workspace.applyEdit`: write closed files as `exec` does.
+
+        An open buffer cannot be changed behind the editor's back (the user would
+        save over it), so an edit touching one fails at once with the reason.
+        """
+        open_files = [
+            self.server.relative(path)
+            for f in proposal.files
+            for path in (f.path, f.move_to)
+            if path is not None and self.server.open_document(path) is not None
+        ]
+        if open_files:
+            return ApplyOutcome(
+                False,
+                f"{', '.join(open_files)} is open in the editor, and this editor does not "
+                "accept workspace edits (no 'workspace.applyEdit' client capability); "
+                "close the file and try again",
+            )
+        return _write_files(proposal.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         decision: Decision = await approval_prompt.ask_command(self.server, request)
         return decision
+
+
+def _write_files(files: list[FileEdit]) -> ApplyOutcome:
+    """Atomic writes for files the editor does not manage: all of them or none."""
+    try:
+        apply_all_on_disk(files)
+    except OSError as exc:
+        return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
+    return ApplyOutcome(True)

@@ -133,6 +133,7 @@ class Editor:
         codex_approval: bool = False,
         init_options: dict[str, Any] | None = None,
         capabilities: types.ClientCapabilities | None = None,
+        more_folders: list[Path] | None = None,
     ) -> dict[str, Any]:
         env = {**os.environ, **self.env}
         env.pop("OPENAI_API_KEY", None) if "OPENAI_API_KEY" not in self.env else None
@@ -161,7 +162,10 @@ class Editor:
             types.InitializeParams(
                 capabilities=caps,
                 root_uri=self.workspace.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(uri=self.workspace.as_uri(), name="ws")],
+                workspace_folders=[
+                    types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)
+                    for folder in [self.workspace, *(more_folders or [])]
+                ],
                 initialization_options=init_options,
             )
         )
