@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.agent.disk import StaleEdit, apply_all_on_disk, check_fresh
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.protocol import (
     AgentEvent,
@@ -39,6 +39,7 @@ from codex_lsp.agent.workspace import (
 )
 from codex_lsp.config import ConfigError, load_config
 from codex_lsp.edits.diff import unified_diff
+from codex_lsp.edits.lines import lsp_lines, split_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
@@ -48,7 +49,7 @@ def colour_diff(diff: str, enabled: bool) -> str:
     if not enabled:
         return diff
     out = []
-    for line in diff.splitlines(keepends=True):
+    for line in split_lines(diff):
         if line.startswith(("+++", "---")):
             out.append(f"\x1b[1m{line.rstrip(chr(10))}\x1b[0m\n")
         elif line.startswith("+"):
@@ -121,8 +122,7 @@ class TerminalHost:
         try:
             for f in proposal.files:
                 check_fresh(f, read_text_if_present(f.path), None)
-            for f in proposal.files:
-                apply_on_disk(f)
+            apply_all_on_disk(proposal.files)
         except StaleEdit as exc:
             return ApplyOutcome(False, str(exc))
         except OSError as exc:
@@ -154,7 +154,7 @@ def build_spec(
         return tasks.run_task(prompt)
     path = workspace.resolve(file)
     text = read_text_file(path)
-    lines = text.splitlines()
+    lines = lsp_lines(text)
     start, end = _parse_range(line_range) if line_range else (1, max(1, len(lines)))
     if start > max(1, len(lines)):
         raise ValueError(f"--range starts at line {start} but {file} has {len(lines)} lines")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from codex_lsp.agent.thread import Thread, user_message
-from codex_lsp.models.base import ModelClient, ModelRequest, TextDelta
+from codex_lsp.models.base import ModelClient, ModelRequest, StreamRestart, TextDelta
 
 DEFAULT_CONTEXT_WINDOW = 200_000
 SUMMARY_PREFIX = "Summary of the conversation so far (earlier messages were compacted):\n"
@@ -65,6 +65,8 @@ async def compact(thread: Thread, client: ModelClient, model: str, instructions:
     async for event in client.stream(request):
         if isinstance(event, TextDelta):
             parts.append(event.text)
+        elif isinstance(event, StreamRestart):  # a retried stream: the partial text is void
+            parts.clear()
     summary = "".join(parts).strip()
     current = _last_user_message(thread.history)
     thread.history = [user_message(SUMMARY_PREFIX + summary)]

@@ -6,8 +6,10 @@ LSP server for file operations a client cannot do itself.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from codex_lsp.agent.protocol import FileEdit
@@ -19,12 +21,23 @@ class StaleEdit(Exception):
 
 def atomic_write(path: Path, text: str) -> None:
     """Write through a temporary file and rename, so a crash never leaves half a file."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """`atomic_write` for bytes (also used to restore a file exactly).
+
+    An empty folder where the file goes is removed first: only an undo meets
+    one, where a patch had turned the file into a folder of new files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()  # fails (clearly) unless empty
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codex-tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -33,8 +46,22 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def _same_place(path: Path) -> None:
+    """Refuse a path whose real location moved since it was approved.
+
+    Edits carry real (symlink-free) paths checked against the workspace when
+    proposed; if a folder on the way became a symlink since, the write would
+    land elsewhere, so nothing is written.
+    """
+    if Path(os.path.realpath(path)) != path:
+        raise OSError(errno.EXDEV, "the path now leads elsewhere (a symlink appeared)", str(path))
+
+
 def apply_on_disk(f: FileEdit) -> None:
     """Carry out one file edit directly (files the editor does not manage)."""
+    for path in (f.path, f.move_to):
+        if path is not None:
+            _same_place(path)
     if f.kind == "delete":
         f.path.unlink()
         return
@@ -42,6 +69,37 @@ def apply_on_disk(f: FileEdit) -> None:
     atomic_write(target, f.new_text or "")
     if f.move_to is not None and f.move_to != f.path and f.path.exists():
         f.path.unlink()
+
+
+def apply_all_on_disk(files: Sequence[FileEdit]) -> None:
+    """Carry out every edit or none: on a failure, the files already written are restored.
+
+    A patch is one change to the user; leaving its first files written and the
+    rest not would leave code that exists nowhere in the model's view.
+    """
+    saved: dict[Path, bytes | None] = {}
+    try:
+        for f in files:
+            for path in (f.path, f.move_to):
+                if path is not None and path not in saved:
+                    saved[path] = path.read_bytes() if path.is_file() else None
+            apply_on_disk(f)
+    except BaseException:
+        _restore(saved)
+        raise
+
+
+def _restore(saved: dict[Path, bytes | None]) -> None:
+    """Put back the bytes (or the absence) of each file, best effort."""
+    for path, data in reversed(saved.items()):  # files inside new folders go first
+        try:
+            if data is None:
+                if path.is_file() or path.is_symlink():
+                    path.unlink()
+            elif not path.is_file() or path.read_bytes() != data:
+                atomic_write_bytes(path, data)
+        except OSError:
+            continue
 
 
 def check_fresh(f: FileEdit, current_text: str | None, current_version: int | None) -> None:

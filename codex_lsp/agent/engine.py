@@ -33,6 +33,7 @@ from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import LoadedConfig
+from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
 from codex_lsp.tools.base import ToolContext
@@ -65,6 +66,8 @@ class Agent:
         self.current: Thread | None = None
         self._client_factory = client_factory
         self._client: ModelClient | None = None
+        self._users: dict[int, int] = {}
+        """id(client) -> turns using it: a replaced client is closed when its count drops to 0."""
         self.store = ThreadStore(loaded.home / "sessions")
         self.mcp: McpManager | None = None
         self._mcp_start: asyncio.Future[None] | None = None
@@ -74,11 +77,15 @@ class Agent:
     # ---- configuration ---------------------------------------------------
 
     def reconfigure(self, loaded: LoadedConfig) -> None:
-        """Use a new configuration from the next turn on (new HTTP client too)."""
+        """Use a new configuration from the next turn on (new HTTP client too).
+
+        Running turns keep the client they started with; it is closed when the
+        last of them ends (closing it under them broke their retries).
+        """
         mcp_changed = loaded.config.mcp_servers != self.loaded.config.mcp_servers
         self.loaded = loaded
         old, self._client = self._client, None
-        if old is not None:
+        if old is not None and not self._users.get(id(old)):
             self._background.spawn(old.aclose())
         if mcp_changed and self.mcp is not None:
             manager, self.mcp, self._mcp_start = self.mcp, None, None
@@ -155,23 +162,27 @@ class Agent:
         return thread
 
     def thread(self, thread_id: str | None) -> Thread:
-        """The named thread (resumed from disk if needed), else the current, else a new one."""
+        """The named thread (loaded from disk if needed), else the current, else a new one.
+
+        Naming a thread does not make it current: a command may run on a side
+        thread (`new_thread(make_current=False)`) without taking over the editor's.
+        """
         if thread_id:
-            found = self.threads.get(thread_id) or self.resume(thread_id)
-            self.current = found
-            return found
+            return self._loaded(thread_id)
         return self.current or self.new_thread()
 
     def resume(self, thread_id: str) -> Thread:
         """Load a saved thread and make it current; `KeyError` if there is none."""
+        self.current = self._loaded(thread_id)
+        return self.current
+
+    def _loaded(self, thread_id: str) -> Thread:
+        """The thread in memory, else loaded from its file; `KeyError` if there is none."""
         if thread_id in self.threads:
-            self.current = self.threads[thread_id]
-            return self.current
+            return self.threads[thread_id]
         thread, _cwd, applied = self.store.load(thread_id)
         thread.last_applied = applied
-        self._attach(thread)
-        self.current = thread
-        return thread
+        return self._attach(thread)
 
     def list_threads(self) -> list[ThreadSummary]:
         """Saved threads of this workspace, newest first."""
@@ -204,20 +215,30 @@ class Agent:
 
     # ---- turns ------------------------------------------------------------
 
-    async def run(self, spec: TaskSpec, thread_id: str | None = None) -> TurnResult:
-        """Run one task to the end of its turn; see the module docstring."""
+    async def run(
+        self, spec: TaskSpec, thread_id: str | None = None, origin: Path | None = None
+    ) -> TurnResult:
+        """Run one task to the end of its turn; see the module docstring.
+
+        `origin` is the document the task was started from: its workspace folder
+        is the turn's working folder (shell, AGENTS.md, relative paths).
+        """
         thread = self.thread(thread_id)
         if not thread.title:
             thread.title = spec.title
             self.store.record_title(thread.id, spec.title)
         await self.host.emit(TurnStarted(thread.id, spec.title))
-        result = await self._run(thread, spec)
+        try:
+            result = await self._run(thread, spec, self.workspace.rooted_at(origin))
+        except Exception as exc:  # a bug must still end the turn: TurnFinished, progress end
+            log.exception("turn on thread %s failed", thread.id)
+            result = TurnResult(thread.id, "failed", "", f"Internal error: {one_line(exc)}")
         await self.host.emit(
             TurnFinished(thread.id, result.status, result.text, result.error, result.changed_files)
         )
         return result
 
-    async def _run(self, thread: Thread, spec: TaskSpec) -> TurnResult:
+    async def _run(self, thread: Thread, spec: TaskSpec, workspace: Workspace) -> TurnResult:
         missing_key = self._missing_key()
         if missing_key:
             return TurnResult(thread.id, "failed", "", missing_key)
@@ -228,11 +249,31 @@ class Agent:
             await asyncio.shield(self._warming)
         if self._client is None:
             self._client = self._client_factory(self.loaded)
+        client = self._client
+        self._users[id(client)] = self._users.get(id(client), 0) + 1
+        try:
+            return await self._run_with(thread, spec, client, workspace)
+        finally:
+            self._release(client)
+
+    def _release(self, client: ModelClient) -> None:
+        """A turn is done with `client`: close it if it was replaced and nobody uses it."""
+        left = self._users.get(id(client), 1) - 1
+        if left > 0:
+            self._users[id(client)] = left
+            return
+        self._users.pop(id(client), None)
+        if client is not self._client:
+            self._background.spawn(client.aclose())
+
+    async def _run_with(
+        self, thread: Thread, spec: TaskSpec, client: ModelClient, workspace: Workspace
+    ) -> TurnResult:
         cfg = self.loaded.config
         settings = TurnSettings(
             model=cfg.model,
             instructions=build_instructions(
-                self.workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
+                workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
             ),
             max_steps=cfg.max_turn_steps,
             reasoning_effort=cfg.model_reasoning_effort,
@@ -242,7 +283,7 @@ class Agent:
         )
         ctx = ToolContext(
             thread_id=thread.id,
-            workspace=self.workspace,
+            workspace=workspace,
             host=self.host,
             policy=self.policy,
             approvals=thread.approvals,
@@ -255,7 +296,7 @@ class Agent:
             tools = tools.read_only()
         thread.add(user_message(spec.prompt))
         try:
-            result = await run_turn(thread, self._client, tools, ctx, settings)
+            result = await run_turn(thread, client, tools, ctx, settings)
         finally:
             if ctx.applied:  # also when cancelled: what was written can be undone
                 thread.last_applied = list(ctx.applied)
@@ -268,12 +309,16 @@ class Agent:
             return self.loaded.missing_key_message()
         return None
 
-    def status(self) -> dict[str, object]:
-        """Sandbox and MCP health, for `codex.status` and `codex-lsp check`."""
+    async def status(self) -> dict[str, object]:
+        """Sandbox and MCP health, for `codex.status`.
+
+        The first sandbox probe runs bwrap (up to seconds): in a worker thread, so
+        the event loop keeps answering other requests meanwhile.
+        """
         from codex_lsp.sandbox import sandbox_status
 
         return {
-            "sandbox": sandbox_status(),
+            "sandbox": await asyncio.to_thread(sandbox_status),
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
         }
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from codex_lsp.approvals import ActionKind
+
 TurnStatus = Literal["applied", "rejected", "answered", "cancelled", "failed"]
 Decision = Literal["approve", "approveForSession", "reject"]
 
@@ -68,12 +70,20 @@ class ApplyOutcome:
 
 @dataclass(frozen=True)
 class CommandRequest:
-    """A shell command awaiting the user's approval."""
+    """An action awaiting the user's approval: a shell command or an MCP tool call.
+
+    `kind` says which, so no prompt presents one as the other. For ``"mcp"``,
+    `server` and `tool` name the tool, `reason` holds the call's arguments, and
+    `command` is ``["mcp", server, tool]`` (kept for clients that predate `kind`).
+    """
 
     thread_id: str
     command: list[str]
     cwd: Path
     reason: str | None = None
+    kind: ActionKind = "shell"
+    server: str | None = None
+    tool: str | None = None
 
 
 # ---- events -------------------------------------------------------------
@@ -182,5 +192,5 @@ class AgentHost(Protocol):
         ...
 
     async def approve_command(self, request: CommandRequest) -> Decision:
-        """Ask the user whether a shell command may run."""
+        """Ask the user whether a shell command (or an MCP tool call) may run."""
         ...

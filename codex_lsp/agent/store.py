@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from codex_lsp.agent.protocol import FileEdit
-from codex_lsp.agent.thread import Thread
+from codex_lsp.agent.thread import Thread, repair_history
+from codex_lsp.jsontext import dumps_utf8
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class ThreadStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._sealed: set[str] = set()
+        """Threads whose file is known to end with a newline (see `_seal_torn_tail`)."""
 
     def path_for(self, thread_id: str) -> Path:
         """The JSONL file of a thread (ids are checked so they cannot name other files)."""
@@ -73,11 +75,14 @@ class ThreadStore:
     def _append(self, thread_id: str, record: dict[str, Any]) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            line = json.dumps(record, ensure_ascii=False) + "\n"
-            with open(self.path_for(thread_id), "a", encoding="utf-8") as fh:
-                fh.write(line)
+            data = dumps_utf8(record) + b"\n"
+            with open(self.path_for(thread_id), "ab") as fh:
+                if thread_id not in self._sealed:
+                    _seal_torn_tail(fh)
+                    self._sealed.add(thread_id)
+                fh.write(data)
                 fh.flush()
-        except OSError as exc:  # history is a convenience: never fail a turn over it
+        except (OSError, ValueError, TypeError) as exc:  # history is a convenience
             log.warning("could not save thread %s: %s", thread_id, exc)
 
     def create(self, thread: Thread, cwd: Path) -> None:
@@ -111,7 +116,7 @@ class ThreadStore:
 
     def _records(self, path: Path) -> list[dict[str, Any]]:
         records = []
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, start=1):
                 try:
                     record = json.loads(line)
@@ -130,7 +135,10 @@ class ThreadStore:
         thread = Thread(id=thread_id)
         cwd = ""
         applied: list[FileEdit] = []
-        for record in self._records(path):
+        records = self._records(path)
+        if not records or records[0].get("type") != "meta":
+            raise KeyError(f"thread {thread_id!r} is damaged (its file has no header record)")
+        for record in records:
             kind = record.get("type")
             if kind == "meta":
                 thread.title = str(record.get("title") or "")
@@ -143,32 +151,65 @@ class ThreadStore:
             elif kind == "compacted" and isinstance(record.get("history"), list):
                 thread.history = list(record["history"])
             elif kind == "applied":
-                applied = [edit_from_json(e) for e in record.get("edits", [])]
+                applied = _edits(record.get("edits"))
+        repaired = repair_history(thread.history)
+        if repaired:
+            log.warning("thread %s: repaired %d unmatched tool call item(s)", thread_id, repaired)
         return thread, cwd, applied
 
     def list(self, cwd: Path | None = None, limit: int = 50) -> list[ThreadSummary]:
-        """Recent threads, newest first; only those of `cwd` when given."""
-        if not self.folder.is_dir():
-            return []
-        files = sorted(self.folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        """Recent threads, newest first; only those of `cwd` when given.
+
+        Files without their header record (empty, torn, not ours) are skipped:
+        they would show up in every workspace.
+        """
         found: list[ThreadSummary] = []
-        for path in files:
+        for path, mtime in _files_newest_first(self.folder):
             try:
                 thread, thread_cwd, _ = self.load(path.stem)
-            except (KeyError, OSError):
+            except (KeyError, OSError, ValueError, TypeError):
                 continue
-            if cwd is not None and thread_cwd and thread_cwd != str(cwd):
+            if cwd is not None and thread_cwd != str(cwd):
                 continue
             found.append(
                 ThreadSummary(
-                    thread.id,
-                    thread.title,
-                    thread_cwd,
-                    thread.created,
-                    os.path.getmtime(path) if path.exists() else time.time(),
-                    len(thread.history),
+                    thread.id, thread.title, thread_cwd, thread.created, mtime, len(thread.history)
                 )
             )
             if len(found) >= limit:
                 break
         return found
+
+
+
+def _files_newest_first(folder: Path) -> list[tuple[Path, float]]:
+    """Thread files with their modification times; files that vanish meanwhile are left out."""
+    if not folder.is_dir():
+        return []
+    stamped: list[tuple[Path, float]] = []
+    for path in folder.glob("*.jsonl"):
+        try:
+            stamped.append((path, path.stat().st_mtime))
+        except OSError:
+            continue
+    return sorted(stamped, key=lambda pair: pair[1], reverse=True)
+
+
+def _edits(raw: Any) -> list[FileEdit]:
+    """The edits of an `applied` record; a malformed one counts as none (undo refuses)."""
+    try:
+        return [edit_from_json(e) for e in raw or []]
+    except (KeyError, TypeError, AttributeError):
+        return []
+
+
+def _seal_torn_tail(fh: BinaryIO) -> None:
+    """End a torn last line (a crash mid-write) so the next record starts on its own line."""
+    size = fh.seek(0, os.SEEK_END)
+    if size == 0:
+        return
+    with open(fh.name, "rb") as reader:
+        reader.seek(size - 1)
+        last = reader.read(1)
+    if last != b"\n":
+        fh.write(b"\n")

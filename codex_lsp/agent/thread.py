@@ -10,6 +10,7 @@ from typing import Any
 
 from codex_lsp.agent.protocol import FileEdit
 from codex_lsp.approvals import SessionApprovals
+from codex_lsp.jsontext import scrub_json
 
 
 def new_thread_id() -> str:
@@ -36,7 +37,13 @@ class Thread:
     """Persists a compacted history."""
 
     def add(self, item: dict[str, Any]) -> None:
-        """Append one history item (and persist it)."""
+        """Append one history item (and persist it).
+
+        Lone surrogates (from an editor's JSON or the model's) are replaced here,
+        where text enters the history: unencodable, they broke every later save
+        and request of the thread.
+        """
+        item = scrub_json(item)
         self.history.append(item)
         if self.on_add is not None:
             self.on_add(item)
@@ -64,3 +71,35 @@ def function_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
 def function_call_output(call_id: str, output: str) -> dict[str, Any]:
     """A tool's result for the model."""
     return {"type": "function_call_output", "call_id": call_id, "output": output}
+
+
+ABORTED_OUTPUT = "aborted"
+"""Output given to a call whose tool never finished (the server died mid-call), as Codex does."""
+
+
+def repair_history(history: list[dict[str, Any]]) -> int:
+    """Give each function call without an output an "aborted" one, right after it.
+
+    A crash while a tool runs leaves its call saved without output; the
+    Responses API rejects such a history. Outputs whose call does not come
+    before them are dropped for the same reason. Returns how many items were
+    added or dropped.
+    """
+    called: set[Any] = set()
+    kept: list[dict[str, Any]] = []
+    for item in history:
+        kind = item.get("type")
+        if kind == "function_call":
+            called.add(item.get("call_id"))
+        elif kind == "function_call_output" and item.get("call_id") not in called:
+            continue
+        kept.append(item)
+    answered = {i.get("call_id") for i in kept if i.get("type") == "function_call_output"}
+    repaired: list[dict[str, Any]] = []
+    for item in kept:
+        repaired.append(item)
+        if item.get("type") == "function_call" and item.get("call_id") not in answered:
+            repaired.append(function_call_output(str(item.get("call_id")), ABORTED_OUTPUT))
+    changes = len(history) - len(kept) + len(repaired) - len(kept)
+    history[:] = repaired
+    return changes

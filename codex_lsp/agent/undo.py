@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from codex_lsp.agent.protocol import FileEdit, Snapshot
+from codex_lsp.edits.lines import split_lsp_lines
 
 
 class UndoRefused(Exception):
@@ -20,7 +21,7 @@ class UndoRefused(Exception):
 
 
 def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True)
+    return split_lsp_lines(text)
 
 
 def _changes(a: list[str], b: list[str]) -> list[tuple[int, int, list[str]]]:
@@ -90,7 +91,8 @@ def plan_undo(edits: list[FileEdit], current: Callable[[Path], Snapshot | None])
             state[edit.path] = reverted
 
     plan: list[FileEdit] = []
-    for path, final in state.items():
+    # Deletions first: a file Codex added may sit in a folder that was a file before.
+    for path, final in sorted(state.items(), key=lambda item: item[1] is not None):
         snap = originals.get(path)
         before = snap.text if snap is not None else None
         version = snap.version if snap is not None else None

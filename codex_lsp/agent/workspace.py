@@ -1,12 +1,16 @@
 """Workspace roots and the one rule that matters: nothing outside them is touched.
 
-Every path the model names goes through `Workspace.resolve`, which follows
-symlinks before checking containment, so `../x`, absolute paths elsewhere and
-symlinks that point out are all refused.
+The path policy is one method, `Workspace.permitted`: a path is usable only
+if its real location (every symlink followed) lies inside a root. Every path
+the model names goes through `Workspace.resolve`, which applies it, and every
+tool that walks folders (`grep_files`, `list_dir`) applies it again to each
+entry it finds, so `../x`, absolute paths elsewhere and symlinks that point
+out are all refused, whichever tool is asked.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,22 +30,78 @@ class UnreadableFile(Exception):
 
 
 class Workspace:
-    """The folders the agent may read and (with approval) write."""
+    """The folders the agent may read and (with approval) write.
+
+    Folders come and go (`workspace/didChangeWorkspaceFolders`); a turn works in
+    a view rooted at the folder of the document it started from (`rooted_at`),
+    which shares the folder list, so a change applies to running turns too.
+    """
 
     def __init__(self, roots: list[Path]) -> None:
         if not roots:
             roots = [Path.cwd()]
         self.roots = [Path(os.path.realpath(r)) for r in roots]
+        self.home: Path | None = None
+        """This view's folder for relative paths, the shell and AGENTS.md (None: the first)."""
 
     @property
     def primary(self) -> Path:
-        """The first root: relative paths from the model are taken from here."""
+        """Relative paths from the model are taken from here: `home`, else the first root."""
+        if self.home is not None and self.home in self.roots:
+            return self.home
         return self.roots[0]
+
+    def permitted(self, path: Path, shown: str | None = None) -> Path:
+        """The real path of `path` if it lies inside a root, else `OutsideWorkspace`.
+
+        The one path policy for reads and writes: symlinks are followed first,
+        so a link inside the workspace that points out is as far out as its
+        target. `shown` is the name used in the error message.
+        """
+        real = Path(os.path.realpath(path))
+        if not any(real == r or real.is_relative_to(r) for r in self.roots):
+            raise OutsideWorkspace(
+                f"{shown or path} is outside the workspace "
+                f"({', '.join(map(str, self.roots))}); refused"
+            )
+        return real
+
+    def add_root(self, root: Path) -> None:
+        """A folder added to the editor's workspace."""
+        real = Path(os.path.realpath(root))
+        if real not in self.roots:
+            self.roots.append(real)
+
+    def remove_root(self, root: Path) -> bool:
+        """A folder removed from the editor's workspace; the last one is kept (False)."""
+        real = Path(os.path.realpath(root))
+        if real not in self.roots or len(self.roots) == 1:
+            return False
+        self.roots.remove(real)
+        return True
+
+    def root_of(self, path: Path) -> Path | None:
+        """The innermost root that contains `path`, if any."""
+        real = Path(os.path.realpath(path))
+        inside = [r for r in self.roots if real == r or real.is_relative_to(r)]
+        return max(inside, key=lambda r: len(r.parts)) if inside else None
+
+    def rooted_at(self, path: Path | None) -> Workspace:
+        """A view whose primary folder is the one holding `path` (self if none does)."""
+        root = self.root_of(path) if path is not None else None
+        if root is None or root == self.primary:
+            return self
+        view = copy.copy(self)  # shares `roots`: folder changes reach the view
+        view.home = root
+        return view
 
     def contains(self, path: Path) -> bool:
         """True if the real location of `path` lies inside a root."""
-        real = Path(os.path.realpath(path))
-        return any(real == r or real.is_relative_to(r) for r in self.roots)
+        try:
+            self.permitted(path)
+        except OutsideWorkspace:
+            return False
+        return True
 
     def resolve(self, name: str, cwd: Path | None = None) -> Path:
         """Absolute, symlink-free path for `name`, or `OutsideWorkspace`."""
@@ -49,12 +109,7 @@ class Workspace:
             raise OutsideWorkspace(f"invalid path {name!r}")
         raw = Path(os.path.expanduser(name)) if name.startswith("~") else Path(name)
         candidate = raw if raw.is_absolute() else (cwd or self.primary) / raw
-        real = Path(os.path.realpath(candidate))
-        if not any(real == r or real.is_relative_to(r) for r in self.roots):
-            raise OutsideWorkspace(
-                f"{name} is outside the workspace ({', '.join(map(str, self.roots))}); refused"
-            )
-        return real
+        return self.permitted(candidate, name)
 
     def relative(self, path: Path) -> str:
         """Path as shown to the model and the user: relative to its root when possible."""

@@ -2,13 +2,23 @@
 
 The rule for edits: every edit is shown to the user, whatever the policy,
 except with `never` or for files the user approved for the session.
+
+Session approvals of actions are typed by kind (`ActionKey`): a shell argv and
+an MCP tool can never stand for each other, however their words line up (the
+MCP tool ``docs/search`` once shared a key with the shell command
+``mcp docs search``, so approving the tool let that command run unsandboxed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
+
+ActionKind = Literal["shell", "mcp"]
+"""What an approval is about: a shell command, or a call of an MCP server's tool."""
 
 
 class ApprovalPolicy(StrEnum):
@@ -24,12 +34,34 @@ class ApprovalPolicy(StrEnum):
     """Never ask; edits are applied directly (still through the editor)."""
 
 
+@dataclass(frozen=True)
+class ActionKey:
+    """What one "approve for session" answer covers: one action of one kind, exactly.
+
+    A dataclass (not a tuple) so it never compares equal to a plain tuple or to
+    a key of another kind.
+    """
+
+    kind: ActionKind
+    parts: tuple[str, ...]
+
+    @classmethod
+    def shell(cls, argv: Sequence[str]) -> ActionKey:
+        """The exact argv of a shell command."""
+        return cls("shell", tuple(argv))
+
+    @classmethod
+    def mcp(cls, server: str, tool: str) -> ActionKey:
+        """One tool of one MCP server (any arguments)."""
+        return cls("mcp", (server, tool))
+
+
 @dataclass
 class SessionApprovals:
     """What the user said "for this session" to, per thread."""
 
     files: set[Path] = field(default_factory=set)
-    commands: set[tuple[str, ...]] = field(default_factory=set)
+    actions: set[ActionKey] = field(default_factory=set)
 
     def edit_needs_review(self, policy: ApprovalPolicy, paths: list[Path]) -> bool:
         """True unless the policy is `never` or every file was approved for the session."""
@@ -40,3 +72,11 @@ class SessionApprovals:
     def approve_files(self, paths: list[Path]) -> None:
         """Stop asking about these files for the rest of the thread."""
         self.files.update(paths)
+
+    def approve(self, key: ActionKey) -> None:
+        """Stop asking about this action for the rest of the thread."""
+        self.actions.add(key)
+
+    def approved(self, key: ActionKey) -> bool:
+        """Whether the user approved exactly this action (of this kind) for the session."""
+        return key in self.actions

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from codex_lsp.agent.protocol import AgentHost, CommandRequest
-from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.approvals import ActionKey, ApprovalPolicy, SessionApprovals
 from codex_lsp.approvals.safe_commands import (
     SHELL_SCRIPT_FLAGS,
     SHELLS,
@@ -80,7 +80,7 @@ def decide_command(
                 f'"on-request"; the policy is "{policy.value}". Call again without it.'
             ),
         )
-    if tuple(argv) in approvals.commands:
+    if approvals.approved(ActionKey.shell(argv)):
         return CommandDecision("run", sandboxed=False)
     safe = is_known_safe_command(argv)
     if sandbox_mode == "danger-full-access":
@@ -134,7 +134,7 @@ async def ask_user(
     """Ask the user about `argv`; remember "approveForSession"; True if approved."""
     decision = await host.approve_command(CommandRequest(thread_id, list(argv), cwd, reason))
     if decision == "approveForSession":
-        approvals.commands.add(tuple(argv))
+        approvals.approve(ActionKey.shell(argv))
     return decision in ("approve", "approveForSession")
 
 

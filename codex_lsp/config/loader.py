@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from codex_lsp import redact
 from codex_lsp.config._structure import PathPart, iter_errors, make_converter, render_key
 from codex_lsp.config.auth import (
     AUTH_FILE_NAME,
@@ -208,6 +209,9 @@ def load_config(
     env_header_values = {
         header: env[var] for header, var in provider.env_http_headers.items() if env.get(var)
     }
+    redact.remember(
+        [api_key, *env_header_values.values(), *redact.header_credentials(provider.http_headers)]
+    )
     return LoadedConfig(
         config=config,
         provider_id=config.model_provider,

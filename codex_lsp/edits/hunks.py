@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from codex_lsp.edits.lines import line_opcodes, split_lines
+from codex_lsp.edits.lines import line_opcodes, split_lines, split_lsp_lines
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,40 @@ def apply_hunks(old: str, new: str, accepted: Iterable[int]) -> str:
         copied = hunk.old_end
     out.extend(a[copied:])
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class HunkOutcome:
+    """Where one hunk stands after a partial approval, in editor line numbers (1-based).
+
+    ``start``/``end`` are the lines the hunk's text occupies in the result:
+    its new lines if ``applied``, else the old lines kept. ``end < start``
+    means no line (an insertion rejected, a deletion applied): the place is
+    just after line ``end``.
+    """
+
+    hunk: Hunk
+    applied: bool
+    start: int
+    end: int
+
+
+def hunk_outcomes(old: str, new: str, accepted: Iterable[int]) -> list[HunkOutcome]:
+    """For each hunk of ``old -> new``, whether it is in ``apply_hunks(old, new, accepted)``.
+
+    Line numbers count as the editor does (``split_lsp_lines``), so the model
+    can find the lines with ``read_file``.
+    """
+    keep = set(accepted)
+    a = split_lines(old)
+    out: list[HunkOutcome] = []
+    line = 0  # editor lines so far; every piece but the file's last ends with "\n"
+    copied = 0
+    for hunk in compute_hunks(old, new):
+        line += len(split_lsp_lines("".join(a[copied : hunk.old_start])))
+        applied = hunk.index in keep
+        taken = len(split_lsp_lines("".join(hunk.new_lines if applied else hunk.old_lines)))
+        out.append(HunkOutcome(hunk, applied, line + 1, line + taken))
+        line += taken
+        copied = hunk.old_end
+    return out

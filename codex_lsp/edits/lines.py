@@ -7,6 +7,9 @@ Two notions of "line" live here:
   the editor's for LF and CRLF documents.
 * :func:`split_lsp_lines` also breaks at a lone ``"\r"``, as the Language
   Server Protocol does; LSP positions are computed with it.
+  :func:`lsp_lines` is the same without the line endings: use it instead of
+  :meth:`str.splitlines`, which also breaks at ``\f``, ``\v``, ``\x1c``-``\x1e``,
+  ``\x85``, U+2028 and U+2029 and so counts more lines than the editor does.
 
 :func:`line_opcodes` is the one place a line diff is computed, so that every
 consumer (unified diff, hunks, count of changes) agrees on the same regions.
@@ -43,6 +46,15 @@ def split_lines(text: str) -> list[str]:
 def split_lsp_lines(text: str) -> list[str]:
     r"""Split after ``"\r\n"``, ``"\r"`` or ``"\n"``, keeping line endings."""
     return _LSP_LINE.findall(text)
+
+
+def lsp_lines(text: str) -> list[str]:
+    r"""Like :meth:`str.splitlines`, but lines end only at ``"\r\n"``, ``"\r"``, ``"\n"``.
+
+    Line ``i`` of the result is line ``i`` of an LSP client, so numbers shown
+    to the model, selections and edit ranges agree with the editor.
+    """
+    return [line.rstrip("\r\n") for line in split_lsp_lines(text)]
 
 
 def _common_prefix(a: Sequence[str], b: Sequence[str]) -> int:

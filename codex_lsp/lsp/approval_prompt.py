@@ -7,11 +7,15 @@
   the question is asked again.
 No answer within `approval_timeout_sec` counts as a rejection, and the open
 prompt is withdrawn with `$/cancelRequest`.
+
+Commands and MCP tool calls are asked about the same way (`codex/approveCommand`
+or a message prompt), but the request's `kind` and the wording say which one it is.
 """
 
 from __future__ import annotations
 
 import logging
+import shlex
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,9 +74,14 @@ async def ask(server: CodexLanguageServer, proposal: EditProposal) -> ReviewDeci
         return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
 
 
-def _withdrawn(server: CodexLanguageServer, thread_id: str, kind: str) -> None:
+def _withdrawn(
+    server: CodexLanguageServer, thread_id: str, kind: str, action: str | None = None
+) -> None:
     """Tell chat-style clients a prompt is gone (some cannot map `$/cancelRequest` to it)."""
-    server.send_event({"type": "approvalWithdrawn", "threadId": thread_id, "kind": kind})
+    event: dict[str, Any] = {"type": "approvalWithdrawn", "threadId": thread_id, "kind": kind}
+    if action is not None:
+        event["action"] = action  # "shell" | "mcp" for a command prompt
+    server.send_event(event)
 
 
 async def _ask_codex(
@@ -174,23 +183,49 @@ async def show_diff_document(server: CodexLanguageServer, proposal: EditProposal
 
 
 RUN, RUN_ALWAYS = "Run", "Run always this session"
+_UNPRINTABLE = dict.fromkeys(range(32), " ") | {0x7F: " ", ord("`"): "'"}
+
+
+def _code(text: str | None) -> str:
+    """A name from elsewhere (an MCP server), quoted so it cannot fake the prompt's wording."""
+    return "`" + (text or "?").translate(_UNPRINTABLE) + "`"
+
+
+def command_prompt(request: CommandRequest) -> str:
+    """The question in words, saying which kind of action it is: an MCP call or a command."""
+    if request.kind == "mcp":
+        args = f" with arguments {request.reason}" if request.reason else ""
+        return (
+            f"Codex wants to call MCP tool {_code(request.tool)} "
+            f"on server {_code(request.server)}{args}"
+        )
+    reason = f" ({request.reason})" if request.reason else ""
+    return f"Codex wants to run the command: {shlex.join(request.command)} in {request.cwd}{reason}"
+
+
+def command_params(request: CommandRequest) -> dict[str, Any]:
+    """`codex/approveCommand` params: the original fields plus `kind` (and server/tool)."""
+    params: dict[str, Any] = {
+        "threadId": request.thread_id,
+        "command": request.command,
+        "cwd": str(request.cwd),
+        "reason": request.reason,
+        "kind": request.kind,
+        "message": command_prompt(request),
+    }
+    if request.kind == "mcp":
+        params["server"] = request.server
+        params["tool"] = request.tool
+    return params
 
 
 async def ask_command(server: CodexLanguageServer, request: CommandRequest) -> Decision:
-    """Ask whether a shell command may run: `codex/approveCommand` or a message prompt."""
+    """Ask whether a command or MCP call may run: `codex/approveCommand` or a message prompt."""
     timeout = server.approval_timeout
-    command = " ".join(request.command)
     try:
         if server.supports_codex_approval:
             answer = await server.protocol.request(
-                "codex/approveCommand",
-                {
-                    "threadId": request.thread_id,
-                    "command": request.command,
-                    "cwd": str(request.cwd),
-                    "reason": request.reason,
-                },
-                timeout=timeout,
+                "codex/approveCommand", command_params(request), timeout=timeout
             )
             decision = answer.get("decision") if isinstance(answer, dict) else None
             if decision == "approve":
@@ -198,18 +233,17 @@ async def ask_command(server: CodexLanguageServer, request: CommandRequest) -> D
             if decision == "approveForSession":
                 return "approveForSession"
             return "reject"
-        reason = f" ({request.reason})" if request.reason else ""
         answer = await server.protocol.request(
             "window/showMessageRequest",
             {
                 "type": 3,
-                "message": f"Codex wants to run: {command} in {request.cwd}{reason}",
+                "message": command_prompt(request),
                 "actions": [{"title": t} for t in (RUN, RUN_ALWAYS, REJECT)],
             },
             timeout=timeout,
         )
     except RequestAbandoned:
-        _withdrawn(server, request.thread_id, "command")
+        _withdrawn(server, request.thread_id, "command", action=request.kind)
         return "reject"
     title = answer.get("title") if isinstance(answer, dict) else None
     if title == RUN:

@@ -12,6 +12,8 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
@@ -19,6 +21,8 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.protocol import TurnFinished
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.workspace import OutsideWorkspace
+from codex_lsp.edits.lines import lsp_lines
+from codex_lsp.jsontext import one_line
 from codex_lsp.wire import (
     ADD_DOCSTRING,
     ASK,
@@ -40,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[..., Awaitable[dict[str, Any]]]
+
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
 
 
@@ -60,6 +66,16 @@ def _arg_object(args: tuple[Any, ...]) -> dict[str, Any]:
     if not isinstance(first, dict):
         raise BadArguments(f"expected one argument object, got {type(first).__name__}")
     return first
+
+
+def _thread_id(arg: dict[str, Any]) -> str | None:
+    """The optional `threadId` argument: a non-empty string or absent/null."""
+    value = arg.get("threadId")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise BadArguments(f"'threadId' must be a non-empty string, got {type(value).__name__}")
+    return value
 
 
 def _position(value: Any, name: str) -> tuple[int, int]:
@@ -91,7 +107,7 @@ def selection_from(server: CodexLanguageServer, arg: dict[str, Any]) -> Selectio
     except OutsideWorkspace as exc:
         raise BadArguments(str(exc)) from exc
     text = server.document_text(path)
-    lines = text.splitlines()
+    lines = lsp_lines(text)
     if end_line > start_line and end_char == 0:
         end_line -= 1  # a linewise selection ends at column 0 of the next line
     if lines and start_line >= len(lines):
@@ -111,7 +127,7 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
     given = arg.get("instruction")
     if isinstance(given, str) and given.strip():
         return given.strip()
-    for line in sel.text.splitlines():
+    for line in lsp_lines(sel.text):
         match = INSTRUCTION_COMMENT.search(line)
         if match:
             return str(match.group(1))
@@ -122,15 +138,21 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
 
 
 async def run_turn(
-    server: CodexLanguageServer, spec: TaskSpec, thread_id: str | None = None
+    server: CodexLanguageServer,
+    spec: TaskSpec,
+    thread_id: str | None = None,
+    origin: Path | None = None,
 ) -> dict[str, Any]:
-    """Run a turn as a cancellable task with progress; return the command result."""
+    """Run a turn as a cancellable task with progress; return the command result.
+
+    `origin` (the document the command came from) picks the workspace folder.
+    """
     try:
         thread = server.thread_for_command(thread_id)
     except KeyError as exc:
         return _failed(str(exc.args[0]))
     reporter = server.new_reporter(thread.id)
-    task = asyncio.ensure_future(server.agent.run(spec, thread.id))
+    task = asyncio.ensure_future(server.agent.run(spec, thread.id, origin))
     server.running[thread.id] = task
     msg_id = server.protocol.msg_id
 
@@ -161,6 +183,10 @@ async def run_turn(
         await reporter.emit(TurnFinished(thread.id, "cancelled", "", None))
         reporter.end("Cancelled")
         return answer
+    except Exception as exc:  # still answer and end the progress (the engine logged it)
+        answer = _failed(f"Internal error: {one_line(exc)}", thread.id)
+        reporter.end(_end_message(answer))
+        return answer
     finally:
         server.running.pop(thread.id, None)
         server.reporters.pop(thread.id, None)
@@ -185,9 +211,10 @@ async def _selection_task(
         arg = _arg_object(args)
         sel = selection_from(server, arg)
         spec = build(arg, sel)
+        thread_id = _thread_id(arg)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, spec, arg.get("threadId"))
+    return await run_turn(server, spec, thread_id, server.origin_of(arg))
 
 
 async def edit_selection(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
@@ -238,30 +265,36 @@ async def ask(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         if not isinstance(prompt, str) or not prompt.strip():
             raise BadArguments("missing 'prompt'")
         sel = selection_from(server, arg) if arg.get("uri") and arg.get("range") else None
+        thread_id = _thread_id(arg)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, tasks.ask(prompt, sel), arg.get("threadId"))
+    origin = server.origin_of(arg)
+    return await run_turn(server, tasks.ask(prompt, sel), thread_id, origin)
 
 
 async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
-    """`{prompt}`: a workspace task that may edit several files."""
+    """`{prompt, uri?}`: a workspace task that may edit several files.
+
+    With `uri` (the active document) it works in that document's workspace folder.
+    """
     try:
         arg = _arg_object(args)
         prompt = arg.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             raise BadArguments("missing 'prompt'")
+        thread_id = _thread_id(arg)
     except BadArguments as exc:
         return _failed(str(exc))
-    return await run_turn(server, tasks.run_task(prompt), arg.get("threadId"))
+    origin = server.origin_of(arg)
+    return await run_turn(server, tasks.run_task(prompt), thread_id, origin)
 
 
 async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     """`{threadId?}`: stop that thread's turn, or every running turn."""
     try:
-        arg = _arg_object(args)
+        wanted = _thread_id(_arg_object(args))
     except BadArguments as exc:
         return _failed(str(exc))
-    wanted = arg.get("threadId")
     targets = [t for t in server.running if wanted in (None, t)]
     for thread_id in targets:
         server.running[thread_id].cancel()
@@ -287,7 +320,7 @@ async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         "warnings": list(agent.loaded.warnings),
         "workspace": [str(r) for r in agent.workspace.roots],
         "running": sorted(server.running),
-        **agent.status(),
+        **(await agent.status()),
         "threads": len(agent.threads),
         "uptimeSec": round(time.monotonic() - server.started, 1),
     }
@@ -319,9 +352,8 @@ async def list_threads(server: CodexLanguageServer, *args: Any) -> dict[str, Any
 async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     """`{threadId}`: make a saved thread current; later asks continue it."""
     try:
-        arg = _arg_object(args)
-        thread_id = arg.get("threadId")
-        if not isinstance(thread_id, str) or not thread_id:
+        thread_id = _thread_id(_arg_object(args))
+        if thread_id is None:
             raise BadArguments("missing 'threadId'")
         thread = server.agent.resume(thread_id)
     except BadArguments as exc:
@@ -345,10 +377,10 @@ def _message_text(message: dict[str, Any]) -> str:
 async def undo(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     """`{threadId?}`: revert the last applied turn's edits (refused if the user changed them)."""
     try:
-        arg = _arg_object(args)
-        thread_id = arg.get("threadId")
-        if thread_id in server.running:
-            raise BadArguments(f"thread {thread_id} is busy; cancel it first")
+        thread_id = _thread_id(_arg_object(args))
+        target = thread_id or (server.agent.current.id if server.agent.current else None)
+        if target in server.running:  # without threadId, undo works on the current thread
+            raise BadArguments(f"thread {target} is busy; cancel it first")
         changed, error = await server.agent.undo(thread_id)
     except BadArguments as exc:
         return _failed(str(exc))
@@ -360,7 +392,24 @@ async def undo(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     return {"status": "applied", "threadId": current, "changedFiles": changed}
 
 
-HANDLERS = {
+def _guarded(name: str, handler: Handler) -> Handler:
+    """Map a crash in a command to its `failed` result: one line, traceback only in the log.
+
+    pygls would answer an internal error carrying the traceback in `error.data`.
+    """
+
+    async def run(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+        try:
+            return await handler(server, *args)
+        except Exception as exc:
+            log.exception("command %s failed", name)
+            return _failed(f"Internal error in {name}: {one_line(exc)} (details in the server log)")
+
+    run.__doc__ = handler.__doc__
+    return run
+
+
+_HANDLERS: dict[str, Handler] = {
     EDIT_SELECTION: edit_selection,
     EXPLAIN: explain,
     ADD_DOCSTRING: add_docstring,
@@ -375,3 +424,4 @@ HANDLERS = {
     RESUME_THREAD: resume_thread,
     UNDO: undo,
 }
+HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.agent.disk import StaleEdit, apply_all_on_disk, check_fresh
 from codex_lsp.agent.protocol import (
     AgentEvent,
     ApplyOutcome,
     CommandRequest,
     Decision,
     EditProposal,
+    FileEdit,
     ReviewDecision,
     Snapshot,
 )
@@ -32,6 +34,7 @@ class LspHost:
 
     def __init__(self, server: CodexLanguageServer) -> None:
         self.server = server
+        self._apply_lock = asyncio.Lock()
 
     def snapshot(self, path: Path) -> Snapshot | None:
         doc = self.server.open_document(path)
@@ -50,6 +53,16 @@ class LspHost:
         return await approval_prompt.ask(self.server, proposal)
 
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+        """Check freshness and apply, one edit at a time.
+
+        Two turns may be approved at once: without the lock both pass the
+        freshness check before either edit lands, and the second is applied
+        over text it was not computed from (unversioned for closed files).
+        """
+        async with self._apply_lock:
+            return await self._apply_edit(proposal)
+
+    async def _apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
         try:
             for f in proposal.files:
                 doc = self.server.open_document(f.path)
@@ -59,6 +72,8 @@ class LspHost:
                     check_fresh(f, read_text_if_present(f.path), None)
         except StaleEdit as exc:
             return ApplyOutcome(False, str(exc))
+        if not self.server.caps.apply_edit:
+            return self._apply_without_editor(proposal)
         plan = build_edit(proposal.files, self.server.edit_support)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
@@ -75,13 +90,38 @@ class LspHost:
             if not isinstance(answer, dict) or not answer.get("applied"):
                 reason = answer.get("failureReason") if isinstance(answer, dict) else None
                 return ApplyOutcome(False, reason or "the editor refused the edit")
-        try:
-            for f in plan.disk_ops:
-                apply_on_disk(f)
-        except OSError as exc:
-            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-        return ApplyOutcome(True)
+        return _write_files(plan.disk_ops)
+
+    def _apply_without_editor(self, proposal: EditProposal) -> ApplyOutcome:
+        """A client without `workspace.applyEdit`: write closed files as `exec` does.
+
+        An open buffer cannot be changed behind the editor's back (the user would
+        save over it), so an edit touching one fails at once with the reason.
+        """
+        open_files = [
+            self.server.relative(path)
+            for f in proposal.files
+            for path in (f.path, f.move_to)
+            if path is not None and self.server.open_document(path) is not None
+        ]
+        if open_files:
+            return ApplyOutcome(
+                False,
+                f"{', '.join(open_files)} is open in the editor, and this editor does not "
+                "accept workspace edits (no 'workspace.applyEdit' client capability); "
+                "close the file and try again",
+            )
+        return _write_files(proposal.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         decision: Decision = await approval_prompt.ask_command(self.server, request)
         return decision
+
+
+def _write_files(files: list[FileEdit]) -> ApplyOutcome:
+    """Atomic writes for files the editor does not manage: all of them or none."""
+    try:
+        apply_all_on_disk(files)
+    except OSError as exc:
+        return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
+    return ApplyOutcome(True)

@@ -4,6 +4,9 @@
 - `$/cancelRequest` and progress cancel really stop our command tasks.
 - Late answers to requests we gave up on are dropped quietly, and we tell the
   client with `$/cancelRequest` when we abandon one of our own requests.
+- A message that does not decode never goes unanswered: a request gets
+  `InvalidParams` / `InvalidRequest` with a one-line reason, a notification is
+  ignored; either way the log gets one line, not a traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from concurrent.futures import Future
 from typing import Any
 from urllib.parse import unquote
 
+import cattrs
 from cattrs import Converter
 from lsprotocol import converters, types
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidRequest
 from pygls.protocol import (
     JsonRPCNotification,
     JsonRPCRequestMessage,
@@ -28,6 +33,33 @@ from pygls.protocol import (
 from pygls.protocol.json_rpc import MsgId
 
 log = logging.getLogger(__name__)
+
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+REQUEST_CANCELLED = -32800
+MAX_REASON = 300
+"""Characters of a decoding error kept in an answer or a log line."""
+
+
+def short_text(text: str, limit: int = MAX_REASON) -> str:
+    """`text` on one line, cut at `limit` characters (client data echoed in logs)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _reason(exc: Exception) -> str:
+    """One line saying what is wrong with a message (cattrs paths like `$.params.x`)."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        return short_text("; ".join(cattrs.transform_error(exc)))
+    return short_text(f"{type(exc).__name__}: {exc}")
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 class RequestAbandoned(Exception):
@@ -51,10 +83,117 @@ class CodexProtocol(LanguageServerProtocol):
         """Request id -> how to really stop the work behind it."""
         self.progress_cancel_hooks: dict[str | int, Callable[[], None]] = {}
         """Progress token -> how to stop the work it reports on."""
+        self.initialize_seen = False
         self.answered_early: set[MsgId] = set()
         """Requests already answered before pygls loaded (`initialize`, see fast_start)."""
 
     # ---- incoming ------------------------------------------------------------
+
+    def decode_message(self, data: Any) -> Any:
+        """Decode one parsed message; None when it was malformed (and already answered)."""
+        if not isinstance(data, dict):
+            log.warning("ignored a message that is not a JSON object (%s)", type(data).__name__)
+            self.send_error(None, INVALID_REQUEST, "Invalid Request: not a JSON object")
+            return None
+        method, msg_id = data.get("method"), data.get("id")
+        is_request = "id" in data and "method" in data
+        if data.get("jsonrpc") != "2.0" or not isinstance(method, str | None) or (
+            "id" in data and not (_valid_id(msg_id) or msg_id is None)
+        ):
+            shown = short_text(repr(method), 80)
+            log.warning("ignored an invalid JSON-RPC message (method %s)", shown)
+            if is_request:
+                answer_id = msg_id if _valid_id(msg_id) else None
+                reason = "Invalid Request: bad jsonrpc, id or method"
+                self.send_error(answer_id, INVALID_REQUEST, reason)
+            return None
+        try:
+            return self._structure(data)
+        except Exception as exc:
+            self._undecodable(data, exc)
+            return None
+
+    def _structure(self, data: dict[str, Any]) -> Any:
+        """What pygls's `structure_message` does, without its traceback logging."""
+        if "id" in data:
+            if "error" in data:
+                return self._converter.structure(data, types.ResponseErrorMessage)
+            if "method" in data:
+                cls = self.get_message_type(data["method"]) or JsonRPCRequestMessage
+                return self._converter.structure(data, cls)
+            cls = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
+            return self._converter.structure(data, cls)
+        cls = self.get_message_type(data.get("method", "")) or JsonRPCNotification
+        return self._converter.structure(data, cls)
+
+    def _undecodable(self, data: dict[str, Any], exc: Exception) -> None:
+        method, msg_id, reason = data.get("method"), data.get("id"), _reason(exc)
+        method = None if method is None else short_text(method, 80)
+        if method is not None and "id" in data and not self._has_handler(data["method"]):
+            log.warning("request %s for unknown method %s", msg_id, method)
+            self.send_error(msg_id, METHOD_NOT_FOUND, f"Method not found: {method}")
+        elif method is not None and "id" in data:
+            log.warning("invalid params for %s (request %s): %s", method, msg_id, reason)
+            self.send_error(msg_id, INVALID_PARAMS, f"Invalid params for {method}: {reason}")
+        elif method is not None:
+            log.warning("ignored %s notification with invalid params: %s", method, reason)
+        else:
+            log.warning("could not decode the answer to request %s: %s", msg_id, reason)
+            future = (
+                self._request_futures.pop(msg_id, None) if isinstance(msg_id, int | str) else None
+            )
+            if future is not None and not future.done():
+                future.set_exception(JsonRpcException(message=f"undecodable answer: {reason}"))
+
+    def _send_handler_result(self, future: Future[Any], *, msg_id: MsgId) -> None:
+        """Answer a request from its handler's outcome; a failure logs one line.
+
+        pygls logs a full traceback and sends it to the client in `error.data`;
+        here the client gets the message only, and the traceback goes to the
+        debug log.
+        """
+        self._request_futures.pop(msg_id, None)
+        if future.cancelled():
+            self.send_error(msg_id, REQUEST_CANCELLED, f"request {msg_id} was cancelled")
+            return
+        exc = future.exception()
+        if exc is None:
+            try:
+                self._send_response(msg_id, result=future.result())
+                return
+            except Exception as send_exc:
+                exc = send_exc
+        assert isinstance(exc, Exception)
+        if isinstance(exc, JsonRpcException):
+            log.warning("request %s failed: %s", msg_id, short_text(str(exc.message)))
+            code, message = exc.code, str(exc.message)
+        else:
+            log.debug("request %s failed", msg_id, exc_info=exc)
+            code, message = INTERNAL_ERROR, f"Internal error: {_reason(exc)}"
+            self._server._report_server_error(exc, FeatureRequestError)  # logs one line
+        self.send_error(msg_id, code, short_text(message))
+
+    def _has_handler(self, method: str) -> bool:
+        try:
+            self._get_handler(method)
+        except JsonRpcException:
+            return False
+        return True
+
+    def handle_message(self, message: Any) -> None:
+        """Dispatch a decoded message; after `shutdown`, requests get an error answer."""
+        if message is None:
+            return
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
+            self.send_error(message.id, INVALID_REQUEST, "Invalid Request: the server is shut down")
+            return
+        super().handle_message(message)
+
+    def send_error(self, msg_id: Any, code: int, message: str) -> None:
+        """A JSON-RPC error answer (`msg_id` None when the request's id is unknown)."""
+        error = {"code": code, "message": message}
+        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": error})
 
     def _handle_cancel_notification(self, msg_id: MsgId) -> None:
         hook = self.cancel_hooks.pop(msg_id, None)
@@ -142,7 +281,13 @@ class CodexProtocol(LanguageServerProtocol):
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
-        """Always use UTF-16 positions: our text edits are computed in UTF-16 units."""
+        """Always use UTF-16 positions: our text edits are computed in UTF-16 units.
+
+        A second `initialize` is refused: it would swap the workspace under running turns.
+        """
+        if self.initialize_seen:
+            raise JsonRpcInvalidRequest("initialize may be sent only once")
+        self.initialize_seen = True
         general = params.capabilities.general
         if general is not None:
             general.position_encodings = None

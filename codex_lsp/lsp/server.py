@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
@@ -26,8 +27,9 @@ from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.lsp import code_actions, commands
+from codex_lsp.lsp.initialize import ClientCapabilities
 from codex_lsp.lsp.progress import TurnReporter
-from codex_lsp.lsp.protocol import CodexProtocol, make_converter
+from codex_lsp.lsp.protocol import INTERNAL_ERROR, CodexProtocol, make_converter
 from codex_lsp.lsp.workspace_edits import ClientEditSupport
 
 log = logging.getLogger(__name__)
@@ -88,42 +90,30 @@ class CodexLanguageServer(LanguageServer):
         self.running: dict[str, asyncio.Future[Any]] = {}
         self.reporters: dict[str, TurnReporter] = {}
         self.background = BackgroundTasks()
+        self.caps = ClientCapabilities()
+        """Resolved once at `initialize`; nothing is assumed before that."""
 
     # ---- client capabilities -------------------------------------------------
-
-    def _capability(self, *names: str) -> Any:
-        value: Any = self.client_capabilities
-        for name in names:
-            value = getattr(value, name, None) if value is not None else None
-        return value
 
     @property
     def supports_work_done_progress(self) -> bool:
         """`window.workDoneProgress`."""
-        return bool(self._capability("window", "work_done_progress"))
+        return self.caps.work_done_progress
 
     @property
     def supports_show_document(self) -> bool:
         """`window.showDocument.support`."""
-        return bool(self._capability("window", "show_document", "support"))
+        return self.caps.show_document
 
     @property
     def supports_codex_approval(self) -> bool:
         """`experimental.codexApproval = true`: the client shows real diffs."""
-        experimental = self._capability("experimental")
-        return isinstance(experimental, dict) and experimental.get("codexApproval") is True
+        return self.caps.codex_approval
 
     @property
     def edit_support(self) -> ClientEditSupport:
         """What `workspace/applyEdit` may carry for this client."""
-        caps = self._capability("workspace", "workspace_edit")
-        if caps is None:
-            return ClientEditSupport(document_changes=False, resource_operations=frozenset())
-        ops = caps.resource_operations or []
-        return ClientEditSupport(
-            document_changes=bool(caps.document_changes),
-            resource_operations=frozenset(str(getattr(o, "value", o)) for o in ops),
-        )
+        return self.caps.edits
 
     @property
     def approval_timeout(self) -> float:
@@ -144,6 +134,25 @@ class CodexLanguageServer(LanguageServer):
         if path is None:
             raise commands.BadArguments(f"not a file URI: {uri}")
         return Path(path)
+
+    def origin_of(self, arg: dict[str, Any]) -> Path | None:
+        """The document a command was started from (`uri`), if it names a file."""
+        uri = arg.get("uri")
+        path = to_fs_path(uri) if isinstance(uri, str) and uri.startswith("file:") else None
+        return Path(path) if path else None
+
+    def change_folders(self, event: types.WorkspaceFoldersChangeEvent) -> None:
+        """Follow the editor's workspace folders (added ones become writable)."""
+        workspace = self.agent.workspace
+        for folder in event.removed or []:
+            path = to_fs_path(folder.uri)
+            if path and not workspace.remove_root(Path(path)):
+                log.info("kept workspace folder %s (unknown or the last one)", path)
+        for folder in event.added or []:
+            path = to_fs_path(folder.uri)
+            if path:
+                workspace.add_root(Path(path))
+        log.info("workspace folders: %s", ", ".join(map(str, workspace.roots)))
 
     def open_document(self, path: Path) -> TextDocument | None:
         """The editor's document for `path`, only if the client has it open."""
@@ -268,8 +277,17 @@ class CodexLanguageServer(LanguageServer):
         )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Log internal errors; show only those the user can act on."""
+        """Log internal errors in one line; a client's bad request is logged where answered."""
+        if isinstance(error, JsonRpcException) and error.code != INTERNAL_ERROR:
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+
+async def probe_sandbox() -> None:
+    """Probe bubblewrap once, off the event loop, before anyone asks (cached after)."""
+    from codex_lsp.sandbox import sandbox_status
+
+    await asyncio.to_thread(sandbox_status)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -319,6 +337,7 @@ def create_server() -> CodexLanguageServer:
             if path:
                 roots.append(Path(path))
         ls.agent.workspace = Workspace(roots or [Path.cwd()])
+        ls.caps = ClientCapabilities.from_lsp(params.capabilities)
         ls.init_options = _codex_section(_as_dict(params.initialization_options))
         ls.apply_overrides(ls.init_options)
 
@@ -327,6 +346,7 @@ def create_server() -> CodexLanguageServer:
         ls.agent.warm_up()
         ls.agent.start_mcp()
         ls.background.spawn(ls.report_mcp_errors())
+        ls.background.spawn(probe_sandbox())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(
@@ -335,6 +355,10 @@ def create_server() -> CodexLanguageServer:
         settings = _as_dict(params.settings)
         if settings:
             ls.apply_overrides(layer_settings(ls.init_options, settings))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def on_folders(ls: CodexLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.change_folders(params.event)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

@@ -8,11 +8,16 @@ returns, so the loop keeps reading and answering. Memory stays bounded by
 flow control at the *producer*: code that streams many messages awaits
 `wait_writable()`, which blocks only that producer while the buffer is above
 the high-water mark. No fixed-size queue exists that could fill and stall.
+
+The read loop is ours too: a frame with a bad `Content-Length`, a body that is
+not JSON, or params that do not decode cost one log line and (for a request)
+an error answer, never a traceback or a request left without an answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -20,14 +25,17 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, BinaryIO
 
-from pygls.io_ import run_async
-from pygls.protocol import JsonRPCProtocol
+from pygls.exceptions import JsonRpcException
+
+from codex_lsp.lsp.protocol import PARSE_ERROR, CodexProtocol, short_text
 
 log = logging.getLogger(__name__)
 
 HIGH_WATER = 256 * 1024
 """Producers wait while more than this many bytes are queued for the client."""
 LOW_WATER = 64 * 1024
+MAX_MESSAGE_BYTES = 64 << 20
+"""A larger `Content-Length` is refused as a bad header (it would only exhaust memory)."""
 
 
 class FlowWriter:
@@ -98,7 +106,11 @@ class _SafeReader:
         self._reader = reader
 
     async def readline(self) -> bytes:
-        return await self._reader.readline()
+        try:
+            return await self._reader.readline()
+        except ValueError:  # a line over the reader's limit: dropped by the reader
+            log.warning("ignored a header line longer than %d bytes", 1 << 20)
+            return b"?\r\n"
 
     async def readexactly(self, n: int) -> bytes:
         try:
@@ -107,26 +119,79 @@ class _SafeReader:
             return b""
 
 
+async def read_frame_length(reader: _SafeReader) -> int | None:
+    """The next frame's `Content-Length`; None at end of input.
+
+    Lines that are not a usable `Content-Length` are skipped, so a broken frame
+    costs that frame only.
+    """
+    length = 0
+    while True:
+        line = await reader.readline()
+        if not line:
+            return None
+        if not line.strip():
+            if length:
+                return length
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep or name.strip().lower() != b"content-length":
+            continue
+        size = int(value.strip()) if value.strip().isdigit() else 0
+        if 0 < size <= MAX_MESSAGE_BYTES:
+            length = size
+        else:
+            log.warning("ignored a bad Content-Length header: %s", short_text(repr(value), 80))
+
+
+def dispatch(
+    protocol: CodexProtocol, body: bytes, on_error: Callable[[Exception, Any], Any]
+) -> None:
+    """Parse, decode and handle one message body; a broken one is answered or ignored."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        reason = short_text(str(exc), 120)
+        log.warning("ignored a message that is not JSON (%d bytes): %s", len(body), reason)
+        protocol.send_error(None, PARSE_ERROR, "Parse error: the message is not valid JSON")
+        return
+    try:
+        protocol.handle_message(protocol.decode_message(data))
+    except Exception as exc:
+        log.error("could not handle a message: %s", short_text(f"{type(exc).__name__}: {exc}"))
+        on_error(exc, JsonRpcException)
+
+
+async def _read_loop(
+    reader: _SafeReader,
+    protocol: CodexProtocol,
+    stop_event: threading.Event,
+    on_error: Callable[[Exception, Any], Any],
+) -> None:
+    while not stop_event.is_set():
+        length = await read_frame_length(reader)
+        if length is None:
+            return
+        body = await reader.readexactly(length)
+        if not body:
+            return
+        dispatch(protocol, body, on_error)
+
+
 async def _serve(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    protocol: JsonRPCProtocol,
+    protocol: CodexProtocol,
     stop_event: threading.Event,
     on_error: Callable[[Exception, Any], Any],
 ) -> None:
     flow = FlowWriter(writer)
     protocol.set_writer(flow)
-    await run_async(
-        stop_event=stop_event,
-        reader=_SafeReader(reader),
-        protocol=protocol,
-        logger=log,
-        error_handler=on_error,
-    )
+    await _read_loop(_SafeReader(reader), protocol, stop_event, on_error)
 
 
 def run_stdio(
-    protocol: JsonRPCProtocol,
+    protocol: CodexProtocol,
     stop_event: threading.Event,
     on_error: Callable[[Exception, Any], Any],
     on_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
@@ -153,7 +218,7 @@ def run_stdio(
 
 
 def run_tcp(
-    protocol: JsonRPCProtocol,
+    protocol: CodexProtocol,
     stop_event: threading.Event,
     on_error: Callable[[Exception, Any], Any],
     host: str,

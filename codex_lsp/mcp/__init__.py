@@ -2,7 +2,8 @@
 
 `McpManager` starts the configured servers (stdio or streamable HTTP, via the
 official ``mcp`` SDK), lists their tools as `McpTool` objects named
-``<server>__<tool>``, and reports each server's health for ``codex.status`` and
+``<server>__<tool>``, restarts a crashed server (with backoff) on the next call
+of one of its tools, and reports each server's health for ``codex.status`` and
 ``codex-lsp check``. Calls go through the approval policy like shell commands.
 """
 

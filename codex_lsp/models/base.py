@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from codex_lsp.redact import redact
+
 
 @dataclass(frozen=True)
 class ToolSpec:
@@ -82,6 +84,7 @@ class ModelError(Exception):
         retry_after: float | None = None,
         stream_started: bool = False,
     ) -> None:
+        message = redact(message)  # a server may echo the key back in its error body
         super().__init__(message)
         self.message = message
         self.status = status

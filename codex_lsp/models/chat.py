@@ -54,7 +54,12 @@ from codex_lsp.models.base import (
     TextDelta,
     ToolCall,
 )
-from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_json_object
+from codex_lsp.models.http_stream import (
+    StreamingClient,
+    StreamProgress,
+    parse_event_data,
+    parse_json_object,
+)
 
 log = logging.getLogger(__name__)
 
@@ -403,7 +408,9 @@ class ChatClient(StreamingClient):
                     if data == "[DONE]":
                         state.done = True
                         break
-                    chunk = parse_json_object(data, f"event {sse.event!r}")
+                    chunk = parse_event_data(data, sse.event)
+                    if chunk is None:
+                        continue
                     if chunk.get("error") or sse.event == "error":
                         raise _chunk_error(chunk.get("error") or chunk, base_url)
                     for event in _handle_chunk(chunk, state):

@@ -89,7 +89,7 @@ def transport_error(exc: Exception, *, base_url: str, stream_started: bool) -> M
             stream_started=stream_started,
         )
     return ModelError(
-        f"The connection to {base_url} broke: {exc or type(exc).__name__}",
+        f"The connection to {base_url} broke: {str(exc) or type(exc).__name__}",
         retryable=True,
         stream_started=stream_started,
     )

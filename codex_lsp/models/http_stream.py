@@ -9,12 +9,14 @@ base class opens the stream, maps HTTP and transport failures to one clear
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from httpx_sse import SSEError
 
+from codex_lsp.jsontext import dumps_utf8
 from codex_lsp.models.base import ModelError, ModelEvent, ModelRequest
 from codex_lsp.models.endpoint import Endpoint
 from codex_lsp.models.errors import http_error, transport_error
@@ -22,6 +24,8 @@ from codex_lsp.models.retry import with_retries
 
 if TYPE_CHECKING:
     import httpx
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +44,20 @@ def parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ModelError(f"The model server sent {what} that is not a JSON object: {data!r:.200}")
     return data
+
+
+def parse_event_data(raw: str, event: str) -> dict[str, Any] | None:
+    """One SSE event's JSON object, or None (logged) when it is not one.
+
+    Like Codex, a malformed event is skipped rather than failing the turn: the
+    final items (`response.output_item.done`, `response.completed`) carry the
+    whole answer, and a stream that loses its completion is retried anyway.
+    """
+    try:
+        return parse_json_object(raw, f"event {event!r}")
+    except ModelError as exc:
+        log.warning("skipping a malformed stream event: %s", exc.message[:200])
+        return None
 
 
 class StreamingClient:
@@ -83,8 +101,8 @@ class StreamingClient:
             async with self._http.stream(
                 "POST",
                 ep.url(self.path),
-                json=self.build_body(request),
-                headers={"Accept": "text/event-stream"},
+                content=dumps_utf8(self.build_body(request)),
+                headers={"Accept": "text/event-stream", "Content-Type": "application/json"},
             ) as response:
                 if response.status_code >= 400:
                     body = await response.aread()

@@ -21,7 +21,7 @@ from codex_lsp.models.base import (
     TextDelta,
     ToolCall,
 )
-from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_json_object
+from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_event_data
 
 if TYPE_CHECKING:
     import httpx
@@ -69,7 +69,9 @@ class ResponsesClient(StreamingClient):
             progress.started = True
             if not sse.data or sse.data == "[DONE]":
                 continue
-            data = parse_json_object(sse.data, f"event {sse.event!r}")
+            data = parse_event_data(sse.data, sse.event)
+            if data is None:
+                continue
             event = _translate(data.get("type") or sse.event, data)
             if event is None:
                 continue

@@ -59,11 +59,15 @@ class PatchApplyError(Exception):
     (``None`` when the error is not about a particular hunk).
     """
 
-    def __init__(self, message: str, path: str | None = None, hunk: int | None = None) -> None:
+    def __init__(
+        self, message: str, path: str | None = None, hunk: int | None = None, missing: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.hunk = hunk
+        self.missing = missing
+        """True when the error is that the file does not exist."""
 
     def __str__(self) -> str:
         return self.message
@@ -220,12 +224,12 @@ def derive_changes(patch: Patch, read_text: Callable[[str], str]) -> list[FileCh
         if key in state:
             text = state[key]
             if text is None:
-                raise PatchApplyError(f"file not found: {path}", path=path)
+                raise PatchApplyError(f"file not found: {path}", path=path, missing=True)
             return text
         try:
             text = read_text(path)
         except FileNotFoundError as exc:
-            raise PatchApplyError(f"file not found: {path}", path=path) from exc
+            raise PatchApplyError(f"file not found: {path}", path=path, missing=True) from exc
         except (OSError, UnicodeDecodeError) as exc:
             raise PatchApplyError(f"{path}: could not read file: {exc}", path=path) from exc
         state[key] = text
@@ -245,12 +249,31 @@ def derive_changes(patch: Patch, read_text: Callable[[str], str]) -> list[FileCh
             new = apply_chunks(old, op.chunks, op.path)
             move_to = op.move_to if op.move_to and _key(op.move_to) != _key(op.path) else None
             if move_to is not None:
+                _require_absent(move_to, op.path, current)
                 state[_key(op.path)] = None
                 state[_key(move_to)] = new
             else:
                 state[_key(op.path)] = new
             changes.append(FileChange(op.path, "update", old, new, move_to))
     return changes
+
+
+def _require_absent(target: str, source: str, current: Callable[[str], str]) -> None:
+    """Refuse a ``*** Move to:`` onto an existing file.
+
+    Its text would be lost for good (an undo could not bring it back); a patch
+    that means it deletes the target first.
+    """
+    try:
+        current(target)
+    except PatchApplyError as exc:
+        if exc.missing:
+            return
+    raise PatchApplyError(
+        f"cannot move {source} to {target}: {target} already exists "
+        "(delete it first in the same patch if it should be replaced)",
+        path=source,
+    )
 
 
 def summarize(changes: Sequence[FileChange]) -> str:

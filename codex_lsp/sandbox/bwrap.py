@@ -3,9 +3,10 @@
 The whole file system is mounted read-only, writable roots are bound back
 read-write, `.git` entries under them are bound read-only again, and the
 command gets fresh /dev, /proc, PID (and, unless allowed, network)
-namespaces. All capabilities are dropped: when the server runs as root,
-bwrap would otherwise keep CAP_SYS_ADMIN and the command could simply
-`mount -o remount,rw /`.
+namespaces, and (where the kernel counts it per namespace) a process limit
+that stalls a fork bomb until the timeout. All capabilities are dropped:
+when the server runs as root, bwrap would otherwise keep CAP_SYS_ADMIN and
+the command could simply `mount -o remount,rw /`.
 
 Whether bwrap works is probed once per executable (it can be installed yet
 unusable, e.g. where user namespaces are disabled), with the same flags real
@@ -29,6 +30,16 @@ from codex_lsp.sandbox.policy import SandboxPolicy
 KIND = "bubblewrap"
 PROBE_TIMEOUT_SEC = 10.0
 """Upper bound for the availability probe (it normally takes a few milliseconds)."""
+
+MAX_PROCESSES = 1024
+"""RLIMIT_NPROC inside the sandbox, so a fork bomb stalls until the timeout kills it.
+
+Set with `prlimit` after bubblewrap made the user namespace: from Linux 5.14 the
+count is per user namespace, so only the command's own processes count. Root
+is exempt (the kernel never applies RLIMIT_NPROC to uid 0), and older kernels
+count every process of the user, so no limit is set there.
+"""
+PER_NAMESPACE_NPROC_KERNEL = (5, 14)
 
 _NAMESPACE_FLAGS: tuple[str, ...] = (
     "--unshare-pid",
@@ -63,8 +74,11 @@ class SandboxStatus:
 class Bubblewrap:
     """One bwrap executable: its probed status and how to wrap a command with it."""
 
-    def __init__(self, executable: str | None = None) -> None:
+    def __init__(
+        self, executable: str | None = None, max_processes: int | None = MAX_PROCESSES
+    ) -> None:
         self.executable = executable if executable is not None else shutil.which("bwrap")
+        self.max_processes = max_processes
         self._status: SandboxStatus | None = None
         self._lock = threading.Lock()
 
@@ -86,8 +100,15 @@ class Bubblewrap:
             args += ["--ro-bind", str(protected), str(protected)]
         if not policy.network_access:
             args.append("--unshare-net")
-        args += [*_NAMESPACE_FLAGS, "--chdir", str(cwd), "--", *argv]
+        args += [*_NAMESPACE_FLAGS, "--chdir", str(cwd), "--", *self._limits(), *argv]
         return args
+
+    def _limits(self) -> list[str]:
+        """`prlimit --nproc=N --` where the limit counts only the sandbox's processes."""
+        prlimit = shutil.which("prlimit")
+        if self.max_processes is None or prlimit is None or not per_namespace_nproc():
+            return []
+        return [prlimit, f"--nproc={self.max_processes}", "--"]
 
     def _probe(self) -> SandboxStatus:
         if not sys.platform.startswith("linux"):
@@ -115,6 +136,17 @@ class Bubblewrap:
             detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
             return SandboxStatus(False, KIND, f"{self.executable} does not work here: {detail}")
         return SandboxStatus(True, KIND, f"{self.executable} works (read-only root, no network)")
+
+
+def per_namespace_nproc(release: str | None = None) -> bool:
+    """True on kernels that count RLIMIT_NPROC per user namespace (Linux >= 5.14)."""
+    text = release if release is not None else os.uname().release
+    parts = text.split(".")
+    try:
+        version = (int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0))
+    except (IndexError, ValueError):
+        return False
+    return version >= PER_NAMESPACE_NPROC_KERNEL
 
 
 _CONSEQUENCE = (

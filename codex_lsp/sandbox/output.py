@@ -137,7 +137,7 @@ def format_for_model(result: ExecResult) -> str:
     if result.timed_out:
         body = (
             f"command timed out after {result.timeout_ms} milliseconds "
-            f"(it was killed with its whole process group)\n{body}"
+            f"(it was killed with every process it started)\n{body}"
         )
     return (
         f"Exit code: {result.exit_code}\n"

@@ -6,6 +6,9 @@ for stdout and stderr (so the model sees them interleaved in the order they
 happened). When the command ends, times out, or the awaiting task is
 cancelled (the user cancelled the turn), the whole group gets SIGKILL: a
 `sleep 30 &` left behind would otherwise outlive the turn and hold the pipe.
+A process that leaves the group (`setsid`) is caught by what runs the
+command: bubblewrap's PID namespace when sandboxed, else `reaper`, which
+gets SIGTERM first (`graceful_stop`) and kills the whole tree.
 
 The pipe is ours rather than asyncio's: asyncio's `Process.wait()` does not
 return until every holder of its pipes has exited, which is exactly the
@@ -56,13 +59,29 @@ def kill_process_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+async def _stop(proc: asyncio.subprocess.Process, graceful: bool) -> None:
+    """Kill the command: SIGTERM to a leader that cleans up its tree first, then the group."""
+    if graceful and proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), REAP_TIMEOUT_SEC)
+    kill_process_group(proc.pid)
+
+
 async def run_process(
-    argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout_ms: int
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout_ms: int,
+    *,
+    graceful_stop: bool = False,
 ) -> ExecResult:
     """Run `argv` and return its capped output; raises `OSError` if it cannot start.
 
     Cancelling the awaiting task kills the process group, reaps the process
-    and re-raises `CancelledError`.
+    and re-raises `CancelledError`. `graceful_stop` is for a leader that kills
+    its own tree on SIGTERM (`reaper`): it gets SIGTERM before the group SIGKILL.
     """
     loop = asyncio.get_running_loop()
     read_fd, write_fd = os.pipe()
@@ -93,12 +112,14 @@ async def run_process(
             await asyncio.wait_for(proc.wait(), timeout_ms / 1000)
         except TimeoutError:
             timed_out = True
-        kill_process_group(proc.pid)
+        await _stop(proc, graceful_stop)
         await proc.wait()
         duration = time.monotonic() - started
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(eof), DRAIN_TIMEOUT_SEC)
     except BaseException:
+        with contextlib.suppress(BaseException):
+            await _stop(proc, graceful_stop)
         kill_process_group(proc.pid)
         with contextlib.suppress(BaseException):
             await asyncio.wait_for(proc.wait(), REAP_TIMEOUT_SEC)

@@ -8,16 +8,22 @@ let the host write it (editor: versioned `workspace/applyEdit`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from codex_lsp.agent.protocol import EditProposal, FileEdit, Notice, Snapshot
 from codex_lsp.agent.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
-from codex_lsp.edits.hunks import apply_hunks
+from codex_lsp.edits.hunks import HunkOutcome, apply_hunks, hunk_outcomes
 from codex_lsp.patch import (
+    AddFile,
+    DeleteFile,
     FileChange,
+    Patch,
     PatchApplyError,
     PatchParseError,
+    UpdateFile,
     derive_changes,
     parse_patch,
     summarize,
@@ -25,6 +31,12 @@ from codex_lsp.patch import (
 from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
 
 REJECTED_OUTPUT = "patch rejected by user"
+MAX_PATCH_BYTES = 1024 * 1024
+"""Largest patch accepted (1 MiB, several times what a model writes in one answer).
+
+A bigger one is refused whole, before anything is parsed or shown, so a runaway
+answer cannot flood the review or half-apply.
+"""
 
 
 class ApplyPatch:
@@ -55,6 +67,12 @@ class ApplyPatch:
         text = args.get("input")
         if not isinstance(text, str) or not text.strip():
             raise ToolFailure("apply_patch needs a non-empty string argument 'input'")
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > MAX_PATCH_BYTES:
+            raise ToolFailure(
+                f"patch too large: {size} bytes (at most {MAX_PATCH_BYTES}); "
+                "split it into several smaller patches"
+            )
         try:
             patch = parse_patch(text)
         except PatchParseError as exc:
@@ -79,11 +97,13 @@ class ApplyPatch:
             snapshots[path] = snap
             return snap.text
 
-        for op in patch.ops:
-            resolve(op.path)
-            move_to = getattr(op, "move_to", None)
-            if move_to:
-                resolve(move_to)
+        def canonical(name: str) -> str:
+            real, primary = resolve(name), ctx.workspace.primary
+            return (
+                real.relative_to(primary).as_posix() if real.is_relative_to(primary) else str(real)
+            )
+
+        patch = _canonical(patch, canonical)
         try:
             changes = derive_changes(patch, read_text)
         except PatchApplyError as exc:
@@ -92,17 +112,7 @@ class ApplyPatch:
 
         files = [self._file_edit(ctx, change, snapshots) for change in merge_changes(changes)]
         proposal = EditProposal(thread_id=ctx.thread_id, title=ctx.title, files=files)
-        paths = [f.path for f in files]
-        if ctx.approvals.edit_needs_review(ctx.policy, paths):
-            decision = await ctx.host.review_edit(proposal)
-            if decision.decision == "reject":
-                raise TurnEnded("rejected", decision.reason or "Edit rejected.", REJECTED_OUTPUT)
-            if decision.decision == "approveForSession":
-                ctx.approvals.approve_files(paths)
-            if decision.hunks:
-                proposal = _keep_hunks(proposal, decision.hunks)
-                if not proposal.files:
-                    raise TurnEnded("rejected", "No hunk was accepted.", REJECTED_OUTPUT)
+        proposal, partial = await _review(ctx, proposal)
         outcome = await ctx.host.apply_edit(proposal)
         if not outcome.applied:
             reason = outcome.reason or "the editor did not apply the edit"
@@ -110,7 +120,7 @@ class ApplyPatch:
         ctx.applied.extend(proposal.files)
         for f in proposal.files:
             ctx.changed_files.append(ctx.workspace.relative(f.move_to or f.path))
-        return summarize(changes)
+        return partial or summarize(changes)
 
     @staticmethod
     def _file_edit(ctx: ToolContext, change: FileChange, snaps: dict[Path, Snapshot]) -> FileEdit:
@@ -136,6 +146,40 @@ class ApplyPatch:
         )
 
 
+def _canonical(patch: Patch, canonical: Callable[[str], str]) -> Patch:
+    """The patch with every path checked and named by its real location.
+
+    Two spellings of one file (`./a.py`, `sub/../a.py`, a symlink to it) then
+    share one state while the patch is derived, so no edit overwrites another.
+    """
+    ops: list[AddFile | DeleteFile | UpdateFile] = []
+    for op in patch.ops:
+        if isinstance(op, UpdateFile):
+            move_to = canonical(op.move_to) if op.move_to else None
+            ops.append(replace(op, path=canonical(op.path), move_to=move_to))
+        else:
+            ops.append(replace(op, path=canonical(op.path)))
+    return Patch(ops)
+
+
+async def _review(ctx: ToolContext, proposal: EditProposal) -> tuple[EditProposal, str | None]:
+    """Ask the user unless not needed; the approved part, and its account if partial."""
+    paths = [f.path for f in proposal.files]
+    if not ctx.approvals.edit_needs_review(ctx.policy, paths):
+        return proposal, None
+    decision = await ctx.host.review_edit(proposal)
+    if decision.decision == "reject":
+        raise TurnEnded("rejected", decision.reason or "Edit rejected.", REJECTED_OUTPUT)
+    if decision.decision == "approveForSession":
+        ctx.approvals.approve_files(paths)
+    if not decision.hunks:
+        return proposal, None
+    proposal, partial = _keep_hunks(proposal, decision.hunks, ctx.workspace.relative)
+    if not proposal.files:
+        raise TurnEnded("rejected", "No hunk was accepted.", REJECTED_OUTPUT)
+    return proposal, partial
+
+
 def merge_changes(changes: list[FileChange]) -> list[FileChange]:
     """One change per file: a patch may touch the same file in several operations."""
     merged: dict[str, FileChange] = {}
@@ -158,19 +202,69 @@ def merge_changes(changes: list[FileChange]) -> list[FileChange]:
     return list(merged.values())
 
 
-def _keep_hunks(proposal: EditProposal, hunks: dict[str, list[int]]) -> EditProposal:
-    """Only the hunks the user accepted; a file with an empty list is dropped."""
+PARTIAL_HEADER = (
+    "Partly applied: the user accepted only some of this patch. Rejected hunks are NOT in "
+    "the files; the files now hold exactly what is listed below."
+)
+_SHOWN_LINES = 6
+_LETTER = {"add": "A", "delete": "D", "update": "M"}
+_NOT_DONE = {"add": "the file was not created", "delete": "the file was not deleted"}
+
+
+def _keep_hunks(
+    proposal: EditProposal, hunks: dict[str, list[int]], relative: Callable[[Path], str]
+) -> tuple[EditProposal, str | None]:
+    """Only the hunks the user accepted, and the model's account of them.
+
+    A file with an empty list is dropped. The text is None when everything was
+    accepted (then Codex's usual summary is the output), else it says, file by
+    file and hunk by hunk, what was applied and what was not.
+    """
     kept: list[FileEdit] = []
+    report: list[str] = []
+    partial = False
     for f in proposal.files:
         accepted = hunks.get(str(f.path), hunks.get(f.path.as_uri()))
-        if accepted is None:
-            kept.append(f)
-            continue
-        if f.kind != "update" or f.old_text is None or f.new_text is None:
-            if accepted:
+        name = f"{_LETTER[f.kind]} {relative(f.path)}"
+        if f.move_to is not None:
+            name += f" -> {relative(f.move_to)}"
+        if f.kind != "update" or f.old_text is None or f.new_text is None or accepted is None:
+            if accepted is None or accepted:
                 kept.append(f)
+                report.append(f"{name}: applied")
+            else:
+                partial = True
+                report.append(f"{name}: rejected, {_NOT_DONE.get(f.kind, 'unchanged')}")
             continue
+        outcomes = hunk_outcomes(f.old_text, f.new_text, accepted)
         new_text = apply_hunks(f.old_text, f.new_text, accepted)
         if new_text != f.old_text or f.move_to:
             kept.append(FileEdit(f.path, f.kind, f.old_text, new_text, f.version, f.move_to))
-    return EditProposal(proposal.thread_id, proposal.title, kept)
+        partial = partial or not all(o.applied for o in outcomes)
+        report.extend(_file_report(name, outcomes))
+    result = EditProposal(proposal.thread_id, proposal.title, kept)
+    return result, ("\n".join([PARTIAL_HEADER, *report]) + "\n") if partial else None
+
+
+def _file_report(name: str, outcomes: list[HunkOutcome]) -> list[str]:
+    """One line per hunk: applied or rejected, with the lines it now covers."""
+    done = sum(o.applied for o in outcomes)
+    lines = [f"{name}: {done} of {len(outcomes)} hunks applied"]
+    for o in outcomes:
+        n = o.hunk.index + 1
+        if o.end < o.start:
+            what = "lines removed" if o.applied else "nothing was inserted"
+            lines.append(
+                f"  hunk {n}: {'applied' if o.applied else 'rejected'}; {what} after line {o.end}"
+            )
+        elif o.applied:
+            lines.append(f"  hunk {n}: applied; now lines {o.start}-{o.end}")
+        else:
+            lines.append(f"  hunk {n}: rejected; lines {o.start}-{o.end} are unchanged:")
+            kept = o.hunk.old_lines
+            lines.extend(
+                f"    |{line.rstrip(chr(13) + chr(10))[:200]}" for line in kept[:_SHOWN_LINES]
+            )
+            if len(kept) > _SHOWN_LINES:
+                lines.append(f"    | ... ({len(kept) - _SHOWN_LINES} more lines)")
+    return lines

@@ -1,7 +1,10 @@
 """Read-only workspace tools: `read_file`, `list_dir`, `grep_files`.
 
 They read the editor's buffer for open documents, so the model sees the
-user's unsaved text, and they never leave the workspace.
+user's unsaved text, and they never leave the workspace: every path, the one
+the model names and each entry found while walking a folder, passes the one
+path policy (`Workspace.permitted`), so a symlink that points out is neither
+read nor descended. Lines are numbered as the editor numbers them (`lsp_lines`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.agent.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
+from codex_lsp.agent.workspace import (
+    OutsideWorkspace,
+    UnreadableFile,
+    Workspace,
+    snapshot_of,
+)
+from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int, require_str
 
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".ruff_cache"}
@@ -55,7 +64,7 @@ class ReadFile:
             text = snapshot_of(path, ctx.host.snapshot).text
         except UnreadableFile as exc:
             raise ToolFailure(str(exc)) from exc
-        lines = text.splitlines()
+        lines = lsp_lines(text)
         if offset > max(1, len(lines)):
             raise ToolFailure(f"offset {offset} is past the end of the file ({len(lines)} lines)")
         chosen = lines[offset - 1 : offset - 1 + limit]
@@ -82,7 +91,7 @@ class ListDir:
         if not path.is_dir():
             raise ToolFailure(f"not a directory: {args.get('path') or '.'}")
         entries = sorted(os.scandir(path), key=lambda e: e.name)
-        names = [e.name + ("/" if e.is_dir() else "") for e in entries if e.name not in {".git"}]
+        names = [_label(ctx.workspace, e) for e in entries if e.name not in {".git"}]
         more = len(names) - MAX_LIST_ENTRIES
         shown = names[:MAX_LIST_ENTRIES]
         if more > 0:
@@ -118,7 +127,7 @@ class GrepFiles:
         base = _resolve(ctx, str(args.get("path") or "."))
         include = args.get("include")
         matches: list[str] = []
-        for file in _walk(base):
+        for file in _walk(ctx.workspace, base):
             if include and not fnmatch.fnmatch(file.name, str(include)):
                 continue
             try:
@@ -126,7 +135,7 @@ class GrepFiles:
             except UnreadableFile:
                 continue
             rel = ctx.workspace.relative(file)
-            for n, line in enumerate(text.splitlines(), start=1):
+            for n, line in enumerate(lsp_lines(text), start=1):
                 if regex.search(line):
                     matches.append(f"{rel}:{n}: {line[:MAX_LINE_CHARS]}")
                     if len(matches) >= MAX_GREP_MATCHES:
@@ -134,11 +143,28 @@ class GrepFiles:
         return "\n".join(matches) if matches else "No matches."
 
 
-def _walk(base: Path) -> list[Path]:
+OUTSIDE_LINK = " -> (link out of the workspace, not readable)"
+
+
+def _label(workspace: Workspace, entry: os.DirEntry[str]) -> str:
+    """An entry's name as listed: folders end with '/', links out say so."""
+    if entry.is_symlink() and not workspace.contains(Path(entry.path)):
+        return entry.name + OUTSIDE_LINK
+    return entry.name + ("/" if entry.is_dir() else "")
+
+
+def _walk(workspace: Workspace, base: Path) -> list[Path]:
+    """Files under `base` that the path policy allows (links out are skipped).
+
+    Symlinked folders are not descended (`os.walk` default), and each file's
+    real path is checked, so a link to a file outside is never read.
+    """
     if base.is_file():
         return [base]
     found: list[Path] = []
     for root, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found.extend(Path(root) / f for f in sorted(files))
+        found.extend(
+            Path(root) / name for name in sorted(files) if workspace.contains(Path(root) / name)
+        )
     return found

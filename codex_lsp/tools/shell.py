@@ -27,6 +27,7 @@ from codex_lsp.approvals.commands import (
     should_offer_unsandboxed_retry,
 )
 from codex_lsp.config import build_shell_env
+from codex_lsp.redact import scrub_env
 from codex_lsp.sandbox import (
     Bubblewrap,
     ExecResult,
@@ -35,6 +36,7 @@ from codex_lsp.sandbox import (
     format_for_model,
     looks_like_sandbox_denial,
     policy_from_config,
+    reaper,
     run_process,
 )
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int
@@ -195,15 +197,24 @@ async def _execute(
     policy: SandboxPolicy | None,
     bwrap: Bubblewrap,
 ) -> ExecResult:
-    """Run once, sandboxed under `policy` or (None) directly."""
-    env = build_shell_env(ctx.config.shell_environment_policy, os.environ)
-    full = argv
-    if policy is not None:
-        full = bwrap.wrap(argv, cwd, policy)
-        if not policy.network_access:
-            env[NETWORK_DISABLED_ENV] = "1"
+    """Run once, sandboxed under `policy` or (None) under the tree-killing `reaper`.
+
+    Either way nothing the command starts outlives it, not even a `setsid`
+    daemon: bubblewrap's PID namespace dies with the command, and the reaper
+    kills every descendant it inherits.
+    """
+    env = scrub_env(build_shell_env(ctx.config.shell_environment_policy, os.environ))
     try:
-        return await run_process(full, cwd, env, timeout_ms)
+        if policy is not None:
+            full = bwrap.wrap(argv, cwd, policy)
+            if not policy.network_access:
+                env[NETWORK_DISABLED_ENV] = "1"
+        elif reaper.supported():
+            full = reaper.reaper_command(argv, cwd, env)
+        else:
+            full = argv
+        graceful = policy is None and full is not argv
+        return await run_process(full, cwd, env, timeout_ms, graceful_stop=graceful)
     except OSError as exc:
         raise ToolFailure(f"could not start {argv[0]!r}: {exc.strerror or exc}") from exc
 

@@ -4,7 +4,9 @@ policy, MCP tools, threads that persist and resume, undo, compaction."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -192,13 +194,67 @@ async def test_mcp_tool_called_with_approval_and_a_failing_server_does_not_break
     assert result["status"] == "answered" and result["text"] == "It is 42."
     tools = [t["name"] for t in model.requests[0].body["tools"]]
     assert "calc__add" in tools and not any(t.startswith("broken__") for t in tools)
-    assert editor.state.approve_commands[0]["command"] == ["mcp", "calc", "add"]
+    request = editor.state.approve_commands[0]
+    assert request["command"] == ["mcp", "calc", "add"]  # kept for older clients
+    assert (request["kind"], request["server"], request["tool"]) == ("mcp", "calc", "add")
+    assert request["message"] == 'Codex wants to call MCP tool `add` on server `calc` with arguments {"a": 2, "b": 40}'
     assert outputs(model, 1) == ["42"]
     status = await editor.command("codex.status", {})
     assert status["mcpServers"]["calc"]["state"] == "running"
     assert status["mcpServers"]["broken"]["state"] == "failed"
     assert "broken" in status["mcpServers"]["broken"]["error"]
     assert any("broken" in m["message"] for m in editor.state.messages)
+
+
+async def test_mcp_and_shell_prompts_differ_and_session_approvals_do_not_cross(
+    editor: Editor, model: ScriptedModelServer, codex_home: Path
+) -> None:
+    """Regression (issue 9, defects 1 and 18): approving MCP tool calc/add for the session
+    does not let the shell command `mcp calc add` run unasked, and the prompts say which is which."""
+    write_config(codex_home, model.base_url, 'sandbox_mode = "danger-full-access"\n' + mcp_config())
+    model.script(
+        Reply([FunctionCall("calc__add", {"a": 1, "b": 2})]),
+        Reply([FunctionCall("calc__add", {"a": 3, "b": 4})]),
+        Reply([FunctionCall("shell", {"command": ["mcp", "calc", "add"]})]),
+        Reply([Text("done")]),
+    )
+    await editor.start()
+    editor.message_answers = ["Run always this session", "Reject"]
+    result = await editor.command("codex.runTask", {"prompt": "add, then run"}, timeout=60)
+    assert result["status"] == "answered", result
+    prompts = [m["message"] for m in editor.state.message_requests]
+    assert prompts[0] == 'Codex wants to call MCP tool `add` on server `calc` with arguments {"a": 1, "b": 2}'
+    assert len(prompts) == 2, prompts  # the second MCP call was approved for the session
+    assert prompts[1].startswith("Codex wants to run the command: mcp calc add in "), prompts[1]
+    assert outputs(model, 2) == ["3", "7"]
+    assert "rejected by user" in outputs(model, 3)[-1]
+
+
+async def test_crashed_mcp_server_is_restarted_and_reported_in_status(
+    editor: Editor, model: ScriptedModelServer, codex_home: Path
+) -> None:
+    """Regression (issue 9, defect 11): a crashed MCP server stayed failed until a config reload."""
+    write_config(codex_home, model.base_url, 'approval_policy = "never"\n' + mcp_config().split("\n", 1)[1])
+    model.script(
+        Reply([FunctionCall("calc__pid", {})]), Reply([Text("got the pid")]),
+        Reply([FunctionCall("calc__add", {"a": 1, "b": 2})]), Reply([Text("it crashed")]),
+        Reply([FunctionCall("calc__add", {"a": 1, "b": 2})]), Reply([Text("it is 3")]),
+    )
+    await editor.start()
+    await editor.command("codex.runTask", {"prompt": "pid"}, timeout=60)
+    pid = int(outputs(model, 1)[-1])
+    os.kill(pid, signal.SIGKILL)
+    result = await editor.command("codex.runTask", {"prompt": "add"}, timeout=60)
+    assert result["status"] == "answered" and "exited" in outputs(model, 3)[-1]
+    calc = (await editor.command("codex.status", {}))["mcpServers"]["calc"]
+    assert calc["state"] == "failed" and "the server process exited" in calc["error"]
+    assert calc["restarts"] == 0 and calc["retryInSec"] is not None and calc["retryInSec"] <= 1
+    assert "calc__add" in calc["tools"]  # still offered: the next call restarts it
+    await asyncio.sleep(calc["retryInSec"] + 0.2)
+    result = await editor.command("codex.runTask", {"prompt": "add again"}, timeout=60)
+    assert result["text"] == "it is 3" and outputs(model, 5)[-1] == "3"
+    calc = (await editor.command("codex.status", {}))["mcpServers"]["calc"]
+    assert (calc["state"], calc["restarts"], calc["error"]) == ("running", 1, None)
 
 
 async def test_thread_persisted_server_restarted_thread_resumed(

@@ -65,6 +65,18 @@ async def test_codex_approve_edit_accepts_a_subset_of_hunks(
     text = editor.state.docs[uri].text
     assert "return 'hi ' + name" in text and "greet('alice')" in text
     assert editor.state.message_requests == []
+    # The model is told exactly which hunks exist now (issue 9, defect 4).
+    body = model.requests[1].body
+    assert body is not None
+    output = [i["output"] for i in body["input"] if i.get("type") == "function_call_output"]
+    assert output == [
+        "Partly applied: the user accepted only some of this patch. Rejected hunks are NOT in "
+        "the files; the files now hold exactly what is listed below.\n"
+        "M hello.py: 1 of 2 hunks applied\n"
+        "  hunk 1: rejected; lines 2-2 are unchanged:\n"
+        "    |    return 'hi ' + name\n"
+        "  hunk 2: applied; now lines 5-5\n"
+    ]
 
 
 async def test_approve_for_session_stops_asking_for_that_file(

@@ -91,3 +91,25 @@ async def test_edit_selection_reject(editor: Editor, model: ScriptedModelServer,
     assert editor.state.apply_edits == []
     assert "return 'hi ' + name" in editor.state.docs[uri].text
     assert len(model.requests) == 1
+
+
+async def test_selection_and_edit_ranges_count_lines_as_the_editor(
+    editor: Editor, model: ScriptedModelServer, workspace: Path
+) -> None:
+    """\\f, \\x85 and U+2028 are not line breaks in LSP (issue 9, defect 5)."""
+    text = "a = 1\f# form feed\nb = 2\x85c\u2028d\nc = 3\nd = 4\n"
+    (workspace / "odd.py").write_text(text, newline="")
+    patch = "*** Begin Patch\n*** Update File: odd.py\n@@\n-c = 3\n+c = 30\n*** End Patch\n"
+    script_edit(model, patch)
+    await editor.start()
+    uri = editor.open("odd.py", text)
+    editor.message_answers = ["Apply"]
+    rng = {"start": {"line": 1, "character": 0}, "end": {"line": 2, "character": 5}}
+    result = await editor.command("codex.editSelection", {"uri": uri, "range": rng, "instruction": "x"})
+    assert result["status"] == "applied", result
+    body = model.requests[0].body
+    assert body is not None
+    assert "File: odd.py, lines 2-3:\n```python\nb = 2\x85c\u2028d\nc = 3\n```" in body["input"][-1]["content"][0]["text"]
+    edits = editor.state.apply_edits[0]["edit"]["documentChanges"][0]["edits"]
+    assert [e["range"]["start"]["line"] for e in edits] == [2]
+    assert editor.state.docs[uri].text == text.replace("c = 3", "c = 30")

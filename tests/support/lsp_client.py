@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,8 @@ def to_json(value: Any) -> Any:
 
 
 def offset_at(text: str, line: int, character: int) -> int:
-    """Offset of an LSP (UTF-16) position."""
-    lines = text.splitlines(keepends=True)
+    """Offset of an LSP (UTF-16) position; LSP lines end only at \\r\\n, \\r or \\n."""
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+", text)
     if line >= len(lines):
         return len(text)
     base = sum(len(x) for x in lines[:line])
@@ -114,6 +115,10 @@ class Editor:
         self.answer_delay = 0.0
         self.apply_result: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.on_approval: Callable[[], Any] | None = None
+        self.on_apply: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+        """Awaited when workspace/applyEdit arrives, before the edit is applied (races)."""
+        self.server_args: list[str] = []
+        """Extra command-line arguments for `python -m codex_lsp` (e.g. -v, --log-file)."""
         self._register()
         mine = set(self.client.protocol.fm.features)
         register_lsp_features(
@@ -128,10 +133,13 @@ class Editor:
         codex_approval: bool = False,
         init_options: dict[str, Any] | None = None,
         capabilities: types.ClientCapabilities | None = None,
+        more_folders: list[Path] | None = None,
     ) -> dict[str, Any]:
         env = {**os.environ, **self.env}
         env.pop("OPENAI_API_KEY", None) if "OPENAI_API_KEY" not in self.env else None
-        await self.client.start_io(sys.executable, "-m", "codex_lsp", env=env, cwd=str(REPO))
+        await self.client.start_io(
+            sys.executable, "-m", "codex_lsp", *self.server_args, env=env, cwd=str(REPO)
+        )
         caps = capabilities or types.ClientCapabilities(
             workspace=types.WorkspaceClientCapabilities(
                 apply_edit=True,
@@ -154,7 +162,10 @@ class Editor:
             types.InitializeParams(
                 capabilities=caps,
                 root_uri=self.workspace.as_uri(),
-                workspace_folders=[types.WorkspaceFolder(uri=self.workspace.as_uri(), name="ws")],
+                workspace_folders=[
+                    types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)
+                    for folder in [self.workspace, *(more_folders or [])]
+                ],
                 initialization_options=init_options,
             )
         )
@@ -248,6 +259,8 @@ class Editor:
         async def apply_edit(params: Any) -> Any:
             params = to_json(params)
             state.apply_edits.append(params)
+            if self.on_apply is not None:
+                await self.on_apply(params)
             if self.apply_result is not None:
                 return self.apply_result(params)
             return self._apply(params["edit"])

@@ -8,6 +8,8 @@ genuine server, not a mock. Run it as a script::
 Modes: ``serve`` (default) serves over stdio; ``exit`` writes a message to stderr
 and exits with status 3 before speaking MCP (a server that dies at start-up);
 ``hang`` never answers (a server that misses its start-up timeout).
+``--exit-if-exists PATH`` behaves like ``--mode exit`` while PATH exists (a
+server that crashed and now fails to start again, until the file is removed).
 
 ``--http`` serves streamable HTTP on 127.0.0.1 on a free port instead of stdio
 and prints ``LISTENING <url>`` on stdout once the socket is bound; with
@@ -103,8 +105,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=["serve", "exit", "hang"], default="serve")
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--token")
+    parser.add_argument("--exit-if-exists")
     opts = parser.parse_args()
-    if opts.mode == "exit":
+    if opts.mode == "exit" or (opts.exit_if_exists and os.path.exists(opts.exit_if_exists)):
         print("test server: refusing to start (--mode exit)", file=sys.stderr, flush=True)
         sys.exit(3)
     if opts.mode == "hang":

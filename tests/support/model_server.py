@@ -21,7 +21,8 @@ Each model request consumes one scripted *turn* from a FIFO queue::
         first, second = server.wait_for_requests(2)
 
 Turns: :class:`Reply` (items :class:`Text`, :class:`FunctionCall`, :class:`Flood`),
-:class:`HttpError`, :class:`Failed`, :class:`Drop` and :class:`Hang`.  They are plain
+:class:`HttpError`, :class:`Failed`, :class:`Drop` (``reset=True``: a TCP reset),
+:class:`Hang` and :class:`Garbled` (a reply with raw wire text slipped in).  They are plain
 dataclasses; ``to_dict()`` / :func:`turn_from_dict` convert them to and from JSON, so a
 script may live in a JSON file (``{"turns": [...], "default": {...}}`` or a bare list).
 
@@ -56,6 +57,7 @@ import select
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import threading
@@ -80,6 +82,7 @@ __all__ = [
     "Failed",
     "Flood",
     "FunctionCall",
+    "Garbled",
     "Hang",
     "HttpError",
     "Item",
@@ -240,6 +243,8 @@ class Drop(_Serialisable):
         default_factory=lambda: [Text("This answer is cut off somewhere in the middle.")]
     )
     clean: bool = False
+    reset: bool = False
+    """Cut with a TCP reset (RST, ``SO_LINGER`` 0) instead of a close: "connection reset"."""
     kind: ClassVar[str] = "drop"
 
     def __post_init__(self) -> None:
@@ -259,13 +264,32 @@ class Hang(_Serialisable):
     kind: ClassVar[str] = "hang"
 
 
-Turn: TypeAlias = Reply | HttpError | Failed | Drop | Hang
+@dataclass
+class Garbled(_Serialisable):
+    """A normal streamed reply of ``items`` with the wire text ``raw`` slipped in before
+    event number ``at`` (``response.created`` / the role chunk is number 0).
+
+    For faults a real server or proxy can produce: an event whose ``data:`` is not JSON,
+    an event type the client does not know, a comment line.  ``raw`` is sent as is, so
+    it must end with a blank line (``"\n\n"``) to be a complete SSE event.
+    """
+
+    raw: str
+    items: list[Item] = field(default_factory=lambda: [Text("An answer despite the noise.")])
+    at: int = 1
+    kind: ClassVar[str] = "garbled"
+
+    def __post_init__(self) -> None:
+        self.items = _coerce_items(self.items)
+
+
+Turn: TypeAlias = Reply | HttpError | Failed | Drop | Hang | Garbled
 
 _ITEM_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in (Text, FunctionCall, Flood)}
 _TURN_TYPES: dict[str, type[Any]] = {
-    cls.kind: cls for cls in (Reply, HttpError, Failed, Drop, Hang)
+    cls.kind: cls for cls in (Reply, HttpError, Failed, Drop, Hang, Garbled)
 }
-_TURN_CLASSES = (Reply, HttpError, Failed, Drop, Hang)
+_TURN_CLASSES = (Reply, HttpError, Failed, Drop, Hang, Garbled)
 
 
 def _from_dict(data: dict[str, Any], registry: dict[str, type[Any]], what: str) -> Any:
@@ -533,6 +557,18 @@ def _usage(
 # --------------------------------------------------------------------------------------------
 
 _Events: TypeAlias = Iterator[tuple[bytes, bool]]
+
+
+def _insert_event(events: _Events, extra: tuple[bytes, bool], at: int) -> _Events:
+    """``events`` with ``extra`` slipped in before event number ``at`` (or at the end)."""
+    sent = False
+    for index, event in enumerate(events):
+        if index == at:
+            sent = True
+            yield extra
+        yield event
+    if not sent:
+        yield extra
 
 
 def _responses_events(r: _Resolved) -> _Events:
@@ -994,7 +1030,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
 
-        items = turn.items if isinstance(turn, Reply | Drop) else []
+        items = turn.items if isinstance(turn, Reply | Drop | Garbled) else []
         usage = turn.usage if isinstance(turn, Reply) else None
         resolved = owner._resolve(number, items, body, usage)
 
@@ -1009,7 +1045,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_events(events, batch, turn.delta_delay, None, True)
         elif isinstance(turn, Drop):
             events = _responses_events(resolved) if kind == "responses" else _chat_events(resolved)
-            self._stream_events(events, DEFAULT_BATCH, 0.0, turn.after_events, turn.clean)
+            self._stream_events(
+                events, DEFAULT_BATCH, 0.0, turn.after_events, turn.clean, reset=turn.reset
+            )
+        elif isinstance(turn, Garbled):
+            events = _responses_events(resolved) if kind == "responses" else _chat_events(resolved)
+            raw = (turn.raw.encode(), False)
+            self._stream_events(_insert_event(events, raw, turn.at), DEFAULT_BATCH, 0.0, None, True)
         elif isinstance(turn, Failed):
             writer = _ChunkedWriter(self.wfile, DEFAULT_BATCH)
             if kind == "responses":
@@ -1046,7 +1088,7 @@ class _Handler(BaseHTTPRequestHandler):
         request_id: str,
         request: RecordedRequest,
     ) -> None:
-        if isinstance(turn, Reply):
+        if isinstance(turn, Reply | Garbled):
             if kind == "responses":
                 obj = resolved.response_object("completed", resolved.final_output())
             else:
@@ -1085,6 +1127,7 @@ class _Handler(BaseHTTPRequestHandler):
         delta_delay: float,
         limit: int | None,
         terminate: bool,
+        reset: bool = False,
     ) -> None:
         stopping = self.server.owner._stopping
         writer = _ChunkedWriter(self.wfile, batch)
@@ -1107,7 +1150,12 @@ class _Handler(BaseHTTPRequestHandler):
             writer.flush()  # leave the chunked body unterminated: an abrupt cut
             self.close_connection = True
             with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+                if reset:  # close now with RST: the client reads "connection reset by peer"
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    os.close(self.connection.detach())
+                else:
+                    self.connection.shutdown(socket.SHUT_RDWR)
 
     # -- control endpoints -----------------------------------------------------------------
 

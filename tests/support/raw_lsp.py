@@ -115,3 +115,19 @@ def pipe_peer(process: subprocess.Popen[bytes]) -> RawPeer:
 
 def socket_peer(sock: socket.socket) -> RawPeer:
     return RawPeer(sock.makefile("rb"), sock.sendall)
+
+
+def spawn_server(env: dict[str, str], stderr: BinaryIO | int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """The real `python -m codex_lsp` on stdio (cwd: this checkout), stderr where asked."""
+    import os
+    import sys
+    from pathlib import Path
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "codex_lsp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env={**os.environ, **env},
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.approvals import ActionKey, ApprovalPolicy, SessionApprovals
 from codex_lsp.approvals.commands import REJECTED_BY_USER, CommandDecision, decide_command
 from codex_lsp.approvals.safe_commands import is_known_safe_command, parse_plain_script
 from codex_lsp.tools.base import ToolFailure
@@ -214,7 +214,7 @@ def test_decisions(
 
 
 def test_session_approval_skips_the_question() -> None:
-    approvals = SessionApprovals(commands={("touch", "x")})
+    approvals = SessionApprovals(actions={ActionKey.shell(["touch", "x"])})
     decision = decide_command(
         ["touch", "x"],
         policy=UNTRUSTED,
@@ -231,6 +231,38 @@ def test_session_approval_skips_the_question() -> None:
         approvals=approvals,
     )
     assert other.action == "ask"
+
+
+@pytest.mark.parametrize(("mode", "available"), [("read-only", True), ("danger-full-access", False)])
+def test_mcp_tool_approval_does_not_approve_the_same_words_as_a_command(
+    mode: str, available: bool
+) -> None:
+    """Regression (issue 9, defect 1): MCP and shell session approvals share no keys."""
+    approvals = SessionApprovals()
+    approvals.approve(ActionKey.mcp("docs", "search"))  # "approve for session" of docs/search
+    decision = decide_command(
+        ["mcp", "docs", "search"],
+        policy=UNTRUSTED,
+        sandbox_mode=mode,  # type: ignore[arg-type]
+        sandbox_available=available,
+        approvals=approvals,
+    )
+    assert decision.action == "ask"
+    approvals.approve(ActionKey.shell(["mcp", "docs", "search"]))
+    assert decide_command(
+        ["mcp", "docs", "search"],
+        policy=UNTRUSTED,
+        sandbox_mode=mode,  # type: ignore[arg-type]
+        sandbox_available=available,
+        approvals=approvals,
+    ) == CommandDecision("run", sandboxed=False)
+
+
+def test_action_keys_are_typed() -> None:
+    shell, mcp = ActionKey.shell(["mcp", "docs", "search"]), ActionKey.mcp("docs", "search")
+    assert shell != mcp and len({shell, mcp}) == 2
+    assert shell != ("mcp", "docs", "search") and mcp != ("mcp", "docs", "search")
+    assert SessionApprovals(actions={shell}).approved(mcp) is False
 
 
 def test_question_texts_are_useful() -> None:
@@ -295,10 +327,10 @@ async def test_untrusted_flow(tmp_path: Path) -> None:
 
     out = await tool.run(ctx, _touch("b"))  # approved: runs outside the read-only sandbox
     assert out.startswith("Exit code: 0") and (tmp_path / "b").exists()
-    assert ("touch", "b") not in ctx.approvals.commands
+    assert not ctx.approvals.approved(ActionKey.shell(["touch", "b"]))
 
     await tool.run(ctx, _touch("c"))  # approveForSession
-    assert ("touch", "c") in ctx.approvals.commands
+    assert ctx.approvals.approved(ActionKey.shell(["touch", "c"]))
     (tmp_path / "c").unlink()
     asked = len(editor.requests)
     await tool.run(ctx, _touch("c"))  # remembered: no question
@@ -323,7 +355,7 @@ async def test_on_failure_flow(tmp_path: Path) -> None:
 
     out = await tool.run(ctx, _touch("b"))  # re-run outside the sandbox
     assert out.startswith("Exit code: 0") and (tmp_path / "b").exists()
-    assert ("touch", "b") in ctx.approvals.commands
+    assert ctx.approvals.approved(ActionKey.shell(["touch", "b"]))
 
 
 @needs_bwrap
@@ -385,3 +417,26 @@ async def test_full_access_needs_no_sandbox(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, FakeEditor(), policy="on-request", sandbox_mode="danger-full-access")
     out = await ShellTool(NO_BWRAP).run(ctx, _touch("a"))
     assert out.startswith("Exit code: 0") and (tmp_path / "a").exists()
+
+
+# ---- what the approval prompt says (issue 9, defect 18) -------------------------------
+
+
+def test_prompts_say_which_kind_of_action() -> None:
+    from codex_lsp.agent.protocol import CommandRequest
+    from codex_lsp.lsp.approval_prompt import command_params, command_prompt
+
+    cwd = Path("/work/project")
+    mcp = CommandRequest("t", ["mcp", "docs", "search"], cwd, '{"q": "x"}', "mcp", "docs", "search")
+    shell = CommandRequest("t", ["mcp", "docs", "search"], cwd, "why")
+    assert command_prompt(mcp) == (
+        'Codex wants to call MCP tool `search` on server `docs` with arguments {"q": "x"}'
+    )
+    assert command_prompt(shell) == "Codex wants to run the command: mcp docs search in /work/project (why)"
+    params = command_params(mcp)
+    assert (params["kind"], params["server"], params["tool"]) == ("mcp", "docs", "search")
+    assert params["command"] == ["mcp", "docs", "search"] and params["message"] == command_prompt(mcp)
+    assert command_params(shell)["kind"] == "shell" and "server" not in command_params(shell)
+    # A name from an MCP server cannot rewrite the sentence around it.
+    sneaky = CommandRequest("t", [], cwd, None, "mcp", "docs", "x` on server `trusted\nok")
+    assert command_prompt(sneaky) == "Codex wants to call MCP tool `x' on server 'trusted ok` on server `docs`"

@@ -21,10 +21,12 @@ import pytest
 
 from codex_lsp.agent.protocol import CommandRequest, Decision
 from codex_lsp.agent.workspace import Workspace
-from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.approvals import ActionKey, ApprovalPolicy, SessionApprovals
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp import REJECTED_OUTPUT, McpManager, McpTool
 from codex_lsp.tools.base import ToolContext, ToolFailure
+from codex_lsp.tools.shell import ShellTool
+from tests.unit.test_shell_support import NO_BWRAP, FakeEditor, make_ctx
 
 SERVER = Path(__file__).resolve().parents[1] / "support" / "mcp_server.py"
 ALL_TOOLS = {"add", "echo", "slow", "fail", "pid", "picture"}
@@ -150,6 +152,8 @@ async def test_disabled_server_is_not_started(start: Any) -> None:
         "transport": "stdio",
         "tools": [],
         "error": None,
+        "restarts": 0,
+        "retryInSec": None,
     }
     assert [t.name for t in manager.tools()] == ["on__add"]
 
@@ -211,9 +215,10 @@ async def test_approved_call_runs_and_asks_with_arguments(start: Any, tmp_path: 
     request = host.asked[0]
     assert request.thread_id == "t1"
     assert request.command == ["mcp", "test", "add"]
+    assert (request.kind, request.server, request.tool) == ("mcp", "test", "add")
     assert request.cwd == ctx.workspace.primary
     assert request.reason == '{"a": 1, "b": 2}'
-    assert ctx.approvals.commands == set()
+    assert ctx.approvals.actions == set()
 
 
 async def test_rejected_call_is_not_run(start: Any, tmp_path: Path) -> None:
@@ -233,10 +238,43 @@ async def test_approve_for_session_is_remembered_per_tool(start: Any, tmp_path: 
     assert await echo.run(ctx, {"text": "one"}) == "one"
     assert await echo.run(ctx, {"text": "two"}) == "two"  # not asked again
     assert len(host.asked) == 1
-    assert ("mcp", "test", "echo") in ctx.approvals.commands
+    assert ctx.approvals.approved(ActionKey.mcp("test", "echo"))
+    # The key is an MCP key: the shell command with the same words is not approved.
+    assert not ctx.approvals.approved(ActionKey.shell(["mcp", "test", "echo"]))
     # Another tool of the same server still needs its own approval.
     assert await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1}) == "2"
     assert [r.command for r in host.asked] == [["mcp", "test", "echo"], ["mcp", "test", "add"]]
+
+
+@pytest.mark.parametrize("mode", ["danger-full-access", "workspace-write"])
+async def test_mcp_session_approval_does_not_let_the_shell_command_run(
+    start: Any, tmp_path: Path, mode: str
+) -> None:
+    """Regression (issue 9, defect 1): approving MCP tool docs/echo for the session
+    once let the shell command `mcp docs echo` run unsandboxed without a question."""
+    manager = await start(docs=stdio(enabled_tools=["echo"]))
+    editor = FakeEditor("approveForSession", "reject")
+    ctx = make_ctx(tmp_path, editor, policy="untrusted", sandbox_mode=mode)
+    echo = tool(manager, "docs__echo")
+    assert await echo.run(ctx, {"text": "a"}) == "a"
+    assert await echo.run(ctx, {"text": "b"}) == "b"  # approved for the session
+    with pytest.raises(ToolFailure, match="command rejected by user"):
+        await ShellTool(NO_BWRAP).run(ctx, {"command": ["mcp", "docs", "echo"]})
+    assert [(r.kind, r.command) for r in editor.requests] == [
+        ("mcp", ["mcp", "docs", "echo"]),
+        ("shell", ["mcp", "docs", "echo"]),
+    ]
+
+
+async def test_shell_session_approval_does_not_approve_the_mcp_tool(
+    start: Any, tmp_path: Path
+) -> None:
+    manager = await start(docs=stdio(enabled_tools=["echo"]))
+    host = FakeHost("reject")
+    ctx = context(host, tmp_path, ApprovalPolicy.UNTRUSTED)
+    ctx.approvals.approve(ActionKey.shell(["mcp", "docs", "echo"]))
+    assert await tool(manager, "docs__echo").run(ctx, {"text": "x"}) == REJECTED_OUTPUT
+    assert len(host.asked) == 1
 
 
 async def test_policy_never_does_not_ask(start: Any, tmp_path: Path) -> None:
@@ -300,7 +338,10 @@ async def test_cancelled_call_leaves_the_server_usable(start: Any, tmp_path: Pat
     assert results == ["1", "2", "3", "4", "5"]
 
 
-async def test_crashed_server_is_marked_failed(start: Any, tmp_path: Path) -> None:
+async def test_crashed_server_fails_fast_in_backoff_then_restarts(
+    start: Any, tmp_path: Path
+) -> None:
+    """Regression (issue 9, defect 11): a crashed server stayed failed until a config reload."""
     manager = await start(test=stdio(), other=stdio(enabled_tools=["echo"]))
     ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
     held = tool(manager, "test__add")  # a tool object the engine still holds
@@ -311,11 +352,81 @@ async def test_crashed_server_is_marked_failed(start: Any, tmp_path: Path) -> No
     status = manager.status()["test"]
     assert status["state"] == "failed"
     assert "mcp server 'test' failed: the server process exited" in status["error"]
-    assert not any(t.name.startswith("test__") for t in manager.tools())
-    # The dead server's tools fail fast, without asking the user first.
-    with pytest.raises(ToolFailure, match="exited"):
+    assert status["restarts"] == 0 and 0 < status["retryInSec"] <= 1.0
+    # Its tools stay on offer (a call restarts it); during the backoff a call fails at
+    # once, saying when it will be retried, without asking the user first.
+    assert {f"test__{n}" for n in ALL_TOOLS} <= {t.name for t in manager.tools()}
+    began = time.monotonic()
+    with pytest.raises(ToolFailure, match=r"exited.*restarted by the first call after [01]\.\ds"):
         await held.run(context(FakeHost(), tmp_path), {"a": 1, "b": 2})
+    assert time.monotonic() - began < 0.5
     assert await tool(manager, "other__echo").run(ctx, {"text": "ok"}) == "ok"
+
+    await asyncio.sleep(manager.servers["test"].backoff.remaining() + 0.05)
+    assert manager.status()["test"]["retryInSec"] == 0
+    # Two calls at once share one restart.
+    sums = await asyncio.gather(held.run(ctx, {"a": 1, "b": 2}), held.run(ctx, {"a": 2, "b": 2}))
+    assert sums == ["3", "4"]
+    new_pid = int(await tool(manager, "test__pid").run(ctx, {}))
+    assert new_pid != pid and pid_alive(new_pid)
+    status = manager.status()["test"]
+    assert (status["state"], status["error"], status["restarts"]) == ("running", None, 1)
+    assert status["retryInSec"] is None
+    async with asyncio.timeout(20):
+        await manager.aclose()
+    assert not pid_alive(new_pid)  # the restarted child is stopped like the first
+
+
+async def test_failed_restart_backs_off_longer_and_is_reported(
+    start: Any, tmp_path: Path
+) -> None:
+    flag = tmp_path / "refuse"
+    manager = await start(test=stdio("--exit-if-exists", str(flag)))
+    conn = manager.servers["test"]
+    conn.backoff.base = 0.2  # 0.2 s, 0.4 s, ...: the same schedule, faster
+    ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
+    pid = int(await tool(manager, "test__pid").run(ctx, {}))
+    flag.touch()  # from now on the server refuses to start
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(ToolFailure, match="exited"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    await asyncio.sleep(conn.backoff.remaining() + 0.02)
+    with pytest.raises(ToolFailure, match=r"failed to restart: .*refusing to start"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    status = manager.status()["test"]
+    assert (status["state"], status["restarts"]) == ("failed", 1)
+    assert 0.2 < status["retryInSec"] <= 0.4  # the second failure in a row waits twice as long
+    with pytest.raises(ToolFailure, match=r"restart attempts so far: 1\)"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    flag.unlink()
+    await asyncio.sleep(conn.backoff.remaining() + 0.02)
+    assert await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1}) == "2"
+    assert manager.status()["test"]["restarts"] == 2
+    assert manager.status()["test"]["state"] == "running"
+
+
+async def test_server_that_never_started_is_not_restarted(start: Any, tmp_path: Path) -> None:
+    manager = await start(dies=stdio("--mode", "exit"))
+    status = manager.status()["dies"]
+    assert (status["state"], status["restarts"], status["retryInSec"]) == ("failed", 0, None)
+    assert manager.tools() == []
+    with pytest.raises(ToolFailure, match="failed to start"):
+        await manager.servers["dies"].ensure_running()
+    assert manager.status()["dies"]["restarts"] == 0
+
+
+async def test_no_restart_after_aclose(start: Any, tmp_path: Path) -> None:
+    manager = await start(test=stdio())
+    ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
+    pid = int(await tool(manager, "test__pid").run(ctx, {}))
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(ToolFailure, match="exited"):
+        await tool(manager, "test__add").run(ctx, {"a": 1, "b": 1})
+    await manager.aclose()
+    manager.servers["test"].backoff.retry_at = None  # the backoff is over
+    with pytest.raises(ToolFailure, match="exited"):
+        await manager.servers["test"].ensure_running()
+    assert manager.status()["test"]["restarts"] == 0 and manager.tools() == []
 
 
 async def test_aclose_terminates_the_child(start: Any, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -330,10 +331,22 @@ def test_derive_changes_is_pure_and_reads_each_file_once() -> None:
     ]
 
 
+def test_move_onto_an_existing_file_is_refused_unless_deleted_first() -> None:
+    files = {"src.txt": "a\n", "dst.txt": "precious\n"}
+    move = "*** Update File: src.txt\n*** Move to: dst.txt\n@@\n-a\n+b\n"
+    with pytest.raises(PatchApplyError, match=r"dst\.txt already exists"):
+        derive_changes(_patch(move), _reader(files))
+    changes = derive_changes(_patch("*** Delete File: dst.txt\n" + move), _reader(files))
+    assert [c.kind for c in changes] == ["delete", "update"]
+    assert changes[0].old_text == "precious\n"
+
+
 def test_add_never_reads_and_move_makes_source_missing() -> None:
     def read_text(path: str) -> str:
         if path == "src.txt":
             return "a\n"
+        if path == "dst.txt":  # a move target is checked to be absent
+            raise FileNotFoundError(path)
         raise AssertionError(f"unexpected read of {path}")
 
     patch = _patch(
@@ -347,12 +360,21 @@ def test_add_never_reads_and_move_makes_source_missing() -> None:
     assert info.value.path == "src.txt"
 
 
+def _reader(files: dict[str, str]) -> Callable[[str], str]:
+    def read_text(path: str) -> str:
+        if path not in files:
+            raise FileNotFoundError(path)
+        return files[path]
+
+    return read_text
+
+
 def test_update_after_move_sees_moved_text() -> None:
     patch = _patch(
         "*** Update File: src.txt\n*** Move to: dst.txt\n@@\n-a\n+b\n"
         "*** Update File: dst.txt\n@@\n-b\n+c"
     )
-    changes = derive_changes(patch, {"src.txt": "a\n"}.__getitem__)
+    changes = derive_changes(patch, _reader({"src.txt": "a\n"}))
     assert changes[0] == FileChange("src.txt", "update", "a\n", "b\n", move_to="dst.txt")
     assert changes[1] == FileChange("dst.txt", "update", "b\n", "c\n")
 

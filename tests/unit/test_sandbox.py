@@ -4,6 +4,7 @@ the writable roots refused, `.git` read-only, no network) under bwrap."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -22,6 +23,7 @@ from codex_lsp.sandbox import (
     run_process,
     sandbox_status,
 )
+from codex_lsp.sandbox.bwrap import per_namespace_nproc
 from codex_lsp.tools.shell import ShellTool
 from tests.unit.test_shell_support import (
     BWRAP,
@@ -73,7 +75,7 @@ def test_workspace_write_roots(tmp_path: Path) -> None:
 def test_bwrap_command_line(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     policy = SandboxPolicy("workspace-write", (tmp_path,), False)
-    argv = Bubblewrap("/usr/bin/bwrap").wrap(["ls", "-l"], tmp_path, policy)
+    argv = Bubblewrap("/usr/bin/bwrap", max_processes=None).wrap(["ls", "-l"], tmp_path, policy)
     line = " ".join(argv)
     assert argv[:5] == ["/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev"]
     assert f"--bind {tmp_path} {tmp_path}" in line
@@ -86,6 +88,17 @@ def test_bwrap_command_line(tmp_path: Path) -> None:
         ["true"], tmp_path, SandboxPolicy("workspace-write", (tmp_path,), True)
     )
     assert "--unshare-net" not in networked
+
+
+def test_process_limit_on_the_command_line(tmp_path: Path) -> None:
+    policy = SandboxPolicy("read-only")
+    argv = Bubblewrap("/usr/bin/bwrap", max_processes=64).wrap(["ls"], tmp_path, policy)
+    if per_namespace_nproc() and shutil.which("prlimit"):
+        assert argv[-4:] == [shutil.which("prlimit"), "--nproc=64", "--", "ls"]
+    else:
+        assert argv[-2:] == ["--", "ls"]
+    assert per_namespace_nproc("5.14.0-1") and per_namespace_nproc("6.1.0-rc1")
+    assert not per_namespace_nproc("5.10.0-21-amd64") and not per_namespace_nproc("junk")
 
 
 def test_status_when_bwrap_is_missing() -> None:

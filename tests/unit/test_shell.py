@@ -4,6 +4,7 @@ timeout and on cancel. Real processes throughout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from codex_lsp.tools.shell import (
 )
 from tests.unit.test_shell_support import (
     BWRAP,
+    FakeEditor,
     make_ctx,
     needs_bwrap,
     pids_running,
@@ -289,3 +291,126 @@ async def test_run_process_reports_signals_as_128_plus(tmp_path: Path) -> None:
         5000,
     )
     assert result.exit_code == 128 + 15 and not result.timed_out
+
+
+# ---- a command that leaves its group (setsid, double fork) is killed too -------------
+
+
+# These use `bash -c`, not the login shell of `shell_command`: killing a login shell while
+# its profile runs `pyenv rehash` would leave pyenv's lock behind and stall later shells.
+
+
+def _escaping_script(token: str, pidfile: Path) -> str:
+    """Starts a `sleep` in a new session through a double fork, records its pid, then waits."""
+    return (
+        f"setsid sh -c '(sleep {token} & echo $! > {pidfile}) ; sleep {token}' & "
+        f"echo started; sleep {token}"
+    )
+
+
+async def _wait_for_pidfile(pidfile: Path) -> int:
+    for _ in range(250):
+        if pidfile.exists() and pidfile.read_text().strip():
+            return int(pidfile.read_text())
+        await asyncio.sleep(0.02)
+    raise AssertionError("the escaping command never wrote its pid")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def _gone(pid: int, within: float = 3.0) -> bool:
+    for _ in range(int(within / 0.02)):
+        if not _alive(pid):
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+@pytest.mark.parametrize("mode", ["danger-full-access", "approved-unsandboxed"])
+async def test_setsid_escapee_killed_on_timeout(tmp_path: Path, mode: str) -> None:
+    token, pidfile = unique_sleep(), tmp_path / "escapee.pid"
+    if mode == "danger-full-access":
+        ctx = make_ctx(tmp_path, **DIRECT)
+        args: dict[str, object] = {}
+    else:  # on-request, read-only sandbox, the user approves running it outside the sandbox
+        ctx = make_ctx(tmp_path, FakeEditor("approve"), policy="on-request")
+        args = {"sandbox_permissions": "require_escalated", "justification": "test"}
+    script = _escaping_script(token, pidfile)
+    out = await asyncio.wait_for(
+        ShellTool(BWRAP).run(ctx, {"command": ["bash", "-c", script], "timeout_ms": 1500, **args}),
+        15,
+    )
+    assert "command timed out after 1500 milliseconds" in out and "started" in out
+    escapee = int(pidfile.read_text())
+    assert await _gone(escapee), f"setsid'd process {escapee} survived the timeout"
+    assert await wait_for_pids(token, present=False, within=3) == []
+
+
+async def test_setsid_escapee_killed_on_cancel(tmp_path: Path) -> None:
+    token, pidfile = unique_sleep(), tmp_path / "escapee.pid"
+    ctx = make_ctx(tmp_path, **DIRECT)
+    script = _escaping_script(token, pidfile)
+    task = asyncio.create_task(
+        ShellTool().run(ctx, {"command": ["bash", "-c", script], "timeout_ms": 60_000})
+    )
+    escapee = await _wait_for_pidfile(pidfile)
+    assert _alive(escapee)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 15)
+    assert await _gone(escapee), f"setsid'd process {escapee} survived the cancel"
+    assert await wait_for_pids(token, present=False, within=3) == []
+
+
+async def test_setsid_escapee_killed_when_command_exits(tmp_path: Path) -> None:
+    token, pidfile = unique_sleep(), tmp_path / "escapee.pid"
+    ctx = make_ctx(tmp_path, **DIRECT)
+    script = f"setsid sh -c 'sleep {token} & echo $! > {pidfile}; wait' & sleep 0.5; echo done"
+    out = await asyncio.wait_for(ShellTool().run(ctx, {"command": ["bash", "-c", script]}), 15)
+    assert out.startswith("Exit code: 0\n") and "done" in out
+    assert await _gone(int(pidfile.read_text()))
+
+
+async def test_unsandboxed_env_is_passed_exactly(tmp_path: Path) -> None:
+    # The reaper is Python; its locale coercion must not leak LC_CTYPE into the command.
+    env_policy = ShellEnvironmentPolicy(inherit="none", set={"LANG": "C"})
+    ctx = make_ctx(tmp_path, env_policy=env_policy, **DIRECT)
+    out = await ShellTool().run(ctx, {"command": ["env"]})
+    assert out.split("Output:\n", 1)[1].splitlines() == ["LANG=C"]
+
+
+async def test_reaper_kills_the_tree_when_the_server_dies(tmp_path: Path) -> None:
+    # The launcher's parent (the server) is SIGKILLed: PDEATHSIG tells the launcher, which
+    # kills the command's tree, setsid'd escapee included.
+    import os
+    import signal
+    import subprocess
+
+    from codex_lsp.sandbox.reaper import reaper_command
+
+    token, pidfile = unique_sleep(), tmp_path / "escapee.pid"
+    script = _escaping_script(token, pidfile)
+    inner = reaper_command(["bash", "-c", script], tmp_path, dict(os.environ))
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, time; subprocess.Popen({inner!r}); time.sleep(60)",
+        ],
+        start_new_session=True,
+    )
+    try:
+        escapee = await _wait_for_pidfile(pidfile)
+        assert _alive(escapee)
+        parent.kill()
+        parent.wait(5)
+        assert await _gone(escapee), "the setsid'd process outlived the server"
+        assert await wait_for_pids(token, present=False, within=3) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)

@@ -1,0 +1,60 @@
+"""What the client announced at `initialize`, resolved once into plain booleans.
+
+The rest of the server asks `server.caps.apply_edit` instead of walking
+lsprotocol's optional attribute chains, so a missing capability is a clear
+`False` everywhere and never a request the client cannot answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from codex_lsp.lsp.workspace_edits import ClientEditSupport
+
+
+def _get(value: Any, *names: str) -> Any:
+    for name in names:
+        if value is None:
+            return None
+        value = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+    return value
+
+
+NO_EDIT_SUPPORT = ClientEditSupport(document_changes=False, resource_operations=frozenset())
+"""A client that announced no `workspace.workspaceEdit` support: plain `changes` only."""
+
+
+@dataclass(frozen=True)
+class ClientCapabilities:
+    """The client capabilities the server acts on (all `False` until `initialize`)."""
+
+    apply_edit: bool = False
+    """`workspace.applyEdit`: the client accepts `workspace/applyEdit` requests."""
+    edits: ClientEditSupport = NO_EDIT_SUPPORT
+    show_document: bool = False
+    work_done_progress: bool = False
+    show_message_request_actions: bool = False
+    """`window.showMessageRequest.messageActionItem`: buttons in a message request."""
+    codex_approval: bool = False
+    """`experimental.codexApproval = true`: the client shows real diffs."""
+
+    @classmethod
+    def from_lsp(cls, caps: Any) -> ClientCapabilities:
+        """Resolve lsprotocol's `ClientCapabilities` (or None) once."""
+        workspace_edit = _get(caps, "workspace", "workspace_edit")
+        ops = _get(workspace_edit, "resource_operations") or []
+        experimental = _get(caps, "experimental")
+        return cls(
+            apply_edit=_get(caps, "workspace", "apply_edit") is True,
+            edits=ClientEditSupport(
+                document_changes=_get(workspace_edit, "document_changes") is True,
+                resource_operations=frozenset(str(getattr(o, "value", o)) for o in ops),
+            ),
+            show_document=_get(caps, "window", "show_document", "support") is True,
+            work_done_progress=_get(caps, "window", "work_done_progress") is True,
+            show_message_request_actions=_get(caps, "window", "show_message", "message_action_item")
+            is not None,
+            codex_approval=isinstance(experimental, dict)
+            and experimental.get("codexApproval") is True,
+        )

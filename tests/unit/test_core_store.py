@@ -1,0 +1,149 @@
+"""Threads on disk: save/load round trip, listing, torn lines, and resuming in a new engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.agent import tasks
+from codex_lsp.agent.engine import Agent
+from codex_lsp.agent.protocol import FileEdit
+from codex_lsp.agent.store import ThreadStore, ThreadSummary
+from codex_lsp.agent.thread import (
+    Thread,
+    assistant_message,
+    function_call,
+    function_call_output,
+    user_message,
+)
+from tests.support.core_harness import make_core
+from tests.support.fake_host import FakeHost
+from tests.support.scripted_model import ScriptedModel, call, reply, text
+
+ITEMS = [
+    user_message("Rename x — «please»"),
+    function_call("c1", "read_file", '{"path": "a.py"}'),
+    function_call_output("c1", "L1: x = 1"),
+    assistant_message("Renamed."),
+]
+
+
+def saved_thread(store: ThreadStore, cwd: Path, title: str = "A title") -> Thread:
+    thread = Thread()
+    store.create(thread, cwd)
+    for item in ITEMS:
+        store.append_item(thread.id, item)
+    store.record_title(thread.id, title)
+    return thread
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    store = ThreadStore(tmp_path / "sessions")
+    thread = saved_thread(store, tmp_path / "ws")
+    edits = [
+        FileEdit(tmp_path / "ws/a.py", "update", "x = 1\n", "y = 1\n"),
+        FileEdit(tmp_path / "ws/n.py", "add", None, "new\n"),
+        FileEdit(tmp_path / "ws/old.py", "update", "o\n", "o\n", move_to=tmp_path / "ws/new.py"),
+        FileEdit(tmp_path / "ws/d.py", "delete", "d\n", None),
+    ]
+    store.record_applied(thread.id, edits)
+
+    loaded, cwd, applied = store.load(thread.id)
+
+    assert loaded.id == thread.id
+    assert loaded.history == ITEMS
+    assert loaded.title == "A title"
+    assert loaded.created == thread.created
+    assert cwd == str(tmp_path / "ws")
+    assert applied == edits
+
+
+def test_the_last_applied_record_wins_and_compaction_replaces_history(tmp_path: Path) -> None:
+    store = ThreadStore(tmp_path / "sessions")
+    thread = saved_thread(store, tmp_path)
+    store.record_applied(thread.id, [FileEdit(tmp_path / "a", "add", None, "a")])
+    store.record_applied(thread.id, [])
+    summary = [user_message("Summary: renamed x")]
+    store.record_compacted(thread.id, summary)
+    store.append_item(thread.id, user_message("next"))
+
+    loaded, _, applied = store.load(thread.id)
+
+    assert applied == []
+    assert loaded.history == [*summary, user_message("next")]
+
+
+def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
+    store = ThreadStore(tmp_path / "sessions")
+    thread = saved_thread(store, tmp_path)
+    with open(store.path_for(thread.id), "a", encoding="utf-8") as fh:
+        fh.write('{"type": "item", "item": {"type": "mess')
+
+    loaded, _, _ = store.load(thread.id)
+
+    assert loaded.history == ITEMS
+
+
+def test_unknown_and_unsafe_ids_are_key_errors(tmp_path: Path) -> None:
+    store = ThreadStore(tmp_path / "sessions")
+    with pytest.raises(KeyError):
+        store.load("20990101T000000-00000000")
+    for bad in ("", "../escape", "a/b", "x.jsonl"):
+        with pytest.raises(KeyError):
+            store.path_for(bad)
+
+
+def test_list_is_newest_first_for_one_folder(tmp_path: Path) -> None:
+    store = ThreadStore(tmp_path / "sessions")
+    ws, other = tmp_path / "ws", tmp_path / "other"
+    old = saved_thread(store, ws, "old")
+    new = saved_thread(store, ws, "new")
+    elsewhere = saved_thread(store, other, "elsewhere")
+    for n, thread in enumerate((old, elsewhere, new)):
+        os.utime(store.path_for(thread.id), (1_000_000 + n, 1_000_000 + n))
+
+    listed = store.list(ws)
+
+    assert listed == [
+        ThreadSummary(new.id, "new", str(ws), new.created, 1_000_002.0, len(ITEMS)),
+        ThreadSummary(old.id, "old", str(ws), old.created, 1_000_000.0, len(ITEMS)),
+    ]
+    assert [s.thread_id for s in store.list()] == [new.id, elsewhere.id, old.id]
+    assert [s.thread_id for s in store.list(limit=1)] == [new.id]
+    assert ThreadStore(tmp_path / "none").list() == []
+
+
+async def test_a_thread_resumes_in_a_new_engine_with_history_and_undo(tmp_path: Path) -> None:
+    body = "*** Begin Patch\n*** Update File: a.txt\n@@\n-a\n+b\n*** End Patch"
+    model = ScriptedModel(reply(call("apply_patch", {"input": body}, "p1")), reply(text("Done.")))
+    core = make_core(tmp_path, model, approval_policy="never")
+    core.write("a.txt", "a\n")
+    spec = tasks.run_task("Change a to b")
+    await core.agent.run(spec)
+    before = core.thread
+
+    later = Agent(core.agent.loaded, core.agent.workspace, FakeHost())
+    resumed = later.resume(before.id)
+
+    assert resumed.id == before.id
+    assert resumed.history == before.history
+    assert resumed.title == spec.title
+    assert resumed.last_applied == before.last_applied
+    assert [s.thread_id for s in later.list_threads()] == [before.id]
+    assert later.list_threads()[0].items == len(before.history)
+    assert await later.undo(before.id) == (["a.txt"], None)
+    assert core.read("a.txt") == "a\n"
+    assert later.store.load(before.id)[2] == []  # the undo is saved too
+
+
+async def test_a_store_that_cannot_be_written_does_not_fail_the_turn(tmp_path: Path) -> None:
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "sessions").write_text("a file where the folder should be")
+    core = make_core(tmp_path, ScriptedModel(reply(text("Still fine."))))
+
+    result = await core.agent.run(tasks.ask("q?", None))
+
+    assert (result.status, result.text) == ("answered", "Still fine.")
+    assert core.agent.list_threads() == []
