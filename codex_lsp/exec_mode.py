@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TextIO
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.disk import StaleEdit, apply_all_on_disk, check_fresh
 from codex_lsp.agent.engine import Agent
-from codex_lsp.agent.protocol import (
+from codex_lsp.config import ConfigError, load_config
+from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
     ApplyOutcome,
@@ -30,14 +31,13 @@ from codex_lsp.agent.protocol import (
     TextReset,
     ToolStep,
 )
-from codex_lsp.agent.workspace import (
+from codex_lsp.core.workspace import (
     OutsideWorkspace,
     UnreadableFile,
     Workspace,
     read_text_file,
     read_text_if_present,
 )
-from codex_lsp.config import ConfigError, load_config
 from codex_lsp.edits.diff import unified_diff
 from codex_lsp.edits.lines import lsp_lines, split_lines
 

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.instructions import build_instructions
-from codex_lsp.agent.protocol import (
+from codex_lsp.agent.store import ThreadStore, ThreadSummary
+from codex_lsp.agent.tasks import TaskSpec
+from codex_lsp.agent.thread import Thread, user_message
+from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
+from codex_lsp.agent.undo import UndoRefused, plan_undo
+from codex_lsp.approvals import ApprovalPolicy
+from codex_lsp.background import BackgroundTasks
+from codex_lsp.config import LoadedConfig
+from codex_lsp.core.protocol import (
     AgentEvent,
     AgentHost,
     EditProposal,
@@ -24,15 +32,7 @@ from codex_lsp.agent.protocol import (
     TurnFinished,
     TurnStarted,
 )
-from codex_lsp.agent.store import ThreadStore, ThreadSummary
-from codex_lsp.agent.tasks import TaskSpec
-from codex_lsp.agent.thread import Thread, user_message
-from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
-from codex_lsp.agent.undo import UndoRefused, plan_undo
-from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
-from codex_lsp.approvals import ApprovalPolicy
-from codex_lsp.background import BackgroundTasks
-from codex_lsp.config import LoadedConfig
+from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from codex_lsp.agent.protocol import FileEdit
 from codex_lsp.agent.thread import Thread, repair_history
+from codex_lsp.core.protocol import FileEdit
 from codex_lsp.jsontext import dumps_utf8
 
 log = logging.getLogger(__name__)

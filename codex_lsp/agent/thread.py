@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from codex_lsp.agent.protocol import FileEdit
 from codex_lsp.approvals import SessionApprovals
+from codex_lsp.core.protocol import FileEdit
 from codex_lsp.jsontext import scrub_json
 
 

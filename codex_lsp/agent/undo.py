@@ -12,7 +12,7 @@ from collections.abc import Callable
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from codex_lsp.agent.protocol import FileEdit, Snapshot
+from codex_lsp.core.protocol import FileEdit, Snapshot
 from codex_lsp.edits.lines import split_lsp_lines
 
 

@@ -15,10 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
-ActionKind = Literal["shell", "mcp"]
-"""What an approval is about: a shell command, or a call of an MCP server's tool."""
+from codex_lsp.core.protocol import ActionKind
 
 
 class ApprovalPolicy(StrEnum):

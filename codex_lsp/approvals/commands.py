@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from codex_lsp.agent.protocol import AgentHost, CommandRequest
 from codex_lsp.approvals import ActionKey, ApprovalPolicy, SessionApprovals
 from codex_lsp.approvals.safe_commands import (
     SHELL_SCRIPT_FLAGS,
@@ -38,6 +37,7 @@ from codex_lsp.approvals.safe_commands import (
     is_known_safe_command,
 )
 from codex_lsp.config.model import SandboxMode
+from codex_lsp.core.protocol import AgentHost, CommandRequest
 
 REJECTED_BY_USER = "command rejected by user"
 """What the model is told when the user says no (the turn continues)."""

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codex_lsp.agent.protocol import (
+from codex_lsp.core.protocol import (
     CommandRequest,
     Decision,
     EditProposal,

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
 from codex_lsp.agent import tasks
-from codex_lsp.agent.protocol import TurnFinished
 from codex_lsp.agent.tasks import Selection, TaskSpec
-from codex_lsp.agent.workspace import OutsideWorkspace
+from codex_lsp.core.protocol import TurnFinished
+from codex_lsp.core.workspace import OutsideWorkspace
 from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.jsontext import one_line
 from codex_lsp.wire import (

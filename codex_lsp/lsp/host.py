@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codex_lsp.agent.disk import StaleEdit, apply_all_on_disk, check_fresh
-from codex_lsp.agent.protocol import (
+from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.protocol import (
     AgentEvent,
     ApplyOutcome,
     CommandRequest,
@@ -18,7 +18,7 @@ from codex_lsp.agent.protocol import (
     ReviewDecision,
     Snapshot,
 )
-from codex_lsp.agent.workspace import read_text_if_present
+from codex_lsp.core.workspace import read_text_if_present
 from codex_lsp.lsp import approval_prompt
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.workspace_edits import build_edit

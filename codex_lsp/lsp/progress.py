@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from codex_lsp.agent.protocol import (
+from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
     Notice,

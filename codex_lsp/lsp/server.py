@@ -21,11 +21,11 @@ from pygls.workspace import TextDocument
 
 from codex_lsp import __version__, wire
 from codex_lsp.agent.engine import Agent
-from codex_lsp.agent.protocol import AgentEvent, event_to_dict
 from codex_lsp.agent.thread import Thread
-from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
+from codex_lsp.core.protocol import AgentEvent, event_to_dict
+from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.lsp import code_actions, commands
 from codex_lsp.lsp.initialize import ClientCapabilities
 from codex_lsp.lsp.progress import TurnReporter

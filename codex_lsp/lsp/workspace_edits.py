@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from codex_lsp.agent.protocol import FileEdit
+from codex_lsp.core.protocol import FileEdit
 from codex_lsp.edits.text_edits import TextEditSpec, minimal_text_edits
 
 

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 import mcp.types as mt
 
-from codex_lsp.agent.protocol import CommandRequest
 from codex_lsp.approvals import ActionKey, ApprovalPolicy
+from codex_lsp.core.protocol import CommandRequest
 from codex_lsp.mcp.naming import qualified_tool_name
 from codex_lsp.mcp.results import result_text
 from codex_lsp.tools.base import ToolContext, ToolFailure

@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.agent.protocol import EditProposal, FileEdit, Notice, Snapshot
-from codex_lsp.agent.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
+from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, Snapshot
+from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
 from codex_lsp.edits.hunks import HunkOutcome, apply_hunks, hunk_outcomes
 from codex_lsp.patch import (
     AddFile,

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from codex_lsp.agent.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
-from codex_lsp.agent.workspace import Workspace
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
 from codex_lsp.config import Config
+from codex_lsp.core.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
+from codex_lsp.core.workspace import Workspace
 
 
 class ToolFailure(Exception):

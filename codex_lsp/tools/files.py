@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.agent.workspace import (
+from codex_lsp.core.workspace import (
     OutsideWorkspace,
     UnreadableFile,
     Workspace,

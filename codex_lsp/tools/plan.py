@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codex_lsp.agent.protocol import PlanUpdate
+from codex_lsp.core.protocol import PlanUpdate
 from codex_lsp.tools.base import ToolContext, ToolFailure
 
 STATUSES = {"pending", "in_progress", "completed"}

@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.agent.workspace import OutsideWorkspace
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.approvals.commands import (
     REJECTED_BY_USER,
@@ -27,6 +26,7 @@ from codex_lsp.approvals.commands import (
     should_offer_unsandboxed_retry,
 )
 from codex_lsp.config import build_shell_env
+from codex_lsp.core.workspace import OutsideWorkspace
 from codex_lsp.redact import scrub_env
 from codex_lsp.sandbox import (
     Bubblewrap,

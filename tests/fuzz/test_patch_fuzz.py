@@ -32,10 +32,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codex_lsp.agent.protocol import AgentEvent, EditProposal, Snapshot
 from codex_lsp.agent.undo import UndoRefused, plan_undo
-from codex_lsp.agent.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.core.protocol import AgentEvent, EditProposal, Snapshot
+from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.exec_mode import TerminalHost
 from codex_lsp.tools.apply_patch import ApplyPatch
 from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded

@@ -13,8 +13,8 @@ from typing import Any
 from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.thread import Thread
-from codex_lsp.agent.workspace import Workspace
 from codex_lsp.config import load_config
+from codex_lsp.core.workspace import Workspace
 
 from .fake_host import FakeHost
 from .scripted_model import ScriptedModel, call, reply, text

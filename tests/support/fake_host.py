@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from codex_lsp.agent.disk import StaleEdit, apply_on_disk, check_fresh
-from codex_lsp.agent.protocol import (
+from codex_lsp.core.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
     ApplyOutcome,
@@ -38,7 +38,7 @@ from codex_lsp.agent.protocol import (
     Snapshot,
     TextReset,
 )
-from codex_lsp.agent.workspace import read_text_if_present
+from codex_lsp.core.workspace import read_text_if_present
 
 __all__ = ["APPROVE", "REJECT", "FakeHost", "HostCall"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.protocol import EditProposal, FileEdit, Notice, ToolStep
 from codex_lsp.agent.thread import function_call_output
 from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, ToolStep
 from tests.support.core_harness import Core, make_core
 from tests.support.fake_host import APPROVE, FakeHost
 from tests.support.scripted_model import ScriptedModel, call, reply, text

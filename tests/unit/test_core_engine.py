@@ -12,15 +12,6 @@ import pytest
 from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.instructions import BASE_INSTRUCTIONS
-from codex_lsp.agent.protocol import (
-    AgentText,
-    EditProposal,
-    FileEdit,
-    ReviewDecision,
-    ToolStep,
-    TurnFinished,
-    TurnStarted,
-)
 from codex_lsp.agent.store import ThreadSummary
 from codex_lsp.agent.thread import (
     assistant_message,
@@ -29,8 +20,17 @@ from codex_lsp.agent.thread import (
     user_message,
 )
 from codex_lsp.agent.turn import TurnResult
-from codex_lsp.agent.workspace import Workspace
 from codex_lsp.config import load_config
+from codex_lsp.core.protocol import (
+    AgentText,
+    EditProposal,
+    FileEdit,
+    ReviewDecision,
+    ToolStep,
+    TurnFinished,
+    TurnStarted,
+)
+from codex_lsp.core.workspace import Workspace
 from tests.support.core_harness import EDIT, NEW, OLD, PATCH, edit_script, make_core
 from tests.support.fake_host import APPROVE, FakeHost
 from tests.support.scripted_model import ScriptedModel, call, reply, text

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.protocol import (
+from codex_lsp.agent.thread import (
+    assistant_message,
+    function_call_output,
+    user_message,
+)
+from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.protocol import (
     AgentText,
     FileEdit,
     ReviewDecision,
@@ -16,12 +22,6 @@ from codex_lsp.agent.protocol import (
     TurnFinished,
     TurnStarted,
 )
-from codex_lsp.agent.thread import (
-    assistant_message,
-    function_call_output,
-    user_message,
-)
-from codex_lsp.agent.turn import TurnResult
 from codex_lsp.models.base import ModelRequest
 from tests.support.core_harness import EDIT, NEW, OLD, PATCH, edit_script, make_core
 from tests.support.fake_host import APPROVE, FakeHost

@@ -9,7 +9,6 @@ import pytest
 
 from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
-from codex_lsp.agent.protocol import FileEdit
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.thread import (
     Thread,
@@ -18,6 +17,7 @@ from codex_lsp.agent.thread import (
     function_call_output,
     user_message,
 )
+from codex_lsp.core.protocol import FileEdit
 from tests.support.core_harness import make_core
 from tests.support.fake_host import FakeHost
 from tests.support.scripted_model import ScriptedModel, call, reply, text

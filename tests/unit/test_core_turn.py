@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.protocol import CommandRequest, Notice, PlanUpdate, ToolStep
 from codex_lsp.agent.thread import (
     assistant_message,
     function_call,
@@ -15,6 +14,7 @@ from codex_lsp.agent.thread import (
     user_message,
 )
 from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.protocol import CommandRequest, Notice, PlanUpdate, ToolStep
 from codex_lsp.models.base import ModelRequest, ToolCall
 from codex_lsp.tools.base import ToolContext
 from codex_lsp.tools.registry import default_tools

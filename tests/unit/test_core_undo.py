@@ -6,7 +6,7 @@ from pathlib import Path
 
 from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
-from codex_lsp.agent.protocol import EditProposal, FileEdit
+from codex_lsp.core.protocol import EditProposal, FileEdit
 from tests.support.core_harness import Core, make_core
 from tests.support.scripted_model import ScriptedModel, call, reply, text
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.agent.protocol import CommandRequest, Decision
-from codex_lsp.agent.workspace import Workspace
 from codex_lsp.approvals import ActionKey, ApprovalPolicy, SessionApprovals
 from codex_lsp.config.model import McpServerConfig
+from codex_lsp.core.protocol import CommandRequest, Decision
+from codex_lsp.core.workspace import Workspace
 from codex_lsp.mcp import REJECTED_OUTPUT, McpManager, McpTool
 from codex_lsp.tools.base import ToolContext, ToolFailure
 from codex_lsp.tools.shell import ShellTool

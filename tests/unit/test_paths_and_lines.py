@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.agent.disk import apply_all_on_disk, apply_on_disk
-from codex_lsp.agent.protocol import AgentEvent, FileEdit
-from codex_lsp.agent.workspace import OutsideWorkspace, Workspace
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
+from codex_lsp.core.disk import apply_all_on_disk, apply_on_disk
+from codex_lsp.core.protocol import AgentEvent, FileEdit
+from codex_lsp.core.workspace import OutsideWorkspace, Workspace
 from codex_lsp.edits.lines import lsp_lines, split_lsp_lines
 from codex_lsp.edits.text_edits import LineIndex
 from codex_lsp.exec_mode import TerminalHost, build_spec
@@ -144,7 +144,7 @@ def test_disk_write_refused_when_a_folder_became_a_link_out(tmp_path: Path) -> N
 
 
 def test_partial_approval_account_names_every_hunk_and_file(tmp_path: Path) -> None:
-    from codex_lsp.agent.protocol import EditProposal
+    from codex_lsp.core.protocol import EditProposal
     from codex_lsp.tools.apply_patch import PARTIAL_HEADER, _keep_hunks
 
     old = "one\ntwo\nthree\nfour\n"

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.agent.protocol import CommandRequest, Decision
-from codex_lsp.agent.workspace import Workspace
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
 from codex_lsp.config import Config, ShellEnvironmentPolicy
 from codex_lsp.config.model import SandboxWorkspaceWrite
+from codex_lsp.core.protocol import CommandRequest, Decision
+from codex_lsp.core.workspace import Workspace
 from codex_lsp.sandbox import Bubblewrap
 from codex_lsp.tools.base import ToolContext
 

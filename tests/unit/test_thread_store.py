@@ -16,8 +16,8 @@ from codex_lsp.agent.thread import (
     repair_history,
     user_message,
 )
-from codex_lsp.agent.workspace import Workspace
 from codex_lsp.config import load_config
+from codex_lsp.core.workspace import Workspace
 from codex_lsp.exec_mode import TerminalHost
 from codex_lsp.jsontext import dumps_utf8, scrub
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.agent.workspace import OutsideWorkspace, Workspace
+from codex_lsp.core.workspace import OutsideWorkspace, Workspace
 
 
 def test_added_folder_is_inside_and_removed_one_is_not(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from codex_lsp.approvals import ActionKind
-
+ActionKind = Literal["shell", "mcp"]
+"""What a `CommandRequest` asks to run: a shell command or an MCP tool call."""
 TurnStatus = Literal["applied", "rejected", "answered", "cancelled", "failed"]
 Decision = Literal["approve", "approveForSession", "reject"]
 

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from codex_lsp.agent.protocol import Snapshot
+from codex_lsp.core.protocol import Snapshot
 
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 """Files larger than this are not loaded as text for the model."""

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from codex_lsp.agent.protocol import FileEdit
+from codex_lsp.core.protocol import FileEdit
 
 
 class StaleEdit(Exception):
