@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from codex_lsp.agent.thread import Thread, user_message
+from codex_lsp.agent.thread import Thread
+from codex_lsp.core.items import ResponseItem, user_message
 from codex_lsp.models.base import ModelClient, ModelRequest, StreamRestart, TextDelta
 
 DEFAULT_CONTEXT_WINDOW = 200_000
@@ -30,7 +31,7 @@ def _chars(value: Any) -> int:
     return 0
 
 
-def estimate_tokens(history: list[dict[str, Any]]) -> int:
+def estimate_tokens(history: list[ResponseItem]) -> int:
     """A cheap token estimate: about four characters of text per token.
 
     Counts the text itself, not its JSON encoding, so patches (whose newlines
@@ -46,10 +47,10 @@ def compact_limit(auto_compact_limit: int | None, context_window: int | None) ->
     return int((context_window or DEFAULT_CONTEXT_WINDOW) * 0.8)
 
 
-def _last_user_message(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _last_user_message(history: list[ResponseItem]) -> ResponseItem | None:
     for item in reversed(history):
-        if item.get("type") == "message" and item.get("role") == "user":
-            return dict(item)
+        if item["type"] == "message" and item["role"] == "user":
+            return item
     return None
 
 

@@ -18,12 +18,13 @@ from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.instructions import build_instructions
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.tasks import TaskSpec
-from codex_lsp.agent.thread import Thread, user_message
+from codex_lsp.agent.thread import Thread
 from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
 from codex_lsp.agent.undo import UndoRefused, plan_undo
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import LoadedConfig
+from codex_lsp.core.items import user_message
 from codex_lsp.core.protocol import (
     AgentEvent,
     AgentHost,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from codex_lsp.agent.thread import Thread, repair_history
+from codex_lsp.core.items import ResponseItem, is_item
 from codex_lsp.core.protocol import FileEdit
 from codex_lsp.jsontext import dumps_utf8
 
@@ -98,7 +99,7 @@ class ThreadStore:
             },
         )
 
-    def append_item(self, thread_id: str, item: dict[str, Any]) -> None:
+    def append_item(self, thread_id: str, item: ResponseItem) -> None:
         """Record one history item."""
         self._append(thread_id, {"type": "item", "item": item})
 
@@ -110,7 +111,7 @@ class ThreadStore:
         """Record the edits of the last turn that changed files (for undo)."""
         self._append(thread_id, {"type": "applied", "edits": [edit_to_json(e) for e in edits]})
 
-    def record_compacted(self, thread_id: str, history: list[dict[str, Any]]) -> None:
+    def record_compacted(self, thread_id: str, history: list[ResponseItem]) -> None:
         """Record that the history was replaced by a summary."""
         self._append(thread_id, {"type": "compacted", "history": history})
 
@@ -146,10 +147,10 @@ class ThreadStore:
                 cwd = str(record.get("cwd") or "")
             elif kind == "title":
                 thread.title = str(record.get("title") or "")
-            elif kind == "item" and isinstance(record.get("item"), dict):
+            elif kind == "item" and is_item(record.get("item")):
                 thread.history.append(record["item"])
             elif kind == "compacted" and isinstance(record.get("history"), list):
-                thread.history = list(record["history"])
+                thread.history = [i for i in record["history"] if is_item(i)]
             elif kind == "applied":
                 applied = _edits(record.get("edits"))
         repaired = repair_history(thread.history)

@@ -1,4 +1,4 @@
-"""A conversation thread: its id, its history in Responses input-item form, its approvals."""
+"""A conversation thread: its id, its history (`core.items`), its approvals."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codex_lsp.approvals import SessionApprovals
+from codex_lsp.core.items import ResponseItem, function_call_output
 from codex_lsp.core.protocol import FileEdit
 from codex_lsp.jsontext import scrub_json
 
@@ -23,20 +24,20 @@ class Thread:
     """One conversation; history items are what the next model request sends."""
 
     id: str = field(default_factory=new_thread_id)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[ResponseItem] = field(default_factory=list)
     approvals: SessionApprovals = field(default_factory=SessionApprovals)
     title: str = ""
     created: float = field(default_factory=time.time)
     last_applied: list[FileEdit] = field(default_factory=list)
     """Edits of the last turn that changed files: what `codex.undo` reverts."""
-    on_add: Callable[[dict[str, Any]], None] | None = field(default=None, repr=False, compare=False)
+    on_add: Callable[[ResponseItem], None] | None = field(default=None, repr=False, compare=False)
     """Persists each item as it is added (see `ThreadStore`)."""
-    on_compact: Callable[[list[dict[str, Any]]], None] | None = field(
+    on_compact: Callable[[list[ResponseItem]], None] | None = field(
         default=None, repr=False, compare=False
     )
     """Persists a compacted history."""
 
-    def add(self, item: dict[str, Any]) -> None:
+    def add(self, item: ResponseItem) -> None:
         """Append one history item (and persist it).
 
         Lone surrogates (from an editor's JSON or the model's) are replaced here,
@@ -49,35 +50,11 @@ class Thread:
             self.on_add(item)
 
 
-def user_message(text: str) -> dict[str, Any]:
-    """A user turn as a Responses input item."""
-    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
-
-
-def assistant_message(text: str) -> dict[str, Any]:
-    """The model's answer as a Responses input item."""
-    return {
-        "type": "message",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": text}],
-    }
-
-
-def function_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
-    """Echo of a model's function call, kept so its output can follow it."""
-    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
-
-
-def function_call_output(call_id: str, output: str) -> dict[str, Any]:
-    """A tool's result for the model."""
-    return {"type": "function_call_output", "call_id": call_id, "output": output}
-
-
 ABORTED_OUTPUT = "aborted"
 """Output given to a call whose tool never finished (the server died mid-call), as Codex does."""
 
 
-def repair_history(history: list[dict[str, Any]]) -> int:
+def repair_history(history: list[ResponseItem]) -> int:
     """Give each function call without an output an "aborted" one, right after it.
 
     A crash while a tool runs leaves its call saved without output; the
@@ -86,7 +63,7 @@ def repair_history(history: list[dict[str, Any]]) -> int:
     added or dropped.
     """
     called: set[Any] = set()
-    kept: list[dict[str, Any]] = []
+    kept: list[ResponseItem] = []
     for item in history:
         kind = item.get("type")
         if kind == "function_call":
@@ -95,7 +72,7 @@ def repair_history(history: list[dict[str, Any]]) -> int:
             continue
         kept.append(item)
     answered = {i.get("call_id") for i in kept if i.get("type") == "function_call_output"}
-    repaired: list[dict[str, Any]] = []
+    repaired: list[ResponseItem] = []
     for item in kept:
         repaired.append(item)
         if item.get("type") == "function_call" and item.get("call_id") not in answered:

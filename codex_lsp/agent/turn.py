@@ -14,12 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codex_lsp.agent.compact import compact, estimate_tokens
-from codex_lsp.agent.thread import (
-    Thread,
-    assistant_message,
-    function_call,
-    function_call_output,
-)
+from codex_lsp.agent.thread import Thread
+from codex_lsp.core.items import assistant_message, function_call, function_call_output
 from codex_lsp.core.protocol import AgentText, Notice, TextReset, ToolStep, TurnStatus
 from codex_lsp.models.base import (
     Completed,

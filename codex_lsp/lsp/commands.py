@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from codex_lsp import __version__
 from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
+from codex_lsp.core.items import message_text
 from codex_lsp.core.protocol import TurnFinished
 from codex_lsp.core.workspace import OutsideWorkspace
 from codex_lsp.edits.lines import lsp_lines
@@ -366,12 +367,8 @@ async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, An
         "threadId": thread.id,
         "title": thread.title,
         "items": len(thread.history),
-        "history": [{"role": m.get("role"), "text": _message_text(m)} for m in messages],
+        "history": [{"role": m.get("role"), "text": message_text(m)} for m in messages],
     }
-
-
-def _message_text(message: dict[str, Any]) -> str:
-    return "".join(str(c.get("text", "")) for c in message.get("content", []))
 
 
 async def undo(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from codex_lsp.core.items import ResponseItem
 from codex_lsp.redact import redact
 
 
@@ -28,7 +29,7 @@ class ModelRequest:
 
     model: str
     instructions: str
-    input: list[dict[str, Any]]
+    input: list[ResponseItem]
     tools: list[ToolSpec] = field(default_factory=list)
     reasoning_effort: str | None = None
 

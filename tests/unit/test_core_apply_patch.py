@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.thread import function_call_output
 from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.items import function_call_output
 from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, ToolStep
 from tests.support.core_harness import Core, make_core
 from tests.support.fake_host import APPROVE, FakeHost

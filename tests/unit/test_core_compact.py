@@ -13,8 +13,9 @@ from codex_lsp.agent.compact import (
     estimate_tokens,
 )
 from codex_lsp.agent.engine import Agent
-from codex_lsp.agent.thread import Thread, assistant_message, user_message
+from codex_lsp.agent.thread import Thread
 from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.items import assistant_message, user_message
 from codex_lsp.core.protocol import Notice, TurnFinished
 from tests.support.core_harness import make_core
 from tests.support.fake_host import FakeHost

@@ -13,14 +13,14 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.instructions import BASE_INSTRUCTIONS
 from codex_lsp.agent.store import ThreadSummary
-from codex_lsp.agent.thread import (
+from codex_lsp.agent.turn import TurnResult
+from codex_lsp.config import load_config
+from codex_lsp.core.items import (
     assistant_message,
     function_call,
     function_call_output,
     user_message,
 )
-from codex_lsp.agent.turn import TurnResult
-from codex_lsp.config import load_config
 from codex_lsp.core.protocol import (
     AgentText,
     EditProposal,

@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.thread import (
-    assistant_message,
-    function_call_output,
-    user_message,
-)
 from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.items import assistant_message, function_call_output, user_message
 from codex_lsp.core.protocol import (
     AgentText,
     FileEdit,

@@ -10,8 +10,8 @@ import pytest
 from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
-from codex_lsp.agent.thread import (
-    Thread,
+from codex_lsp.agent.thread import Thread
+from codex_lsp.core.items import (
     assistant_message,
     function_call,
     function_call_output,

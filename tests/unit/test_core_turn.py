@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp.agent import tasks
-from codex_lsp.agent.thread import (
+from codex_lsp.agent.turn import TurnResult
+from codex_lsp.core.items import (
     assistant_message,
     function_call,
     function_call_output,
     user_message,
 )
-from codex_lsp.agent.turn import TurnResult
 from codex_lsp.core.protocol import CommandRequest, Notice, PlanUpdate, ToolStep
 from codex_lsp.models.base import ModelRequest, ToolCall
 from codex_lsp.tools.base import ToolContext

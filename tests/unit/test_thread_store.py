@@ -9,14 +9,9 @@ import pytest
 
 from codex_lsp.agent.engine import Agent
 from codex_lsp.agent.store import ThreadStore
-from codex_lsp.agent.thread import (
-    Thread,
-    function_call,
-    function_call_output,
-    repair_history,
-    user_message,
-)
+from codex_lsp.agent.thread import Thread, repair_history
 from codex_lsp.config import load_config
+from codex_lsp.core.items import function_call, function_call_output, user_message
 from codex_lsp.core.workspace import Workspace
 from codex_lsp.exec_mode import TerminalHost
 from codex_lsp.jsontext import dumps_utf8, scrub

@@ -1,0 +1,139 @@
+"""Conversation items: what a thread's history holds and every model request sends.
+
+They are Responses API input items, the form Codex keeps its history in; the Chat
+Completions client translates them. Typed here so the engine, the store, compaction
+and the wire clients agree on one shape (the API's), not on `dict[str, Any]`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard
+
+
+class InputText(TypedDict):
+    """Text the user (or the editor, for them) wrote."""
+
+    type: Literal["input_text"]
+    text: str
+
+
+class OutputText(TypedDict):
+    """Text the model wrote."""
+
+    type: Literal["output_text"]
+    text: str
+
+
+class MessageItem(TypedDict):
+    """A user's or the model's message."""
+
+    type: Literal["message"]
+    role: Literal["user", "assistant", "system", "developer"]
+    content: list[InputText | OutputText]
+
+
+class FunctionCallItem(TypedDict):
+    """A model's call of a function tool, kept so its output can follow it."""
+
+    type: Literal["function_call"]
+    call_id: str
+    name: str
+    arguments: str
+
+
+class FunctionCallOutputItem(TypedDict):
+    """A function tool's result for the model (same `call_id` as its call)."""
+
+    type: Literal["function_call_output"]
+    call_id: str
+    output: str
+
+
+class CustomToolCallItem(TypedDict):
+    """A model's call of a freeform (custom) tool: `input` is raw text, not JSON."""
+
+    type: Literal["custom_tool_call"]
+    call_id: str
+    name: str
+    input: str
+
+
+class CustomToolCallOutputItem(TypedDict):
+    """A custom tool's result for the model."""
+
+    type: Literal["custom_tool_call_output"]
+    call_id: str
+    output: str
+
+
+class SummaryText(TypedDict):
+    """One part of a reasoning summary."""
+
+    type: Literal["summary_text"]
+    text: str
+
+
+class ReasoningItem(TypedDict):
+    """A reasoning model's thinking, replayed so it carries across steps (`store: false`)."""
+
+    type: Literal["reasoning"]
+    summary: list[SummaryText]
+    encrypted_content: NotRequired[str | None]
+
+
+ResponseItem = (
+    MessageItem
+    | FunctionCallItem
+    | FunctionCallOutputItem
+    | CustomToolCallItem
+    | CustomToolCallOutputItem
+    | ReasoningItem
+)
+"""Any item of a thread's history."""
+
+ITEM_TYPES = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "reasoning",
+    }
+)
+
+
+def is_item(value: Any) -> TypeGuard[ResponseItem]:
+    """Whether `value` (e.g. a record read back from disk) has a known item shape."""
+    return isinstance(value, dict) and value.get("type") in ITEM_TYPES
+
+
+def user_message(text: str) -> MessageItem:
+    """A user turn."""
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def assistant_message(text: str) -> MessageItem:
+    """The model's answer."""
+    return {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text}],
+    }
+
+
+def function_call(call_id: str, name: str, arguments: str) -> FunctionCallItem:
+    """Echo of a model's function call."""
+    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+
+
+def function_call_output(call_id: str, output: str) -> FunctionCallOutputItem:
+    """A tool's result for the model."""
+    return {"type": "function_call_output", "call_id": call_id, "output": output}
+
+
+def message_text(item: ResponseItem) -> str:
+    """The text of a message item (empty for other items)."""
+    if item["type"] != "message":
+        return ""
+    return "".join(part["text"] for part in item["content"])
