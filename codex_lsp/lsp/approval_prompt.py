@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import shlex
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from codex_lsp import wire
 from codex_lsp.core.protocol import (
     CommandRequest,
     Decision,
@@ -29,66 +31,69 @@ from codex_lsp.core.protocol import (
 )
 from codex_lsp.edits.diff import count_changes, unified_diff
 from codex_lsp.edits.hunks import compute_hunks
+from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.workspace_edits import build_edit
-
-if TYPE_CHECKING:
-    from codex_lsp.lsp.server import CodexLanguageServer
 
 log = logging.getLogger(__name__)
 
 APPLY, SHOW_DIFF, REJECT = "Apply", "Show diff", "Reject"
-APPROVE_FOR_SESSION = "Apply for this session"
 MAX_SHOW_DIFF_ROUNDS = 5
+RUN, RUN_ALWAYS = "Run", "Run always this session"
+_UNPRINTABLE = dict.fromkeys(range(32), " ") | {0x7F: " ", ord("`"): "'"}
 
 
-def file_diff(server: CodexLanguageServer, f: FileEdit) -> str:
-    """Unified diff of one file edit, labelled with workspace-relative paths."""
-    rel = server.relative(f.path)
-    new_rel = server.relative(f.move_to) if f.move_to else rel
-    old_label = "/dev/null" if f.kind == "add" else f"a/{rel}"
-    new_label = "/dev/null" if f.kind == "delete" else f"b/{new_rel}"
-    return unified_diff(f.old_text or "", f.new_text or "", old_label, new_label)
+class ApprovalPrompt:
+    """Asks the connected editor about edits and commands."""
 
+    def __init__(
+        self, client: Client, relative: Callable[[Path], str], timeout: Callable[[], float]
+    ) -> None:
+        self.client = client
+        self.relative = relative
+        """Workspace-relative names for display."""
+        self.timeout = timeout
+        """Seconds before an unanswered approval counts as rejected (from the config)."""
 
-def summary(server: CodexLanguageServer, proposal: EditProposal) -> str:
-    """One line per file with +/- counts, for the message prompt."""
-    parts = []
-    for f in proposal.files:
-        added, removed = count_changes(f.old_text or "", f.new_text or "")
-        verb = {"add": "create", "delete": "delete", "update": "edit"}[f.kind]
-        moved = f" -> {server.relative(f.move_to)}" if f.move_to else ""
-        parts.append(f"{verb} {server.relative(f.path)}{moved} (+{added} -{removed})")
-    return "; ".join(parts)
+    # ---- edits -------------------------------------------------------------------------
 
+    def file_diff(self, f: FileEdit) -> str:
+        """Unified diff of one file edit, labelled with workspace-relative paths."""
+        rel = self.relative(f.path)
+        new_rel = self.relative(f.move_to) if f.move_to else rel
+        old_label = "/dev/null" if f.kind == "add" else f"a/{rel}"
+        new_label = "/dev/null" if f.kind == "delete" else f"b/{new_rel}"
+        return unified_diff(f.old_text or "", f.new_text or "", old_label, new_label)
 
-async def ask(server: CodexLanguageServer, proposal: EditProposal) -> ReviewDecision:
-    """Ask until the user decides or the timeout passes (then: reject)."""
-    timeout = server.approval_timeout
-    try:
-        if server.supports_codex_approval:
-            return await _ask_codex(server, proposal, timeout)
-        return await _ask_message(server, proposal, timeout)
-    except RequestAbandoned:
-        _withdrawn(server, proposal.thread_id, "edit")
-        return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
+    def summary(self, proposal: EditProposal) -> str:
+        """One line per file with +/- counts, for the message prompt."""
+        parts = []
+        for f in proposal.files:
+            added, removed = count_changes(f.old_text or "", f.new_text or "")
+            verb = {"add": "create", "delete": "delete", "update": "edit"}[f.kind]
+            moved = f" -> {self.relative(f.move_to)}" if f.move_to else ""
+            parts.append(f"{verb} {self.relative(f.path)}{moved} (+{added} -{removed})")
+        return "; ".join(parts)
 
+    async def ask(self, proposal: EditProposal) -> ReviewDecision:
+        """Ask until the user decides or the timeout passes (then: reject)."""
+        timeout = self.timeout()
+        try:
+            if self.client.caps.codex_approval:
+                return await self._ask_codex(proposal, timeout)
+            return await self._ask_message(proposal, timeout)
+        except RequestAbandoned:
+            self._withdrawn(proposal.thread_id, "edit")
+            return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
 
-def _withdrawn(
-    server: CodexLanguageServer, thread_id: str, kind: str, action: str | None = None
-) -> None:
-    """Tell chat-style clients a prompt is gone (some cannot map `$/cancelRequest` to it)."""
-    event: dict[str, Any] = {"type": "approvalWithdrawn", "threadId": thread_id, "kind": kind}
-    if action is not None:
-        event["action"] = action  # "shell" | "mcp" for a command prompt
-    server.send_event(event)
+    def _withdrawn(self, thread_id: str, kind: str, action: str | None = None) -> None:
+        """Tell chat-style clients a prompt is gone (some cannot map `$/cancelRequest` to it)."""
+        event: dict[str, Any] = {"type": "approvalWithdrawn", "threadId": thread_id, "kind": kind}
+        if action is not None:
+            event["action"] = action  # "shell" | "mcp" for a command prompt
+        self.client.send_event(event)
 
-
-async def _ask_codex(
-    server: CodexLanguageServer, proposal: EditProposal, timeout: float
-) -> ReviewDecision:
-    files: list[dict[str, Any]] = []
-    for f in proposal.files:
+    def _file_json(self, f: FileEdit) -> dict[str, Any]:
         hunks = []
         if f.kind == "update" and f.old_text is not None and f.new_text is not None:
             for h in compute_hunks(f.old_text, f.new_text):
@@ -100,28 +105,87 @@ async def _ask_codex(
                         "newLines": h.new_lines,
                     }
                 )
-        files.append(
-            {
-                "uri": f.path.as_uri(),
-                "path": server.relative(f.path),
-                "kind": f.kind,
-                "moveTo": f.move_to.as_uri() if f.move_to else None,
-                "diff": file_diff(server, f),
-                "oldText": f.old_text,
-                "newText": f.new_text,
-                "hunks": hunks,
-            }
-        )
-    plan = build_edit(proposal.files, server.edit_support)
-    params = {
-        "threadId": proposal.thread_id,
-        "title": proposal.title,
-        "summary": summary(server, proposal),
-        "files": files,
-        "edit": plan.workspace_edit,
-    }
-    answer = await server.protocol.request("codex/approveEdit", params, timeout=timeout)
-    return parse_decision(answer)
+        return {
+            "uri": f.path.as_uri(),
+            "path": self.relative(f.path),
+            "kind": f.kind,
+            "moveTo": f.move_to.as_uri() if f.move_to else None,
+            "diff": self.file_diff(f),
+            "oldText": f.old_text,
+            "newText": f.new_text,
+            "hunks": hunks,
+        }
+
+    async def _ask_codex(self, proposal: EditProposal, timeout: float) -> ReviewDecision:
+        plan = build_edit(proposal.files, self.client.caps.edits)
+        params = {
+            "threadId": proposal.thread_id,
+            "title": proposal.title,
+            "summary": self.summary(proposal),
+            "files": [self._file_json(f) for f in proposal.files],
+            "edit": plan.workspace_edit,
+        }
+        answer = await self.client.request(wire.APPROVE_EDIT, params, timeout=timeout)
+        return parse_decision(answer)
+
+    async def _ask_message(self, proposal: EditProposal, timeout: float) -> ReviewDecision:
+        deadline = time.monotonic() + timeout
+        message = f"{proposal.title}: {self.summary(proposal)}"
+        actions = [APPLY, SHOW_DIFF, REJECT]
+        for _round in range(MAX_SHOW_DIFF_ROUNDS):
+            remaining = max(0.01, deadline - time.monotonic())
+            answer = await self.client.request(
+                "window/showMessageRequest",
+                {"type": 3, "message": message, "actions": [{"title": a} for a in actions]},
+                timeout=remaining,
+            )
+            title = answer.get("title") if isinstance(answer, dict) else None
+            if title == APPLY:
+                return ReviewDecision("approve")
+            if title == SHOW_DIFF:
+                await self.show_diff_document(proposal)
+                continue
+            return ReviewDecision("reject", reason="Edit rejected.")
+        return ReviewDecision("reject", reason="Edit rejected.")
+
+    async def show_diff_document(self, proposal: EditProposal) -> Path:
+        """Write the proposal's diff under the cache folder and ask the editor to show it."""
+        text = "".join(self.file_diff(f) for f in proposal.files)
+        path, _shown = await self.client.show_file("diffs", f"{proposal.thread_id}.diff", text)
+        return path
+
+    # ---- commands ------------------------------------------------------------------------
+
+    async def ask_command(self, request: CommandRequest) -> Decision:
+        """Ask whether a command or MCP call may run: `codex/approveCommand` or a message."""
+        timeout = self.timeout()
+        try:
+            if self.client.caps.codex_approval:
+                answer = await self.client.request(
+                    wire.APPROVE_COMMAND, command_params(request), timeout=timeout
+                )
+                decision = answer.get("decision") if isinstance(answer, dict) else None
+                if decision in ("approve", "approveForSession"):
+                    return "approve" if decision == "approve" else "approveForSession"
+                return "reject"
+            answer = await self.client.request(
+                "window/showMessageRequest",
+                {
+                    "type": 3,
+                    "message": command_prompt(request),
+                    "actions": [{"title": t} for t in (RUN, RUN_ALWAYS, REJECT)],
+                },
+                timeout=timeout,
+            )
+        except RequestAbandoned:
+            self._withdrawn(request.thread_id, "command", action=request.kind)
+            return "reject"
+        title = answer.get("title") if isinstance(answer, dict) else None
+        if title == RUN:
+            return "approve"
+        if title == RUN_ALWAYS:
+            return "approveForSession"
+        return "reject"
 
 
 def parse_decision(answer: Any) -> ReviewDecision:
@@ -148,42 +212,6 @@ def _uri_to_path(key: str) -> str:
 
         return to_fs_path(key) or key
     return key
-
-
-async def _ask_message(
-    server: CodexLanguageServer, proposal: EditProposal, timeout: float
-) -> ReviewDecision:
-    deadline = time.monotonic() + timeout
-    message = f"{proposal.title}: {summary(server, proposal)}"
-    actions = [APPLY, SHOW_DIFF, REJECT]
-    for _round in range(MAX_SHOW_DIFF_ROUNDS):
-        remaining = max(0.01, deadline - time.monotonic())
-        answer = await server.protocol.request(
-            "window/showMessageRequest",
-            {"type": 3, "message": message, "actions": [{"title": a} for a in actions]},
-            timeout=remaining,
-        )
-        title = answer.get("title") if isinstance(answer, dict) else None
-        if title == APPLY:
-            return ReviewDecision("approve")
-        if title == APPROVE_FOR_SESSION:
-            return ReviewDecision("approveForSession")
-        if title == SHOW_DIFF:
-            await show_diff_document(server, proposal)
-            continue
-        return ReviewDecision("reject", reason="Edit rejected.")
-    return ReviewDecision("reject", reason="Edit rejected.")
-
-
-async def show_diff_document(server: CodexLanguageServer, proposal: EditProposal) -> Path:
-    """Write the proposal's diff under the cache folder and ask the editor to show it."""
-    text = "".join(file_diff(server, f) for f in proposal.files)
-    path, _shown = await server.show_file("diffs", f"{proposal.thread_id}.diff", text)
-    return path
-
-
-RUN, RUN_ALWAYS = "Run", "Run always this session"
-_UNPRINTABLE = dict.fromkeys(range(32), " ") | {0x7F: " ", ord("`"): "'"}
 
 
 def _code(text: str | None) -> str:
@@ -217,37 +245,3 @@ def command_params(request: CommandRequest) -> dict[str, Any]:
         params["server"] = request.server
         params["tool"] = request.tool
     return params
-
-
-async def ask_command(server: CodexLanguageServer, request: CommandRequest) -> Decision:
-    """Ask whether a command or MCP call may run: `codex/approveCommand` or a message prompt."""
-    timeout = server.approval_timeout
-    try:
-        if server.supports_codex_approval:
-            answer = await server.protocol.request(
-                "codex/approveCommand", command_params(request), timeout=timeout
-            )
-            decision = answer.get("decision") if isinstance(answer, dict) else None
-            if decision == "approve":
-                return "approve"
-            if decision == "approveForSession":
-                return "approveForSession"
-            return "reject"
-        answer = await server.protocol.request(
-            "window/showMessageRequest",
-            {
-                "type": 3,
-                "message": command_prompt(request),
-                "actions": [{"title": t} for t in (RUN, RUN_ALWAYS, REJECT)],
-            },
-            timeout=timeout,
-        )
-    except RequestAbandoned:
-        _withdrawn(server, request.thread_id, "command", action=request.kind)
-        return "reject"
-    title = answer.get("title") if isinstance(answer, dict) else None
-    if title == RUN:
-        return "approve"
-    if title == RUN_ALWAYS:
-        return "approveForSession"
-    return "reject"

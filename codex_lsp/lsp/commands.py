@@ -8,22 +8,22 @@ message naming what is wrong; they never crash the server.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from codex_lsp import __version__
 from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.core.items import message_text
-from codex_lsp.core.protocol import TurnFinished
-from codex_lsp.core.workspace import OutsideWorkspace
+from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.jsontext import one_line
+from codex_lsp.lsp.open_documents import NotAFile, origin_of, path_of
+from codex_lsp.lsp.services import Services
+from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
     ADD_DOCSTRING,
     ASK,
@@ -40,9 +40,6 @@ from codex_lsp.wire import (
     WRITE_TESTS,
 )
 
-if TYPE_CHECKING:
-    from codex_lsp.lsp.server import CodexLanguageServer
-
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]
@@ -52,10 +49,6 @@ INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*
 
 class BadArguments(Exception):
     """The command's arguments are missing or malformed."""
-
-
-def _failed(message: str, thread_id: str | None = None) -> dict[str, Any]:
-    return {"status": "failed", "threadId": thread_id, "error": message}
 
 
 def _arg_object(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -88,7 +81,7 @@ def _position(value: Any, name: str) -> tuple[int, int]:
     return line, char
 
 
-def selection_from(server: CodexLanguageServer, arg: dict[str, Any]) -> Selection:
+def selection_from(ctx: Services, arg: dict[str, Any]) -> Selection:
     """The lines covered by `{uri, range}`, from the editor's buffer (or disk)."""
     uri = arg.get("uri")
     if not isinstance(uri, str) or not uri:
@@ -102,12 +95,11 @@ def selection_from(server: CodexLanguageServer, arg: dict[str, Any]) -> Selectio
     )
     if end_line < start_line:
         raise BadArguments("'range.end' is before 'range.start'")
-    path = server.path_of(uri)
     try:
-        path = server.agent.workspace.resolve(str(path))
-    except OutsideWorkspace as exc:
+        path = ctx.documents.workspace.resolve(str(path_of(uri)))
+        text = ctx.documents.text(path)
+    except (NotAFile, OutsideWorkspace, UnreadableFile) as exc:
         raise BadArguments(str(exc)) from exc
-    text = server.document_text(path)
     lines = lsp_lines(text)
     if end_line > start_line and end_char == 0:
         end_line -= 1  # a linewise selection ends at column 0 of the next line
@@ -115,11 +107,11 @@ def selection_from(server: CodexLanguageServer, arg: dict[str, Any]) -> Selectio
         raise BadArguments(f"range starts at line {start_line + 1} but the file has {len(lines)}")
     chosen = lines[start_line : end_line + 1]
     return Selection(
-        path=server.relative(path),
+        path=ctx.documents.relative(path),
         start_line=start_line + 1,
         end_line=start_line + max(1, len(chosen)),
         text="\n".join(chosen),
-        language=server.language_id(path),
+        language=ctx.documents.language_id(path),
     )
 
 
@@ -138,104 +130,37 @@ def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
     )
 
 
-async def run_turn(
-    server: CodexLanguageServer,
-    spec: TaskSpec,
-    thread_id: str | None = None,
-    origin: Path | None = None,
-) -> dict[str, Any]:
-    """Run a turn as a cancellable task with progress; return the command result.
-
-    `origin` (the document the command came from) picks the workspace folder.
-    """
-    try:
-        thread = server.thread_for_command(thread_id)
-    except KeyError as exc:
-        return _failed(str(exc.args[0]))
-    reporter = server.new_reporter(thread.id)
-    task = asyncio.ensure_future(server.agent.run(spec, thread.id, origin))
-    server.running[thread.id] = task
-    msg_id = server.protocol.msg_id
-
-    def stop() -> None:
-        task.cancel()
-
-    if msg_id is not None:
-        server.protocol.cancel_hooks[msg_id] = stop
-    reporter.on_cancel = stop
-    try:
-        await reporter.begin(spec.title)
-        result = await task
-        answer: dict[str, Any] = {
-            "status": result.status,
-            "threadId": result.thread_id,
-            "text": result.text,
-            "changedFiles": result.changed_files,
-        }
-        if result.error:
-            answer["error"] = result.error
-        reporter.end(_end_message(answer))
-        return answer
-    except asyncio.CancelledError:
-        if not task.cancelled():
-            task.cancel()
-            raise
-        answer = {"status": "cancelled", "threadId": thread.id, "text": ""}
-        await reporter.emit(TurnFinished(thread.id, "cancelled", "", None))
-        reporter.end("Cancelled")
-        return answer
-    except Exception as exc:  # still answer and end the progress (the engine logged it)
-        answer = _failed(f"Internal error: {one_line(exc)}", thread.id)
-        reporter.end(_end_message(answer))
-        return answer
-    finally:
-        server.running.pop(thread.id, None)
-        server.reporters.pop(thread.id, None)
-        if msg_id is not None:
-            server.protocol.cancel_hooks.pop(msg_id, None)
-
-
-def _end_message(answer: dict[str, Any]) -> str:
-    status = answer["status"]
-    if status == "failed":
-        return f"Failed: {answer.get('error', '')}"[:200]
-    if status == "applied":
-        files: list[str] = answer.get("changedFiles") or []
-        return f"Applied: {', '.join(files)}"[:200]
-    return str(status).capitalize()
-
-
 async def _selection_task(
-    server: CodexLanguageServer, args: tuple[Any, ...], build: Any
+    ctx: Services, args: tuple[Any, ...], build: Any
 ) -> dict[str, Any]:
     try:
         arg = _arg_object(args)
-        sel = selection_from(server, arg)
+        sel = selection_from(ctx, arg)
         spec = build(arg, sel)
         thread_id = _thread_id(arg)
     except BadArguments as exc:
-        return _failed(str(exc))
-    return await run_turn(server, spec, thread_id, server.origin_of(arg))
+        return failed(str(exc))
+    return await ctx.turns.run(spec, thread_id, origin_of(arg))
 
 
-async def edit_selection(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def edit_selection(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range, instruction?}`: rewrite the selection as instructed."""
     return await _selection_task(
-        server, args, lambda a, s: tasks.edit_selection(s, instruction_from(a, s))
+        ctx, args, lambda a, s: tasks.edit_selection(s, instruction_from(a, s))
     )
 
 
-async def add_docstring(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def add_docstring(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range}`: document the selected code."""
-    return await _selection_task(server, args, lambda a, s: tasks.add_docstring(s))
+    return await _selection_task(ctx, args, lambda a, s: tasks.add_docstring(s))
 
 
-async def write_tests(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def write_tests(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range}`: write tests for the selected code."""
-    return await _selection_task(server, args, lambda a, s: tasks.write_tests(s))
+    return await _selection_task(ctx, args, lambda a, s: tasks.write_tests(s))
 
 
-async def fix_diagnostic(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def fix_diagnostic(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range, diagnostic}`: fix one diagnostic."""
 
     def build(arg: dict[str, Any], sel: Selection) -> TaskSpec:
@@ -247,33 +172,33 @@ async def fix_diagnostic(server: CodexLanguageServer, *args: Any) -> dict[str, A
             sel, diag["message"], diag.get("source"), str(code) if code is not None else None
         )
 
-    return await _selection_task(server, args, build)
+    return await _selection_task(ctx, args, build)
 
 
-async def explain(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def explain(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range}`: explain the code; the answer is shown and returned."""
-    result = await _selection_task(server, args, lambda a, s: tasks.explain(s))
+    result = await _selection_task(ctx, args, lambda a, s: tasks.explain(s))
     if result.get("status") == "answered" and result.get("text"):
-        result["documentUri"] = await server.show_answer(result["threadId"], result["text"])
+        result["documentUri"] = await ctx.client.show_answer(result["threadId"], result["text"])
     return result
 
 
-async def ask(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{prompt, uri?, range?}` -> `{text}`."""
     try:
         arg = _arg_object(args)
         prompt = arg.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             raise BadArguments("missing 'prompt'")
-        sel = selection_from(server, arg) if arg.get("uri") and arg.get("range") else None
+        sel = selection_from(ctx, arg) if arg.get("uri") and arg.get("range") else None
         thread_id = _thread_id(arg)
     except BadArguments as exc:
-        return _failed(str(exc))
-    origin = server.origin_of(arg)
-    return await run_turn(server, tasks.ask(prompt, sel), thread_id, origin)
+        return failed(str(exc))
+    origin = origin_of(arg)
+    return await ctx.turns.run(tasks.ask(prompt, sel), thread_id, origin)
 
 
-async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{prompt, uri?}`: a workspace task that may edit several files.
 
     With `uri` (the active document) it works in that document's workspace folder.
@@ -285,20 +210,18 @@ async def run_task(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
             raise BadArguments("missing 'prompt'")
         thread_id = _thread_id(arg)
     except BadArguments as exc:
-        return _failed(str(exc))
-    origin = server.origin_of(arg)
-    return await run_turn(server, tasks.run_task(prompt), thread_id, origin)
+        return failed(str(exc))
+    origin = origin_of(arg)
+    return await ctx.turns.run(tasks.run_task(prompt), thread_id, origin)
 
 
-async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def cancel(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{threadId?}`: stop that thread's turn, or every running turn."""
     try:
         wanted = _thread_id(_arg_object(args))
     except BadArguments as exc:
-        return _failed(str(exc))
-    targets = [t for t in server.running if wanted in (None, t)]
-    for thread_id in targets:
-        server.running[thread_id].cancel()
+        return failed(str(exc))
+    targets = ctx.turns.cancel(wanted)
     if not targets:
         return {
             "status": "answered",
@@ -309,33 +232,33 @@ async def cancel(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
     return {"status": "cancelled", "threadId": wanted, "cancelled": targets}
 
 
-async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def status(ctx: Services, *args: Any) -> dict[str, Any]:
     """Configuration, running turns and threads, for humans and UIs."""
-    agent = server.agent
+    agent = ctx.agent
     return {
         "status": "answered",
         "threadId": agent.current.id if agent.current else None,
         "version": __version__,
         "config": agent.loaded.describe(),
-        "configError": server.config_error,
+        "configError": ctx.config_error,
         "warnings": list(agent.loaded.warnings),
         "workspace": [str(r) for r in agent.workspace.roots],
-        "running": sorted(server.running),
+        "running": sorted(ctx.turns.running),
         **(await agent.status()),
         "threads": len(agent.threads),
-        "uptimeSec": round(time.monotonic() - server.started, 1),
+        "uptimeSec": round(time.monotonic() - ctx.started, 1),
     }
 
 
-async def new_thread(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def new_thread(ctx: Services, *args: Any) -> dict[str, Any]:
     """Start a fresh conversation for the workspace."""
-    thread = server.agent.new_thread()
+    thread = ctx.agent.new_thread()
     return {"status": "answered", "threadId": thread.id}
 
 
-async def list_threads(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def list_threads(ctx: Services, *args: Any) -> dict[str, Any]:
     """Saved threads of this workspace, newest first."""
-    current = server.agent.current.id if server.agent.current else None
+    current = ctx.agent.current.id if ctx.agent.current else None
     threads = [
         {
             "threadId": t.thread_id,
@@ -345,22 +268,22 @@ async def list_threads(server: CodexLanguageServer, *args: Any) -> dict[str, Any
             "items": t.items,
             "current": t.thread_id == current,
         }
-        for t in server.agent.list_threads()
+        for t in ctx.agent.list_threads()
     ]
     return {"status": "answered", "threadId": current, "threads": threads}
 
 
-async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def resume_thread(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{threadId}`: make a saved thread current; later asks continue it."""
     try:
         thread_id = _thread_id(_arg_object(args))
         if thread_id is None:
             raise BadArguments("missing 'threadId'")
-        thread = server.agent.resume(thread_id)
+        thread = ctx.agent.resume(thread_id)
     except BadArguments as exc:
-        return _failed(str(exc))
+        return failed(str(exc))
     except KeyError as exc:
-        return _failed(str(exc.args[0]))
+        return failed(str(exc.args[0]))
     messages = [i for i in thread.history if i.get("type") == "message"]
     return {
         "status": "answered",
@@ -371,21 +294,21 @@ async def resume_thread(server: CodexLanguageServer, *args: Any) -> dict[str, An
     }
 
 
-async def undo(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+async def undo(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{threadId?}`: revert the last applied turn's edits (refused if the user changed them)."""
     try:
         thread_id = _thread_id(_arg_object(args))
-        target = thread_id or (server.agent.current.id if server.agent.current else None)
-        if target in server.running:  # without threadId, undo works on the current thread
+        target = thread_id or (ctx.agent.current.id if ctx.agent.current else None)
+        if ctx.turns.busy(target):  # without threadId, undo works on the current thread
             raise BadArguments(f"thread {target} is busy; cancel it first")
-        changed, error = await server.agent.undo(thread_id)
+        changed, error = await ctx.agent.undo(thread_id)
     except BadArguments as exc:
-        return _failed(str(exc))
+        return failed(str(exc))
     except KeyError as exc:
-        return _failed(str(exc.args[0]))
-    current = server.agent.current.id if server.agent.current else None
+        return failed(str(exc.args[0]))
+    current = ctx.agent.current.id if ctx.agent.current else None
     if error:
-        return _failed(error, current)
+        return failed(error, current)
     return {"status": "applied", "threadId": current, "changedFiles": changed}
 
 
@@ -395,12 +318,12 @@ def _guarded(name: str, handler: Handler) -> Handler:
     pygls would answer an internal error carrying the traceback in `error.data`.
     """
 
-    async def run(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
+    async def run(ctx: Services, *args: Any) -> dict[str, Any]:
         try:
-            return await handler(server, *args)
+            return await handler(ctx, *args)
         except Exception as exc:
             log.exception("command %s failed", name)
-            return _failed(f"Internal error in {name}: {one_line(exc)} (details in the server log)")
+            return failed(f"Internal error in {name}: {one_line(exc)} (details in the server log)")
 
     run.__doc__ = handler.__doc__
     return run

@@ -1,11 +1,14 @@
-"""The agent's host inside the language server: buffers, events, review, apply."""
+"""The agent's host inside the language server: buffers, events, review, apply.
+
+It works through the services the handlers use too (open documents, the client,
+the running turns' reporters), never through the server itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
 from codex_lsp.core.protocol import (
@@ -17,14 +20,15 @@ from codex_lsp.core.protocol import (
     FileEdit,
     ReviewDecision,
     Snapshot,
+    event_to_dict,
 )
 from codex_lsp.core.workspace import read_text_if_present
-from codex_lsp.lsp import approval_prompt
+from codex_lsp.lsp.approval_prompt import ApprovalPrompt
+from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.open_documents import Documents
+from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.workspace_edits import build_edit
-
-if TYPE_CHECKING:
-    from codex_lsp.lsp.server import CodexLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -32,25 +36,32 @@ log = logging.getLogger(__name__)
 class LspHost:
     """Implements `AgentHost` on top of the LSP connection."""
 
-    def __init__(self, server: CodexLanguageServer) -> None:
-        self.server = server
+    def __init__(
+        self,
+        documents: Documents,
+        client: Client,
+        prompt: ApprovalPrompt,
+        reporters: dict[str, TurnReporter],
+    ) -> None:
+        self.documents = documents
+        self.client = client
+        self.prompt = prompt
+        self.reporters = reporters
+        """The running turns' reporters by thread id (`TurnRegistry.reporters`)."""
         self._apply_lock = asyncio.Lock()
 
     def snapshot(self, path: Path) -> Snapshot | None:
-        doc = self.server.open_document(path)
-        if doc is None:
-            return None
-        return Snapshot(text=doc.source, version=doc.version)
+        return self.documents.snapshot(path)
 
     async def emit(self, event: AgentEvent) -> None:
-        reporter = self.server.reporters.get(event.thread_id)
+        reporter = self.reporters.get(event.thread_id)
         if reporter is not None:
             await reporter.emit(event)
         else:
-            self.server.send_event_obj(event)
+            self.client.send_event(event_to_dict(event))
 
     async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
-        return await approval_prompt.ask(self.server, proposal)
+        return await self.prompt.ask(proposal)
 
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
         """Check freshness and apply, one edit at a time.
@@ -65,22 +76,22 @@ class LspHost:
     async def _apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
         try:
             for f in proposal.files:
-                doc = self.server.open_document(f.path)
-                if doc is not None:
-                    check_fresh(f, doc.source, doc.version)
+                snap = self.documents.snapshot(f.path)
+                if snap is not None:
+                    check_fresh(f, snap.text, snap.version)
                 else:
                     check_fresh(f, read_text_if_present(f.path), None)
         except StaleEdit as exc:
             return ApplyOutcome(False, str(exc))
-        if not self.server.caps.apply_edit:
+        if not self.client.caps.apply_edit:
             return self._apply_without_editor(proposal)
-        plan = build_edit(proposal.files, self.server.edit_support)
+        plan = build_edit(proposal.files, self.client.caps.edits)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
         )
         if has_changes:
             try:
-                answer = await self.server.protocol.request(
+                answer = await self.client.request(
                     "workspace/applyEdit",
                     {"label": proposal.title, "edit": plan.workspace_edit},
                     timeout=60,
@@ -99,10 +110,10 @@ class LspHost:
         save over it), so an edit touching one fails at once with the reason.
         """
         open_files = [
-            self.server.relative(path)
+            self.documents.relative(path)
             for f in proposal.files
             for path in (f.path, f.move_to)
-            if path is not None and self.server.open_document(path) is not None
+            if path is not None and self.documents.open_document(path) is not None
         ]
         if open_files:
             return ApplyOutcome(
@@ -114,8 +125,7 @@ class LspHost:
         return _write_files(proposal.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
-        decision: Decision = await approval_prompt.ask_command(self.server, request)
-        return decision
+        return await self.prompt.ask_command(request)
 
 
 def _write_files(files: list[FileEdit]) -> ApplyOutcome:

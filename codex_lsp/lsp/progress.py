@@ -26,7 +26,7 @@ from codex_lsp.core.protocol import (
 )
 
 if TYPE_CHECKING:
-    from codex_lsp.lsp.server import CodexLanguageServer
+    from codex_lsp.lsp.client import Client
 
 MAX_UPDATES_PER_SEC = 20
 FLUSH_INTERVAL = 1.0 / MAX_UPDATES_PER_SEC
@@ -40,8 +40,8 @@ PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
 class TurnReporter:
     """Reports one command's turn to the client."""
 
-    def __init__(self, server: CodexLanguageServer, token: str | int | None = None) -> None:
-        self.server = server
+    def __init__(self, client: Client, token: str | int | None = None) -> None:
+        self.client = client
         self.token: str | int | None = token
         self._pending: list[str] = []
         self._pending_chars = 0
@@ -56,10 +56,10 @@ class TurnReporter:
 
     async def begin(self, title: str) -> None:
         """Create the progress token (when the client supports it) and start."""
-        if self.token is None and self.server.supports_work_done_progress:
+        if self.token is None and self.client.caps.work_done_progress:
             token = f"codex-{uuid.uuid4().hex[:12]}"
             try:
-                await self.server.protocol.request(
+                await self.client.request(
                     "window/workDoneProgress/create", {"token": token}, timeout=10
                 )
                 self.token = token
@@ -67,14 +67,14 @@ class TurnReporter:
                 self.token = None
         if self.token is not None:
             if self.on_cancel is not None:
-                self.server.protocol.progress_cancel_hooks[self.token] = self.on_cancel
+                self.client.on_progress_cancel(self.token, self.on_cancel)
             self._progress({"kind": "begin", "title": title, "cancellable": True})
 
     def end(self, message: str) -> None:
         """Close the progress (flushes pending text first)."""
         self._flush()
         if self.token is not None:
-            self.server.protocol.progress_cancel_hooks.pop(self.token, None)
+            self.client.on_progress_cancel(self.token, None)
             self._progress({"kind": "end", "message": message})
             self.token = None
 
@@ -106,11 +106,11 @@ class TurnReporter:
             self._flush()
             if isinstance(event, TextReset):
                 self._text_tail = ""
-            self.server.send_event(event_to_dict(event))
+            self.client.send_event(event_to_dict(event))
             message = _progress_message(event)
             if message and not isinstance(event, TurnStarted | TurnFinished):
                 self._report(message)
-        await self.server.wait_writable()
+        await self.client.wait_writable()
 
     def _flush(self) -> None:
         if self._flush_handle is not None:
@@ -122,7 +122,7 @@ class TurnReporter:
         self._pending.clear()
         self._pending_chars = 0
         self._last_flush = time.monotonic()
-        self.server.send_event({"type": "text", "threadId": self._thread_id, "delta": text})
+        self.client.send_event({"type": "text", "threadId": self._thread_id, "delta": text})
         self._text_tail = (self._text_tail + text)[-PROGRESS_TAIL_CHARS:]
         self._report(" ".join(self._text_tail.split())[-120:])
 
@@ -131,9 +131,7 @@ class TurnReporter:
             self._progress({"kind": "report", "message": message})
 
     def _progress(self, value: dict[str, Any]) -> None:
-        self.server.protocol.send_raw_notification(
-            "$/progress", {"token": self.token, "value": value}
-        )
+        self.client.notify("$/progress", {"token": self.token, "value": value})
 
 
 def _progress_message(event: AgentEvent) -> str | None:

@@ -1,0 +1,110 @@
+"""The editor's open documents as the agent sees them: snapshots, versions, paths.
+
+One service for the command handlers and the agent's host (`LspHost`), so both
+read a buffer the same way (unsaved text and version when open, else the file on
+disk) and the host never reaches back into the server for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+
+from codex_lsp.core.protocol import Snapshot
+from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
+
+LANGUAGE_BY_SUFFIX = {
+    ".py": "python",
+    ".ts": "typescript",
+    ".js": "javascript",
+    ".lua": "lua",
+    ".rs": "rust",
+    ".go": "go",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "cpp",
+    ".md": "markdown",
+    ".sh": "bash",
+    ".rb": "ruby",
+    ".toml": "toml",
+    ".json": "json",
+    ".yaml": "yaml",
+}
+
+
+class NotAFile(ValueError):
+    """A URI that names no file on this machine."""
+
+
+class Documents:
+    """Open documents (from pygls's workspace) and the workspace folders they live in."""
+
+    def __init__(
+        self,
+        open_documents: Callable[[], dict[str, TextDocument]],
+        workspace: Callable[[], Workspace],
+    ) -> None:
+        self._open_documents = open_documents
+        self._workspace = workspace
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace folders (they change with `didChangeWorkspaceFolders`)."""
+        return self._workspace()
+
+    def open_document(self, path: Path) -> TextDocument | None:
+        """The editor's document for `path`, only if the client has it open."""
+        uri = from_fs_path(str(path))
+        docs = self._open_documents()
+        doc = docs.get(uri) if uri else None
+        if doc is None and uri:
+            for candidate in docs.values():
+                if candidate.path and os.path.realpath(candidate.path) == str(path):
+                    return candidate
+        return doc
+
+    def snapshot(self, path: Path) -> Snapshot | None:
+        """Text and version of the open buffer for `path` (None when not open)."""
+        doc = self.open_document(path)
+        if doc is None:
+            return None
+        return Snapshot(text=doc.source, version=doc.version)
+
+    def text(self, path: Path) -> str:
+        """Buffer text if open, else the file on disk; `UnreadableFile` says why not."""
+        return snapshot_of(path, self.snapshot).text
+
+    def language_id(self, path: Path) -> str:
+        """The document's language id, for fenced code in prompts."""
+        doc = self.open_document(path)
+        if doc is not None and doc.language_id:
+            return doc.language_id
+        return LANGUAGE_BY_SUFFIX.get(path.suffix, "")
+
+    def relative(self, path: Path) -> str:
+        """Workspace-relative path for display."""
+        return self.workspace.relative(path)
+
+
+def path_of(uri: str) -> Path:
+    """File system path of a `file:` URI; `NotAFile` otherwise."""
+    path = to_fs_path(uri)
+    if path is None:
+        raise NotAFile(f"not a file URI: {uri}")
+    return Path(path)
+
+
+def origin_of(arg: dict[str, Any]) -> Path | None:
+    """The document a command was started from (`uri`), if it names a file."""
+    uri = arg.get("uri")
+    path = to_fs_path(uri) if isinstance(uri, str) and uri.startswith("file:") else None
+    return Path(path) if path else None
+
+
+__all__ = ["Documents", "NotAFile", "UnreadableFile", "origin_of", "path_of"]

@@ -1,0 +1,28 @@
+"""What a request handler may use: the handful of services, not the language server.
+
+Built once per connection by `create_server`; handlers receive it as their first
+argument. Nothing here calls back into pygls's server object.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from codex_lsp.agent.engine import Agent
+from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.open_documents import Documents
+from codex_lsp.lsp.turns import TurnRegistry
+
+
+@dataclass
+class Services:
+    """The agent and the connection's services, for the command handlers."""
+
+    agent: Agent
+    documents: Documents
+    turns: TurnRegistry
+    client: Client
+    config_error: str | None = None
+    """Why the last configuration could not be used (defaults were), if it could not."""
+    started: float = field(default_factory=time.monotonic)
