@@ -22,18 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp import wire
-from codex_lsp.core.protocol import (
-    CommandRequest,
-    Decision,
-    EditProposal,
-    FileEdit,
-    ReviewDecision,
-)
-from codex_lsp.edits.diff import count_changes, unified_diff
-from codex_lsp.edits.hunks import compute_hunks
+from codex_lsp.core.protocol import CommandRequest, Decision, ReviewDecision
 from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.protocol import RequestAbandoned
-from codex_lsp.lsp.workspace_edits import build_edit
+from codex_lsp.lsp.reviewed_edit import ReviewedEdit, ReviewedFile
 
 log = logging.getLogger(__name__)
 
@@ -57,33 +49,25 @@ class ApprovalPrompt:
 
     # ---- edits -------------------------------------------------------------------------
 
-    def file_diff(self, f: FileEdit) -> str:
-        """Unified diff of one file edit, labelled with workspace-relative paths."""
-        rel = self.relative(f.path)
-        new_rel = self.relative(f.move_to) if f.move_to else rel
-        old_label = "/dev/null" if f.kind == "add" else f"a/{rel}"
-        new_label = "/dev/null" if f.kind == "delete" else f"b/{new_rel}"
-        return unified_diff(f.old_text or "", f.new_text or "", old_label, new_label)
-
-    def summary(self, proposal: EditProposal) -> str:
+    def summary(self, reviewed: ReviewedEdit) -> str:
         """One line per file with +/- counts, for the message prompt."""
         parts = []
-        for f in proposal.files:
-            added, removed = count_changes(f.old_text or "", f.new_text or "")
+        for rf in reviewed.files:
+            f = rf.edit
             verb = {"add": "create", "delete": "delete", "update": "edit"}[f.kind]
             moved = f" -> {self.relative(f.move_to)}" if f.move_to else ""
-            parts.append(f"{verb} {self.relative(f.path)}{moved} (+{added} -{removed})")
+            parts.append(f"{verb} {self.relative(f.path)}{moved} (+{rf.added} -{rf.removed})")
         return "; ".join(parts)
 
-    async def ask(self, proposal: EditProposal) -> ReviewDecision:
+    async def ask(self, reviewed: ReviewedEdit) -> ReviewDecision:
         """Ask until the user decides or the timeout passes (then: reject)."""
         timeout = self.timeout()
         try:
             if self.client.caps.codex_approval:
-                return await self._ask_codex(proposal, timeout)
-            return await self._ask_message(proposal, timeout)
+                return await self._ask_codex(reviewed, timeout)
+            return await self._ask_message(reviewed, timeout)
         except RequestAbandoned:
-            self._withdrawn(proposal.thread_id, "edit")
+            self._withdrawn(reviewed.proposal.thread_id, "edit")
             return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
 
     def _withdrawn(self, thread_id: str, kind: str, action: str | None = None) -> None:
@@ -93,44 +77,43 @@ class ApprovalPrompt:
             event["action"] = action  # "shell" | "mcp" for a command prompt
         self.client.send_event(event)
 
-    def _file_json(self, f: FileEdit) -> dict[str, Any]:
-        hunks = []
-        if f.kind == "update" and f.old_text is not None and f.new_text is not None:
-            for h in compute_hunks(f.old_text, f.new_text):
-                hunks.append(
-                    {
-                        "index": h.index,
-                        "oldStart": h.old_start,
-                        "oldLines": h.old_lines,
-                        "newLines": h.new_lines,
-                    }
-                )
+    def _file_json(self, rf: ReviewedFile) -> dict[str, Any]:
+        f = rf.edit
+        hunks = [
+            {
+                "index": h.index,
+                "oldStart": h.old_start,
+                "oldLines": h.old_lines,
+                "newLines": h.new_lines,
+            }
+            for h in rf.hunks
+        ]
         return {
             "uri": f.path.as_uri(),
             "path": self.relative(f.path),
             "kind": f.kind,
             "moveTo": f.move_to.as_uri() if f.move_to else None,
-            "diff": self.file_diff(f),
+            "diff": rf.diff,
             "oldText": f.old_text,
             "newText": f.new_text,
             "hunks": hunks,
         }
 
-    async def _ask_codex(self, proposal: EditProposal, timeout: float) -> ReviewDecision:
-        plan = build_edit(proposal.files, self.client.caps.edits)
+    async def _ask_codex(self, reviewed: ReviewedEdit, timeout: float) -> ReviewDecision:
+        proposal = reviewed.proposal
         params = {
             "threadId": proposal.thread_id,
             "title": proposal.title,
-            "summary": self.summary(proposal),
-            "files": [self._file_json(f) for f in proposal.files],
-            "edit": plan.workspace_edit,
+            "summary": self.summary(reviewed),
+            "files": [self._file_json(rf) for rf in reviewed.files],
+            "edit": reviewed.plan.workspace_edit,
         }
         answer = await self.client.request(wire.APPROVE_EDIT, params, timeout=timeout)
         return parse_decision(answer)
 
-    async def _ask_message(self, proposal: EditProposal, timeout: float) -> ReviewDecision:
+    async def _ask_message(self, reviewed: ReviewedEdit, timeout: float) -> ReviewDecision:
         deadline = time.monotonic() + timeout
-        message = f"{proposal.title}: {self.summary(proposal)}"
+        message = f"{reviewed.proposal.title}: {self.summary(reviewed)}"
         actions = [APPLY, SHOW_DIFF, REJECT]
         for _round in range(MAX_SHOW_DIFF_ROUNDS):
             remaining = max(0.01, deadline - time.monotonic())
@@ -143,15 +126,16 @@ class ApprovalPrompt:
             if title == APPLY:
                 return ReviewDecision("approve")
             if title == SHOW_DIFF:
-                await self.show_diff_document(proposal)
+                await self.show_diff_document(reviewed)
                 continue
             return ReviewDecision("reject", reason="Edit rejected.")
         return ReviewDecision("reject", reason="Edit rejected.")
 
-    async def show_diff_document(self, proposal: EditProposal) -> Path:
-        """Write the proposal's diff under the cache folder and ask the editor to show it."""
-        text = "".join(self.file_diff(f) for f in proposal.files)
-        path, _shown = await self.client.show_file("diffs", f"{proposal.thread_id}.diff", text)
+    async def show_diff_document(self, reviewed: ReviewedEdit) -> Path:
+        """Write the edit's diff under the cache folder and ask the editor to show it."""
+        text = "".join(rf.diff for rf in reviewed.files)
+        name = f"{reviewed.proposal.thread_id}.diff"
+        path, _shown = await self.client.show_file("diffs", name, text)
         return path
 
     # ---- commands ------------------------------------------------------------------------

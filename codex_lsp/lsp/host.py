@@ -28,6 +28,7 @@ from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.open_documents import Documents
 from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import RequestAbandoned
+from codex_lsp.lsp.reviewed_edit import ReviewedEdit
 from codex_lsp.lsp.workspace_edits import build_edit
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class LspHost:
         self.reporters = reporters
         """The running turns' reporters by thread id (`TurnRegistry.reporters`)."""
         self._apply_lock = asyncio.Lock()
+        self._reviewed: dict[str, ReviewedEdit] = {}
+        """The edit each thread's user last reviewed, sent as is when approved whole."""
 
     def snapshot(self, path: Path) -> Snapshot | None:
         return self.documents.snapshot(path)
@@ -61,7 +64,12 @@ class LspHost:
             self.client.send_event(event_to_dict(event))
 
     async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
-        return await self.prompt.ask(proposal)
+        reviewed = ReviewedEdit.of(proposal, self.documents.relative, self.client.caps.edits)
+        self._reviewed[proposal.thread_id] = reviewed
+        decision = await self.prompt.ask(reviewed)
+        if decision.decision == "reject":
+            self._reviewed.pop(proposal.thread_id, None)  # nothing will be applied
+        return decision
 
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
         """Check freshness and apply, one edit at a time.
@@ -70,10 +78,13 @@ class LspHost:
         freshness check before either edit lands, and the second is applied
         over text it was not computed from (unversioned for closed files).
         """
+        reviewed = self._reviewed.pop(proposal.thread_id, None)
         async with self._apply_lock:
-            return await self._apply_edit(proposal)
+            return await self._apply_edit(proposal, reviewed)
 
-    async def _apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+    async def _apply_edit(
+        self, proposal: EditProposal, reviewed: ReviewedEdit | None
+    ) -> ApplyOutcome:
         try:
             for f in proposal.files:
                 snap = self.documents.snapshot(f.path)
@@ -85,7 +96,11 @@ class LspHost:
             return ApplyOutcome(False, str(exc))
         if not self.client.caps.apply_edit:
             return self._apply_without_editor(proposal)
-        plan = build_edit(proposal.files, self.client.caps.edits)
+        support = self.client.caps.edits
+        if reviewed is not None:
+            plan = reviewed.plan_for(proposal, support)
+        else:
+            plan = build_edit(proposal.files, support)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
         )
