@@ -9,7 +9,6 @@ message naming what is wrong; they never crash the server.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,10 +17,17 @@ from codex_lsp import __version__
 from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.core.items import message_text
-from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
-from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp.open_documents import NotAFile, origin_of, path_of
+from codex_lsp.lsp.arguments import (
+    BadArguments,
+    PromptArgs,
+    SelectionArgs,
+    ThreadArgs,
+    argument_object,
+    structure,
+)
+from codex_lsp.lsp.open_documents import origin_of
+from codex_lsp.lsp.selection import instruction_from, selection_from
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
@@ -44,109 +50,22 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[dict[str, Any]]]
 
-INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
-
-
-class BadArguments(Exception):
-    """The command's arguments are missing or malformed."""
-
-
-def _arg_object(args: tuple[Any, ...]) -> dict[str, Any]:
-    if not args:
-        return {}
-    first = args[0]
-    if first is None or first == []:
-        return {}  # Lua clients encode an empty table as [].
-    if not isinstance(first, dict):
-        raise BadArguments(f"expected one argument object, got {type(first).__name__}")
-    return first
-
-
-def _thread_id(arg: dict[str, Any]) -> str | None:
-    """The optional `threadId` argument: a non-empty string or absent/null."""
-    value = arg.get("threadId")
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise BadArguments(f"'threadId' must be a non-empty string, got {type(value).__name__}")
-    return value
-
-
-def _position(value: Any, name: str) -> tuple[int, int]:
-    if not isinstance(value, dict):
-        raise BadArguments(f"'{name}' must be an object with 'line' and 'character'")
-    line, char = value.get("line"), value.get("character", 0)
-    if not isinstance(line, int) or not isinstance(char, int) or line < 0 or char < 0:
-        raise BadArguments(f"'{name}' needs non-negative integer 'line' and 'character'")
-    return line, char
-
-
-def selection_from(ctx: Services, arg: dict[str, Any]) -> Selection:
-    """The lines covered by `{uri, range}`, from the editor's buffer (or disk)."""
-    uri = arg.get("uri")
-    if not isinstance(uri, str) or not uri:
-        raise BadArguments("missing 'uri' (the document to work on)")
-    rng = arg.get("range")
-    if not isinstance(rng, dict):
-        raise BadArguments("missing 'range' ({start: {line, character}, end: {...}})")
-    (start_line, _), (end_line, end_char) = (
-        _position(rng.get("start"), "range.start"),
-        _position(rng.get("end"), "range.end"),
-    )
-    if end_line < start_line:
-        raise BadArguments("'range.end' is before 'range.start'")
-    try:
-        path = ctx.documents.workspace.resolve(str(path_of(uri)))
-        text = ctx.documents.text(path)
-    except (NotAFile, OutsideWorkspace, UnreadableFile) as exc:
-        raise BadArguments(str(exc)) from exc
-    lines = lsp_lines(text)
-    if end_line > start_line and end_char == 0:
-        end_line -= 1  # a linewise selection ends at column 0 of the next line
-    if lines and start_line >= len(lines):
-        raise BadArguments(f"range starts at line {start_line + 1} but the file has {len(lines)}")
-    chosen = lines[start_line : end_line + 1]
-    return Selection(
-        path=ctx.documents.relative(path),
-        start_line=start_line + 1,
-        end_line=start_line + max(1, len(chosen)),
-        text="\n".join(chosen),
-        language=ctx.documents.language_id(path),
-    )
-
-
-def instruction_from(arg: dict[str, Any], sel: Selection) -> str:
-    """The instruction argument, else a `codex:` comment in the selection."""
-    given = arg.get("instruction")
-    if isinstance(given, str) and given.strip():
-        return given.strip()
-    for line in lsp_lines(sel.text):
-        match = INSTRUCTION_COMMENT.search(line)
-        if match:
-            return str(match.group(1))
-    raise BadArguments(
-        "No instruction: pass 'instruction' in the command arguments or put a comment "
-        "starting with 'codex:' in the selection (e.g. '# codex: make this async')."
-    )
-
-
 async def _selection_task(
-    ctx: Services, args: tuple[Any, ...], build: Any
+    ctx: Services, args: tuple[Any, ...], build: Callable[[SelectionArgs, Selection], TaskSpec]
 ) -> dict[str, Any]:
     try:
-        arg = _arg_object(args)
-        sel = selection_from(ctx, arg)
+        arg = structure(SelectionArgs, argument_object(args))
+        sel = selection_from(ctx.documents, arg.uri, arg.range)
         spec = build(arg, sel)
-        thread_id = _thread_id(arg)
     except BadArguments as exc:
         return failed(str(exc))
-    return await ctx.turns.run(spec, thread_id, origin_of(arg))
+    return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 
 async def edit_selection(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range, instruction?}`: rewrite the selection as instructed."""
     return await _selection_task(
-        ctx, args, lambda a, s: tasks.edit_selection(s, instruction_from(a, s))
+        ctx, args, lambda a, s: tasks.edit_selection(s, instruction_from(a.instruction, s))
     )
 
 
@@ -163,14 +82,12 @@ async def write_tests(ctx: Services, *args: Any) -> dict[str, Any]:
 async def fix_diagnostic(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{uri, range, diagnostic}`: fix one diagnostic."""
 
-    def build(arg: dict[str, Any], sel: Selection) -> TaskSpec:
-        diag = arg.get("diagnostic")
-        if not isinstance(diag, dict) or not isinstance(diag.get("message"), str):
-            raise BadArguments("missing 'diagnostic' with a 'message'")
-        code = diag.get("code")
-        return tasks.fix_diagnostic(
-            sel, diag["message"], diag.get("source"), str(code) if code is not None else None
-        )
+    def build(arg: SelectionArgs, sel: Selection) -> TaskSpec:
+        diag = arg.diagnostic
+        if diag is None:
+            raise BadArguments("missing 'diagnostic' (the diagnostic to fix)")
+        code = str(diag.code) if diag.code is not None else None
+        return tasks.fix_diagnostic(sel, diag.message, diag.source, code)
 
     return await _selection_task(ctx, args, build)
 
@@ -186,16 +103,14 @@ async def explain(ctx: Services, *args: Any) -> dict[str, Any]:
 async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{prompt, uri?, range?}` -> `{text}`."""
     try:
-        arg = _arg_object(args)
-        prompt = arg.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise BadArguments("missing 'prompt'")
-        sel = selection_from(ctx, arg) if arg.get("uri") and arg.get("range") else None
-        thread_id = _thread_id(arg)
+        arg = _prompt_args(args)
+        sel = None
+        if arg.uri and arg.range:
+            sel = selection_from(ctx.documents, arg.uri, arg.range)
     except BadArguments as exc:
         return failed(str(exc))
-    origin = origin_of(arg)
-    return await ctx.turns.run(tasks.ask(prompt, sel), thread_id, origin)
+    spec = tasks.ask(arg.prompt, sel)
+    return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 
 async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
@@ -204,21 +119,28 @@ async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
     With `uri` (the active document) it works in that document's workspace folder.
     """
     try:
-        arg = _arg_object(args)
-        prompt = arg.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise BadArguments("missing 'prompt'")
-        thread_id = _thread_id(arg)
+        arg = _prompt_args(args)
     except BadArguments as exc:
         return failed(str(exc))
-    origin = origin_of(arg)
-    return await ctx.turns.run(tasks.run_task(prompt), thread_id, origin)
+    spec = tasks.run_task(arg.prompt)
+    return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
+
+
+def _prompt_args(args: tuple[Any, ...]) -> PromptArgs:
+    arg = structure(PromptArgs, argument_object(args))
+    if not arg.prompt.strip():
+        raise BadArguments("'prompt' is empty")
+    return arg
+
+
+def _thread_id(args: tuple[Any, ...]) -> str | None:
+    return structure(ThreadArgs, argument_object(args)).thread_id
 
 
 async def cancel(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{threadId?}`: stop that thread's turn, or every running turn."""
     try:
-        wanted = _thread_id(_arg_object(args))
+        wanted = _thread_id(args)
     except BadArguments as exc:
         return failed(str(exc))
     targets = ctx.turns.cancel(wanted)
@@ -276,7 +198,7 @@ async def list_threads(ctx: Services, *args: Any) -> dict[str, Any]:
 async def resume_thread(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{threadId}`: make a saved thread current; later asks continue it."""
     try:
-        thread_id = _thread_id(_arg_object(args))
+        thread_id = _thread_id(args)
         if thread_id is None:
             raise BadArguments("missing 'threadId'")
         thread = ctx.agent.resume(thread_id)
@@ -297,7 +219,7 @@ async def resume_thread(ctx: Services, *args: Any) -> dict[str, Any]:
 async def undo(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{threadId?}`: revert the last applied turn's edits (refused if the user changed them)."""
     try:
-        thread_id = _thread_id(_arg_object(args))
+        thread_id = _thread_id(args)
         target = thread_id or (ctx.agent.current.id if ctx.agent.current else None)
         if ctx.turns.busy(target):  # without threadId, undo works on the current thread
             raise BadArguments(f"thread {target} is busy; cancel it first")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
@@ -100,10 +99,9 @@ def path_of(uri: str) -> Path:
     return Path(path)
 
 
-def origin_of(arg: dict[str, Any]) -> Path | None:
-    """The document a command was started from (`uri`), if it names a file."""
-    uri = arg.get("uri")
-    path = to_fs_path(uri) if isinstance(uri, str) and uri.startswith("file:") else None
+def origin_of(uri: str | None) -> Path | None:
+    """The document a command was started from, if its `uri` names a file."""
+    path = to_fs_path(uri) if uri and uri.startswith("file:") else None
     return Path(path) if path else None
 
 

@@ -78,7 +78,7 @@ async def test_a_thread_id_that_is_not_a_string_is_a_failed_result(
     for name, arg in calls:
         result = await editor.command(name, arg)
         assert result["status"] == "failed", (name, result)
-        assert "'threadId' must be a non-empty string" in result["error"]
+        assert "'threadId' must be a string (got " in result["error"], result
     assert model.requests == []
 
 

@@ -1,0 +1,122 @@
+"""Command arguments as typed values, structured by the strict converter the config uses.
+
+Every command takes one JSON object. A wrong type or a missing field becomes one
+`BadArguments` naming the field as the client spells it (`'range.start.line' must
+be an integer (got 'x')`, `missing 'uri'`), which the command answers as `failed`; nothing is
+coerced (`"5"` is not a line number) and unknown fields are ignored, so newer
+editors keep working.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import attrs
+
+from codex_lsp.config._structure import InvalidValue, iter_errors, make_converter, render_key
+
+T = TypeVar("T")
+
+_WIRE_NAMES = {"thread_id": "threadId"}
+"""Fields whose JSON name is camelCase."""
+
+_converter = make_converter()
+
+
+class BadArguments(Exception):
+    """The command's arguments are missing or malformed."""
+
+
+def _non_negative(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise InvalidValue(f"must be >= 0 (got {value})", attribute.name)
+
+
+def _non_empty(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not value:
+        raise InvalidValue("must be a non-empty string (got '')", attribute.name)
+
+
+@attrs.frozen
+class Position:
+    """An LSP position (0-based line, UTF-16 column)."""
+
+    line: int = attrs.field(validator=_non_negative)
+    character: int = attrs.field(default=0, validator=_non_negative)
+
+
+@attrs.frozen
+class Range:
+    """An LSP range."""
+
+    start: Position
+    end: Position
+
+
+@attrs.frozen
+class Diagnostic:
+    """The diagnostic a "Fix" action is about (as the client reported it)."""
+
+    message: str
+    source: str | None = None
+    code: str | int | None = None
+
+
+@attrs.frozen
+class ThreadArgs:
+    """`{threadId?}`: the thread to work on (default: the current one)."""
+
+    thread_id: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+@attrs.frozen
+class SelectionArgs:
+    """`{uri, range, instruction?, diagnostic?, threadId?}`: the selection commands."""
+
+    uri: str = attrs.field(validator=_non_empty)
+    range: Range
+    instruction: str | None = None
+    diagnostic: Diagnostic | None = None
+    thread_id: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+@attrs.frozen
+class PromptArgs:
+    """`{prompt, uri?, range?, threadId?}`: `codex.ask` and `codex.runTask`."""
+
+    prompt: str
+    uri: str | None = None
+    range: Range | None = None
+    thread_id: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+def argument_object(args: tuple[Any, ...]) -> dict[str, Any]:
+    """The one argument object a command takes (none or `[]` from Lua clients: `{}`)."""
+    if not args:
+        return {}
+    first = args[0]
+    if first is None or first == []:
+        return {}
+    if not isinstance(first, dict):
+        raise BadArguments(f"expected one argument object, got {type(first).__name__}")
+    return first
+
+
+def structure(cls: type[T], arg: dict[str, Any]) -> T:
+    """`arg` as a `cls`, or `BadArguments` naming every field at fault."""
+    data = {key: value for key, value in arg.items() if value is not None}
+    for field, wire in _WIRE_NAMES.items():
+        if wire in data:
+            data[field] = data.pop(wire)
+    try:
+        return _converter.structure(data, cls)
+    except Exception as exc:
+        problems = [_problem(path, detail) for path, detail in iter_errors(exc)]
+        raise BadArguments("; ".join(problems) or str(exc)) from exc
+
+
+def _problem(path: tuple[str | int, ...], detail: str) -> str:
+    key = render_key([_WIRE_NAMES.get(p, p) if isinstance(p, str) else p for p in path])
+    if detail == "is required":
+        return f"missing '{key}'"
+    return f"'{key or 'arguments'}' {detail}"

@@ -1,0 +1,58 @@
+r"""What a selection command works on: the selected lines, read as the editor has them.
+
+Lines are counted as LSP counts them (`\r\n`, `\r`, `\n` only), from the open
+buffer when there is one, else from disk, so the text sent to the model is the
+text the user selected.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codex_lsp.agent.tasks import Selection
+from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
+from codex_lsp.edits.lines import lsp_lines
+from codex_lsp.lsp.arguments import BadArguments, Range
+from codex_lsp.lsp.open_documents import Documents, NotAFile, path_of
+
+INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
+"""A `codex: <instruction>` comment in the selection, in any common comment syntax."""
+
+
+def selection_from(documents: Documents, uri: str, rng: Range) -> Selection:
+    """The lines `rng` covers in the document `uri`; `BadArguments` says what is wrong."""
+    start_line, end_line = rng.start.line, rng.end.line
+    if end_line < start_line:
+        raise BadArguments("'range.end' is before 'range.start'")
+    try:
+        path = documents.workspace.resolve(str(path_of(uri)))
+        text = documents.text(path)
+    except (NotAFile, OutsideWorkspace, UnreadableFile) as exc:
+        raise BadArguments(str(exc)) from exc
+    lines = lsp_lines(text)
+    if end_line > start_line and rng.end.character == 0:
+        end_line -= 1  # a linewise selection ends at column 0 of the next line
+    if lines and start_line >= len(lines):
+        raise BadArguments(f"range starts at line {start_line + 1} but the file has {len(lines)}")
+    chosen = lines[start_line : end_line + 1]
+    return Selection(
+        path=documents.relative(path),
+        start_line=start_line + 1,
+        end_line=start_line + max(1, len(chosen)),
+        text="\n".join(chosen),
+        language=documents.language_id(path),
+    )
+
+
+def instruction_from(given: str | None, sel: Selection) -> str:
+    """The instruction argument, else a `codex:` comment in the selection."""
+    if given and given.strip():
+        return given.strip()
+    for line in lsp_lines(sel.text):
+        match = INSTRUCTION_COMMENT.search(line)
+        if match:
+            return str(match.group(1))
+    raise BadArguments(
+        "No instruction: pass 'instruction' in the command arguments or put a comment "
+        "starting with 'codex:' in the selection (e.g. '# codex: make this async')."
+    )
