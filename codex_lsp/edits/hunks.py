@@ -20,16 +20,14 @@ from codex_lsp.edits.lines import line_opcodes, split_lines, split_lsp_lines
 class Hunk:
     """One changed region: ``old_lines`` at 0-based line ``old_start`` become ``new_lines``.
 
-    Lines keep their line endings. ``new_start`` is where ``new_lines`` start in
-    the new text (0-based). An insertion has no ``old_lines``, a deletion no
-    ``new_lines``.
+    Lines keep their line endings. An insertion has no ``old_lines``, a deletion
+    no ``new_lines``.
     """
 
     index: int
     old_start: int
     old_lines: list[str]
     new_lines: list[str]
-    new_start: int = 0
 
     @property
     def old_end(self) -> int:
@@ -43,7 +41,7 @@ def compute_hunks(old: str, new: str) -> list[Hunk]:
     hunks: list[Hunk] = []
     for tag, i1, i2, j1, j2 in line_opcodes(a, b):
         if tag != "equal":
-            hunks.append(Hunk(len(hunks), i1, a[i1:i2], b[j1:j2], j1))
+            hunks.append(Hunk(len(hunks), i1, a[i1:i2], b[j1:j2]))
     return hunks
 
 

@@ -61,4 +61,4 @@ FileOp = AddFile | DeleteFile | UpdateFile
 class Patch:
     """A whole patch: its file operations in the order they were written."""
 
-    ops: list[AddFile | DeleteFile | UpdateFile]
+    ops: list[FileOp]

@@ -255,7 +255,3 @@ def _escalation_hint(mode: str) -> str:
         "connection. If the command really needs that, call it again with sandbox_permissions: "
         '"require_escalated" and a one-sentence justification; the user will be asked.'
     )
-
-
-SHELL_TOOLS = [ShellTool(), ShellCommandTool()]
-"""The shell tools to register (they share the process-wide bubblewrap sandbox)."""

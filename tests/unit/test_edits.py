@@ -111,8 +111,8 @@ def test_compute_hunks_basic() -> None:
     old = "a\nb\nc\nd\n"
     new = "a\nB\nc\nd\ne\n"
     assert compute_hunks(old, new) == [
-        Hunk(0, 1, ["b\n"], ["B\n"], 1),
-        Hunk(1, 4, [], ["e\n"], 4),
+        Hunk(0, 1, ["b\n"], ["B\n"]),
+        Hunk(1, 4, [], ["e\n"]),
     ]
     assert compute_hunks(old, old) == []
 

@@ -22,7 +22,6 @@ from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.shell import (
     DEFAULT_TIMEOUT_MS,
     MAX_TIMEOUT_MS,
-    SHELL_TOOLS,
     ShellCommandTool,
     ShellTool,
 )
@@ -41,7 +40,7 @@ DIRECT = {"policy": "never", "sandbox_mode": "danger-full-access"}
 
 
 def test_exports_and_shapes() -> None:
-    assert [t.name for t in SHELL_TOOLS] == ["shell", "shell_command"]
+    assert (ShellTool().name, ShellCommandTool().name) == ("shell", "shell_command")
     shell = ShellTool().parameters
     assert shell["properties"]["command"]["type"] == "array"
     assert shell["required"] == ["command"]
