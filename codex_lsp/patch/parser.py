@@ -182,6 +182,68 @@ class _ChunkBuilder:
         )
 
 
+class _Hunks:
+    """The chunks of one ``*** Update File`` section, built line by line."""
+
+    def __init__(self) -> None:
+        self.chunks: list[UpdateChunk] = []
+        self.current: _ChunkBuilder | None = None
+        # Contexts of `@@` lines not yet followed by any hunk line (stacking).
+        self.pending: list[str] = []
+        self.pending_line: int | None = None
+
+    def finish(self, is_end_of_file: bool = False) -> None:
+        current = self.current
+        if current is None:
+            return
+        if current.has_lines:
+            self.chunks.append(current.build(is_end_of_file))
+            self.pending, self.pending_line = [], None
+        else:
+            # `@@ a` with nothing under it before the next `@@`: stack it.
+            self.pending, self.pending_line = current.contexts, current.header_line
+        self.current = None
+
+    def start(self, context: str | None, number: int) -> None:
+        """An `@@` line: a new chunk under the stacked contexts."""
+        self.finish()
+        contexts = [*self.pending, context] if context is not None else list(self.pending)
+        self.current = _ChunkBuilder(contexts, self.pending_line or number, [], [])
+        self.pending, self.pending_line = [], None
+
+    def blank(self) -> None:
+        if self.current is not None:
+            self.current.blanks += 1
+
+    def add(self, raw: str, number: int) -> None:
+        """A ' ', '-' or '+' line."""
+        if self.current is None:
+            if self.chunks:
+                raise PatchParseError(
+                    f"expected '@@' to start a new hunk, got {_show(raw)}", number
+                )
+            self.current = _ChunkBuilder([], number, [], [])
+        body = raw[1:]
+        if raw[0] == " ":
+            self.current.add(body, body)
+        elif raw[0] == "-":
+            self.current.add(body, None)
+        else:
+            self.current.add(None, body)
+
+    def end_of_file(self, line: _Line) -> None:
+        if self.current is None or not self.current.has_lines:
+            raise PatchParseError(f"'{END_OF_FILE}' must follow the lines of a hunk", line.number)
+        self.current.blanks = 0
+        self.finish(is_end_of_file=True)
+
+    def done(self) -> list[UpdateChunk]:
+        self.finish()
+        if self.pending_line is not None:
+            raise PatchParseError("hunk has no lines", self.pending_line)
+        return self.chunks
+
+
 class _Parser:
     """Recursive-descent parser over the lines between Begin and End markers."""
 
@@ -250,64 +312,21 @@ class _Parser:
         if line is not None and line.text.strip().startswith(MOVE_TO):
             move_to = _header_path(line, MOVE_TO)
             self.pos += 1
-
-        chunks: list[UpdateChunk] = []
-        current: _ChunkBuilder | None = None
-        # Contexts of `@@` lines not yet followed by any hunk line (stacking).
-        pending: list[str] = []
-        pending_line: int | None = None
-
-        def finish(is_end_of_file: bool = False) -> None:
-            nonlocal current, pending, pending_line
-            if current is None:
-                return
-            if current.has_lines:
-                chunks.append(current.build(is_end_of_file))
-                pending, pending_line = [], None
-            else:
-                # `@@ a` with nothing under it before the next `@@`: stack it.
-                pending, pending_line = current.contexts, current.header_line
-            current = None
-
+        hunks = _Hunks()
         while (line := self._peek()) is not None:
             raw = line.text
             if raw.startswith("*") or (
                 not raw.startswith((" ", "+", "-", "@")) and (raw.strip().startswith("*** "))
             ):
-                if raw.strip() == END_OF_FILE:
-                    if current is None or not current.has_lines:
-                        raise PatchParseError(
-                            f"'{END_OF_FILE}' must follow the lines of a hunk", line.number
-                        )
-                    current.blanks = 0
-                    finish(is_end_of_file=True)
-                    self.pos += 1
-                    continue
-                break  # the next file operation (validated by parse_ops)
-            if raw.startswith("@@"):
-                if current is not None:
-                    finish()
-                context = _context_text(raw[2:])
-                contexts = [*pending, context] if context is not None else list(pending)
-                current = _ChunkBuilder(contexts, pending_line or line.number, [], [])
-                pending, pending_line = [], None
+                if raw.strip() != END_OF_FILE:
+                    break  # the next file operation (validated by parse_ops)
+                hunks.end_of_file(line)
+            elif raw.startswith("@@"):
+                hunks.start(_context_text(raw[2:]), line.number)
             elif not raw.strip() and not raw.startswith((" ", "+", "-")):
-                if current is not None:
-                    current.blanks += 1
+                hunks.blank()
             elif raw.startswith((" ", "+", "-")):
-                if current is None:
-                    if chunks:
-                        raise PatchParseError(
-                            f"expected '@@' to start a new hunk, got {_show(raw)}", line.number
-                        )
-                    current = _ChunkBuilder([], line.number, [], [])
-                body = raw[1:]
-                if raw[0] == " ":
-                    current.add(body, body)
-                elif raw[0] == "-":
-                    current.add(body, None)
-                else:
-                    current.add(None, body)
+                hunks.add(raw, line.number)
             else:
                 raise PatchParseError(
                     "expected a hunk line starting with ' ' (context), '-' (remove), "
@@ -315,9 +334,7 @@ class _Parser:
                     line.number,
                 )
             self.pos += 1
-        finish()
-        if pending_line is not None:
-            raise PatchParseError("hunk has no lines", pending_line)
+        chunks = hunks.done()
         if not chunks:
             raise PatchParseError(
                 f"'{UPDATE_FILE} {path}' has no hunks (expected '@@' and hunk lines)",
