@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,51 @@ def codex_home(env: Mapping[str, str] = os.environ) -> Path:
     return (Path(user_home) if user_home else Path.home()) / ".codex"
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """The raw file and override tables, and which of them to blame for a key."""
+
+    file_raw: dict[str, Any]
+    over_raw: dict[str, Any]
+    file_source: str
+    override_source: str
+
+    def unknown_key_warnings(self) -> list[str]:
+        return [
+            f"unknown key '{render_key(p)}' in {source} ignored"
+            for raw, source in (
+                (self.file_raw, self.file_source),
+                (self.over_raw, self.override_source),
+            )
+            for p in unknown_keys(Config, raw)
+        ]
+
+    def source_of(self, path: tuple[PathPart, ...]) -> str:
+        """Blame overrides only when they reach at least as deep as the file does."""
+        over_depth = depth_present(self.over_raw, path)
+        file_depth = depth_present(self.file_raw, path)
+        if over_depth > file_depth or (over_depth and over_depth == file_depth):
+            return self.override_source
+        return self.file_source
+
+    def structure(self, env: Mapping[str, str]) -> Config:
+        """The merged sources as a checked `Config`; `ConfigError` names every problem."""
+        raw = prepare(deep_merge(self.file_raw, self.over_raw), env)
+        try:
+            return _converter.structure(raw, Config)
+        except Exception as exc:
+            found = list(iter_errors(exc))
+            messages = tuple(
+                str(ConfigError(self.source_of(p), d, render_key(p) or None)) for p, d in found
+            )
+            path, detail = found[0]
+            if len(found) > 1:
+                more = len(found) - 1
+                detail += f" (and {more} more problem{'s' if more > 1 else ''})"
+            key = render_key(path) or None
+            raise ConfigError(self.source_of(path), detail, key, messages) from exc
+
+
 def load_config(
     home: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -159,42 +205,13 @@ def load_config(
     env = os.environ if env is None else env
     home = codex_home(env) if home is None else home
     config_path = home / CONFIG_FILE_NAME
-    file_source = str(config_path)
-    warnings: list[str] = []
-
     file_raw, found = read_toml(config_path)
-    over_raw = normalize_overrides(overrides, override_source)
-    warnings += [
-        f"unknown key '{render_key(p)}' in {file_source} ignored"
-        for p in unknown_keys(Config, file_raw)
-    ]
-    warnings += [
-        f"unknown key '{render_key(p)}' in {override_source} ignored"
-        for p in unknown_keys(Config, over_raw)
-    ]
-
-    def source_of(path: tuple[PathPart, ...]) -> str:
-        """Blame overrides only when they reach at least as deep as the file does."""
-        over_depth = depth_present(over_raw, path)
-        file_depth = depth_present(file_raw, path)
-        if over_depth > file_depth or (over_depth and over_depth == file_depth):
-            return override_source
-        return file_source
-
-    raw = prepare(deep_merge(file_raw, over_raw), env)
-    try:
-        config = _converter.structure(raw, Config)
-    except Exception as exc:
-        found_errors = list(iter_errors(exc))
-        messages = tuple(
-            str(ConfigError(source_of(p), d, render_key(p) or None)) for p, d in found_errors
-        )
-        path, detail = found_errors[0]
-        if len(found_errors) > 1:
-            more = len(found_errors) - 1
-            detail += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise ConfigError(source_of(path), detail, render_key(path) or None, messages) from exc
-
+    sources = _Sources(
+        file_raw, normalize_overrides(overrides, override_source), str(config_path), override_source
+    )
+    warnings = sources.unknown_key_warnings()
+    config = sources.structure(env)
+    source_of = sources.source_of
     config, provider_key = apply_profile(config, source_of)
     provider = config.model_providers.get(config.model_provider)
     if provider is None:
