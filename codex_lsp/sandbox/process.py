@@ -25,6 +25,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from codex_lsp.sandbox.output import TIMEOUT_EXIT_CODE, ExecResult, OutputCollector
 
@@ -84,24 +85,8 @@ async def run_process(
     its own tree on SIGTERM (`reaper`): it gets SIGTERM before the group SIGKILL.
     """
     loop = asyncio.get_running_loop()
-    read_fd, write_fd = os.pipe()
     started = time.monotonic()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=write_fd,
-            stderr=write_fd,
-            start_new_session=True,
-        )
-    except BaseException:
-        os.close(read_fd)
-        raise
-    finally:
-        os.close(write_fd)
-    reader = os.fdopen(read_fd, "rb", buffering=0)
+    proc, reader = await _spawn(argv, cwd, env)
     collector = OutputCollector()
     eof: asyncio.Future[None] = loop.create_future()
     transport: asyncio.ReadTransport | None = None
@@ -129,10 +114,37 @@ async def run_process(
             transport.close()
         else:
             reader.close()
-    code = proc.returncode if proc.returncode is not None else -signal.SIGKILL
-    if timed_out:
-        code = TIMEOUT_EXIT_CODE
-    elif code < 0:
-        code = 128 - code
     shown_timeout = timeout_ms if timed_out else None
+    code = _exit_code(proc.returncode, timed_out)
     return ExecResult(code, collector.render(), duration, timed_out, shown_timeout)
+
+
+async def _spawn(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str]
+) -> tuple[asyncio.subprocess.Process, BinaryIO]:
+    """Start `argv` in its own session, stdout and stderr into one pipe we read."""
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,
+        )
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    return proc, os.fdopen(read_fd, "rb", buffering=0)
+
+
+def _exit_code(returncode: int | None, timed_out: bool) -> int:
+    """The shell's convention: 124 on timeout, 128 + N when killed by signal N."""
+    code = returncode if returncode is not None else -signal.SIGKILL
+    if timed_out:
+        return TIMEOUT_EXIT_CODE
+    return 128 - code if code < 0 else code
