@@ -1,12 +1,12 @@
 // Bundle the codex-lsp server into the extension: bundled/libs holds the codex-lsp wheel
 // and all its Python dependencies, installed with `pip install --target`, for every
-// CPython in PYTHONS on one platform; bundled/manifest.json says what is there.
+// CPython listed in pyproject.toml's classifiers, on one platform; bundled/manifest.json says what is there.
 //
 //   node scripts/bundle-python.mjs          (run by `npm run package`)
 //
 // Environment: CODEX_LSP_PYTHON (the Python that runs pip; default: the repository's
 // .venv, else python3), CODEX_VSIX_TARGET (VS Code target, default linux-x64),
-// CODEX_BUNDLE_PYTHONS (e.g. "3.11,3.12"; default all in PYTHONS).
+// CODEX_BUNDLE_PYTHONS (e.g. "3.11,3.12"; default: pyproject.toml's classifiers).
 //
 // Most dependencies are pure Python, but pydantic-core, rpds-py and cffi are compiled per
 // CPython version (cryptography is abi3). Their extension modules are named per version
@@ -36,11 +36,16 @@ const REPO_ROOT = resolve(EXT_DIR, '..', '..');
 const BUNDLED = join(EXT_DIR, 'bundled');
 const LIBS = join(BUNDLED, 'libs');
 
-/** Every CPython release that codex-lsp supports (requires-python >= 3.11) and that exists. */
-export const PYTHONS = ['3.11', '3.12', '3.13', '3.14'];
+/** The CPython versions codex-lsp supports: pyproject.toml's "Programming Language :: Python :: 3.X" classifiers. */
+function supportedPythons() {
+  const pyproject = readFileSync(join(REPO_ROOT, 'pyproject.toml'), 'utf8');
+  const versions = [...pyproject.matchAll(/"Programming Language :: Python :: (3\.\d+)"/g)].map((m) => m[1]);
+  if (!versions.length) throw new Error('pyproject.toml lists no "Programming Language :: Python :: 3.X" classifiers');
+  return versions;
+}
 
 /** VS Code target -> pip `--platform` tags (manylinux2014 = glibc >= 2.17). */
-export const PLATFORMS = {
+const PLATFORMS = {
   'linux-x64': ['manylinux2014_x86_64'],
   'linux-arm64': ['manylinux2014_aarch64'],
   'darwin-x64': ['macosx_10_12_x86_64'],
@@ -112,7 +117,7 @@ function main() {
   const target = process.env.CODEX_VSIX_TARGET || 'linux-x64';
   const platforms = PLATFORMS[target];
   if (!platforms) throw new Error(`unknown CODEX_VSIX_TARGET ${target}; known: ${Object.keys(PLATFORMS).join(', ')}`);
-  const versions = (process.env.CODEX_BUNDLE_PYTHONS || PYTHONS.join(',')).split(',').map((v) => v.trim());
+  const versions = (process.env.CODEX_BUNDLE_PYTHONS || supportedPythons().join(',')).split(',').map((v) => v.trim());
   const tmp = mkdtempSync(join(tmpdir(), 'codex-vsix-bundle-'));
   try {
     run(python, ['-m', 'pip', 'wheel', '--quiet', '--disable-pip-version-check', '--no-deps', '-w', join(tmp, 'wheel'), REPO_ROOT]);
