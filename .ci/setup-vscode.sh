@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# VS Code extension: npm deps, unit-test build, the packaged .vsix, and the end-to-end
+# VS Code extension: npm deps, unit-test build, the packaged .vsix (with the server and its
+# Python dependencies bundled, see editors/vscode/scripts/bundle-python.mjs), and the end-to-end
 # workbench (Node 24 + code-server, cached under editors/vscode/.e2e-cache/).
 #
 # Run by .ci/run after `pip install -e .[dev]` with the venv active. Needs Node >= 20 and npm

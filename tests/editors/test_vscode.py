@@ -36,6 +36,8 @@ SCENARIOS = [
     "settingsAndRestart",
     "commandApproval",
     "noServer",
+    "bundled",
+    "noPython",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

@@ -7,6 +7,8 @@
 --   CODEX_NVIM_RESULT    JSON file the scenario's observations (`T.result`) are written to
 --   CODEX_NVIM_LOG       log file (messages, vim.ui prompts, failures)
 --   CODEX_NVIM_TIMEOUT   milliseconds before the scenario fails (default 60000)
+--   CODEX_NVIM_LSP_ONLY  1: only editors/nvim/lsp/codex_lsp.lua on 'runtimepath' (the
+--                        nvim-lspconfig way), not the plugin's Lua modules
 --
 -- The scenario runs from a nested VimEnter autocmd (so FileType fires and the LSP client
 -- attaches). Exit code: 0 = pass, 1 = a failed check or an error, 3 = timeout.
@@ -15,7 +17,19 @@
 
 local this = debug.getinfo(1, 'S').source:sub(2)
 local root = vim.fn.fnamemodify(this, ':p:h:h:h')
-vim.opt.runtimepath:prepend(root .. '/editors/nvim')
+if vim.env.CODEX_NVIM_LSP_ONLY == '1' then
+  -- The nvim-lspconfig way: only lsp/codex_lsp.lua on 'runtimepath', not the plugin.
+  local only = vim.fn.tempname()
+  vim.fn.mkdir(only .. '/lsp', 'p')
+  vim.fn.writefile(
+    vim.fn.readfile(root .. '/editors/nvim/lsp/codex_lsp.lua', 'b'),
+    only .. '/lsp/codex_lsp.lua',
+    'b'
+  )
+  vim.opt.runtimepath:prepend(only)
+else
+  vim.opt.runtimepath:prepend(root .. '/editors/nvim')
+end
 vim.o.swapfile = false
 vim.o.shada = ''
 vim.o.more = false

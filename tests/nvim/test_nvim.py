@@ -162,7 +162,12 @@ stream_max_retries = 0
 
 
 def run_nvim(
-    scenario: str, workspace: Path, env: dict[str, str], tmp_path: Path, timeout_ms: int = 60000
+    scenario: str,
+    workspace: Path,
+    env: dict[str, str],
+    tmp_path: Path,
+    timeout_ms: int = 60000,
+    lsp_only: bool = False,
 ) -> NvimRun:
     """Run one scenario in headless Neovim; always ends (hard timeout, whole process group)."""
     result_file = tmp_path / f"{scenario}.result.json"
@@ -173,6 +178,7 @@ def run_nvim(
         "CODEX_NVIM_RESULT": str(result_file),
         "CODEX_NVIM_LOG": str(log_file),
         "CODEX_NVIM_TIMEOUT": str(timeout_ms),
+        "CODEX_NVIM_LSP_ONLY": "1" if lsp_only else "0",
     }
     assert NVIM is not None
     proc = subprocess.Popen(
@@ -452,3 +458,22 @@ def test_explain_shows_answer(
     assert result["shown"] == ["`greet` builds a greeting for *name*."]
     assert result["chat"][-3:] == ["`greet` builds a greeting for *name*.", "", "*answered*"]
     assert "return 'hi ' + name" in user_text(model.requests[0].body)
+
+
+def test_lsp_only_code_action_reports_result(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Only lsp/codex_lsp.lua loaded: a code action's answer or error reaches vim.notify."""
+    model.script(Reply([Text("greet says hi to name.")]))
+    result = passed(run_nvim("lsp_only_code_action", workspace, nvim_env, tmp_path, lsp_only=True))
+
+    error, info = 4, 2  # vim.log.levels
+    assert result["explain"] == {"message": "Codex: greet says hi to name.", "level": info}
+    assert result["edit"]["level"] == error
+    assert result["edit"]["message"].startswith("Codex: No instruction"), result["edit"]
+    # The missing plugin is said once (per module), as a warning.
+    warnings = [
+        n for n in result["notifications"] if "codex_lsp.commands not found" in n["message"]
+    ]
+    assert [n["level"] for n in warnings] == [3]
+    assert len(model.requests) == 1

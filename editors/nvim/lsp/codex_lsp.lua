@@ -46,7 +46,45 @@ local function plugin(module, fn, fallback)
   end
 end
 
---- Without the plugin, a code action's command goes to the server unchanged.
+--- Without the plugin: show a command's answer (its text, the changed files, or
+--- the error) with vim.notify, so it is not dropped silently.
+---@param command string
+---@param result table?
+---@param err lsp.ResponseError?
+local function report(command, result, err)
+  local levels = vim.log.levels
+  if err then
+    vim.notify(
+      ('Codex: %s failed: %s'):format(command, err.message or vim.inspect(err)),
+      levels.ERROR
+    )
+    return
+  end
+  if type(result) ~= 'table' then
+    return
+  end
+  local text = type(result.text) == 'string' and result.text or ''
+  if result.status == 'failed' then
+    vim.notify('Codex: ' .. tostring(result.error or 'failed'), levels.ERROR)
+  elseif result.status == 'applied' then
+    local files = type(result.changedFiles) == 'table' and result.changedFiles or {}
+    vim.notify('Codex: applied ' .. table.concat(files, ', '), levels.INFO)
+    vim.cmd.checktime()
+  elseif result.status == 'rejected' then
+    -- The approval handlers above reject every edit without the plugin.
+    vim.notify(
+      "Codex: edit rejected (reviewing edits needs editors/nvim on 'runtimepath')",
+      levels.WARN
+    )
+  elseif text ~= '' then
+    vim.notify('Codex: ' .. text, levels.INFO)
+  elseif result.status then
+    vim.notify('Codex: ' .. tostring(result.status), levels.INFO)
+  end
+end
+
+--- Without the plugin, a code action's command goes to the server unchanged; its
+--- answer is reported (see `report`).
 ---@param command lsp.Command
 ---@param ctx table
 local function forward(command, ctx)
@@ -55,7 +93,9 @@ local function forward(command, ctx)
     client:request('workspace/executeCommand', {
       command = command.command,
       arguments = command.arguments,
-    }, function() end, ctx.bufnr)
+    }, function(err, result)
+      report(command.command, result, err)
+    end, ctx.bufnr)
   end
 end
 

@@ -20,6 +20,7 @@ let server: CodexServer | undefined;
 const OPEN_SETTINGS = 'Open Settings';
 const SHOW_LOG = 'Show Log';
 const RETRY = 'Retry';
+const SELECT_INTERPRETER = 'Select Interpreter';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel(LOG_CHANNEL, { log: true });
@@ -32,6 +33,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const openSettings = () =>
     vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${context.extension.id}`);
+
+  /** The Python extension's interpreter picker, else the `codex.server.python` setting; then restart. */
+  const selectInterpreter = async () => {
+    if (vscode.extensions.getExtension('ms-python.python')) {
+      await vscode.commands.executeCommand('python.setInterpreter');
+      await server?.restart();
+    } else {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'codex.server.python');
+    }
+  };
 
   let commands: CodexCommands | undefined;
   server = new CodexServer({
@@ -50,9 +61,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (choice === OPEN_SETTINGS) await openSettings();
       if (choice === SHOW_LOG) log.show();
     },
-    onStartFailed: async (message) => {
+    onStartFailed: async (message, fix) => {
       statusBar.setState('failed', message);
-      const choice = await vscode.window.showErrorMessage(message, OPEN_SETTINGS, SHOW_LOG, RETRY);
+      const first = fix === 'interpreter' ? SELECT_INTERPRETER : OPEN_SETTINGS;
+      const choice = await vscode.window.showErrorMessage(message, first, SHOW_LOG, RETRY);
+      if (choice === SELECT_INTERPRETER) await selectInterpreter();
       if (choice === OPEN_SETTINGS) await openSettings();
       if (choice === SHOW_LOG) log.show();
       if (choice === RETRY) await server?.restart();

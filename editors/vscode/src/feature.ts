@@ -21,8 +21,8 @@ export interface ServerHooks {
   onEvent(event: CodexEvent): void;
   /** The server said it has no API key. */
   onMissingKey(message: string): void;
-  /** The server could not be started (or keeps stopping). */
-  onStartFailed(message: string): void;
+  /** The server could not be started (or keeps stopping); `fix` says which action helps. */
+  onStartFailed(message: string, fix?: 'interpreter' | 'settings'): void;
   onStateChange(state: 'starting' | 'running' | 'stopped'): void;
   /** `middleware.executeCommand`: code actions and other `codex.*` commands pass here. */
   executeCommand(command: string, args: unknown[], next: (command: string, args: unknown[]) => unknown): unknown;

@@ -1,10 +1,12 @@
 /**
  * Finding, checking and spawning the `codex-lsp` process (no LanguageClient here).
  *
- * - Finds the server (settings.ts: `codex.server.path`, `codex-lsp` on PATH, the Python
- *   extension's interpreter, `codex.server.python`).
- * - Checks it runs (`--version`) before starting, so a missing or broken install is one
- *   clear message with "Open Settings".
+ * - Finds the server (settings.ts: `codex.server.path`, `codex-lsp` on PATH, the server
+ *   bundled in the .vsix (bundled/), `python -m codex_lsp`; the last two with
+ *   `codex.server.python`, the Python extension's interpreter or `python3`).
+ * - Checks it runs before starting (the interpreter's version for the bundled server, then
+ *   `--version`), so a missing or broken install is one clear message with the way to fix it
+ *   ("Select Interpreter" or "Open Settings").
  * - Spawns it over stdio with a reader that lets the client look at messages first.
  */
 
@@ -24,8 +26,19 @@ import {
   MessageTransports,
 } from 'vscode-languageclient/node';
 
-import { SETTINGS_SECTION } from './constants';
-import { CodexSettings, readSettings, resolveServerCommand, ServerCommand, which } from './settings';
+import { EXTENSION_ID, SETTINGS_SECTION } from './constants';
+import {
+  BundledServer,
+  bundledPythonProblem,
+  CodexSettings,
+  parseBundledManifest,
+  parsePythonVersion,
+  PYTHON_VERSION_PROBE,
+  readSettings,
+  resolveServerCommand,
+  ServerCommand,
+  which,
+} from './settings';
 
 export function currentSettings(): CodexSettings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -68,6 +81,26 @@ class InterceptingReader implements MessageReader {
   }
 }
 
+/** Why the server cannot start, and what the user can do about it. */
+export interface StartProblem {
+  message: string;
+  /** `interpreter`: choose another Python ("Select Interpreter"); `settings`: Open Settings. */
+  fix: 'interpreter' | 'settings';
+}
+
+/** The server bundled in this extension (bundled/manifest.json), if it was packaged with one. */
+export function bundledServer(): BundledServer | undefined {
+  const root = vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath;
+  if (!root) return undefined;
+  let text: string | undefined;
+  try {
+    text = fs.readFileSync(`${root}/bundled/manifest.json`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseBundledManifest(text, root);
+}
+
 /** A running server process and the transports to talk to it. */
 export interface Launched {
   child: cp.ChildProcess;
@@ -78,6 +111,9 @@ export interface Launched {
 export class ServerLauncher {
   /** The last lines the server wrote to stderr (for "Last server output: ..."). */
   stderrTail: string[] = [];
+
+  /** The bundled server found by the last `resolveCommand`. */
+  private bundled: BundledServer | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
@@ -94,9 +130,10 @@ export class ServerLauncher {
     const find = (name: string) => which(name, pathEnv, isExecutable);
     const onPath = !settings.serverPath && find('codex-lsp');
     if (!settings.serverPath && !onPath) this.log.info(`codex-lsp is not on PATH (${pathEnv ?? ''})`);
+    this.bundled = bundledServer();
     const needPython = !settings.serverPath && !onPath && !settings.serverPython;
     const pythonFromExtension = needPython ? await this.pythonFromExtension() : undefined;
-    return resolveServerCommand(settings, { which: find, pythonFromExtension });
+    return resolveServerCommand(settings, { which: find, pythonFromExtension, bundled: this.bundled });
   }
 
   /** The Python extension's interpreter for the first workspace folder, if installed. */
@@ -128,13 +165,38 @@ export class ServerLauncher {
     return folder?.uri.fsPath;
   }
 
+  /** "3.12" for `python`, or undefined if it does not run. */
+  private pythonVersion(python: string, settings: CodexSettings): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      cp.execFile(python, PYTHON_VERSION_PROBE, { env: this.serverEnv(settings), timeout: 15000 }, (err, stdout) =>
+        resolve(err ? undefined : parsePythonVersion(stdout)),
+      );
+    });
+  }
+
+  /** Check the server can run (Python version, then `--version`); what to tell the user if not. */
+  async preflight(command: ServerCommand, settings: CodexSettings): Promise<StartProblem | undefined> {
+    if (command.source === 'bundled' && this.bundled) {
+      const version = await this.pythonVersion(command.command, settings);
+      this.log.info(`interpreter for the bundled server: ${command.command} (Python ${version ?? '?'})`);
+      const problem = bundledPythonProblem(command.command, version, this.bundled);
+      if (problem) return { message: problem, fix: 'interpreter' };
+    }
+    const message = await this.runVersion(command, settings);
+    if (!message) return undefined;
+    return { message, fix: command.source === 'bundled' || command.source === 'python' ? 'interpreter' : 'settings' };
+  }
+
   /** Run `<server> --version`; a message for the user if it does not work. */
-  preflight(command: ServerCommand, settings: CodexSettings): Promise<string | undefined> {
+  private runVersion(command: ServerCommand, settings: CodexSettings): Promise<string | undefined> {
     const shown = [command.command, ...command.args].join(' ');
-    const how =
-      command.source === 'setting'
-        ? 'Check the "codex.server.path" setting.'
-        : 'Install it (pip install codex-lsp) into an interpreter on PATH, or set "codex.server.path" or "codex.server.python".';
+    const how = {
+      setting: 'Check the "codex.server.path" setting.',
+      path: 'Check the codex-lsp found on PATH, or set "codex.server.path".',
+      bundled: 'Select another interpreter (Python ≥ 3.11), or set "codex.server.python" or "codex.server.path".',
+      python:
+        'Install it into that interpreter (pip install -e . in the codex-lsp repository), or set "codex.server.path" or "codex.server.python".',
+    }[command.source];
     return new Promise((resolve) => {
       cp.execFile(
         command.command,

@@ -78,9 +78,9 @@ export class CodexServer implements vscode.Disposable {
     const command = await this.launcher.resolveCommand(settings);
     const problem = await this.launcher.preflight(command, settings);
     if (problem) {
-      log.error(problem);
+      log.error(problem.message);
       this.hooks.onStateChange('stopped');
-      this.hooks.onStartFailed(problem);
+      this.hooks.onStartFailed(problem.message, problem.fix);
       return false;
     }
     this.command = command;

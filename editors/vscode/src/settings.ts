@@ -103,8 +103,18 @@ export function configurationChange(before: CodexSettings, after: CodexSettings)
 export interface ServerCommand {
   command: string;
   args: string[];
-  /** For the log and error messages. */
-  source: 'setting' | 'path' | 'python';
+  /** For the log and error messages; `bundled` runs the extension's own copy. */
+  source: 'setting' | 'path' | 'bundled' | 'python';
+}
+
+/** The server the .vsix carries (bundled/manifest.json, written by scripts/bundle-python.mjs). */
+export interface BundledServer {
+  /** bundled/tool/launch.py */
+  launcher: string;
+  /** CPython versions it has binaries for, e.g. ["3.11", "3.12"]. */
+  pythons: string[];
+  /** The codex-lsp version inside. */
+  version: string;
 }
 
 export interface CommandLookup {
@@ -112,11 +122,15 @@ export interface CommandLookup {
   which(name: string): string | undefined;
   /** The Python extension's interpreter for this workspace, if it has one. */
   pythonFromExtension?: string;
+  /** The server bundled in the extension, if this build has one. */
+  bundled?: BundledServer;
 }
 
 /**
- * `codex.server.path`, else `codex-lsp` on PATH, else `python -m codex_lsp` with
- * `codex.server.python`, the Python extension's interpreter, or `python3`.
+ * `codex.server.path`, else `codex-lsp` on PATH, else the bundled server, else
+ * `python -m codex_lsp`; the last two with `codex.server.python`, the Python extension's
+ * interpreter, or `python3`. (A `codex-lsp` of your own wins over the bundled one, as
+ * ruff's "fromEnvironment": `pip install -e .` while working on the server just works.)
  */
 export function resolveServerCommand(s: CodexSettings, lookup: CommandLookup): ServerCommand {
   if (s.serverPath) {
@@ -127,7 +141,64 @@ export function resolveServerCommand(s: CodexSettings, lookup: CommandLookup): S
     return { command: onPath, args: [], source: 'path' };
   }
   const python = s.serverPython || lookup.pythonFromExtension || lookup.which('python3') || 'python3';
+  if (lookup.bundled) {
+    // -I -S: no PYTHONPATH, no site-packages: only the stdlib and bundled/libs.
+    return { command: python, args: ['-I', '-S', lookup.bundled.launcher], source: 'bundled' };
+  }
   return { command: python, args: ['-m', 'codex_lsp'], source: 'python' };
+}
+
+/**
+ * The bundled server described by bundled/manifest.json (`text`) in the extension at `root`,
+ * or undefined when the manifest is missing or not what scripts/bundle-python.mjs writes.
+ */
+export function parseBundledManifest(text: string | undefined, root: string): BundledServer | undefined {
+  if (!text) return undefined;
+  let manifest: { codexLsp?: unknown; pythons?: unknown };
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const pythons = manifest?.pythons;
+  if (typeof manifest?.codexLsp !== 'string' || !Array.isArray(pythons) || pythons.length === 0) return undefined;
+  if (!pythons.every((v) => typeof v === 'string' && /^\d+\.\d+$/.test(v))) return undefined;
+  return { launcher: path.join(root, 'bundled', 'tool', 'launch.py'), pythons, version: manifest.codexLsp };
+}
+
+/** The oldest Python codex-lsp runs on (pyproject.toml `requires-python`). */
+export const MIN_PYTHON = '3.11';
+
+/** Prints "3.12" on any Python, old ones too (2.7 has no -I, so -E -S). */
+export const PYTHON_VERSION_PROBE = ['-E', '-S', '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'];
+
+/** "3.12" from the probe's output, else undefined. */
+export function parsePythonVersion(output: string): string | undefined {
+  return /^\s*(\d+\.\d+)\s*$/.exec(output)?.[1];
+}
+
+function versionKey(v: string): number {
+  const [major, minor] = v.split('.').map(Number);
+  return major * 1000 + minor;
+}
+
+/**
+ * Why `python` (which reported `version`, undefined if it did not run) cannot run the
+ * bundled server, or undefined when it can. The message names the interpreter and what to do.
+ */
+export function bundledPythonProblem(python: string, version: string | undefined, bundled: BundledServer): string | undefined {
+  const fix = 'Select an interpreter (Python ≥ 3.11), set "codex.server.python", or install codex-lsp and set "codex.server.path".';
+  if (!version) {
+    return `Codex: no Python found to run the bundled language server ("${python}" did not run). ${fix}`;
+  }
+  if (versionKey(version) < versionKey(MIN_PYTHON)) {
+    return `Codex: the language server needs Python ≥ ${MIN_PYTHON}; "${python}" is Python ${version}. ${fix}`;
+  }
+  if (!bundled.pythons.includes(version)) {
+    const carried = bundled.pythons.join(', ');
+    return `Codex: the bundled language server carries binaries for Python ${carried}; "${python}" is Python ${version}. ${fix}`;
+  }
+  return undefined;
 }
 
 /** Find an executable on a PATH string (POSIX and Windows), with an injectable file check. */

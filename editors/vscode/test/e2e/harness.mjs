@@ -32,6 +32,18 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const DEBUG = !!process.env.E2E_DEBUG;
 
+/** The PATH of a machine where nothing was pip-installed: the system's folders only. */
+export const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** A scrubbed PATH must really lack codex-lsp, and its python3 must not import codex_lsp. */
+function assertNoServerOn(path) {
+  const found = path.split(':').filter((d) => existsSync(join(d, 'codex-lsp')));
+  if (found.length) throw new Error(`codex-lsp is on the scrubbed PATH (${found.join(', ')})`);
+  const probe = spawnSync('python3', ['-c', 'import codex_lsp'], { env: { PATH: path }, encoding: 'utf8' });
+  if (probe.error) throw new SkipScenario(`no python3 on ${path}`);
+  if (probe.status === 0) throw new Error(`python3 on ${path} imports codex_lsp: the scenario would not test the bundle`);
+}
+
 /** Thrown by a scenario that cannot run against this server (reported as skipped). */
 export class SkipScenario extends Error {}
 const t0 = Date.now();
@@ -147,8 +159,13 @@ export class Workbench {
   }
 
   /** @param {{files: Record<string,string>, turns: object[]}} options */
-  async start({ files, turns, apiKey = true, settings = {} }) {
+  /**
+   * `scrubPath`: PATH has only the system folders (SYSTEM_PATH) and Node 24, so `codex-lsp`
+   * is not on it and the extension must run the server bundled in the .vsix.
+   */
+  async start({ files, turns, apiKey = true, settings = {}, scrubPath = false }) {
     this.apiKey = apiKey;
+    this.scrubPath = scrubPath;
     this.extraSettings = settings;
     rmSync(join(RESULTS_DIR, `${this.name}-failure.png`), { force: true });
     const { chromium } = await import('playwright-core');
@@ -251,13 +268,15 @@ export class Workbench {
       ...USER_SETTINGS,
       ...(DEBUG ? { 'codex.trace.server': 'verbose' } : {}),
       // E2E_SERVER_PATH: run the scenarios against another server executable.
-      ...(process.env.E2E_SERVER_PATH ? { 'codex.server.path': process.env.E2E_SERVER_PATH } : {}),
+      ...(process.env.E2E_SERVER_PATH && !this.scrubPath ? { 'codex.server.path': process.env.E2E_SERVER_PATH } : {}),
       ...this.extraSettings,
     };
     writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(this.userSettings, null, 2));
     const venvBin = dirname(python.includes('/') ? python : '/usr/bin/python3');
+    const path = this.scrubPath ? [dirname(NODE24), SYSTEM_PATH].join(':') : [venvBin, dirname(NODE24), process.env.PATH].join(':');
+    if (this.scrubPath) assertNoServerOn(path);
     this.env = {
-      PATH: [venvBin, dirname(NODE24), process.env.PATH].join(':'),
+      PATH: path,
       HOME: home,
       XDG_CONFIG_HOME: join(home, '.config'),
       XDG_DATA_HOME: join(home, '.local', 'share'),

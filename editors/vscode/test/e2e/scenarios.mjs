@@ -393,6 +393,74 @@ async function noServer() {
   }, { allowErrors: true });
 }
 
+/**
+ * A machine where codex-lsp is not installed (PATH scrubbed to the system's folders, no
+ * codex.server.path): the extension runs the server bundled in the .vsix with the system
+ * python3, and Ask… and Edit Selection… work end to end.
+ */
+async function bundled() {
+  const turns = [
+    { type: 'reply', items: [{ type: 'text', text: 'greet joins hi and the name.' }] },
+    ...editTurns(),
+  ];
+  return withWorkbench('bundled', { files: { 'hello.py': HELLO }, turns, scrubPath: true }, async (wb) => {
+    await wb.waitForServer();
+    const codexLog = wb.codexLog();
+    assert.match(codexLog, /interpreter for the bundled server: \/\S+\/python3 \(Python 3\.1\d\)/);
+    assert.match(codexLog, /found codex-lsp \S+ \(\S+ -I -S \S+\/bundled\/tool\/launch\.py, from bundled\)/);
+    assert.doesNotMatch(codexLog, /\.venv/, 'nothing from the repository venv');
+
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Ask…');
+    await wb.answerInputBox('Codex: Ask', 'what does greet do?');
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: 'greet joins hi and the name.' }).waitFor();
+    log('the bundled server answered');
+
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
+    await wb.waitForDiff('hello.py');
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    assert.equal((await wb.modelRequests()).length, 3);
+  });
+}
+
+/**
+ * No usable interpreter for the bundled server: one error naming it, with "Select
+ * Interpreter" (without the Python extension: the codex.server.python setting); choosing a
+ * real Python there starts the server.
+ */
+async function noPython() {
+  const settings = { 'codex.server.python': '/nonexistent/python3' };
+  const options = { files: { 'hello.py': HELLO }, turns: [], settings, scrubPath: true };
+  return withWorkbench('noPython', options, async (wb) => {
+    const text = 'Codex: no Python found to run the bundled language server ("/nonexistent/python3" did not run)';
+    await wb.toast(text).first().waitFor();
+    await wb.page.waitForTimeout(800); // let the notification finish sliding in
+    await wb.screenshot('no-python.png');
+    await wb.clickToastButton(text, 'Select Interpreter');
+    await wb.page.locator('.settings-editor').waitFor();
+    const query = await wb.page.locator('.settings-editor .suggest-input-container .view-lines').innerText();
+    assert.match(query.replace(/\u00a0/g, ' '), /codex\.server\.python/);
+    log('the Settings editor searches codex.server.python');
+    // A machine-scoped setting: in code-server's (remote) window it is on the Remote tab.
+    await wb.page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: /^Remote/ }).click();
+    const item = wb.page.locator('.settings-editor .setting-item', { hasText: 'Server: Python' }).first();
+    await item.locator('input').fill('/usr/bin/python3');
+    await item.locator('input').press('Tab');
+    log('codex.server.python = /usr/bin/python3 (Remote)');
+    await wb.waitForServer();
+    await wb.closeSettings();
+    assert.match(wb.codexLog(), /found codex-lsp \S+ \(\/usr\/bin\/python3 -I -S \S+, from bundled\)/);
+  }, { allowErrors: true });
+}
+
 export const scenarios = {
   apply,
   reject,
@@ -403,4 +471,6 @@ export const scenarios = {
   settingsAndRestart,
   commandApproval,
   noServer,
+  bundled,
+  noPython,
 };

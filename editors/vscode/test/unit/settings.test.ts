@@ -1,8 +1,12 @@
 import * as assert from 'assert';
 
 import {
+  BundledServer,
+  bundledPythonProblem,
   CodexSettings,
   configurationChange,
+  parseBundledManifest,
+  parsePythonVersion,
   readSettings,
   resolveServerCommand,
   toInitializationOptions,
@@ -124,5 +128,65 @@ describe('server command', () => {
     assert.strictEqual(which('codex-lsp', '/a::/b', (f) => exists.has(f), 'linux'), '/b/codex-lsp');
     assert.strictEqual(which('codex-lsp', '/a', (f) => exists.has(f), 'linux'), undefined);
     assert.strictEqual(which('codex-lsp', undefined, () => true, 'linux'), undefined);
+  });
+});
+
+describe('bundled server', () => {
+  const bundled: BundledServer = { launcher: '/ext/bundled/tool/launch.py', pythons: ['3.11', '3.12', '3.13'], version: '0.1.0' };
+  const none = { which: () => undefined, bundled };
+
+  it('runs the bundled server with the chosen interpreter, isolated (-I -S)', () => {
+    const python3 = { which: (n: string) => (n === 'python3' ? '/usr/bin/python3' : undefined), bundled };
+    assert.deepStrictEqual(resolveServerCommand(defaults, python3), {
+      command: '/usr/bin/python3',
+      args: ['-I', '-S', '/ext/bundled/tool/launch.py'],
+      source: 'bundled',
+    });
+    assert.deepStrictEqual(resolveServerCommand(defaults, { ...none, pythonFromExtension: '/venv/bin/python' }).command, '/venv/bin/python');
+    assert.deepStrictEqual(
+      resolveServerCommand({ ...defaults, serverPython: '/py/python' }, { ...none, pythonFromExtension: '/venv/bin/python' }).command,
+      '/py/python',
+    );
+    assert.deepStrictEqual(resolveServerCommand(defaults, none).command, 'python3');
+  });
+
+  it('is overridden by codex.server.path and by codex-lsp on PATH', () => {
+    assert.strictEqual(resolveServerCommand({ ...defaults, serverPath: '/opt/codex-lsp' }, none).source, 'setting');
+    const onPath = { which: (n: string) => (n === 'codex-lsp' ? '/venv/bin/codex-lsp' : undefined), bundled };
+    assert.deepStrictEqual(resolveServerCommand(defaults, onPath), { command: '/venv/bin/codex-lsp', args: [], source: 'path' });
+  });
+
+  it('checks the interpreter: missing, too old, no binaries, fine', () => {
+    assert.match(bundledPythonProblem('python3', undefined, bundled)!, /no Python found .*"python3" did not run.*Select an interpreter/);
+    assert.match(
+      bundledPythonProblem('/usr/bin/python3', '3.9', bundled)!,
+      /needs Python ≥ 3\.11; "\/usr\/bin\/python3" is Python 3\.9\. Select an interpreter/,
+    );
+    assert.match(bundledPythonProblem('/usr/bin/python3', '3.10', bundled)!, /is Python 3\.10/);
+    assert.match(bundledPythonProblem('/py', '3.15', bundled)!, /carries binaries for Python 3\.11, 3\.12, 3\.13; "\/py" is Python 3\.15/);
+    assert.strictEqual(bundledPythonProblem('/py', '3.11', bundled), undefined);
+    assert.strictEqual(bundledPythonProblem('/py', '3.13', bundled), undefined);
+  });
+
+  it('parses the version probe output', () => {
+    assert.strictEqual(parsePythonVersion('3.12\n'), '3.12');
+    assert.strictEqual(parsePythonVersion('2.7'), '2.7');
+    assert.strictEqual(parsePythonVersion(''), undefined);
+    assert.strictEqual(parsePythonVersion('Python was not found; run without arguments to install'), undefined);
+  });
+
+  it('reads bundled/manifest.json, and only a well-formed one', () => {
+    const text = JSON.stringify({ codexLsp: '0.1.0', pythons: ['3.11', '3.12'], target: 'linux-x64' });
+    assert.deepStrictEqual(parseBundledManifest(text, '/ext'), {
+      launcher: '/ext/bundled/tool/launch.py',
+      pythons: ['3.11', '3.12'],
+      version: '0.1.0',
+    });
+    assert.strictEqual(parseBundledManifest(undefined, '/ext'), undefined);
+    assert.strictEqual(parseBundledManifest('{not json', '/ext'), undefined);
+    assert.strictEqual(parseBundledManifest('null', '/ext'), undefined);
+    assert.strictEqual(parseBundledManifest(JSON.stringify({ codexLsp: '0.1.0', pythons: [] }), '/ext'), undefined);
+    assert.strictEqual(parseBundledManifest(JSON.stringify({ codexLsp: '0.1.0', pythons: ['three'] }), '/ext'), undefined);
+    assert.strictEqual(parseBundledManifest(JSON.stringify({ pythons: ['3.11'] }), '/ext'), undefined);
   });
 });
