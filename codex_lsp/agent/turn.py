@@ -184,33 +184,31 @@ async def _stream_step(
     Text deltas become one assistant message placed where the text began, so a
     reasoning item stays right before the message or call it led to.
     """
-    outputs: list[Output] = []
-    text: list[str] = []
-    for_text: int | None = None  # index in outputs where the current text goes
+    outputs: list[Output | list[str]] = []  # a list[str]: one message's text pieces
+    text: list[str] | None = None  # the message the next text delta extends
     async for event in client.stream(request):
         if isinstance(event, TextDelta):
-            if for_text is None:
-                for_text = len(outputs)
-                outputs.append(assistant_message(""))
+            if text is None:
                 text = []
+                outputs.append(text)
             text.append(event.text)
-            outputs[for_text] = assistant_message("".join(text))
             await ctx.emit(AgentText(thread.id, event.text))
         elif isinstance(event, ReasoningDelta):
             await ctx.emit(Reasoning(thread.id, event.text))
         elif isinstance(event, ToolCall | OutputItem):
             outputs.append(event if isinstance(event, ToolCall) else event.item)
-            for_text = None
+            text = None
         elif isinstance(event, RateLimits):
             await ctx.emit(RateLimitsUpdate(thread.id, event.windows))
         elif isinstance(event, StreamRestart):
             outputs.clear()
-            for_text = None
+            text = None
             await ctx.emit(TextReset(thread.id))
         elif isinstance(event, Completed):
             add_usage(usage, event.usage)
             thread.add_usage(event.usage)
-    return outputs
+    # Joined once at the end: a flood of deltas stays linear.
+    return [assistant_message("".join(o)) if isinstance(o, list) else o for o in outputs]
 
 
 def _call_item(call: ToolCall) -> ResponseItem:
