@@ -1,11 +1,10 @@
 """The scripted model server used by the benchmark (the tests' one, plus freeform tools).
 
 `tests.support.model_server.ScriptedModelServer` streams tool calls as Responses
-`function_call` items.  codex-lsp declares `apply_patch` as a function tool
-(`{"input": "<patch>"}`), so that is what it gets.  The real Codex CLI (0.169,
-model `gpt-5.5`) declares `apply_patch` as a *freeform custom tool*
-(`{"type": "custom", ...}`) and rejects a `function_call` for it ("tool apply_patch
-invoked with incompatible payload").  `BenchModelServer` therefore rewrites, per
+`function_call` items.  For `gpt-5.5` both the real Codex CLI (0.169) and codex-lsp
+declare `apply_patch` as a *freeform custom tool* (`{"type": "custom", ...}`), and
+Codex rejects a `function_call` for it ("tool apply_patch invoked with incompatible
+payload").  `BenchModelServer` therefore rewrites, per
 request, the function calls named in `freeform` into `custom_tool_call` items whose
 `input` is the raw patch text, when (and only when) the request declared that tool as
 `custom`.  Both agents receive the same patch text from the same script.

@@ -30,6 +30,12 @@ ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
     ("flood_first_growth_mb", "VmHWM growth, idle -> 1st flood", "MB", None),
     ("flood_hwm_growth_mb", "VmHWM growth, 1st -> last flood", "MB", ("flat", 2.0)),
     ("flood_rss_growth_mb", "VmRSS growth, 1st -> last flood", "MB", ("flat", 2.0)),
+    ("cost_first_request_kb", "cost: 1st request body", "KB", None),
+    ("cost_request_kb", "cost: request body, median over the run", "KB", None),
+    ("cost_first_turn_tokens", "cost: est. tokens sent, 1st turn (bytes/4)", "tok", None),
+    ("cost_turn_tokens", "cost: est. tokens sent per turn, median", "tok", None),
+    ("cost_prefix_pct", "cost: unchanged prefix of previous request, median", "%", None),
+    ("cost_prefix_min_pct", "cost: unchanged prefix of previous request, min", "%", None),
 ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from bench import report
 from bench.codex_side import launcher
+from bench.cost import cost_figures
 from bench.fixtures import (
     HELLO_RANGE,
     LINE_BYTES,
@@ -85,6 +86,10 @@ class Bench:
             for t in range(self.args.turns):
                 timings.append(await side.edit(path, hello_patch(t)[1], HELLO_RANGE))
             after = side.memory()
+            recorded = self.model.requests(min_count=2 * self.args.turns)
+            bodies = [r.body for r in recorded if r.kind == "responses" and r.body]
+            for figure, value in cost_figures(bodies).items():
+                self.add(figure, side.name, value)
             self._add_turns(side.name, timings)
             self._add_memory(side, "turns", after)
             detail: dict[str, Any] = {"side": side.name, "run": run, "kind": "edit"}

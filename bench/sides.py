@@ -125,7 +125,8 @@ class LspSide:
         return None
 
     def patch_call(self, patch: str) -> FunctionCall:
-        return FunctionCall("apply_patch", {"input": patch})
+        """gpt-5.5: codex-lsp declares apply_patch freeform too (a custom_tool_call)."""
+        return FunctionCall("apply_patch", patch)
 
     def open(self, path: Path, text: str | None = None) -> None:
         self.editor.open(path, text)

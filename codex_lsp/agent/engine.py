@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
-from codex_lsp.agent.instructions import build_instructions
+from codex_lsp.agent.instructions import BASE_INSTRUCTIONS, needs_instructions, user_instructions
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread
@@ -29,6 +29,7 @@ from codex_lsp.core.protocol import (
     AgentEvent,
     AgentHost,
     EditProposal,
+    RateLimitsUpdate,
     Snapshot,
     TurnFinished,
     TurnStarted,
@@ -37,6 +38,8 @@ from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
+from codex_lsp.models.family import wire_options
+from codex_lsp.models.identity import request_headers
 from codex_lsp.tools.base import ToolContext
 from codex_lsp.tools.registry import ToolRegistry, default_tools
 
@@ -74,6 +77,10 @@ class Agent:
         self._mcp_start: asyncio.Future[None] | None = None
         self._background = BackgroundTasks()
         self._warming: asyncio.Future[None] | None = None
+        self.editor: str | None = None
+        """`name/version` of the editor (from LSP `clientInfo`), for the User-Agent."""
+        self.rate_limits: dict[str, dict[str, float]] = {}
+        """The provider's latest usage-limit windows (see `RateLimitsUpdate`)."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -150,6 +157,7 @@ class Agent:
         """Keep the thread in memory and persist what it adds from now on."""
         thread.on_add = lambda item: self.store.append_item(thread.id, item)
         thread.on_compact = lambda history: self.store.record_compacted(thread.id, history)
+        thread.on_usage = lambda usage: self.store.record_usage(thread.id, usage)
         self.threads[thread.id] = thread
         return thread
 
@@ -273,14 +281,13 @@ class Agent:
         cfg = self.loaded.config
         settings = TurnSettings(
             model=cfg.model,
-            instructions=build_instructions(
-                workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
-            ),
+            instructions=BASE_INSTRUCTIONS,
             max_steps=cfg.max_turn_steps,
-            reasoning_effort=cfg.model_reasoning_effort,
+            wire=wire_options(self.loaded),
             compact_limit=compact_limit(
                 cfg.model_auto_compact_token_limit, cfg.model_context_window
             ),
+            headers=request_headers(thread.id, self.editor),
         )
         ctx = ToolContext(
             thread_id=thread.id,
@@ -295,6 +302,9 @@ class Agent:
         tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
         if not spec.allow_edits:
             tools = tools.read_only()
+        guidance = user_instructions(workspace.primary, self.loaded.home, cfg.project_doc_max_bytes)
+        if guidance is not None and needs_instructions(thread.history, guidance):
+            thread.add(guidance)
         thread.add(user_message(spec.prompt))
         try:
             result = await run_turn(thread, client, tools, ctx, settings)
@@ -321,9 +331,13 @@ class Agent:
         return {
             "sandbox": await asyncio.to_thread(sandbox_status),
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
+            "usage": dict(self.current.usage) if self.current is not None else None,
+            "rateLimits": self.rate_limits or None,
         }
 
     async def _emit(self, event: AgentEvent) -> None:
+        if isinstance(event, RateLimitsUpdate):
+            self.rate_limits = dict(event.windows)
         await self.host.emit(event)
 
 

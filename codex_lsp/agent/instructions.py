@@ -1,13 +1,19 @@
-"""System instructions: our base prompt plus AGENTS.md files, as Codex reads them.
+"""Instructions: a base prompt constant per model, and AGENTS.md as a user message.
 
-Order: `$CODEX_HOME/AGENTS.md`, then each folder from the repository root down
-to the working folder (`AGENTS.override.md` wins over `AGENTS.md` in a folder),
-joined and capped at `project_doc_max_bytes`.
+`instructions` never changes, so every request of every thread shares a cached
+prefix; the project's guidance goes into the thread's input as a user-instructions
+message, as Codex does, so editing AGENTS.md does not invalidate that prefix.
+
+AGENTS.md order: `$CODEX_HOME/AGENTS.md`, then each folder from the repository
+root down to the working folder (`AGENTS.override.md` wins over `AGENTS.md` in a
+folder), joined and capped at `project_doc_max_bytes`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from codex_lsp.core.items import MessageItem, ResponseItem, message_text, user_message
 
 BASE_INSTRUCTIONS = """\
 You are Codex, a coding agent running inside the user's editor through codex-lsp.
@@ -57,9 +63,28 @@ def project_docs(cwd: Path, codex_home: Path | None, max_bytes: int = 32 * 1024)
     return joined
 
 
-def build_instructions(cwd: Path, codex_home: Path | None, max_bytes: int) -> str:
-    """Base instructions followed by the project's AGENTS.md guidance, if any."""
+USER_INSTRUCTIONS_PREFIX = "# AGENTS.md instructions for "
+
+
+def user_instructions(cwd: Path, codex_home: Path | None, max_bytes: int) -> MessageItem | None:
+    """The AGENTS.md guidance for `cwd` as a user message (Codex's form), or None."""
     docs = project_docs(cwd, codex_home, max_bytes)
     if not docs:
-        return BASE_INSTRUCTIONS
-    return f"{BASE_INSTRUCTIONS}\n# Project instructions (AGENTS.md)\n\n{docs}\n"
+        return None
+    return user_message(
+        f"{USER_INSTRUCTIONS_PREFIX}{cwd}\n\n<INSTRUCTIONS>\n{docs}\n</INSTRUCTIONS>"
+    )
+
+
+def needs_instructions(history: list[ResponseItem], message: MessageItem) -> bool:
+    """Whether `message` differs from the thread's latest user-instructions message.
+
+    History only grows: a changed AGENTS.md adds a new message after the cached
+    prefix instead of rewriting the start of the conversation.
+    """
+    for item in reversed(history):
+        if item["type"] == "message" and item["role"] == "user":
+            text = message_text(item)
+            if text.startswith(USER_INSTRUCTIONS_PREFIX):
+                return text != message_text(message)
+    return True

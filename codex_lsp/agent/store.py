@@ -2,8 +2,9 @@
 
 Each line is a record: `meta` (first), `item` (a history item), `applied`
 (the edits of the last turn that changed files, for undo), `compacted` (the
-history was replaced by a summary). Lines are appended and flushed one at a
-time; a torn last line (a crash mid-write) is ignored when loading.
+history was replaced by a summary), `usage` (the thread's token totals so far).
+Lines are appended and flushed one at a time; a torn last line (a crash
+mid-write) is ignored when loading.
 """
 
 from __future__ import annotations
@@ -115,6 +116,10 @@ class ThreadStore:
         """Record that the history was replaced by a summary."""
         self._append(thread_id, {"type": "compacted", "history": history})
 
+    def record_usage(self, thread_id: str, usage: dict[str, int]) -> None:
+        """Record the thread's token usage totals (the last record wins)."""
+        self._append(thread_id, {"type": "usage", "usage": usage})
+
     def _records(self, path: Path) -> list[dict[str, Any]]:
         records = []
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -153,6 +158,10 @@ class ThreadStore:
                 thread.history = [i for i in record["history"] if is_item(i)]
             elif kind == "applied":
                 applied = _edits(record.get("edits"))
+            elif kind == "usage" and isinstance(record.get("usage"), dict):
+                thread.usage.update(
+                    {k: v for k, v in record["usage"].items() if isinstance(v, int)}
+                )
         repaired = repair_history(thread.history)
         if repaired:
             log.warning("thread %s: repaired %d unmatched tool call item(s)", thread_id, repaired)
@@ -180,7 +189,6 @@ class ThreadStore:
             if len(found) >= limit:
                 break
         return found
-
 
 
 def _files_newest_first(folder: Path) -> list[tuple[Path, float]]:

@@ -8,8 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from codex_lsp.agent.usage import add_usage, empty_usage
 from codex_lsp.approvals import SessionApprovals
-from codex_lsp.core.items import ResponseItem, function_call_output
+from codex_lsp.core.items import (
+    CALL_TYPES,
+    OUTPUT_TYPES,
+    ResponseItem,
+    custom_tool_call_output,
+    function_call_output,
+)
 from codex_lsp.core.protocol import FileEdit
 from codex_lsp.jsontext import scrub_json
 
@@ -36,6 +43,20 @@ class Thread:
         default=None, repr=False, compare=False
     )
     """Persists a compacted history."""
+    usage: dict[str, int] = field(default_factory=empty_usage)
+    """Token usage of every response of the thread, summed (see `agent.usage`)."""
+    on_usage: Callable[[dict[str, int]], None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Persists the usage totals."""
+
+    def add_usage(self, usage: dict[str, Any] | None) -> None:
+        """Count one response's usage (and persist the new totals)."""
+        if not isinstance(usage, dict):
+            return
+        add_usage(self.usage, usage)
+        if self.on_usage is not None:
+            self.on_usage(dict(self.usage))
 
     def add(self, item: ResponseItem) -> None:
         """Append one history item (and persist it).
@@ -55,7 +76,7 @@ ABORTED_OUTPUT = "aborted"
 
 
 def repair_history(history: list[ResponseItem]) -> int:
-    """Give each function call without an output an "aborted" one, right after it.
+    """Give each tool call without an output an "aborted" one, right after it.
 
     A crash while a tool runs leaves its call saved without output; the
     Responses API rejects such a history. Outputs whose call does not come
@@ -66,17 +87,21 @@ def repair_history(history: list[ResponseItem]) -> int:
     kept: list[ResponseItem] = []
     for item in history:
         kind = item.get("type")
-        if kind == "function_call":
+        if kind in CALL_TYPES:
             called.add(item.get("call_id"))
-        elif kind == "function_call_output" and item.get("call_id") not in called:
+        elif kind in OUTPUT_TYPES and item.get("call_id") not in called:
             continue
         kept.append(item)
-    answered = {i.get("call_id") for i in kept if i.get("type") == "function_call_output"}
+    answered = {i.get("call_id") for i in kept if i.get("type") in OUTPUT_TYPES}
     repaired: list[ResponseItem] = []
     for item in kept:
         repaired.append(item)
-        if item.get("type") == "function_call" and item.get("call_id") not in answered:
-            repaired.append(function_call_output(str(item.get("call_id")), ABORTED_OUTPUT))
+        if item.get("type") in CALL_TYPES and item.get("call_id") not in answered:
+            call_id = str(item.get("call_id"))
+            if item.get("type") == "custom_tool_call":
+                repaired.append(custom_tool_call_output(call_id, ABORTED_OUTPUT))
+            else:
+                repaired.append(function_call_output(call_id, ABORTED_OUTPUT))
     changes = len(history) - len(kept) + len(repaired) - len(kept)
     history[:] = repaired
     return changes

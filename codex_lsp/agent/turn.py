@@ -15,16 +15,36 @@ from typing import Any
 
 from codex_lsp.agent.compact import compact, estimate_tokens
 from codex_lsp.agent.thread import Thread
-from codex_lsp.core.items import assistant_message, function_call, function_call_output
-from codex_lsp.core.protocol import AgentText, Notice, TextReset, ToolStep, TurnStatus
+from codex_lsp.agent.usage import add_usage, empty_usage
+from codex_lsp.core.items import (
+    ResponseItem,
+    assistant_message,
+    custom_tool_call,
+    custom_tool_call_output,
+    function_call,
+    function_call_output,
+)
+from codex_lsp.core.protocol import (
+    AgentText,
+    Notice,
+    RateLimitsUpdate,
+    Reasoning,
+    TextReset,
+    ToolStep,
+    TurnStatus,
+)
 from codex_lsp.models.base import (
     Completed,
     ModelClient,
     ModelError,
     ModelRequest,
+    OutputItem,
+    RateLimits,
+    ReasoningDelta,
     TextDelta,
     ToolCall,
 )
+from codex_lsp.models.family import WireOptions
 from codex_lsp.models.retry import StreamRestart
 from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
 from codex_lsp.tools.registry import ToolRegistry
@@ -41,7 +61,8 @@ class TurnResult:
     text: str
     error: str | None = None
     changed_files: list[str] = field(default_factory=list)
-    usage: dict[str, Any] | None = None
+    usage: dict[str, int] | None = field(default=None, compare=False)
+    """This turn's token usage, summed over its model requests (a measure, not an outcome)."""
 
 
 @dataclass(frozen=True)
@@ -51,9 +72,33 @@ class TurnSettings:
     model: str
     instructions: str
     max_steps: int = 50
-    reasoning_effort: str | None = None
+    wire: WireOptions = field(default_factory=WireOptions)
     compact_limit: int = 160_000
     """History size (estimated tokens) above which it is summarised first."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers sent with every request of the turn (session id, User-Agent, ...)."""
+
+
+Output = ResponseItem | ToolCall
+"""What one model response produced, in order: items to keep and calls to run."""
+
+
+def build_request(thread: Thread, tools: ToolRegistry, settings: TurnSettings) -> ModelRequest:
+    """One request of the turn: the whole history, the thread id as prompt cache key."""
+    wire = settings.wire
+    return ModelRequest(
+        model=settings.model,
+        instructions=settings.instructions,
+        input=list(thread.history),
+        tools=tools.specs(wire.freeform_apply_patch),
+        reasoning_effort=wire.reasoning_effort,
+        reasoning_summary=wire.reasoning_summary,
+        verbosity=wire.verbosity,
+        service_tier=wire.service_tier,
+        prompt_cache_key=thread.id,
+        max_output_tokens=wire.max_output_tokens,
+        headers=settings.headers,
+    )
 
 
 def _describe_call(name: str, args: dict[str, Any]) -> str:
@@ -81,7 +126,12 @@ async def run_turn(
 ) -> TurnResult:
     """Run the model until it stops calling tools; see the module docstring."""
     answer: list[str] = []
-    usage: dict[str, Any] | None = None
+    usage = empty_usage()
+
+    def result(status: TurnStatus, error: str | None = None) -> TurnResult:
+        text = "\n".join(answer)
+        return TurnResult(thread.id, status, text, error, list(ctx.changed_files), usage)
+
     for _step in range(settings.max_steps):
         if len(thread.history) > 2 and estimate_tokens(thread.history) > settings.compact_limit:
             await ctx.emit(
@@ -93,88 +143,120 @@ async def run_turn(
                 return TurnResult(thread.id, "failed", "", f"Compaction failed: {err.message}")
             if thread.on_compact is not None:
                 thread.on_compact(thread.history)
-        request = ModelRequest(
-            model=settings.model,
-            instructions=settings.instructions,
-            input=list(thread.history),
-            tools=tools.specs(),
-            reasoning_effort=settings.reasoning_effort,
-        )
-        text_parts: list[str] = []
-        calls: list[ToolCall] = []
         try:
-            async for event in client.stream(request):
-                if isinstance(event, TextDelta):
-                    text_parts.append(event.text)
-                    await ctx.emit(AgentText(thread.id, event.text))
-                elif isinstance(event, ToolCall):
-                    calls.append(event)
-                elif isinstance(event, StreamRestart):
-                    text_parts.clear()
-                    calls.clear()
-                    await ctx.emit(TextReset(thread.id))
-                elif isinstance(event, Completed):
-                    usage = event.usage
+            request = build_request(thread, tools, settings)
+            outputs = await _stream_step(thread, client, request, ctx, usage)
         except ModelError as err:
-            return TurnResult(
-                thread.id, "failed", "".join(answer), err.message, list(ctx.changed_files), usage
-            )
-        text = "".join(text_parts)
-        if text:
-            answer.append(text)
-            thread.add(assistant_message(text))
-        if not calls:
-            status: TurnStatus = "applied" if ctx.changed_files else "answered"
-            return TurnResult(
-                thread.id, status, "\n".join(answer), None, list(ctx.changed_files), usage
-            )
-        ended = await _run_calls(thread, calls, tools, ctx)
+            return result("failed", err.message)
+        answer.extend(message_texts(outputs))
+        if not any(isinstance(o, ToolCall) for o in outputs):
+            for item in outputs:
+                if not isinstance(item, ToolCall):
+                    thread.add(item)
+            return result("applied" if ctx.changed_files else "answered")
+        ended = await _run_calls(thread, outputs, tools, ctx)
         if ended is not None:
-            return TurnResult(
-                thread.id,
-                ended.status,
-                "\n".join(answer),
-                ended.message if ended.status == "failed" else None,
-                list(ctx.changed_files),
-                usage,
-            )
-    return TurnResult(
-        thread.id,
+            return result(ended.status, ended.message if ended.status == "failed" else None)
+    return result(
         "failed",
-        "\n".join(answer),
         f"Stopped after {settings.max_steps} model steps without finishing (max_turn_steps).",
-        list(ctx.changed_files),
-        usage,
     )
 
 
+def message_texts(outputs: list[Output]) -> list[str]:
+    """The answer texts among a response's outputs."""
+    texts: list[str] = []
+    for item in outputs:
+        if not isinstance(item, ToolCall) and item["type"] == "message":
+            texts.append("".join(part["text"] for part in item["content"]))
+    return texts
+
+
+async def _stream_step(
+    thread: Thread,
+    client: ModelClient,
+    request: ModelRequest,
+    ctx: ToolContext,
+    usage: dict[str, int],
+) -> list[Output]:
+    """Stream one response; its outputs in the order the model produced them.
+
+    Text deltas become one assistant message placed where the text began, so a
+    reasoning item stays right before the message or call it led to.
+    """
+    outputs: list[Output | list[str]] = []  # a list[str]: one message's text pieces
+    text: list[str] | None = None  # the message the next text delta extends
+    async for event in client.stream(request):
+        if isinstance(event, TextDelta):
+            if text is None:
+                text = []
+                outputs.append(text)
+            text.append(event.text)
+            await ctx.emit(AgentText(thread.id, event.text))
+        elif isinstance(event, ReasoningDelta):
+            await ctx.emit(Reasoning(thread.id, event.text))
+        elif isinstance(event, ToolCall | OutputItem):
+            outputs.append(event if isinstance(event, ToolCall) else event.item)
+            text = None
+        elif isinstance(event, RateLimits):
+            await ctx.emit(RateLimitsUpdate(thread.id, event.windows))
+        elif isinstance(event, StreamRestart):
+            outputs.clear()
+            text = None
+            await ctx.emit(TextReset(thread.id))
+        elif isinstance(event, Completed):
+            add_usage(usage, event.usage)
+            thread.add_usage(event.usage)
+    # Joined once at the end: a flood of deltas stays linear.
+    return [assistant_message("".join(o)) if isinstance(o, list) else o for o in outputs]
+
+
+def _call_item(call: ToolCall) -> ResponseItem:
+    if call.custom:
+        return custom_tool_call(call.call_id, call.name, call.arguments)
+    return function_call(call.call_id, call.name, call.arguments)
+
+
+def _output_item(call: ToolCall, output: str) -> ResponseItem:
+    if call.custom:
+        return custom_tool_call_output(call.call_id, output)
+    return function_call_output(call.call_id, output)
+
+
 async def _run_calls(
-    thread: Thread, calls: list[ToolCall], tools: ToolRegistry, ctx: ToolContext
+    thread: Thread, outputs: list[Output], tools: ToolRegistry, ctx: ToolContext
 ) -> TurnEnded | None:
-    """Run the calls in order; every call gets an output, even on cancel or early end."""
-    pending = list(calls)
+    """Keep items and run calls in order; every call gets an output, even on cancel or end."""
+    pending = list(outputs)
+    ended: TurnEnded | None = None
     try:
         while pending:
-            call = pending[0]
-            thread.add(function_call(call.call_id, call.name, call.arguments))
-            output, ended = await _run_one(call, tools, ctx)
+            entry = pending[0]
+            if not isinstance(entry, ToolCall):
+                thread.add(entry)
+                pending.pop(0)
+                continue
+            thread.add(_call_item(entry))
+            if ended is None:
+                output, ended = await _run_one(entry, tools, ctx)
+            else:
+                output = "skipped: the turn ended"
             pending.pop(0)
-            thread.add(function_call_output(call.call_id, output))
-            if ended is not None:
-                for rest in pending:
-                    thread.add(function_call(rest.call_id, rest.name, rest.arguments))
-                    thread.add(function_call_output(rest.call_id, "skipped: the turn ended"))
-                pending.clear()
-                return ended
+            thread.add(_output_item(entry, output))
     except asyncio.CancelledError:
         if pending:
-            # The running call's function_call is already in history; close it.
-            thread.add(function_call_output(pending[0].call_id, "aborted: cancelled by the user"))
-            for rest in pending[1:]:
-                thread.add(function_call(rest.call_id, rest.name, rest.arguments))
-                thread.add(function_call_output(rest.call_id, "aborted: cancelled by the user"))
+            # The running call's item is already in history; close it.
+            first = pending.pop(0)
+            if isinstance(first, ToolCall):
+                thread.add(_output_item(first, "aborted: cancelled by the user"))
+            for rest in pending:
+                if isinstance(rest, ToolCall):
+                    thread.add(_call_item(rest))
+                    thread.add(_output_item(rest, "aborted: cancelled by the user"))
+                else:
+                    thread.add(rest)
         raise
-    return None
+    return ended
 
 
 async def _run_one(
@@ -182,7 +264,7 @@ async def _run_one(
 ) -> tuple[str, TurnEnded | None]:
     tool = tools.get(call.name)
     try:
-        args = json.loads(call.arguments or "{}")
+        args = {"input": call.arguments} if call.custom else json.loads(call.arguments or "{}")
     except ValueError as exc:
         return f"Error: arguments are not valid JSON ({exc}); call {call.name} again.", None
     if not isinstance(args, dict):

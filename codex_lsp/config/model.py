@@ -22,6 +22,10 @@ ApprovalPolicy = Literal["untrusted", "on-request", "on-failure", "never"]
 SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
 WireApi = Literal["responses", "chat"]
 ShellInherit = Literal["all", "core", "none"]
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+ReasoningSummary = Literal["auto", "concise", "detailed", "none"]
+Verbosity = Literal["low", "medium", "high"]
+ApplyPatchToolType = Literal["freeform", "function"]
 
 #: Allowed values, in Codex's documented order (for messages and UIs).
 APPROVAL_POLICIES: tuple[str, ...] = typing.get_args(ApprovalPolicy)
@@ -263,7 +267,13 @@ class Profile:
     #: Sandbox mode override.
     sandbox_mode: SandboxMode | None = None
     #: Reasoning effort override.
-    model_reasoning_effort: str | None = None
+    model_reasoning_effort: ReasoningEffort | None = None
+    #: Reasoning summary override.
+    model_reasoning_summary: ReasoningSummary | None = None
+    #: Verbosity override.
+    model_verbosity: Verbosity | None = None
+    #: Service tier override.
+    service_tier: str | None = None
 
 
 #: Profile fields that override same-named top-level ``Config`` fields.
@@ -301,8 +311,20 @@ class Config:
     model_context_window: int | None = attrs.field(default=None, validator=_at_least(1))
     #: Token count that triggers history compaction (``None``: derived from the window).
     model_auto_compact_token_limit: int | None = attrs.field(default=None, validator=_at_least(1))
-    #: Reasoning effort for reasoning models (e.g. ``low``, ``medium``, ``high``).
-    model_reasoning_effort: str | None = None
+    #: Reasoning effort for reasoning models (``None``: ``medium`` when reasoning is on).
+    model_reasoning_effort: ReasoningEffort | None = None
+    #: Reasoning summary the model streams while it thinks (``None``: ``auto``).
+    model_reasoning_summary: ReasoningSummary | None = None
+    #: ``text.verbosity`` of the answer (Responses API; ``None``: the model's default).
+    model_verbosity: Verbosity | None = None
+    #: Force reasoning (and its summaries) on or off (``None``: by model family).
+    model_supports_reasoning_summaries: bool | None = None
+    #: Responses ``service_tier`` (e.g. ``flex``, ``priority``; ``None``: not sent).
+    service_tier: str | None = None
+    #: How ``apply_patch`` is declared (``None``: freeform for the gpt-5 family).
+    apply_patch_tool_type: ApplyPatchToolType | None = None
+    #: Output cap for Chat Completions providers (``max_tokens``; ``None``: 8192).
+    model_max_output_tokens: int | None = attrs.field(default=None, validator=_at_least(1))
     #: Seconds to wait for the user to answer an approval request before declining.
     approval_timeout_sec: float = attrs.field(default=600.0, validator=_above_zero)
     #: Cap on model round trips per turn, so a looping agent cannot run forever.

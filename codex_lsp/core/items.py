@@ -73,11 +73,23 @@ class SummaryText(TypedDict):
     text: str
 
 
+class ReasoningText(TypedDict):
+    """One part of a reasoning item's raw content (when the API returns it)."""
+
+    type: Literal["reasoning_text"]
+    text: str
+
+
 class ReasoningItem(TypedDict):
-    """A reasoning model's thinking, replayed so it carries across steps (`store: false`)."""
+    """A reasoning model's thinking, replayed so it carries across steps (`store: false`).
+
+    Kept as received minus `id` (and `status`): the API looks ids up in storage, which
+    `store: false` (and zero-data-retention organisations) forbid.
+    """
 
     type: Literal["reasoning"]
     summary: list[SummaryText]
+    content: NotRequired[list[ReasoningText] | None]
     encrypted_content: NotRequired[str | None]
 
 
@@ -130,6 +142,44 @@ def function_call(call_id: str, name: str, arguments: str) -> FunctionCallItem:
 def function_call_output(call_id: str, output: str) -> FunctionCallOutputItem:
     """A tool's result for the model."""
     return {"type": "function_call_output", "call_id": call_id, "output": output}
+
+
+def custom_tool_call(call_id: str, name: str, input_text: str) -> CustomToolCallItem:
+    """Echo of a model's freeform tool call."""
+    return {"type": "custom_tool_call", "call_id": call_id, "name": name, "input": input_text}
+
+
+def custom_tool_call_output(call_id: str, output: str) -> CustomToolCallOutputItem:
+    """A freeform tool's result for the model."""
+    return {"type": "custom_tool_call_output", "call_id": call_id, "output": output}
+
+
+def reasoning_item(raw: dict[str, Any]) -> ReasoningItem | None:
+    """A reasoning output item as history keeps it (no `id`/`status`); None if malformed."""
+    summary = raw.get("summary")
+    if not isinstance(summary, list):
+        return None
+    parts: list[SummaryText] = [
+        {"type": "summary_text", "text": str(p.get("text", ""))}
+        for p in summary
+        if isinstance(p, dict)
+    ]
+    item: ReasoningItem = {"type": "reasoning", "summary": parts}
+    content = raw.get("content")
+    if isinstance(content, list):
+        item["content"] = [
+            {"type": "reasoning_text", "text": str(p.get("text", ""))}
+            for p in content
+            if isinstance(p, dict)
+        ]
+    encrypted = raw.get("encrypted_content")
+    if isinstance(encrypted, str):
+        item["encrypted_content"] = encrypted
+    return item
+
+
+CALL_TYPES = frozenset({"function_call", "custom_tool_call"})
+OUTPUT_TYPES = frozenset({"function_call_output", "custom_tool_call_output"})
 
 
 def message_text(item: ResponseItem) -> str:

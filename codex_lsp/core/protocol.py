@@ -108,6 +108,24 @@ class AgentText:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """Streamed reasoning summary ("thinking"): shown apart from the answer, never applied."""
+
+    thread_id: str
+    delta: str
+    type: str = "reasoning"
+
+
+@dataclass(frozen=True)
+class RateLimitsUpdate:
+    """The provider's usage-limit windows (`primary`, `secondary`) after a response."""
+
+    thread_id: str
+    windows: dict[str, dict[str, float]]
+    type: str = "rateLimits"
+
+
+@dataclass(frozen=True)
 class TextReset:
     """The partial answer so far is void (the model stream was retried)."""
 
@@ -159,7 +177,17 @@ class TurnFinished:
     type: str = "turnFinished"
 
 
-AgentEvent = TurnStarted | AgentText | TextReset | ToolStep | PlanUpdate | Notice | TurnFinished
+AgentEvent = (
+    TurnStarted
+    | AgentText
+    | Reasoning
+    | RateLimitsUpdate
+    | TextReset
+    | ToolStep
+    | PlanUpdate
+    | Notice
+    | TurnFinished
+)
 
 
 def event_to_dict(event: AgentEvent) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from codex_lsp.core.protocol import (
     AgentText,
     Notice,
     PlanUpdate,
+    Reasoning,
     TextReset,
     ToolStep,
     TurnFinished,
@@ -35,6 +36,7 @@ MAX_PENDING_CHARS = 256 * 1024
 PROGRESS_TAIL_CHARS = 200
 """A progress message shows only the end of the streamed text."""
 PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
+THINKING = "Thinking…"
 
 
 class TurnReporter:
@@ -50,6 +52,8 @@ class TurnReporter:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._thread_id = ""
         self._since_yield = 0
+        self._thinking = False
+        """A "Thinking…" report is showing: later reasoning deltas need no new one."""
         self.on_cancel: Callable[[], None] | None = None
 
     # ---- lifecycle -------------------------------------------------------
@@ -102,6 +106,12 @@ class TurnReporter:
                 # A fast stream may never suspend; let cancel and requests in.
                 self._since_yield = 0
                 await asyncio.sleep(0)
+        elif isinstance(event, Reasoning):
+            self._flush()
+            self.client.send_event(event_to_dict(event))
+            if not self._thinking:
+                self._thinking = True
+                self._report(THINKING)
         else:
             self._flush()
             if isinstance(event, TextReset):
@@ -127,6 +137,7 @@ class TurnReporter:
         self._report(" ".join(self._text_tail.split())[-120:])
 
     def _report(self, message: str) -> None:
+        self._thinking = message == THINKING
         if self.token is not None:
             self._progress({"kind": "report", "message": message})
 

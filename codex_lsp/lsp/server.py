@@ -33,6 +33,7 @@ from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import INTERNAL_ERROR, CodexProtocol, make_converter
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import TurnRegistry
+from codex_lsp.models.identity import editor_name
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,8 @@ def create_server() -> CodexLanguageServer:
                 roots.append(Path(path))
         ls.agent.workspace = Workspace(roots or [Path.cwd()])
         ls.client.caps = ClientCapabilities.from_lsp(params.capabilities)
+        info = params.client_info
+        ls.agent.editor = editor_name(info.name, info.version) if info is not None else None
         ls.init_options = _codex_section(_as_dict(params.initialization_options))
         ls.apply_overrides(ls.init_options)
 

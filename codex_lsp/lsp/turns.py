@@ -105,6 +105,8 @@ class TurnRegistry:
                 "text": result.text,
                 "changedFiles": result.changed_files,
             }
+            if result.usage is not None:
+                answer["usage"] = result.usage
             if result.error:
                 answer["error"] = result.error
             reporter.end(_end_message(answer))

@@ -16,11 +16,16 @@ from codex_lsp.redact import redact
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """A function tool offered to the model (Responses `function` tool shape)."""
+    """A tool offered to the model: a function (JSON `parameters`) or a freeform tool.
+
+    A freeform (Responses `custom`) tool has a `grammar` (Lark) instead: the model
+    answers with raw text, not JSON arguments.
+    """
 
     name: str
     description: str
     parameters: dict[str, Any]
+    grammar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,16 @@ class ModelRequest:
     input: list[ResponseItem]
     tools: list[ToolSpec] = field(default_factory=list)
     reasoning_effort: str | None = None
+    """None: reasoning off (no `reasoning`, no encrypted reasoning asked for)."""
+    reasoning_summary: str | None = None
+    verbosity: str | None = None
+    service_tier: str | None = None
+    prompt_cache_key: str | None = None
+    """The thread id: requests of one thread share a cached prefix."""
+    max_output_tokens: int | None = None
+    """Chat Completions only (`max_tokens`); the Responses API gets none, as from Codex."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Per-request headers (session id, originator, User-Agent, version)."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +57,37 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning summary: shown apart, never part of the answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class ToolCall:
-    """A complete function call the model wants us to run."""
+    """A complete tool call the model wants us to run.
+
+    `custom` marks a freeform tool call: `arguments` is then the raw `input` text.
+    """
 
     call_id: str
     name: str
     arguments: str
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class OutputItem:
+    """An output item to keep in history as received (a reasoning item, minus its id)."""
+
+    item: ResponseItem
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The provider's usage-limit windows, from response headers (`x-codex-*`)."""
+
+    windows: dict[str, dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +106,9 @@ class StreamRestart:
     attempt: int
 
 
-ModelEvent = TextDelta | ToolCall | Completed | StreamRestart
+ModelEvent = (
+    TextDelta | ReasoningDelta | ToolCall | OutputItem | RateLimits | Completed | StreamRestart
+)
 
 
 class ModelError(Exception):

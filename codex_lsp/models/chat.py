@@ -2,13 +2,7 @@
 
 For providers configured with `wire_api = "chat"`: Ollama, vLLM, LM Studio, llama.cpp,
 OpenRouter, Azure OpenAI (whose `api-version` comes from `query_params`). The agent keeps
-its history as Responses input items; `build_messages` translates them:
-
-* `instructions` -> a leading `system` message; `developer` messages -> `system`;
-* user/assistant `message` items -> `{role, content: text}`;
-* consecutive `function_call` items -> ONE assistant message with `tool_calls`, merged into
-  the assistant text message immediately before them when there is one;
-* `function_call_output` -> `{role: "tool", tool_call_id, content}`.
+its history as Responses input items; `chat_request` translates them.
 
 The stream is `data: <chunk>` events ending with `data: [DONE]`. `delta.content` becomes
 `TextDelta`s; `delta.tool_calls` fragments are joined by `index` (id and name are taken from
@@ -23,7 +17,9 @@ Leniencies for local servers:
 * `tools`/`tool_choice` are left out when no tool is offered (OpenAI rejects an empty list);
 * a stream that closes after a `finish_reason` but without `[DONE]` counts as complete;
 * a server that ignores `stream: true` and answers one JSON `chat.completion` is accepted;
-* `delta.reasoning_content` / `delta.reasoning` (thinking models) is not shown as answer;
+* `delta.reasoning_content` / `delta.reasoning` (thinking models) is reasoning, shown apart
+  from the answer;
+* a server that rejects `stream_options` is asked again without it;
 * a call without an id gets a generated one.
 
 Small local models often write a tool call as plain JSON text instead of using
@@ -51,9 +47,11 @@ from codex_lsp.models.base import (
     ModelError,
     ModelEvent,
     ModelRequest,
+    ReasoningDelta,
     TextDelta,
     ToolCall,
 )
+from codex_lsp.models.chat_request import build_body, build_messages
 from codex_lsp.models.http_stream import (
     StreamingClient,
     StreamProgress,
@@ -68,106 +66,6 @@ _TOOL_HINT = (
     " (the server may not support tool calling for this model: vLLM needs "
     "--enable-auto-tool-choice and --tool-call-parser, llama.cpp needs --jinja)"
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Request
-# --------------------------------------------------------------------------------------------
-
-
-def _text_of(content: Any) -> str:
-    """The text of a Responses `content` (a string or a list of text parts)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts: list[str] = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict) and isinstance(part.get("text"), str):
-                parts.append(part["text"])
-        return "".join(parts)
-    return json.dumps(content)
-
-
-def _output_text(output: Any) -> str:
-    """A `function_call_output`'s output as the string a `tool` message carries."""
-    if isinstance(output, str):
-        return output
-    if isinstance(output, dict) and "content" in output:
-        return _text_of(output["content"])
-    if isinstance(output, list):
-        return _text_of(output)
-    return json.dumps(output)
-
-
-def build_messages(request: ModelRequest) -> list[dict[str, Any]]:
-    """Translate instructions + Responses-style history into Chat `messages`."""
-    messages: list[dict[str, Any]] = []
-    if request.instructions:
-        messages.append({"role": "system", "content": request.instructions})
-    # The message that the next function_call may join: the assistant message built from the
-    # item just before it (text or earlier calls); None once anything else intervenes.
-    joinable: dict[str, Any] | None = None
-    for item in request.input:
-        kind = item.get("type") or ("message" if "role" in item else None)
-        if kind == "message":
-            role = str(item.get("role") or "user")
-            if role == "developer":
-                role = "system"
-            message: dict[str, Any] = {"role": role, "content": _text_of(item.get("content"))}
-            messages.append(message)
-            joinable = message if role == "assistant" else None
-        elif kind == "function_call":
-            arguments = item.get("arguments", "")
-            if not isinstance(arguments, str):
-                arguments = json.dumps(arguments)
-            call = {
-                "id": str(item.get("call_id") or item.get("id") or ""),
-                "type": "function",
-                "function": {"name": str(item.get("name", "")), "arguments": arguments},
-            }
-            if joinable is None:
-                joinable = {"role": "assistant", "content": None}
-                messages.append(joinable)
-            if not joinable.get("content"):
-                joinable["content"] = None
-            joinable.setdefault("tool_calls", []).append(call)
-        elif kind == "function_call_output":
-            messages.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": str(item.get("call_id", "")),
-                    "content": _output_text(item.get("output", "")),
-                }
-            )
-            joinable = None
-        else:
-            log.debug("chat: history item of type %r has no Chat Completions form; skipped", kind)
-    return messages
-
-
-def build_body(request: ModelRequest) -> dict[str, Any]:
-    """The JSON body of a streamed Chat Completions request."""
-    body: dict[str, Any] = {"model": request.model, "messages": build_messages(request)}
-    if request.tools:
-        body["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": t.name,
-                    "description": t.description,
-                    "parameters": t.parameters,
-                },
-            }
-            for t in request.tools
-        ]
-        body["tool_choice"] = "auto"
-    body["stream"] = True
-    body["stream_options"] = {"include_usage": True}
-    return body
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,6 +232,9 @@ def _handle_chunk(chunk: dict[str, Any], state: _StreamState) -> Iterator[ModelE
         if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
             continue
         delta = choice.get("delta") or {}
+        thinking = delta.get("reasoning_content") or delta.get("reasoning")
+        if isinstance(thinking, str) and thinking:
+            yield ReasoningDelta(thinking)
         content = delta.get("content")
         if isinstance(content, str) and content:
             state.text.append(content)
@@ -374,11 +275,17 @@ class ChatClient(StreamingClient):
     """Streams Chat Completions turns with Codex's retry behaviour."""
 
     path = "/chat/completions"
+    stream_options = True
+    """False once the server refused `stream_options` (then usage is not asked for)."""
 
     def build_body(self, request: ModelRequest) -> dict[str, Any]:
-        return build_body(request)
+        return build_body(request, self.stream_options)
 
     def refine_http_error(self, error: ModelError, request: ModelRequest) -> ModelError:
+        if error.status in (400, 422) and self.stream_options and "stream_options" in error.message:
+            self.stream_options = False
+            log.info("chat: %s refused stream_options; asking without", self.endpoint.base_url)
+            return ModelError(error.message, status=error.status, retryable=True, retry_after=0)
         if error.status == 400 and request.tools and "tool" in error.message:
             return ModelError(error.message + _TOOL_HINT, status=400)
         return error
@@ -433,3 +340,6 @@ class ChatClient(StreamingClient):
             yield event
         _warn_text_tool_call(state, request.model)
         yield Completed(response_id=state.response_id, usage=state.usage)
+
+
+__all__ = ["ChatClient", "build_body", "build_messages", "chat_usage", "looks_like_tool_call"]

@@ -9,6 +9,25 @@ from time import time
 import httpx
 
 from codex_lsp.models.base import ModelError
+from codex_lsp.models.limits import usage_limit_message
+
+
+def _error_object(body: bytes) -> dict[str, object]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    err = data.get("error") if isinstance(data, dict) else None
+    return err if isinstance(err, dict) else {}
+
+
+FINAL_SERVER_ERRORS = {
+    "tools param requires --jinja flag": (
+        "llama.cpp's server needs the --jinja flag for tool calling: restart it as "
+        "`llama-server --jinja ...`"
+    ),
+}
+"""Server errors a retry cannot fix (5xx or not), with the fix to tell the user."""
 
 
 def _server_message(body: bytes) -> str:
@@ -47,6 +66,16 @@ def http_error(
     """Map an HTTP error response to a `ModelError` the user can act on."""
     detail = _server_message(body)
     retry_after = parse_retry_after(headers.get("retry-after"))
+    for needle, fix in FINAL_SERVER_ERRORS.items():
+        if needle in detail:
+            return ModelError(
+                f"The model server at {base_url} refused the request ({status}): {detail}. {fix}",
+                status=status,
+            )
+    if status == 429:
+        limit = usage_limit_message(_error_object(body))
+        if limit is not None:
+            return ModelError(limit, status=status)
     if status == 401 or status == 403:
         return ModelError(
             f"The model server at {base_url} refused the credentials ({status}): "

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from httpx_sse import SSEError
 
 from codex_lsp.jsontext import dumps_utf8
-from codex_lsp.models.base import ModelError, ModelEvent, ModelRequest
+from codex_lsp.models.base import ModelError, ModelEvent, ModelRequest, RateLimits
 from codex_lsp.models.endpoint import Endpoint
 from codex_lsp.models.errors import http_error, transport_error
+from codex_lsp.models.limits import rate_limit_windows
 from codex_lsp.models.retry import with_retries
 
 if TYPE_CHECKING:
@@ -92,6 +93,18 @@ class StreamingClient:
         """A chance to add wire-specific advice to an HTTP error."""
         return error
 
+    def headers_for(self, request: ModelRequest) -> dict[str, str]:
+        """Headers of one request: the request's own, unless configured ones name them too.
+
+        A provider's `http_headers` (or `Authorization`) stay as the user set them.
+        """
+        configured = {name.lower() for name in self.endpoint.headers}
+        headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
+        for name, value in request.headers.items():
+            if name.lower() not in configured:
+                headers[name] = value
+        return headers
+
     async def _attempt(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         import httpx
 
@@ -102,7 +115,7 @@ class StreamingClient:
                 "POST",
                 ep.url(self.path),
                 content=dumps_utf8(self.build_body(request)),
-                headers={"Accept": "text/event-stream", "Content-Type": "application/json"},
+                headers=self.headers_for(request),
             ) as response:
                 if response.status_code >= 400:
                     body = await response.aread()
@@ -115,6 +128,9 @@ class StreamingClient:
                         key_hint=ep.key_hint,
                     )
                     raise self.refine_http_error(error, request)
+                windows = rate_limit_windows(response.headers)
+                if windows:
+                    yield RateLimits(windows)
                 async for event in self.events(response, request, progress):
                     yield event
         except ModelError:

@@ -1,55 +1,92 @@
 """OpenAI Responses API client (`POST {base_url}/responses`, streamed over SSE).
 
-Event names and shapes follow what the real Codex CLI sends and accepts; see
-`response.output_text.delta`, `response.output_item.done` (function calls),
-`response.completed` and `response.failed`.
+Requests are built as Codex builds them: `store: false`; with reasoning on,
+`reasoning: {effort, summary}` and `include: ["reasoning.encrypted_content"]` so the
+reasoning items can be replayed; no item ids; `prompt_cache_key` = the thread id;
+never `temperature`, `top_p` or `max_output_tokens`.
+
+Stream events handled (OpenAI's Responses streaming reference): text deltas,
+reasoning summary deltas and parts, `response.output_item.done` for
+`function_call`, `custom_tool_call` and `reasoning` items, `response.completed`
+(usage), `response.failed` / `response.incomplete` / `error`. Other events and
+output item types (messages arrive as deltas; web search calls and the like are
+never asked for) are ignored, never fatal.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from httpx_sse import EventSource
 
+from codex_lsp.core.items import reasoning_item
 from codex_lsp.models.base import (
     Completed,
     ModelError,
     ModelEvent,
     ModelRequest,
+    OutputItem,
+    ReasoningDelta,
     TextDelta,
     ToolCall,
+    ToolSpec,
 )
 from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_event_data
+from codex_lsp.models.limits import usage_limit_message
 
 if TYPE_CHECKING:
     import httpx
 
+log = logging.getLogger(__name__)
+
+RETRYABLE_CODES = {"server_error", "rate_limit_exceeded", "overloaded"}
+
+
+def tool_json(tool: ToolSpec) -> dict[str, Any]:
+    """A tool as the Responses API declares it: `function`, or `custom` with a grammar."""
+    if tool.grammar is not None:
+        return {
+            "type": "custom",
+            "name": tool.name,
+            "description": tool.description,
+            "format": {"type": "grammar", "syntax": "lark", "definition": tool.grammar},
+        }
+    return {
+        "type": "function",
+        "name": tool.name,
+        "description": tool.description,
+        "strict": False,
+        "parameters": tool.parameters,
+    }
+
 
 def build_body(request: ModelRequest) -> dict[str, Any]:
-    """The JSON body of a streamed Responses request."""
+    """The JSON body of a streamed Responses request (key order as Codex sends it)."""
     body: dict[str, Any] = {
         "model": request.model,
         "instructions": request.instructions,
-        "input": request.input,
-        "tools": [
-            {
-                "type": "function",
-                "name": t.name,
-                "description": t.description,
-                "parameters": t.parameters,
-                "strict": False,
-            }
-            for t in request.tools
-        ],
+        "input": [{k: v for k, v in item.items() if k != "id"} for item in request.input],
+        "tools": [tool_json(t) for t in request.tools],
         "tool_choice": "auto",
         "parallel_tool_calls": False,
-        "stream": True,
-        "store": False,
     }
     if request.reasoning_effort:
-        body["reasoning"] = {"effort": request.reasoning_effort}
+        reasoning: dict[str, str] = {"effort": request.reasoning_effort}
+        if request.reasoning_summary:
+            reasoning["summary"] = request.reasoning_summary
+        body["reasoning"] = reasoning
+    body["store"] = False
+    body["stream"] = True
+    body["include"] = ["reasoning.encrypted_content"] if request.reasoning_effort else []
+    if request.service_tier:
+        body["service_tier"] = request.service_tier
+    if request.prompt_cache_key:
+        body["prompt_cache_key"] = request.prompt_cache_key
+    if request.verbosity:
+        body["text"] = {"verbosity": request.verbosity}
     return body
 
 
@@ -89,30 +126,59 @@ def _translate(kind: str, data: dict[str, Any]) -> ModelEvent | None:
     if kind == "response.output_text.delta":
         delta = data.get("delta")
         return TextDelta(delta) if isinstance(delta, str) and delta else None
+    if kind == "response.reasoning_summary_text.delta":
+        delta = data.get("delta")
+        return ReasoningDelta(delta) if isinstance(delta, str) and delta else None
+    if kind == "response.reasoning_summary_part.added":
+        # A new summary section: a paragraph break between sections.
+        index = data.get("summary_index")
+        return ReasoningDelta("\n\n") if isinstance(index, int) and index > 0 else None
     if kind == "response.output_item.done":
-        item = data.get("item") or {}
-        if item.get("type") == "function_call":
-            args = item.get("arguments", "")
-            if not isinstance(args, str):
-                args = json.dumps(args)
-            return ToolCall(
-                call_id=str(item.get("call_id") or item.get("id") or ""),
-                name=str(item.get("name", "")),
-                arguments=args,
-            )
-        return None
+        item = data.get("item")
+        return _output_item(item) if isinstance(item, dict) else None
     if kind == "response.completed":
         resp = data.get("response") or {}
         return Completed(response_id=resp.get("id"), usage=resp.get("usage"))
-    if kind == "response.failed" or kind == "response.incomplete":
-        resp = data.get("response") or {}
-        err = resp.get("error") or {}
-        reason = err.get("message") or (resp.get("incomplete_details") or {}).get("reason")
-        code = err.get("code")
-        retryable = code in {"server_error", "rate_limit_exceeded", "overloaded"}
-        raise ModelError(f"The model failed: {reason or 'unknown error'}", retryable=retryable)
+    if kind in ("response.failed", "response.incomplete"):
+        raise _failure(data.get("response") or {})
     if kind == "error":
         err = data.get("error")
-        message = err.get("message", data) if isinstance(err, dict) else data.get("message", data)
-        raise ModelError(f"The model server reported an error: {message}")
+        err = err if isinstance(err, dict) else data
+        limit = usage_limit_message(err)
+        raise ModelError(limit or f"The model server reported an error: {err.get('message', err)}")
     return None
+
+
+def _output_item(item: dict[str, Any]) -> ModelEvent | None:
+    kind = item.get("type")
+    if kind == "function_call":
+        args = item.get("arguments", "")
+        return ToolCall(
+            call_id=str(item.get("call_id") or item.get("id") or ""),
+            name=str(item.get("name", "")),
+            arguments=args if isinstance(args, str) else json.dumps(args),
+        )
+    if kind == "custom_tool_call":
+        raw = item.get("input", "")
+        return ToolCall(
+            call_id=str(item.get("call_id") or item.get("id") or ""),
+            name=str(item.get("name", "")),
+            arguments=raw if isinstance(raw, str) else json.dumps(raw),
+            custom=True,
+        )
+    if kind == "reasoning":
+        kept = reasoning_item(item)
+        return OutputItem(kept) if kept is not None else None
+    if kind != "message":
+        log.debug("responses: output item of type %r ignored", kind)
+    return None
+
+
+def _failure(resp: dict[str, Any]) -> ModelError:
+    err = resp.get("error") or {}
+    limit = usage_limit_message(err) if isinstance(err, dict) else None
+    if limit is not None:
+        return ModelError(limit)
+    reason = err.get("message") or (resp.get("incomplete_details") or {}).get("reason")
+    retryable = err.get("code") in RETRYABLE_CODES
+    return ModelError(f"The model failed: {reason or 'unknown error'}", retryable=retryable)

@@ -14,7 +14,7 @@ import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from codex_lsp.models.base import ModelError, ModelEvent, StreamRestart
+from codex_lsp.models.base import ModelError, ModelEvent, RateLimits, StreamRestart
 
 __all__ = ["RetryPolicy", "StreamRestart", "with_retries"]
 
@@ -48,7 +48,8 @@ async def with_retries(
         yielded = False
         try:
             async for event in attempt_stream():
-                yielded = True
+                # Rate-limit headers arrive before any output: they start no stream.
+                yielded = yielded or not isinstance(event, RateLimits)
                 yield event
             return
         except ModelError as err:

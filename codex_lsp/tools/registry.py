@@ -8,6 +8,7 @@ from codex_lsp.models.base import ToolSpec
 from codex_lsp.tools.apply_patch import ApplyPatch
 from codex_lsp.tools.base import Tool
 from codex_lsp.tools.files import GrepFiles, ListDir, ReadFile
+from codex_lsp.tools.patch_grammar import APPLY_PATCH_LARK, FREEFORM_DESCRIPTION
 from codex_lsp.tools.plan import UpdatePlan
 from codex_lsp.tools.shell import ShellCommandTool, ShellTool
 
@@ -50,9 +51,15 @@ class ToolRegistry:
         """A copy with more tools (MCP tools for this turn)."""
         return ToolRegistry([*self._tools.values(), *extra], self._hidden.values())
 
-    def specs(self) -> list[ToolSpec]:
-        """Function tool definitions for the model request."""
-        return [ToolSpec(t.name, t.description, t.parameters) for t in self._tools.values()]
+    def specs(self, freeform_apply_patch: bool = False) -> list[ToolSpec]:
+        """Tool definitions for the model request; `apply_patch` freeform if asked."""
+        specs = []
+        for t in self._tools.values():
+            if freeform_apply_patch and t.name == "apply_patch":
+                specs.append(ToolSpec(t.name, FREEFORM_DESCRIPTION, {}, APPLY_PATCH_LARK))
+            else:
+                specs.append(ToolSpec(t.name, t.description, t.parameters))
+        return specs
 
 
 def default_tools() -> ToolRegistry:

@@ -204,6 +204,7 @@ async def test_client_refusing_the_edit_reports_failed(editor: Editor, model: Sc
     editor.message_answers = ["Apply"]
     editor.apply_result = lambda params: {"applied": False, "failureReason": "document is read-only"}
     result = await editor.command("codex.editSelection", {"uri": uri, "range": RANGE, "instruction": "x"})
+    assert result.pop("usage")["requests"] == 1
     assert result == {
         "status": "failed",
         "threadId": result["threadId"],

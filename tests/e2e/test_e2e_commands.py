@@ -52,14 +52,20 @@ async def test_ask_streams_text_events_and_progress(editor: Editor, model: Scrip
     assert texts == ["what is the answer?", "The answer is forty two.", "sure?"]
 
 
-async def test_agents_md_reaches_the_instructions(
+async def test_agents_md_reaches_the_model_as_a_user_instructions_message(
     editor: Editor, model: ScriptedModelServer, workspace: Path
 ) -> None:
     (workspace / "AGENTS.md").write_text("Always answer in French.\n")
     model.script(Reply([Text("Oui.")]))
     await editor.start()
     await editor.command("codex.ask", {"prompt": "hi"})
-    assert "Always answer in French." in model.requests[0].body["instructions"]
+    body = model.requests[0].body
+    # As Codex: the guidance is a user message before the prompt; instructions stay constant.
+    first, prompt = body["input"]
+    assert first["role"] == "user" and "Always answer in French." in first["content"][0]["text"]
+    assert first["content"][0]["text"].startswith(f"# AGENTS.md instructions for {workspace}")
+    assert prompt["content"][0]["text"] == "hi"
+    assert "French" not in body["instructions"]
 
 
 async def test_codex_cancel_stops_the_turn_and_closes_the_stream(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,8 @@ async def test_folder_added_later_is_editable(
     assert (other / "lib.py").read_text() == "X = 2\n"
     # The turn was rooted in the second folder: its AGENTS.md reached the model.
     body = model.requests[0].body
-    assert body is not None and "tabs only" in body["instructions"]
+    assert body is not None and "tabs only" in json.dumps(body["input"])
+    assert "tabs only" not in body["instructions"]
 
 
 async def test_task_from_second_folder_runs_its_shell_there(

@@ -161,6 +161,7 @@ class Editor:
         result = await self.client.initialize_session(
             types.InitializeParams(
                 capabilities=caps,
+                client_info=types.ClientInfo(name="test-editor", version="1.2"),
                 root_uri=self.workspace.as_uri(),
                 workspace_folders=[
                     types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)

@@ -74,10 +74,19 @@ from types import TracebackType
 from typing import IO, Any, ClassVar, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
 
-from .sse import DONE, data_event, dumps, responses_event
+from .model_items import (
+    EXTRA_ITEMS,
+    CustomCall,
+    OtherItem,
+    Reasoning,
+    ResolvedExtra,
+    resolve_extra,
+)
+from .sse import DONE, comment, data_event, dumps, responses_event
 
 __all__ = [
     "DEFAULT_MODEL",
+    "CustomCall",
     "Drop",
     "Failed",
     "Flood",
@@ -87,6 +96,8 @@ __all__ = [
     "HttpError",
     "Item",
     "ModelServerProcess",
+    "OtherItem",
+    "Reasoning",
     "RecordedRequest",
     "Reply",
     "ScriptedModelServer",
@@ -161,7 +172,7 @@ class Flood(_Serialisable):
     kind: ClassVar[str] = "flood"
 
 
-Item: TypeAlias = Text | FunctionCall | Flood
+Item: TypeAlias = Text | FunctionCall | Flood | Reasoning | CustomCall | OtherItem
 
 
 def _coerce_items(items: Iterable[Item | dict[str, Any] | str]) -> list[Item]:
@@ -171,7 +182,7 @@ def _coerce_items(items: Iterable[Item | dict[str, Any] | str]) -> list[Item]:
             out.append(Text(item))
         elif isinstance(item, dict):
             out.append(item_from_dict(item))
-        elif isinstance(item, Text | FunctionCall | Flood):
+        elif isinstance(item, Text | FunctionCall | Flood | Reasoning | CustomCall | OtherItem):
             out.append(item)
         else:
             raise TypeError(f"not a script item: {item!r}")
@@ -186,7 +197,10 @@ class Reply(_Serialisable):
     once).  ``chunk``: write batch size in bytes (0 = 64 KiB).  ``usage``: overrides of
     the reported usage (Responses names ``input_tokens``/``output_tokens``/... or Chat
     names ``prompt_tokens``/``completion_tokens``).  ``pause_before``: seconds to wait
-    before sending the response headers.
+    before sending the response headers.  ``headers``: extra response headers (e.g. the
+    ``x-codex-primary-used-percent`` rate-limit family).  ``full``: the whole event set of
+    OpenAI's reference around the items (``response.in_progress``, a keep-alive comment,
+    ``sequence_number`` on every event); off by default so event counts stay put.
     """
 
     items: list[Item] = field(default_factory=list)
@@ -194,6 +208,8 @@ class Reply(_Serialisable):
     chunk: int = 0
     usage: dict[str, Any] | None = None
     pause_before: float = 0.0
+    headers: dict[str, str] | None = None
+    full: bool = False
     kind: ClassVar[str] = "reply"
 
     def __post_init__(self) -> None:
@@ -285,7 +301,9 @@ class Garbled(_Serialisable):
 
 Turn: TypeAlias = Reply | HttpError | Failed | Drop | Hang | Garbled
 
-_ITEM_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in (Text, FunctionCall, Flood)}
+_ITEM_TYPES: dict[str, type[Any]] = {
+    cls.kind: cls for cls in (Text, FunctionCall, Flood, *EXTRA_ITEMS)
+}
 _TURN_TYPES: dict[str, type[Any]] = {
     cls.kind: cls for cls in (Reply, HttpError, Failed, Drop, Hang, Garbled)
 }
@@ -494,9 +512,10 @@ class _Resolved:
     chat_id: str
     model: str
     created: int
-    outputs: list[_Message | _Call]
+    outputs: list[_Message | _Call | ResolvedExtra]
     usage: dict[str, Any]
     include_chat_usage: bool
+    full: bool = False
 
     @property
     def text(self) -> str:
@@ -505,6 +524,14 @@ class _Resolved:
     @property
     def calls(self) -> list[_Call]:
         return [o for o in self.outputs if isinstance(o, _Call)]
+
+    @property
+    def any_calls(self) -> bool:
+        """Function or custom tool calls (both end a Chat answer with ``tool_calls``)."""
+        return any(
+            isinstance(o, _Call) or (isinstance(o, ResolvedExtra) and o.call_id)
+            for o in self.outputs
+        )
 
     def response_object(self, status: str, output: list[dict[str, Any]]) -> dict[str, Any]:
         obj: dict[str, Any] = {
@@ -520,7 +547,7 @@ class _Resolved:
         return obj
 
     def final_output(self) -> list[dict[str, Any]]:
-        return [o.final_item() if isinstance(o, _Message) else o.item(True) for o in self.outputs]
+        return [o.item(True) if isinstance(o, _Call) else o.final_item() for o in self.outputs]
 
     def chat_usage(self) -> dict[str, Any]:
         prompt = int(self.usage["input_tokens"])
@@ -572,6 +599,25 @@ def _insert_event(events: _Events, extra: tuple[bytes, bool], at: int) -> _Event
 
 
 def _responses_events(r: _Resolved) -> _Events:
+    if r.full:
+        yield from _numbered(_responses_events_plain(r))
+    else:
+        yield from _responses_events_plain(r)
+
+
+def _numbered(events: _Events) -> _Events:
+    """Every event with OpenAI's ``sequence_number``; a keep-alive comment after the start."""
+    for number, (data, is_delta) in enumerate(events):
+        head, _, rest = data.partition(b"\ndata: {")
+        yield head + b'\ndata: {"sequence_number":%d,' % number + rest, is_delta
+        if number == 0:
+            in_progress = b"event: response.in_progress\ndata: " + data.split(b"data: ", 1)[1]
+            in_progress = in_progress.replace(b'"response.created"', b'"response.in_progress"', 1)
+            yield in_progress, False
+            yield comment("keep-alive"), False
+
+
+def _responses_events_plain(r: _Resolved) -> _Events:
     yield (
         responses_event("response.created", response=r.response_object("in_progress", [])),
         False,
@@ -579,6 +625,8 @@ def _responses_events(r: _Resolved) -> _Events:
     for index, out in enumerate(r.outputs):
         if isinstance(out, _Message):
             yield from _responses_message_events(out, index)
+        elif isinstance(out, ResolvedExtra):
+            yield from out.responses_events(index)
         else:
             yield from _responses_call_events(out, index)
     yield (
@@ -686,6 +734,11 @@ def _chat_events(r: _Resolved) -> _Events:
     yield _chat_chunk(r, {"role": "assistant", "content": ""}), False
     tool_index = 0
     for out in r.outputs:
+        if isinstance(out, ResolvedExtra):
+            if isinstance(out.source, Reasoning):
+                for part in out.source.summary:
+                    yield _chat_chunk(r, {"reasoning_content": part}), True
+            continue
         if isinstance(out, _Message):
             if out.flood is not None:
                 piece, count = out.flood
@@ -706,7 +759,7 @@ def _chat_events(r: _Resolved) -> _Events:
             frag = {"index": tool_index, "function": {"arguments": fragment}}
             yield _chat_chunk(r, {"tool_calls": [frag]}), True
         tool_index += 1
-    yield _chat_chunk(r, {}, "tool_calls" if r.calls else "stop"), False
+    yield _chat_chunk(r, {}, "tool_calls" if r.any_calls else "stop"), False
     if r.include_chat_usage:
         yield (
             data_event(
@@ -904,8 +957,10 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.wfile.write(payload)
 
-    def _start_stream(self, request_id: str) -> None:
+    def _start_stream(self, request_id: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(200)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
@@ -1033,12 +1088,14 @@ class _Handler(BaseHTTPRequestHandler):
         items = turn.items if isinstance(turn, Reply | Drop | Garbled) else []
         usage = turn.usage if isinstance(turn, Reply) else None
         resolved = owner._resolve(number, items, body, usage)
+        resolved.full = isinstance(turn, Reply) and turn.full
+        extra_headers = turn.headers if isinstance(turn, Reply) else None
 
         if not stream:
             self._serve_unstreamed(turn, kind, resolved, request_id, request)
             return
 
-        self._start_stream(request_id)
+        self._start_stream(request_id, extra_headers)
         if isinstance(turn, Reply):
             events = _responses_events(resolved) if kind == "responses" else _chat_events(resolved)
             batch = turn.chunk if turn.chunk > 0 else DEFAULT_BATCH
@@ -1371,10 +1428,13 @@ class ScriptedModelServer:
         body: dict[str, Any],
         usage: dict[str, Any] | None,
     ) -> _Resolved:
-        outputs: list[_Message | _Call] = []
+        outputs: list[_Message | _Call | ResolvedExtra] = []
         out_chars = 0
         for index, item in enumerate(items):
-            if isinstance(item, Text):
+            if isinstance(item, Reasoning | CustomCall | OtherItem):
+                outputs.append(resolve_extra(item, number, index, self._next_call_id))
+                out_chars += len(dumps(item.to_dict()))
+            elif isinstance(item, Text):
                 pieces = _split_text(item.text, item.deltas)
                 outputs.append(_Message(f"msg_{number}_{index}", item.text, pieces))
                 out_chars += len(item.text)

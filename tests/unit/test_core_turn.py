@@ -84,8 +84,17 @@ async def test_edit_turn_offers_the_editing_tools(tmp_path: Path) -> None:
         "shell",
         "update_plan",
     ]
-    assert tools["apply_patch"].parameters["required"] == ["input"]
+    # gpt-5.5 (the default model) gets apply_patch as a freeform tool, as from Codex.
+    assert tools["apply_patch"].grammar is not None
+    assert tools["apply_patch"].grammar.startswith("start: begin_patch hunk+ end_patch")
     assert tools["shell"].parameters["properties"]["command"]["type"] == "array"
+
+
+async def test_apply_patch_tool_type_function_declares_a_function_tool(tmp_path: Path) -> None:
+    core = await run_calls(tmp_path, apply_patch_tool_type="function")
+    tools = {t.name: t for t in core.model.requests[0].tools}
+    assert tools["apply_patch"].grammar is None
+    assert tools["apply_patch"].parameters["required"] == ["input"]
 
 
 async def test_unknown_tool_gets_an_error_output_and_the_turn_goes_on(tmp_path: Path) -> None:
