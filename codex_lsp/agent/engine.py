@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
-from codex_lsp.agent.instructions import build_instructions
+from codex_lsp.agent.instructions import build_instructions, read_instructions_file
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread
@@ -271,10 +271,16 @@ class Agent:
         self, thread: Thread, spec: TaskSpec, client: ModelClient, workspace: Workspace
     ) -> TurnResult:
         cfg = self.loaded.config
+        base = None
+        if cfg.model_instructions_file:
+            try:
+                base = read_instructions_file(cfg.model_instructions_file, self.loaded.home)
+            except ValueError as exc:
+                return TurnResult(thread.id, "failed", "", str(exc))
         settings = TurnSettings(
             model=cfg.model,
             instructions=build_instructions(
-                workspace.primary, self.loaded.home, cfg.project_doc_max_bytes
+                workspace.primary, self.loaded.home, cfg.project_doc_max_bytes, base
             ),
             max_steps=cfg.max_turn_steps,
             reasoning_effort=cfg.model_reasoning_effort,

@@ -57,9 +57,29 @@ def project_docs(cwd: Path, codex_home: Path | None, max_bytes: int = 32 * 1024)
     return joined
 
 
-def build_instructions(cwd: Path, codex_home: Path | None, max_bytes: int) -> str:
-    """Base instructions followed by the project's AGENTS.md guidance, if any."""
+def read_instructions_file(name: str, codex_home: Path) -> str:
+    """The text of Codex's `model_instructions_file` (relative paths: under CODEX_HOME).
+
+    Raises `ValueError` with a message naming the key, for the turn's error.
+    """
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = codex_home / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Cannot read model_instructions_file {path}: {exc}") from exc
+    if not text.strip():
+        raise ValueError(f"model_instructions_file {path} is empty")
+    return text
+
+
+def build_instructions(
+    cwd: Path, codex_home: Path | None, max_bytes: int, base: str | None = None
+) -> str:
+    """Base instructions (or `base`, from `model_instructions_file`) then AGENTS.md guidance."""
+    base = base or BASE_INSTRUCTIONS
     docs = project_docs(cwd, codex_home, max_bytes)
     if not docs:
-        return BASE_INSTRUCTIONS
-    return f"{BASE_INSTRUCTIONS}\n# Project instructions (AGENTS.md)\n\n{docs}\n"
+        return base
+    return f"{base}\n# Project instructions (AGENTS.md)\n\n{docs}\n"

@@ -24,6 +24,7 @@ from codex_lsp.models.base import (
     ModelRequest,
     TextDelta,
     ToolCall,
+    TurnContext,
 )
 from codex_lsp.models.retry import StreamRestart
 from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
@@ -82,6 +83,7 @@ async def run_turn(
     """Run the model until it stops calling tools; see the module docstring."""
     answer: list[str] = []
     usage: dict[str, Any] | None = None
+    turn_context = TurnContext()
     for _step in range(settings.max_steps):
         if len(thread.history) > 2 and estimate_tokens(thread.history) > settings.compact_limit:
             await ctx.emit(
@@ -99,6 +101,7 @@ async def run_turn(
             input=list(thread.history),
             tools=tools.specs(),
             reasoning_effort=settings.reasoning_effort,
+            turn=turn_context,
         )
         text_parts: list[str] = []
         calls: list[ToolCall] = []

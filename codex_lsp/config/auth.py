@@ -106,7 +106,9 @@ def _stored(
     if mode == MODE_API_KEY:
         key = record.get(API_KEY_FIELD)
         if key is not None and not isinstance(key, str):
-            warnings.append(f"ignoring malformed {store.describe()}: {API_KEY_FIELD} is not a string")
+            warnings.append(
+                f"ignoring malformed {store.describe()}: {API_KEY_FIELD} is not a string"
+            )
             return None
         if key and key.strip():
             return AuthResolution(key.strip(), store.describe(), Account(MODE_API_KEY))

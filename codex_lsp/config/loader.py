@@ -22,8 +22,8 @@ from typing import Any
 import attrs
 
 from codex_lsp import redact
-from codex_lsp.config._structure import PathPart, iter_errors, make_converter, render_key
 from codex_lsp.auth.manager import Account, AuthSettings
+from codex_lsp.config._structure import PathPart, iter_errors, make_converter, render_key
 from codex_lsp.config.auth import (
     AUTH_FILE_NAME,
     OPENAI_API_KEY_ENV,
@@ -121,7 +121,8 @@ class LoadedConfig:
         env_key = self.provider.env_key
         if self.provider.requires_openai_auth:
             how = f"sign in with ChatGPT (`codex-lsp login`), set {env_key or OPENAI_API_KEY_ENV}"
-            return f"Not signed in for provider '{self.provider_id}': {how} or add it to {auth_path}"
+            where = f"Not signed in for provider '{self.provider_id}'"
+            return f"{where}: {how} or add it to {auth_path}"
         if env_key and uses_auth_json(self.provider):
             what = "it" if env_key == OPENAI_API_KEY_ENV else OPENAI_API_KEY_ENV
             how = f"set {env_key} or add {what} to {auth_path}"

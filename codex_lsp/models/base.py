@@ -23,6 +23,17 @@ class ToolSpec:
     parameters: dict[str, Any]
 
 
+@dataclass
+class TurnContext:
+    """State shared by the requests of one turn (not of one request).
+
+    `turn_state` is the ChatGPT backend's `x-codex-turn-state` header: captured
+    from the turn's first response and sent back on its later requests.
+    """
+
+    turn_state: str | None = None
+
+
 @dataclass(frozen=True)
 class ModelRequest:
     """One round trip to the model: instructions, the conversation so far, the tools."""
@@ -32,6 +43,7 @@ class ModelRequest:
     input: list[ResponseItem]
     tools: list[ToolSpec] = field(default_factory=list)
     reasoning_effort: str | None = None
+    turn: TurnContext | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
