@@ -24,6 +24,7 @@ from codex_lsp.core.protocol import TurnFinished
 from codex_lsp.core.workspace import OutsideWorkspace
 from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.jsontext import one_line
+from codex_lsp.lsp import auth_commands
 from codex_lsp.wire import (
     ADD_DOCSTRING,
     ASK,
@@ -32,6 +33,8 @@ from codex_lsp.wire import (
     EXPLAIN,
     FIX_DIAGNOSTIC,
     LIST_THREADS,
+    LOGIN,
+    LOGOUT,
     NEW_THREAD,
     RESUME_THREAD,
     RUN_TASK,
@@ -174,6 +177,8 @@ async def run_turn(
         }
         if result.error:
             answer["error"] = result.error
+            if server.agent.loaded.missing_key_message() == result.error:
+                server.auth_ui.startup_check()  # no credentials: offer to sign in
         reporter.end(_end_message(answer))
         return answer
     except asyncio.CancelledError:
@@ -319,6 +324,7 @@ async def status(server: CodexLanguageServer, *args: Any) -> dict[str, Any]:
         "config": agent.loaded.describe(),
         "configError": server.config_error,
         "warnings": list(agent.loaded.warnings),
+        "auth": auth_commands.auth_status(server),
         "workspace": [str(r) for r in agent.workspace.roots],
         "running": sorted(server.running),
         **(await agent.status()),
@@ -420,5 +426,7 @@ _HANDLERS: dict[str, Handler] = {
     LIST_THREADS: list_threads,
     RESUME_THREAD: resume_thread,
     UNDO: undo,
+    LOGIN: auth_commands.login,
+    LOGOUT: auth_commands.logout,
 }
 HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}

@@ -92,6 +92,9 @@ class CodexLanguageServer(LanguageServer):
         self.background = BackgroundTasks()
         self.caps = ClientCapabilities()
         """Resolved once at `initialize`; nothing is assumed before that."""
+        from codex_lsp.lsp.auth_commands import AuthUi
+
+        self.auth_ui = AuthUi(self)
 
     # ---- client capabilities -------------------------------------------------
 
@@ -252,8 +255,11 @@ class CodexLanguageServer(LanguageServer):
 
     # ---- configuration -------------------------------------------------------------
 
-    def apply_overrides(self, overrides: dict[str, Any]) -> None:
-        """Reload the configuration with client overrides; report problems, keep going."""
+    def apply_overrides(self, overrides: dict[str, Any], prompt: bool = True) -> None:
+        """Reload the configuration with client overrides; report problems, keep going.
+
+        With no usable credentials (and `prompt`), offer to sign in (see `AuthUi`).
+        """
         self.overrides = overrides
         loaded, self.config_error = load_config_or_defaults(overrides or None)
         self.agent.reconfigure(loaded)
@@ -261,8 +267,9 @@ class CodexLanguageServer(LanguageServer):
             self.show_message(f"codex-lsp configuration error: {self.config_error}", 1)
         for warning in loaded.warnings:
             log.warning("%s", warning)
-        if loaded.missing_key_message():
-            self.show_message(str(loaded.missing_key_message()), 2)
+        self.auth_ui.watch()
+        if prompt:
+            self.auth_ui.startup_check()
 
     async def report_mcp_errors(self) -> None:
         """Tell the user about MCP servers that failed to start (the rest keep working)."""
