@@ -60,7 +60,7 @@ class AuthUi:
                 "action": wire.SIGN_IN_ACTION,
             }
         )
-        if not self._prompting:
+        if not self._prompting and not self.server.caps.codex_auth_events:
             self._prompting = True
             self.server.background.spawn(self._prompt(message))
 
