@@ -277,7 +277,6 @@ class ScriptedAuthority:
         verifier = b64url(b"device-verifier-" + b"x" * 40)
         challenge = b64url(hashlib.sha256(verifier.encode()).digest())
         code = "dev-code-1"
-        self.state.codes[code] = (challenge, None)  # redirect checked below
         self.state.codes[code] = (challenge, f"{self.url}/deviceauth/callback")
         return (
             200,
