@@ -20,6 +20,8 @@ from codex_lsp.auth.errors import CANCELLED, NOT_SIGNED_IN, AuthError
 from codex_lsp.auth.manager import AuthManager, manager_for
 from codex_lsp.lsp.progress import TurnReporter
 
+NO_API_KEY = "noApiKey"
+
 if TYPE_CHECKING:
     from codex_lsp.lsp.server import CodexLanguageServer
 
@@ -50,17 +52,21 @@ class AuthUi:
         if error.needs_sign_in:
             self.auth_required(error.reason, error.message)
 
-    def auth_required(self, reason: str, message: str) -> None:
-        """The structured event editors key on, and one prompt with the sign-in action."""
-        self.server.send_event(
-            {
-                "type": wire.AUTH_REQUIRED_EVENT,
-                "reason": reason,
-                "message": message,
-                "action": wire.SIGN_IN_ACTION,
-            }
-        )
-        if not self._prompting and not self.server.caps.codex_auth_events:
+    def auth_required(self, reason: str, message: str, sign_in: bool = True) -> None:
+        """The structured event editors key on, and one prompt with the sign-in action.
+
+        `sign_in` False (a provider that takes only its own API key): reason
+        `noApiKey`, no action, a plain warning for clients without auth events.
+        """
+        event = {"type": wire.AUTH_REQUIRED_EVENT, "reason": reason, "message": message}
+        if sign_in:
+            event["action"] = wire.SIGN_IN_ACTION
+        self.server.send_event(event)
+        if self.server.caps.codex_auth_events:
+            return
+        if not sign_in:
+            self.server.show_message(message, 2)
+        elif not self._prompting:
             self._prompting = True
             self.server.background.spawn(self._prompt(message))
 
@@ -88,7 +94,7 @@ class AuthUi:
         if loaded.provider.requires_openai_auth:
             self.auth_required(NOT_SIGNED_IN, message)
         else:
-            self.server.show_message(message, 2)
+            self.auth_required(NO_API_KEY, message, sign_in=False)
 
     # ---- commands ------------------------------------------------------------------
 

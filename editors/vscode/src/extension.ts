@@ -43,7 +43,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     approveEdit: (params, token) => reviewer.review(params, token),
     approveCommand: (params) => approveCommand(params),
     onEvent: (event) => {
-      if (event.type === 'authRequired') void onAuthRequired(String(event.message ?? 'Not signed in'));
+      if (event.type === 'authRequired') {
+        void onAuthRequired(String(event.message ?? 'Not signed in'), event.action === SIGN_IN);
+      }
       if (event.type === 'login' && event.state === 'waiting') void onLoginWaiting(event);
       if (event.type === 'login' && (event.state === 'signedIn' || event.state === 'signedOut')) {
         void refreshStatus();
@@ -74,9 +76,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   /** `codex/event {type: "authRequired"}`: the server has no usable credentials. */
-  async function onAuthRequired(message: string): Promise<void> {
+  async function onAuthRequired(message: string, offerSignIn: boolean): Promise<void> {
     statusBar.setState('noKey', message);
-    const choice = await vscode.window.showWarningMessage(`Codex: ${message}`, SIGN_IN, OPEN_SETTINGS, SHOW_LOG);
+    const actions = offerSignIn ? [SIGN_IN, OPEN_SETTINGS, SHOW_LOG] : [OPEN_SETTINGS, SHOW_LOG];
+    const choice = await vscode.window.showWarningMessage(`Codex: ${message}`, ...actions);
     if (choice === SIGN_IN) await vscode.commands.executeCommand(Commands.signIn);
     if (choice === OPEN_SETTINGS) await openSettings();
     if (choice === SHOW_LOG) log.show();
