@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from codex_lsp.config import ConfigError, load_config
+from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.models.factory import endpoint_for
 
 
@@ -46,6 +46,16 @@ def _print_mcp(servers: Mapping[str, Any]) -> None:
         print(f"mcp server {name}: {info.get('state')} ({tools}){error}")
 
 
+def _print_auth(loaded: LoadedConfig) -> None:
+    """Auth mode, and for ChatGPT the account's email and plan (never a token)."""
+    mode = loaded.auth_mode or "not signed in"
+    if loaded.uses_chatgpt:
+        account = loaded.account
+        print(f"auth: chatgpt ({account.email or 'unknown email'}, plan {account.plan or '?'})")
+    else:
+        print(f"auth: {mode} ({loaded.auth_source})")
+
+
 def run_check() -> int:
     """Print the configuration (never the key) and probe `{base_url}/models`; 0 = OK."""
     try:
@@ -58,14 +68,24 @@ def run_check() -> int:
         print(f"warning: {warning}")
     _print_sandbox(loaded.config.sandbox_mode)
     _print_mcp(loaded.config.mcp_servers)
+    _print_auth(loaded)
     missing = loaded.missing_key_message()
     if missing:
         print(f"error: {missing}", file=sys.stderr)
         return 1
     endpoint = endpoint_for(loaded)
     url = endpoint.url("/models")
+    headers = dict(endpoint.headers)
+    if endpoint.auth is not None:
+        from codex_lsp.auth.errors import AuthError
+
+        try:
+            headers.update(asyncio.run(endpoint.auth.headers()))
+        except AuthError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
     try:
-        with httpx.Client(timeout=10.0, headers=endpoint.headers, trust_env=False) as client:
+        with httpx.Client(timeout=10.0, headers=headers, trust_env=False) as client:
             response = client.get(url)
     except httpx.ConnectError:
         print(

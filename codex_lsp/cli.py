@@ -1,4 +1,4 @@
-"""Command line: serve LSP (stdio default, or --tcp), `check`, `exec`."""
+"""Command line: serve LSP (stdio default, or --tcp), `check`, `exec`, `login`, `logout`."""
 
 from __future__ import annotations
 
@@ -41,6 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="subcommand")
     sub.add_parser("check", help="print the resolved configuration and test the endpoint")
+    login = sub.add_parser("login", help="sign in with ChatGPT (as `codex login`)")
+    login.add_argument(
+        "--device-auth", action="store_true", help="device code sign-in (SSH, containers, WSL)"
+    )
+    login.add_argument(
+        "--with-api-key", action="store_true", help="store an API key read from standard input"
+    )
+    login.add_argument(
+        "--no-browser", action="store_true", help="print the sign-in URL without opening it"
+    )
+    sub.add_parser("logout", help="revoke and delete the stored sign-in")
     ex = sub.add_parser("exec", help="run the agent once in the terminal (like `codex exec`)")
     ex.add_argument("prompt", help="what to do")
     ex.add_argument("--file", help="file to work on (workspace-relative or absolute)")
@@ -58,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         from codex_lsp.check import run_check
 
         return run_check()
+    if args.subcommand == "login":
+        from codex_lsp.login_cli import run_login
+
+        return run_login(args.device_auth, args.with_api_key, not args.no_browser)
+    if args.subcommand == "logout":
+        from codex_lsp.login_cli import run_logout
+
+        return run_logout()
     if args.subcommand == "exec":
         from codex_lsp.exec_mode import run_exec
 

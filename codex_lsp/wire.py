@@ -27,6 +27,9 @@ NEW_THREAD: Final = "codex.newThread"
 LIST_THREADS: Final = "codex.listThreads"
 RESUME_THREAD: Final = "codex.resumeThread"
 UNDO: Final = "codex.undo"
+LOGIN: Final = "codex.login"
+"""Sign in with ChatGPT: `{method: "browser" | "device"}`."""
+LOGOUT: Final = "codex.logout"
 
 CODE_ACTION_COMMANDS: Final = (EDIT_SELECTION, EXPLAIN, ADD_DOCSTRING, WRITE_TESTS, FIX_DIAGNOSTIC)
 """The commands code actions carry (a client may run them itself, as Neovim does)."""
@@ -41,6 +44,8 @@ COMMANDS: Final = (
     LIST_THREADS,
     RESUME_THREAD,
     UNDO,
+    LOGIN,
+    LOGOUT,
 )
 """Every command, in registration order (also `executeCommandProvider`)."""
 
@@ -60,6 +65,13 @@ APPROVE_COMMAND: Final = "codex/approveCommand"
 EVENT: Final = "codex/event"
 """Server -> client notification: what the agent is doing."""
 METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT)
+
+AUTH_REQUIRED_EVENT: Final = "authRequired"
+"""`codex/event` type sent when there are no usable credentials: `{type, reason, message}`."""
+LOGIN_EVENT: Final = "login"
+"""`codex/event` type for sign-in progress: `{type, state, method, url?, userCode?, ...}`."""
+SIGN_IN_ACTION: Final = "Sign in with ChatGPT"
+"""The `window/showMessageRequest` action on every "not signed in" message."""
 
 APPROVAL_CAPABILITY: Final = "codexApproval"
 """`capabilities.experimental.codexApproval = true`: the client handles the requests above."""

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
-from codex_lsp.agent.instructions import BASE_INSTRUCTIONS, needs_instructions, user_instructions
+from codex_lsp.agent.instructions import (
+    BASE_INSTRUCTIONS,
+    needs_instructions,
+    read_instructions_file,
+    user_instructions,
+)
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
 from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread
@@ -279,9 +284,15 @@ class Agent:
         self, thread: Thread, spec: TaskSpec, client: ModelClient, workspace: Workspace
     ) -> TurnResult:
         cfg = self.loaded.config
+        base = None
+        if cfg.model_instructions_file:
+            try:
+                base = read_instructions_file(cfg.model_instructions_file, self.loaded.home)
+            except ValueError as exc:
+                return TurnResult(thread.id, "failed", "", str(exc))
         settings = TurnSettings(
             model=cfg.model,
-            instructions=BASE_INSTRUCTIONS,
+            instructions=base or BASE_INSTRUCTIONS,
             max_steps=cfg.max_turn_steps,
             wire=wire_options(self.loaded),
             compact_limit=compact_limit(

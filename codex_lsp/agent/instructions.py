@@ -88,3 +88,20 @@ def needs_instructions(history: list[ResponseItem], message: MessageItem) -> boo
             if text.startswith(USER_INSTRUCTIONS_PREFIX):
                 return text != message_text(message)
     return True
+
+
+def read_instructions_file(name: str, codex_home: Path) -> str:
+    """The text of Codex's `model_instructions_file` (relative paths: under CODEX_HOME).
+
+    Raises `ValueError` with a message naming the key, for the turn's error.
+    """
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = codex_home / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Cannot read model_instructions_file {path}: {exc}") from exc
+    if not text.strip():
+        raise ValueError(f"model_instructions_file {path} is empty")
+    return text

@@ -43,6 +43,7 @@ from codex_lsp.models.base import (
     ReasoningDelta,
     TextDelta,
     ToolCall,
+    TurnContext,
 )
 from codex_lsp.models.family import WireOptions
 from codex_lsp.models.retry import StreamRestart
@@ -83,8 +84,14 @@ Output = ResponseItem | ToolCall
 """What one model response produced, in order: items to keep and calls to run."""
 
 
-def build_request(thread: Thread, tools: ToolRegistry, settings: TurnSettings) -> ModelRequest:
-    """One request of the turn: the whole history, the thread id as prompt cache key."""
+def build_request(
+    thread: Thread, tools: ToolRegistry, settings: TurnSettings, turn: TurnContext | None = None
+) -> ModelRequest:
+    """One request of the turn: the whole history, the thread id as prompt cache key.
+
+    `turn` carries what the backend asks us to send back within one turn
+    (`x-codex-turn-state` in ChatGPT mode).
+    """
     wire = settings.wire
     return ModelRequest(
         model=settings.model,
@@ -98,6 +105,7 @@ def build_request(thread: Thread, tools: ToolRegistry, settings: TurnSettings) -
         prompt_cache_key=thread.id,
         max_output_tokens=wire.max_output_tokens,
         headers=settings.headers,
+        turn=turn,
     )
 
 
@@ -127,6 +135,7 @@ async def run_turn(
     """Run the model until it stops calling tools; see the module docstring."""
     answer: list[str] = []
     usage = empty_usage()
+    turn_context = TurnContext()
 
     def result(status: TurnStatus, error: str | None = None) -> TurnResult:
         text = "\n".join(answer)
@@ -144,7 +153,7 @@ async def run_turn(
             if thread.on_compact is not None:
                 thread.on_compact(thread.history)
         try:
-            request = build_request(thread, tools, settings)
+            request = build_request(thread, tools, settings, turn_context)
             outputs = await _stream_step(thread, client, request, ctx, usage)
         except ModelError as err:
             return result("failed", err.message)

@@ -1,65 +1,123 @@
-"""Find the credentials for a provider: its environment variable, then Codex's ``auth.json``."""
+"""Find the credentials for a provider: its environment variable, then Codex's stored sign-in.
+
+The stored sign-in (``auth.json`` or the OS keyring, per ``cli_auth_credentials_store``)
+is either an API key or a ChatGPT sign-in (mode rule in ``codex_lsp.auth.authfile``).
+ChatGPT sign-ins serve providers with ``requires_openai_auth`` (the built-in ``openai``);
+their tokens are not read here but per request by ``codex_lsp.auth.manager``.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from codex_lsp.config.model import ModelProviderInfo
+from codex_lsp.auth.authfile import (
+    API_KEY_FIELD,
+    AUTH_FILE_NAME,
+    MODE_API_KEY,
+    MODE_CHATGPT,
+    resolved_mode,
+    tokens_of,
+)
+from codex_lsp.auth.errors import AuthError
+from codex_lsp.auth.manager import (
+    Account,
+    AuthSettings,
+    account_of,
+    check_allowed,
+    remember_secrets,
+)
+from codex_lsp.auth.store import CredentialStore
+from codex_lsp.config.model import Config, ModelProviderInfo
 
-AUTH_FILE_NAME = "auth.json"
+__all__ = ["AUTH_FILE_NAME", "OPENAI_API_KEY_ENV", "AuthResolution", "resolve_auth"]
+
 OPENAI_API_KEY_ENV = "OPENAI_API_KEY"
 
 
+@dataclass(frozen=True)
+class AuthResolution:
+    """What authenticates the provider's requests."""
+
+    api_key: str | None = field(repr=False)
+    source: str
+    """``env NAME``, where the stored sign-in is, ``none`` or ``not required``."""
+    account: Account = field(default_factory=lambda: Account(None))
+    problem: str | None = None
+    """Why a stored sign-in cannot be used (forced method or workspace)."""
+
+
+def auth_settings(config: Config, home: Path) -> AuthSettings:
+    """The auth-related keys of a config."""
+    return AuthSettings(
+        home=home,
+        store_mode=config.cli_auth_credentials_store,
+        forced_login_method=config.forced_login_method,
+        forced_workspace_ids=tuple(config.forced_chatgpt_workspace_id or ()),
+    )
+
+
 def uses_auth_json(provider: ModelProviderInfo) -> bool:
-    """Whether the provider takes OpenAI credentials, so ``auth.json`` applies."""
+    """Whether the provider takes OpenAI credentials, so the stored sign-in applies."""
     return provider.requires_openai_auth or provider.env_key == OPENAI_API_KEY_ENV
 
 
 def resolve_auth(
-    provider: ModelProviderInfo, home: Path, env: Mapping[str, str], warnings: list[str]
-) -> tuple[str | None, str]:
-    """Find the API key: provider env var first, then ``auth.json`` for OpenAI auth."""
-    if provider.env_key:
+    provider: ModelProviderInfo,
+    settings: AuthSettings,
+    env: Mapping[str, str],
+    warnings: list[str],
+) -> AuthResolution:
+    """Provider env var first (unless ChatGPT sign-in is forced), then the stored sign-in."""
+    forced_chatgpt = settings.forced_login_method == "chatgpt" and provider.requires_openai_auth
+    if provider.env_key and not forced_chatgpt:
         value = env.get(provider.env_key, "").strip()
         if value:
-            return value, f"env {provider.env_key}"
+            return AuthResolution(value, f"env {provider.env_key}", Account(MODE_API_KEY))
     if uses_auth_json(provider):
-        key = _read_auth_json(home / AUTH_FILE_NAME, warnings)
-        if key:
-            return key, str(home / AUTH_FILE_NAME)
+        found = _stored(provider, settings, warnings)
+        if found is not None:
+            return found
+    if forced_chatgpt:
+        return AuthResolution(None, "none", problem="ChatGPT sign-in is required "
+                              '(forced_login_method = "chatgpt"): sign in with ChatGPT.')
     if provider.env_key is None and not provider.requires_openai_auth:
-        return None, "not required"
-    return None, "none"
+        return AuthResolution(None, "not required")
+    return AuthResolution(None, "none")
 
 
-def _read_auth_json(path: Path, warnings: list[str]) -> str | None:
-    """Read ``OPENAI_API_KEY`` from Codex's ``auth.json``; problems become warnings."""
+def _stored(
+    provider: ModelProviderInfo, settings: AuthSettings, warnings: list[str]
+) -> AuthResolution | None:
+    store = CredentialStore(settings.home, settings.store_mode)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        record = store.load()
+    except AuthError as exc:
+        warnings.append(f"ignoring malformed or unreadable credentials: {exc.message}")
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        warnings.append(f"ignoring unreadable {path}: {exc}")
+    if record is None:
         return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        warnings.append(f"ignoring malformed {path}: {exc}")
+    remember_secrets(record)
+    problem = check_allowed(record, settings) if provider.requires_openai_auth else None
+    if problem is not None:
+        return AuthResolution(None, store.describe(), problem=problem.message)
+    mode = resolved_mode(record)
+    if mode == MODE_API_KEY:
+        key = record.get(API_KEY_FIELD)
+        if key is not None and not isinstance(key, str):
+            warnings.append(
+                f"ignoring malformed {store.describe()}: {API_KEY_FIELD} is not a string"
+            )
+            return None
+        if key and key.strip():
+            return AuthResolution(key.strip(), store.describe(), Account(MODE_API_KEY))
         return None
-    if not isinstance(data, dict):
-        warnings.append(f"ignoring malformed {path}: expected a JSON object")
-        return None
-    key = data.get(OPENAI_API_KEY_ENV)
-    if key is not None and not isinstance(key, str):
-        warnings.append(f"ignoring malformed {path}: {OPENAI_API_KEY_ENV} is not a string")
-        return None
-    if key and key.strip():
-        return key.strip()
-    if data.get("tokens"):
+    if mode == MODE_CHATGPT and tokens_of(record).get("access_token"):
+        if provider.requires_openai_auth:
+            return AuthResolution(None, store.describe(), account_of(record))
         warnings.append(
-            f"{path} holds a ChatGPT sign-in, which codex-lsp cannot use; "
-            f"set {OPENAI_API_KEY_ENV} instead"
+            f"{store.describe()} holds a ChatGPT sign-in, which only the built-in openai "
+            f"provider can use; set {OPENAI_API_KEY_ENV} for provider '{provider.name}'"
         )
     return None

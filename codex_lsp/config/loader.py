@@ -23,10 +23,12 @@ from typing import Any
 import attrs
 
 from codex_lsp import redact
+from codex_lsp.auth.manager import Account, AuthSettings
 from codex_lsp.config._structure import PathPart, iter_errors, make_converter, render_key
 from codex_lsp.config.auth import (
     AUTH_FILE_NAME,
     OPENAI_API_KEY_ENV,
+    auth_settings,
     resolve_auth,
     uses_auth_json,
 )
@@ -86,18 +88,42 @@ class LoadedConfig:
     #: ``env_http_headers`` resolved against the environment at load time
     #: (values may be secrets, hence no ``repr``).
     env_header_values: dict[str, str] = attrs.field(factory=dict, repr=False)
+    #: Who is signed in (mode ``apikey`` / ``chatgpt``, email, plan), never a secret.
+    account: Account = attrs.field(factory=lambda: Account(None))
+    #: The auth-related config keys (store, forced method and workspaces).
+    auth_settings: AuthSettings | None = None
+    #: Why the stored sign-in cannot be used (``forced_*`` keys), if it cannot.
+    auth_problem: str | None = None
 
     @property
     def key_required(self) -> bool:
         """Whether the selected provider needs an API key at all."""
         return self.provider.env_key is not None or self.provider.requires_openai_auth
 
+    @property
+    def uses_chatgpt(self) -> bool:
+        """Requests authenticate with the ChatGPT sign-in (no API key in play)."""
+        return self.api_key is None and self.account.mode == "chatgpt"
+
+    @property
+    def auth_mode(self) -> str | None:
+        """``apikey``, ``chatgpt`` or None (not signed in / not required)."""
+        if self.uses_chatgpt:
+            return "chatgpt"
+        return "apikey" if self.api_key else None
+
     def missing_key_message(self) -> str | None:
         """Explain how to supply the missing key, or ``None`` if nothing is missing."""
-        if self.api_key or not self.key_required:
+        if self.api_key or not self.key_required or self.uses_chatgpt:
             return None
+        if self.auth_problem:
+            return self.auth_problem
         auth_path = self.home / AUTH_FILE_NAME
         env_key = self.provider.env_key
+        if self.provider.requires_openai_auth:
+            how = f"sign in with ChatGPT (`codex-lsp login`), set {env_key or OPENAI_API_KEY_ENV}"
+            where = f"Not signed in for provider '{self.provider_id}'"
+            return f"{where}: {how} or add it to {auth_path}"
         if env_key and uses_auth_json(self.provider):
             what = "it" if env_key == OPENAI_API_KEY_ENV else OPENAI_API_KEY_ENV
             how = f"set {env_key} or add {what} to {auth_path}"
@@ -126,6 +152,10 @@ class LoadedConfig:
             "profile": cfg.profile,
             "model_reasoning_effort": cfg.model_reasoning_effort,
             "auth_source": self.auth_source,
+            "auth_mode": self.auth_mode,
+            "account": {"email": self.account.email, "plan": self.account.plan}
+            if self.uses_chatgpt
+            else None,
             "api_key_present": bool(self.api_key),
             "config_path": str(self.config_path),
             "config_file_found": self.config_file_found,
@@ -222,7 +252,9 @@ def load_config(
             render_key(provider_key),
         )
     provider = effective_provider(provider, config)
-    api_key, auth_source = resolve_auth(provider, home, env, warnings)
+    settings = auth_settings(config, home)
+    auth = resolve_auth(provider, settings, env, warnings)
+    api_key, auth_source = auth.api_key, auth.source
     env_header_values = {
         header: env[var] for header, var in provider.env_http_headers.items() if env.get(var)
     }
@@ -240,6 +272,9 @@ def load_config(
         home=home,
         config_file_found=found,
         env_header_values=env_header_values,
+        account=auth.account,
+        auth_settings=settings,
+        auth_problem=auth.problem,
     )
 
 

@@ -26,6 +26,8 @@ ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 ReasoningSummary = Literal["auto", "concise", "detailed", "none"]
 Verbosity = Literal["low", "medium", "high"]
 ApplyPatchToolType = Literal["freeform", "function"]
+CredentialsStore = Literal["file", "keyring", "auto"]
+LoginMethod = Literal["chatgpt", "api"]
 
 #: Allowed values, in Codex's documented order (for messages and UIs).
 APPROVAL_POLICIES: tuple[str, ...] = typing.get_args(ApprovalPolicy)
@@ -335,5 +337,13 @@ class Config:
     stream_max_retries: int | None = attrs.field(default=None, validator=_at_least(0))
     #: Override of the selected provider's ``stream_idle_timeout_ms`` (``None``: provider's).
     stream_idle_timeout_ms: int | None = attrs.field(default=None, validator=_above_zero)
-    #: Codex's base URL override for the built-in ``openai`` provider.
+    #: Codex's base URL override for the built-in ``openai`` provider (both auth modes).
     openai_base_url: str | None = None
+    #: Where the sign-in is stored: ``auth.json``, the OS keyring, or keyring then file.
+    cli_auth_credentials_store: CredentialsStore = "file"
+    #: Allow only this sign-in method (``chatgpt`` or ``api``).
+    forced_login_method: LoginMethod | None = None
+    #: Allow only ChatGPT sign-ins to these workspaces (account ids; a string or a list).
+    forced_chatgpt_workspace_id: list[str] | None = None
+    #: A file whose text replaces the built-in base instructions.
+    model_instructions_file: str | None = None

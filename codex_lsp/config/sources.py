@@ -99,6 +99,10 @@ def prepare(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
                 tables[pid] = table
         raw = {**raw, "model_providers": tables}
 
+    workspaces = raw.get("forced_chatgpt_workspace_id")
+    if isinstance(workspaces, str):  # Codex takes one id or a list of them
+        raw = {**raw, "forced_chatgpt_workspace_id": [workspaces]}
+
     servers = raw.get("mcp_servers")
     if isinstance(servers, Mapping):
         fixed: dict[str, Any] = {}

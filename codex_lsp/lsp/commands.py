@@ -18,6 +18,7 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
+from codex_lsp.lsp import auth_commands
 from codex_lsp.lsp.arguments import (
     BadArguments,
     PromptArgs,
@@ -38,6 +39,8 @@ from codex_lsp.wire import (
     EXPLAIN,
     FIX_DIAGNOSTIC,
     LIST_THREADS,
+    LOGIN,
+    LOGOUT,
     NEW_THREAD,
     RESUME_THREAD,
     RUN_TASK,
@@ -164,6 +167,7 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         "config": agent.loaded.describe(),
         "configError": ctx.config_error,
         "warnings": list(agent.loaded.warnings),
+        "auth": auth_commands.auth_status(ctx),
         "workspace": [str(r) for r in agent.workspace.roots],
         "running": sorted(ctx.turns.running),
         **(await agent.status()),
@@ -265,5 +269,7 @@ _HANDLERS: dict[str, Handler] = {
     LIST_THREADS: list_threads,
     RESUME_THREAD: resume_thread,
     UNDO: undo,
+    LOGIN: auth_commands.login,
+    LOGOUT: auth_commands.logout,
 }
 HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}

@@ -38,6 +38,8 @@ class ClientCapabilities:
     """`window.showMessageRequest.messageActionItem`: buttons in a message request."""
     codex_approval: bool = False
     """`experimental.codexApproval = true`: the client shows real diffs."""
+    codex_auth_events: bool = False
+    """`experimental.codexAuthEvents = true`: the client prompts on `authRequired` itself."""
 
     @classmethod
     def from_lsp(cls, caps: Any) -> ClientCapabilities:
@@ -57,4 +59,6 @@ class ClientCapabilities:
             is not None,
             codex_approval=isinstance(experimental, dict)
             and experimental.get("codexApproval") is True,
+            codex_auth_events=isinstance(experimental, dict)
+            and experimental.get("codexAuthEvents") is True,
         )

@@ -136,6 +136,10 @@ class TurnReporter:
         self._text_tail = (self._text_tail + text)[-PROGRESS_TAIL_CHARS:]
         self._report(" ".join(self._text_tail.split())[-120:])
 
+    def report(self, message: str) -> None:
+        """A progress message of the caller's own (e.g. while waiting for a sign-in)."""
+        self._report(message)
+
     def _report(self, message: str) -> None:
         self._thinking = message == THINKING
         if self.token is not None:

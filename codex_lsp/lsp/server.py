@@ -25,6 +25,7 @@ from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.core.workspace import Workspace
 from codex_lsp.lsp import code_actions, commands
 from codex_lsp.lsp.approval_prompt import ApprovalPrompt
+from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.host import LspHost
 from codex_lsp.lsp.initialize import ClientCapabilities
@@ -77,8 +78,17 @@ class CodexLanguageServer(LanguageServer):
         self.agent = Agent(loaded, Workspace([Path.cwd()]), host)
         turns = TurnRegistry(self.agent, self.client)
         turns.reporters = reporters
-        self.services = Services(self.agent, self.documents, turns, self.client, config_error)
         self.background = BackgroundTasks()
+        self.auth_ui = AuthUi(
+            self.client,
+            self.agent,
+            self.background,
+            lambda prompt: self.apply_overrides(self.overrides, prompt),
+        )
+        self.services = Services(
+            self.agent, self.documents, turns, self.client, self.auth_ui, config_error
+        )
+        turns.on_missing_credentials = self.auth_ui.startup_check
 
     def _open_documents(self) -> dict[str, TextDocument]:
         if getattr(self.protocol, "_workspace", None) is None:
@@ -101,8 +111,11 @@ class CodexLanguageServer(LanguageServer):
 
     # ---- configuration -------------------------------------------------------------
 
-    def apply_overrides(self, overrides: dict[str, Any]) -> None:
-        """Reload the configuration with client overrides; report problems, keep going."""
+    def apply_overrides(self, overrides: dict[str, Any], prompt: bool = True) -> None:
+        """Reload the configuration with client overrides; report problems, keep going.
+
+        With no usable credentials (and `prompt`), offer to sign in (see `AuthUi`).
+        """
         self.overrides = overrides
         loaded, config_error = load_config_or_defaults(overrides or None)
         self.services.config_error = config_error
@@ -111,8 +124,9 @@ class CodexLanguageServer(LanguageServer):
             self.client.show_message(f"codex-lsp configuration error: {config_error}", 1)
         for warning in loaded.warnings:
             log.warning("%s", warning)
-        if loaded.missing_key_message():
-            self.client.show_message(str(loaded.missing_key_message()), 2)
+        self.auth_ui.watch()
+        if prompt:
+            self.auth_ui.startup_check()
 
     async def report_mcp_errors(self) -> None:
         """Tell the user about MCP servers that failed to start (the rest keep working)."""

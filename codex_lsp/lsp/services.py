@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from codex_lsp.agent.engine import Agent
+from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.open_documents import Documents
 from codex_lsp.lsp.turns import TurnRegistry
@@ -23,6 +24,8 @@ class Services:
     documents: Documents
     turns: TurnRegistry
     client: Client
+    auth: AuthUi
+    """Sign-in and sign-out, and the "not signed in" prompts."""
     config_error: str | None = None
     """Why the last configuration could not be used (defaults were), if it could not."""
     started: float = field(default_factory=time.monotonic)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ class TurnRegistry:
         self._client = client
         self.running: dict[str, asyncio.Future[Any]] = {}
         self.reporters: dict[str, TurnReporter] = {}
+        self.on_missing_credentials: Callable[[], None] | None = None
+        """Called when a turn failed for want of credentials (to offer a sign-in)."""
 
     def busy(self, thread_id: str | None) -> bool:
         """Whether a turn runs on `thread_id`."""
@@ -109,6 +112,9 @@ class TurnRegistry:
                 answer["usage"] = result.usage
             if result.error:
                 answer["error"] = result.error
+                if self._agent.loaded.missing_key_message() == result.error:
+                    if self.on_missing_credentials is not None:
+                        self.on_missing_credentials()
             reporter.end(_end_message(answer))
             return answer
         except asyncio.CancelledError:

@@ -28,6 +28,17 @@ class ToolSpec:
     grammar: str | None = None
 
 
+@dataclass
+class TurnContext:
+    """State shared by the requests of one turn (not of one request).
+
+    `turn_state` is the ChatGPT backend's `x-codex-turn-state` header: captured
+    from the turn's first response and sent back on its later requests.
+    """
+
+    turn_state: str | None = None
+
+
 @dataclass(frozen=True)
 class ModelRequest:
     """One round trip to the model: instructions, the conversation so far, the tools."""
@@ -47,6 +58,7 @@ class ModelRequest:
     """Chat Completions only (`max_tokens`); the Responses API gets none, as from Codex."""
     headers: dict[str, str] = field(default_factory=dict)
     """Per-request headers (session id, originator, User-Agent, version)."""
+    turn: TurnContext | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
 from codex_lsp.models.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import httpx
+
+
+class RequestAuth(Protocol):
+    """Credentials fetched per request (ChatGPT sign-in), refreshed by their owner.
+
+    `headers` may raise `codex_lsp.auth.errors.AuthError` (not signed in, refresh
+    failed); `unauthorized` is called after a 401 with the headers that were sent
+    and says whether to retry once; `rejected` words the final refusal.
+    """
+
+    async def headers(self) -> dict[str, str]: ...
+
+    async def unauthorized(self, sent: Mapping[str, str]) -> bool: ...
+
+    def rejected(self, status: int, detail: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -24,6 +40,10 @@ class Endpoint:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     key_hint: str = "your configuration"
     """Where the user should look when the key is refused (env var or auth.json)."""
+    auth: RequestAuth | None = field(default=None, repr=False, compare=False)
+    """Per-request credentials (ChatGPT mode); None when `headers` carry a static key."""
+    bad_request_hint: str | None = None
+    """Added to a 400's message (ChatGPT mode names `model_instructions_file`)."""
 
     def url(self, path: str) -> str:
         """Full URL for an API path, with the provider's query parameters."""

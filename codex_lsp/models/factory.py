@@ -28,13 +28,38 @@ def endpoint_for(loaded: LoadedConfig) -> Endpoint:
             key_hint += f" or {loaded.home / 'auth.json'}"
     else:
         key_hint = f"the [model_providers.{loaded.provider_id}] section of {loaded.config_path}"
-    return Endpoint(
+    endpoint = Endpoint(
         base_url=provider.base_url or "",
         headers=request_headers(loaded),
         query_params=dict(provider.query_params),
         idle_timeout=idle_ms / 1000.0,
         retry=retries,
         key_hint=key_hint,
+    )
+    return _chatgpt(endpoint, loaded) if loaded.uses_chatgpt else endpoint
+
+
+def _chatgpt(endpoint: Endpoint, loaded: LoadedConfig) -> Endpoint:
+    """ChatGPT mode: the Codex backend (unless `openai_base_url` is set), per-request tokens."""
+    from dataclasses import replace
+
+    from codex_lsp.auth.endpoints import CHATGPT_CODEX_BASE_URL
+    from codex_lsp.auth.manager import manager_for
+    from codex_lsp.config import DEFAULT_OPENAI_BASE_URL
+
+    assert loaded.auth_settings is not None
+    base_url = endpoint.base_url
+    if loaded.provider_id == "openai" and base_url.rstrip("/") == DEFAULT_OPENAI_BASE_URL:
+        base_url = CHATGPT_CODEX_BASE_URL
+    return replace(
+        endpoint,
+        base_url=base_url,
+        auth=manager_for(loaded.auth_settings),
+        key_hint="your ChatGPT sign-in",
+        bad_request_hint=(
+            "If it refused the instructions or a parameter, check model_instructions_file "
+            f"in {loaded.config_path} (it replaces the built-in instructions)."
+        ),
     )
 
 

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TURN_STATE_HEADER = "x-codex-turn-state"
+"""ChatGPT backend routing state: captured on a turn's first response, sent back after."""
+
 
 @dataclass
 class StreamProgress:
@@ -105,40 +108,88 @@ class StreamingClient:
                 headers[name] = value
         return headers
 
+    async def _auth_headers(self) -> dict[str, str]:
+        """Fresh per-request credentials (ChatGPT mode); an auth problem ends the request."""
+        if self.endpoint.auth is None:
+            return {}
+        from codex_lsp.auth.errors import AuthError
+
+        try:
+            return await self.endpoint.auth.headers()
+        except AuthError as exc:
+            raise ModelError(exc.message, status=401) from exc
+
+    async def _recover(self, sent: dict[str, str]) -> bool:
+        """After a 401 in ChatGPT mode: whether fresh credentials are worth one retry."""
+        assert self.endpoint.auth is not None
+        from codex_lsp.auth.errors import AuthError
+
+        try:
+            return await self.endpoint.auth.unauthorized(sent)
+        except AuthError as exc:
+            raise ModelError(exc.message, status=401) from exc
+
+    def _refine_status(self, error: ModelError) -> ModelError:
+        """ChatGPT-mode wording: a refused sign-in, a refused instruction."""
+        ep = self.endpoint
+        if error.status == 401 and ep.auth is not None:
+            return ModelError(ep.auth.rejected(401, error.message), status=401)
+        if error.status == 400 and ep.bad_request_hint:
+            return ModelError(f"{error.message} {ep.bad_request_hint}", status=400)
+        return error
+
     async def _attempt(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         import httpx
 
         ep = self.endpoint
         progress = StreamProgress()
-        try:
-            async with self._http.stream(
-                "POST",
-                ep.url(self.path),
-                content=dumps_utf8(self.build_body(request)),
-                headers=self.headers_for(request),
-            ) as response:
-                if response.status_code >= 400:
-                    body = await response.aread()
-                    error = http_error(
-                        response.status_code,
-                        body,
-                        response.headers,
-                        base_url=ep.base_url,
-                        model=request.model,
-                        key_hint=ep.key_hint,
-                    )
-                    raise self.refine_http_error(error, request)
-                windows = rate_limit_windows(response.headers)
-                if windows:
-                    yield RateLimits(windows)
-                async for event in self.events(response, request, progress):
-                    yield event
-        except ModelError:
-            raise
-        except SSEError as exc:
-            raise ModelError(
-                f"The model server at {ep.base_url} did not answer with an event stream: {exc}"
-            ) from exc
-        except (httpx.TransportError, httpx.StreamError) as exc:
-            started = progress.started
-            raise transport_error(exc, base_url=ep.base_url, stream_started=started) from exc
+        auth_retried = False
+        turn = request.turn
+        while True:
+            sent = await self._auth_headers()
+            headers = {**self.headers_for(request), **sent}
+            if turn is not None and turn.turn_state:
+                headers[TURN_STATE_HEADER] = turn.turn_state
+            try:
+                async with self._http.stream(
+                    "POST",
+                    ep.url(self.path),
+                    content=dumps_utf8(self.build_body(request)),
+                    headers=headers,
+                ) as response:
+                    if response.status_code == 401 and ep.auth is not None and not auth_retried:
+                        await response.aread()
+                        auth_retried = True
+                        if await self._recover(sent):
+                            continue
+                    if response.status_code >= 400:
+                        body = await response.aread()
+                        error = http_error(
+                            response.status_code,
+                            body,
+                            response.headers,
+                            base_url=ep.base_url,
+                            model=request.model,
+                            key_hint=ep.key_hint,
+                        )
+                        error = self._refine_status(error)
+                        raise self.refine_http_error(error, request)
+                    state = response.headers.get(TURN_STATE_HEADER)
+                    if turn is not None and turn.turn_state is None and state:
+                        turn.turn_state = state
+                    windows = rate_limit_windows(response.headers)
+                    if windows:
+                        yield RateLimits(windows)
+                    async for event in self.events(response, request, progress):
+                        yield event
+                    return
+            except ModelError:
+                raise
+            except SSEError as exc:
+                raise ModelError(
+                    f"The model server at {ep.base_url} did not answer with an event stream: {exc}"
+                ) from exc
+            except (httpx.TransportError, httpx.StreamError) as exc:
+                started = progress.started
+                raise transport_error(exc, base_url=ep.base_url, stream_started=started) from exc
+

@@ -542,8 +542,8 @@ def test_auth_missing(tmp_path: Path) -> None:
     assert loaded.auth_source == "none"
     assert loaded.key_required
     assert loaded.missing_key_message() == (
-        f"No API key for provider 'openai': set OPENAI_API_KEY or add it to "
-        f"{tmp_path / 'auth.json'}"
+        "Not signed in for provider 'openai': sign in with ChatGPT (`codex-lsp login`), "
+        f"set OPENAI_API_KEY or add it to {tmp_path / 'auth.json'}"
     )
 
 
@@ -555,13 +555,21 @@ def test_malformed_auth_json_is_a_warning(tmp_path: Path) -> None:
     assert any("malformed" in w and "auth.json" in w for w in loaded.warnings)
 
 
-def test_chatgpt_login_only_auth_json_warns(tmp_path: Path) -> None:
+def test_chatgpt_sign_in_is_used_by_the_openai_provider(tmp_path: Path) -> None:
     (tmp_path / "auth.json").write_text(
-        json.dumps({"OPENAI_API_KEY": None, "tokens": {"id_token": "x"}})
+        json.dumps({"OPENAI_API_KEY": None, "tokens": {"id_token": "x", "access_token": "at-1"}})
     )
     loaded = load(tmp_path)
     assert loaded.api_key is None
-    assert any("ChatGPT" in w for w in loaded.warnings)
+    assert loaded.auth_mode == "chatgpt"
+    assert loaded.missing_key_message() is None
+
+
+def test_chatgpt_sign_in_without_tokens_is_not_signed_in(tmp_path: Path) -> None:
+    (tmp_path / "auth.json").write_text(json.dumps({"OPENAI_API_KEY": None, "tokens": {}}))
+    loaded = load(tmp_path)
+    assert loaded.auth_mode is None
+    assert "Not signed in" in str(loaded.missing_key_message())
 
 
 def test_non_openai_provider_does_not_read_auth_json(tmp_path: Path) -> None:

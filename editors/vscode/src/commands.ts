@@ -54,7 +54,28 @@ export class CodexCommands {
       r(Commands.restartServer, () => this.server.restart()),
       r(Commands.showLog, () => this.log.show()),
       r(Commands.showOutput, () => this.answersChannel.show(true)),
+      r(Commands.signIn, () => this.signIn()),
+      r(Commands.signOut, () => this.signOut()),
     ];
+  }
+
+  /** "Codex: Sign In with ChatGPT": browser locally, device code in a remote window. */
+  async signIn(): Promise<void> {
+    const method = vscode.env.remoteName ? 'device' : 'browser';
+    const result = await this.run(ServerCommands.login, { method }, false);
+    if (result?.status === 'applied') {
+      const r = result as Record<string, unknown>;
+      const who = [r.email, r.plan && `${String(r.plan)} plan`].filter(Boolean).join(', ');
+      void vscode.window.showInformationMessage(`Codex: signed in with ChatGPT${who ? ` (${who})` : ''}.`);
+    } else if (result?.status === 'failed') {
+      void vscode.window.showErrorMessage(`Codex: ${result.error ?? 'sign-in failed'}`);
+    }
+  }
+
+  /** "Codex: Sign Out": revoke and delete the stored sign-in. */
+  async signOut(): Promise<void> {
+    const result = await this.run(ServerCommands.logout, {}, false);
+    if (result && result.status !== 'failed') void vscode.window.showInformationMessage('Codex: signed out.');
   }
 
   // ---- around every server command ------------------------------------------------

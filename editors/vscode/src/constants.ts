@@ -31,6 +31,8 @@ export const Commands = {
   showOutput: 'codex-lsp.showOutput',
   reviewApply: 'codex-lsp.review.apply',
   reviewReject: 'codex-lsp.review.reject',
+  signIn: 'codex-lsp.signIn',
+  signOut: 'codex-lsp.signOut',
 } as const;
 
 /** The server's `workspace/executeCommand` ids (docs/protocol.md). */
@@ -48,6 +50,8 @@ export const ServerCommands = {
   listThreads: 'codex.listThreads',
   resumeThread: 'codex.resumeThread',
   undo: 'codex.undo',
+  login: 'codex.login',
+  logout: 'codex.logout',
 } as const;
 
 /** Custom LSP methods (docs/protocol.md). */

@@ -21,6 +21,9 @@ const OPEN_SETTINGS = 'Open Settings';
 const SHOW_LOG = 'Show Log';
 const RETRY = 'Retry';
 const SELECT_INTERPRETER = 'Select Interpreter';
+const SIGN_IN = 'Sign in with ChatGPT';
+const COPY_URL = 'Copy URL';
+const OPEN_URL = 'Open in Browser';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel(LOG_CHANNEL, { log: true });
@@ -51,15 +54,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     approveEdit: (params, token) => reviewer.review(params, token),
     approveCommand: (params) => approveCommand(params),
     onEvent: (event) => {
+      if (event.type === 'authRequired') {
+        void onAuthRequired(String(event.message ?? 'Not signed in'), event.action === SIGN_IN);
+      }
+      if (event.type === 'login' && event.state === 'waiting') void onLoginWaiting(event as { url?: unknown; userCode?: unknown });
+      if (event.type === 'login' && (event.state === 'signedIn' || event.state === 'signedOut')) {
+        void refreshStatus();
+      }
       answers.handle(event);
       statusBar.handle(event);
       if (event.type === 'approvalWithdrawn' && event.kind === 'edit') reviewer.withdraw();
-    },
-    onMissingKey: async (message) => {
-      statusBar.setState('noKey', message);
-      const choice = await vscode.window.showWarningMessage(`Codex: ${message}`, OPEN_SETTINGS, SHOW_LOG);
-      if (choice === OPEN_SETTINGS) await openSettings();
-      if (choice === SHOW_LOG) log.show();
     },
     onStartFailed: async (message, fix) => {
       statusBar.setState('failed', message);
@@ -84,15 +88,37 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(Commands.reviewReject, () => reviewer.decide('reject')),
   );
 
+  /** `codex/event {type: "authRequired"}`: the server has no usable credentials. */
+  async function onAuthRequired(message: string, offerSignIn: boolean): Promise<void> {
+    statusBar.setState('noKey', message);
+    const actions = offerSignIn ? [SIGN_IN, OPEN_SETTINGS, SHOW_LOG] : [OPEN_SETTINGS, SHOW_LOG];
+    const choice = await vscode.window.showWarningMessage(`Codex: ${message}`, ...actions);
+    if (choice === SIGN_IN) await vscode.commands.executeCommand(Commands.signIn);
+    if (choice === OPEN_SETTINGS) await openSettings();
+    if (choice === SHOW_LOG) log.show();
+  }
+
+  /** A sign-in waits for the browser: show the URL (and code) with "Copy URL". */
+  async function onLoginWaiting(event: { url?: unknown; userCode?: unknown }): Promise<void> {
+    const url = String(event.url ?? '');
+    const text = event.userCode
+      ? `Codex: open ${url} and enter the code ${String(event.userCode)} (expires in 15 minutes).`
+      : `Codex: sign in with ChatGPT in your browser: ${url}`;
+    const choice = await vscode.window.showInformationMessage(text, COPY_URL, OPEN_URL);
+    if (choice === COPY_URL) await vscode.env.clipboard.writeText(url);
+    if (choice === OPEN_URL) await vscode.env.openExternal(vscode.Uri.parse(url));
+  }
+
   /** Model and key state for the status bar, from `codex.status`. */
   async function refreshStatus(): Promise<void> {
     try {
-      const status = await server!.execute<{ config?: { model?: string; api_key_present?: boolean } }>(
-        'codex.status',
-        {},
-      );
-      statusBar.setModel(status.config?.model ?? '');
-      statusBar.setState(status.config?.api_key_present === false ? 'noKey' : 'ready');
+      const status = await server!.execute<{
+        config?: { model?: string };
+        auth?: { authMode?: string | null; plan?: string | null; authSource?: string };
+      }>('codex.status', {});
+      const plan = status.auth?.plan ? ` · ${status.auth.plan}` : '';
+      statusBar.setModel(`${status.config?.model ?? ''}${plan}`);
+      statusBar.setState(status.auth?.authSource === 'none' ? 'noKey' : 'ready');
     } catch (err) {
       log.warn(`codex.status: ${String(err)}`);
       statusBar.setState('ready');

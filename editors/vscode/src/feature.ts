@@ -19,8 +19,6 @@ export interface ServerHooks {
   approveEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown>;
   approveCommand(params: ApproveCommandParams): Promise<unknown>;
   onEvent(event: CodexEvent): void;
-  /** The server said it has no API key. */
-  onMissingKey(message: string): void;
   /** The server could not be started (or keeps stopping); `fix` says which action helps. */
   onStartFailed(message: string, fix?: 'interpreter' | 'settings'): void;
   onStateChange(state: 'starting' | 'running' | 'stopped'): void;
@@ -40,6 +38,7 @@ export class CodexFeature implements StaticFeature {
   fillClientCapabilities(capabilities: { experimental?: unknown }): void {
     const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
     experimental.codexApproval = true;
+    experimental.codexAuthEvents = true; // we prompt on `codex/event {type: "authRequired"}`
     capabilities.experimental = experimental;
   }
 

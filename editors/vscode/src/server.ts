@@ -2,8 +2,8 @@
  * The LanguageClient for `codex-lsp`: start, stop, restart, commands and settings.
  *
  * - Finding and spawning the process is launch.ts; the custom protocol is feature.ts.
- * - The server's "No API key ..." warning gets "Open Settings" / "Show Log" buttons
- *   instead of a bare toast (see `intercept`).
+ * - "Not signed in" comes as `codex/event {type: "authRequired"}` (extension.ts offers
+ *   "Sign in with ChatGPT"); no message text is matched.
  * - A server that keeps crashing is restarted at most 3 times in 3 minutes.
  */
 
@@ -15,9 +15,7 @@ import {
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
-  Message,
   MessageTransports,
-  NotificationMessage,
   ServerOptions,
   State,
 } from 'vscode-languageclient/node';
@@ -30,9 +28,6 @@ import { ServerCommand, toInitializationOptions } from './settings';
 export { currentSettings, errorText } from './launch';
 export type { ServerHooks } from './feature';
 
-function isNotification(message: Message): message is NotificationMessage {
-  return (message as NotificationMessage).method !== undefined && (message as { id?: unknown }).id === undefined;
-}
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
@@ -196,25 +191,12 @@ export class CodexServer implements vscode.Disposable {
     const settings = currentSettings();
     const command = this.command ?? (await this.launcher.resolveCommand(settings));
     this.killProcess();
-    const { child, transports } = await this.launcher.spawn(command, settings, (m) => this.intercept(m));
+    const { child, transports } = await this.launcher.spawn(command, settings, () => false);
     this.process = child;
     child.on('exit', () => {
       if (this.process === child) this.process = undefined;
     });
     return transports;
-  }
-
-  /** The server's "No API key ..." warning gets our own message with actions. */
-  private intercept(message: Message): boolean {
-    if (!isNotification(message) || message.method !== 'window/showMessage') return false;
-    const params = message.params as { type?: number; message?: string } | undefined;
-    const text = params?.message ?? '';
-    if (/^No API key\b/.test(text)) {
-      this.hooks.log.warn(text);
-      this.hooks.onMissingKey(text);
-      return true;
-    }
-    return false;
   }
 
   private stderrHint(): string {

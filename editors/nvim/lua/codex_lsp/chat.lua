@@ -305,7 +305,33 @@ end
 --- `codex/event` notification handler (see `lsp/codex_lsp.lua`).
 ---@param _ lsp.ResponseError?
 ---@param params table
+--- Sign-in events: `authRequired` offers `:CodexLogin`; `login` shows the URL and code.
+---@param params table
+local function on_auth_event(params)
+  local notify = function(msg, level)
+    vim.notify('Codex: ' .. msg, level or vim.log.levels.INFO, { title = 'codex_lsp' })
+  end
+  if params.type == 'authRequired' then
+    notify(
+      tostring(params.message)
+        .. '\nRun :CodexLogin (browser) or :CodexLogin device (remote machines).',
+      vim.log.levels.WARN
+    )
+  elseif params.type == 'login' and params.state == 'waiting' then
+    local url = tostring(params.url or '')
+    pcall(vim.fn.setreg, '+', url) -- "Copy URL": the browser may be on another machine
+    if params.userCode and params.userCode ~= vim.NIL then
+      notify(('open %s and enter the code %s (copied the URL)'):format(url, params.userCode))
+    else
+      notify('sign in with ChatGPT in your browser: ' .. url .. ' (URL copied)')
+    end
+  end
+end
+
 function M.event_handler(_, params)
+  if type(params) == 'table' and (params.type == 'authRequired' or params.type == 'login') then
+    on_auth_event(params)
+  end
   M.on_event(params)
   vim.api.nvim_exec_autocmds('User', {
     pattern = 'CodexEvent',

@@ -256,6 +256,15 @@ function M.status_lines(result)
   for _, warning in ipairs(type(result.warnings) == 'table' and result.warnings or {}) do
     lines[#lines + 1] = '- warning: ' .. tostring(warning)
   end
+  local auth = type(result.auth) == 'table' and result.auth or {}
+  local function field(value)
+    return (value ~= nil and value ~= vim.NIL) and tostring(value) or nil
+  end
+  lines[#lines + 1] = ('- auth: %s%s'):format(
+    field(auth.authMode) or 'not signed in',
+    field(auth.email) and (' (' .. field(auth.email) .. ', plan ' .. (field(auth.plan) or '?') .. ')')
+      or ''
+  )
   local workspace = type(result.workspace) == 'table' and result.workspace or {}
   lines[#lines + 1] = '- workspace: ' .. table.concat(workspace, ', ')
   local running = type(result.running) == 'table' and result.running or {}
@@ -447,6 +456,37 @@ M.user_commands = {
       })
     end,
     opts = { nargs = '?', desc = "Codex: undo the last turn's edits" },
+  },
+  CodexLogin = {
+    fn = function(opts)
+      local method = vim.trim(opts.args or '') == 'device' and 'device' or 'browser'
+      M.execute('codex.login', { method = method }, {
+        on_result = function(result)
+          if result.status == 'applied' then
+            local who = result.email ~= vim.NIL and result.email or 'ChatGPT'
+            local plan = result.plan ~= vim.NIL and result.plan and (' (' .. result.plan .. ')') or ''
+            notify('signed in: ' .. tostring(who) .. plan)
+          end
+        end,
+      })
+    end,
+    opts = {
+      nargs = '?',
+      complete = function()
+        return { 'device' }
+      end,
+      desc = 'Codex: sign in with ChatGPT (browser; `device` for a code on remote machines)',
+    },
+  },
+  CodexLogout = {
+    fn = function()
+      M.execute('codex.logout', {}, {
+        on_result = function(result)
+          notify(result.removed and 'signed out' or 'not signed in')
+        end,
+      })
+    end,
+    opts = { desc = 'Codex: sign out (revoke and delete the stored sign-in)' },
   },
   CodexStatus = {
     fn = function()

@@ -95,6 +95,12 @@ function M.check()
   for _, line in ipairs(lines) do
     if line:match('^warning') then
       health.warn(line)
+    elseif line:match('^auth: ') then
+      if line:match('not signed in') then
+        health.warn(line, { 'Sign in with :CodexLogin (or :CodexLogin device on a remote machine)' })
+      else
+        health.ok(line)
+      end
     end
   end
 

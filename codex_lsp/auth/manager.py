@@ -1,0 +1,297 @@
+"""Which sign-in is used, and fresh credentials for each model request.
+
+`AuthManager` is shared by everything in a process that uses one CODEX_HOME
+(`manager_for`). Before a request it refreshes an access token whose `exp` has
+passed or is within a minute (without `exp`: a `last_refresh` older than 8 days),
+so an expired token is never sent; after a 401 it first re-reads the stored
+sign-in (another process may have refreshed it) and refreshes only if that did
+not help. Refreshes are single-flight in the process (an asyncio lock) and
+serialized across processes (`AuthFileLock`), re-reading the store under the
+lock. A permanent refresh failure is remembered for that refresh token, so it is
+reported once and never retried in a loop; a new sign-in clears it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codex_lsp import redact
+from codex_lsp.auth import authfile
+from codex_lsp.auth.authfile import MODE_CHATGPT, AuthRecord, tokens_of
+from codex_lsp.auth.claims import expires_at, id_claims
+from codex_lsp.auth.endpoints import refresh_url
+from codex_lsp.auth.errors import FORCED_METHOD, NOT_SIGNED_IN, WORKSPACE, AuthError
+from codex_lsp.auth.refresh import AuthFileLock, request_refresh
+from codex_lsp.auth.store import CredentialStore
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN = 60.0
+"""Refresh when the access token expires within this many seconds."""
+STALE_AFTER = 8 * 24 * 3600.0
+"""Without `exp`: refresh when `last_refresh` is older than this (Codex's 8 days)."""
+
+Listener = Callable[[AuthError], None]
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """The configuration keys that decide where and how a sign-in is used."""
+
+    home: Path
+    store_mode: str = "file"
+    forced_login_method: str | None = None
+    """`chatgpt` or `api` (Codex's `forced_login_method`)."""
+    forced_workspace_ids: tuple[str, ...] = ()
+    """Allowed ChatGPT account ids (`forced_chatgpt_workspace_id`)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is signed in, for `check` and `codex.status`."""
+
+    mode: str | None
+    email: str | None = None
+    plan: str | None = None
+    account_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "authMode": self.mode,
+            "email": self.email,
+            "plan": self.plan,
+            "accountId": self.account_id,
+        }
+
+
+def remember_secrets(record: AuthRecord | None) -> None:
+    """Register every credential of a record with the redactor."""
+    if not record:
+        return
+    tokens = tokens_of(record)
+    values = [tokens.get(k) for k in ("id_token", "access_token", "refresh_token")]
+    values.append(record.get(authfile.API_KEY_FIELD))
+    redact.remember([v for v in values if isinstance(v, str)])
+
+
+def account_of(record: AuthRecord | None) -> Account:
+    """Mode, email, plan and account id of a stored sign-in."""
+    if record is None:
+        return Account(None)
+    mode = authfile.resolved_mode(record)
+    if mode != MODE_CHATGPT:
+        return Account(mode)
+    tokens = tokens_of(record)
+    claims = id_claims(tokens.get("id_token"))
+    account_id = tokens.get("account_id") or claims.account_id
+    return Account(mode, claims.email, claims.plan, account_id)
+
+
+def check_allowed(record: AuthRecord, settings: AuthSettings) -> AuthError | None:
+    """Why a stored sign-in may not be used under `forced_*`, or None."""
+    mode = authfile.resolved_mode(record)
+    forced = settings.forced_login_method
+    if forced == "chatgpt" and mode != MODE_CHATGPT:
+        return AuthError(
+            'ChatGPT sign-in is required (forced_login_method = "chatgpt"), but an API key '
+            "is stored. Sign in with ChatGPT.",
+            FORCED_METHOD,
+        )
+    if forced == "api" and mode == MODE_CHATGPT:
+        return AuthError(
+            'API key sign-in is required (forced_login_method = "api"), but a ChatGPT '
+            "sign-in is stored: run `codex-lsp login --with-api-key`.",
+            FORCED_METHOD,
+        )
+    allowed = settings.forced_workspace_ids
+    if mode == MODE_CHATGPT and allowed:
+        actual = account_of(record).account_id
+        if actual not in allowed:
+            return AuthError(
+                f"Sign-in is restricted to workspace(s) {', '.join(allowed)} "
+                f"(forced_chatgpt_workspace_id), but this sign-in belongs to "
+                f"{actual or 'no workspace'}. Sign in with ChatGPT to an allowed workspace.",
+                WORKSPACE,
+            )
+    return None
+
+
+def needs_refresh(record: AuthRecord, now: float | None = None) -> bool:
+    """Whether the access token has expired, expires within a minute, or is stale."""
+    now = time.time() if now is None else now
+    exp = expires_at(tokens_of(record).get("access_token"))
+    if exp is not None:
+        return exp - now <= REFRESH_MARGIN
+    last = authfile.parse_rfc3339(record.get("last_refresh"))
+    return last is not None and now - last > STALE_AFTER
+
+
+def not_signed_in(store: CredentialStore) -> AuthError:
+    """The message when nothing usable is stored."""
+    return AuthError(
+        f"Not signed in: no ChatGPT sign-in in {store.describe()}. Sign in with ChatGPT "
+        "(or run `codex-lsp login`), or set OPENAI_API_KEY.",
+        NOT_SIGNED_IN,
+    )
+
+
+class AuthManager:
+    """Credentials for model requests in ChatGPT mode; see the module docstring."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        self.settings = settings
+        self.store = CredentialStore(settings.home, settings.store_mode)
+        self._lock = asyncio.Lock()
+        self._failure: tuple[str, AuthError] | None = None
+        self._reported: str | None = None
+        self.listeners: list[Listener] = []
+        self.refreshes = 0
+        """Refreshes this process made (figures and tests)."""
+
+    # ---- reading -------------------------------------------------------------
+
+    def load(self) -> AuthRecord | None:
+        """The stored record (secrets registered with the redactor)."""
+        record = self.store.load()
+        remember_secrets(record)
+        return record
+
+    def account(self) -> Account:
+        """Who is signed in (mode None when nothing is stored or readable)."""
+        try:
+            return account_of(self.load())
+        except AuthError:
+            return Account(None)
+
+    def _chatgpt_tokens(self, record: AuthRecord | None) -> dict[str, Any]:
+        """The tokens of a usable ChatGPT sign-in, else the `AuthError` to show."""
+        if record is None:
+            raise not_signed_in(self.store)
+        problem = check_allowed(record, self.settings)
+        if problem is not None:
+            raise problem
+        tokens = tokens_of(record)
+        if authfile.resolved_mode(record) != MODE_CHATGPT or not tokens.get("access_token"):
+            raise not_signed_in(self.store)
+        if self._failure is not None:
+            failed_token, error = self._failure
+            if tokens.get("refresh_token") == failed_token:
+                raise error  # same dead refresh token: no new request, no new message
+            self._failure = None  # signed in again meanwhile
+        return tokens
+
+    # ---- requests --------------------------------------------------------------
+
+    async def headers(self) -> dict[str, str]:
+        """`Authorization` and `ChatGPT-Account-ID` with a fresh access token."""
+        try:
+            record = await asyncio.to_thread(self.load)
+            tokens = self._chatgpt_tokens(record)
+            assert record is not None
+            if needs_refresh(record):
+                record = await self._refresh(str(tokens["access_token"]), after_401=False)
+        except AuthError as exc:
+            self.report(exc)
+            raise
+        self._reported = None
+        return self.headers_of(record)
+
+    async def unauthorized(self, sent: Mapping[str, str]) -> bool:
+        """After a 401: re-read, else refresh; True when the request should be retried once."""
+        sent_token = _bearer(sent)
+        try:
+            await self._refresh(sent_token, after_401=True)
+        except AuthError as exc:
+            self.report(exc)
+            if exc.permanent:
+                raise
+            return False
+        return True
+
+    def rejected(self, status: int, detail: str) -> str:
+        """The message for a backend that refused fresh credentials; reported once."""
+        error = AuthError(
+            f"ChatGPT refused the sign-in ({status}) even after a refresh: {detail}. "
+            "Sign in again.",
+            "unauthorized",
+        )
+        self.report(error)
+        return error.message
+
+    @staticmethod
+    def headers_of(record: AuthRecord) -> dict[str, str]:
+        """The request headers of a ChatGPT record."""
+        tokens = tokens_of(record)
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        account_id = account_of(record).account_id
+        if account_id:
+            headers["ChatGPT-Account-ID"] = str(account_id)
+        return headers
+
+    async def _refresh(self, stale_access: str, after_401: bool) -> AuthRecord:
+        """Refresh under both locks, unless the store already holds a newer token."""
+        async with self._lock, AuthFileLock(self.settings.home):
+            record = await asyncio.to_thread(self.load)
+            tokens = self._chatgpt_tokens(record)
+            assert record is not None
+            current = tokens.get("access_token")
+            if not needs_refresh(record) and (current != stale_access or not after_401):
+                return record  # another process (or turn) refreshed it already
+            refresh_token = str(tokens.get("refresh_token") or "")
+            if not refresh_token:
+                raise not_signed_in(self.store)
+            try:
+                fresh = await request_refresh(refresh_url(), refresh_token)
+            except AuthError as exc:
+                if exc.permanent:
+                    self._failure = (refresh_token, exc)
+                raise
+            updated = authfile.with_refreshed_tokens(record, fresh)
+            remember_secrets(updated)
+            await asyncio.to_thread(self.store.save, updated)
+            self.refreshes += 1
+            log.info("refreshed the ChatGPT access token")
+            return updated
+
+    # ---- listeners --------------------------------------------------------------
+
+    def report(self, error: AuthError) -> None:
+        """Tell the listeners once per distinct problem (no message loops)."""
+        key = f"{error.reason}:{error.message}"
+        if key == self._reported:
+            return
+        self._reported = key
+        for listener in list(self.listeners):
+            try:
+                listener(error)
+            except Exception:
+                log.exception("auth listener failed")
+
+    def signed_in(self) -> None:
+        """A new sign-in was stored: forget failures and reported problems."""
+        self._failure = None
+        self._reported = None
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    for name, value in headers.items():
+        if name.lower() == "authorization":
+            return value.partition(" ")[2].strip()
+    return ""
+
+
+_managers: dict[AuthSettings, AuthManager] = {}
+
+
+def manager_for(settings: AuthSettings) -> AuthManager:
+    """The process's one manager for these settings (shared by every client and command)."""
+    manager = _managers.get(settings)
+    if manager is None:
+        manager = _managers[settings] = AuthManager(settings)
+    return manager
