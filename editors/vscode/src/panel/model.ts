@@ -226,10 +226,12 @@ function onEvent(s: Draft, e: CodexEvent): void {
       if (e.threadId) s.threadId = e.threadId;
       break;
     case 'text':
+      if (!e.delta) break;
       settle(s, ['reasoning']);
       appendStream(s, 'assistant', String(e.delta ?? ''));
       break;
     case 'reasoning':
+      if (!e.delta) break;
       appendStream(s, 'reasoning', String(e.delta ?? ''));
       break;
     case 'textReset': {

@@ -74,7 +74,7 @@ function renderItem(item: Item): HTMLElement {
       return node;
     }
     case 'assistant': {
-      const node = el('section', `item assistant${item.streaming ? ' streaming' : ''}`);
+      const node = el('section', `item assistant${item.streaming && item.text.trim() ? ' streaming' : ''}`);
       node.setAttribute('aria-label', 'Codex');
       node.innerHTML = renderMarkdown(item.text);
       return node;
@@ -247,7 +247,8 @@ function renderThreads(threads: ThreadRow[] | null): void {
     const li = el('li');
     li.setAttribute('role', 'option');
     const when = new Date(t.updated * 1000).toLocaleString();
-    const b = button(`${t.title}${t.current ? ' (current)' : ''}`, () => post({ type: 'resume', threadId: t.threadId }), `Resume ${t.title}, ${when}`);
+    const title = t.title || 'New thread';
+    const b = button(`${title}${t.current ? ' (current)' : ''}`, () => post({ type: 'resume', threadId: t.threadId }), `Resume ${title}, ${when}`);
     li.append(b, el('span', 'when', when));
     rows.append(li);
   }

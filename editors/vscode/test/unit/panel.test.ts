@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 
 import { csp, pageHtml } from '../../src/panel/page';
+import { renderMarkdown } from '../../src/webview/markdown';
 import {
   Action,
   Chip,
@@ -186,8 +187,7 @@ describe('Codex view: prompt, mentions, threads, page', () => {
 });
 
 describe('Codex view: markdown', () => {
-  it('highlights code blocks, adds copy buttons and escapes raw HTML', async () => {
-    const { renderMarkdown } = await import('../../src/webview/markdown');
+  it('highlights code blocks, adds copy buttons and escapes raw HTML', () => {
     const html = renderMarkdown('Use **this**:\n\n```python\ndef f():\n    return 1\n```\n\n<img src=x onerror=alert(1)>');
     assert.ok(html.includes('<strong>this</strong>'));
     assert.ok(html.includes('<button class="copy" type="button" aria-label="Copy python code"'));
