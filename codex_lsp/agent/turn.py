@@ -11,10 +11,10 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from codex_lsp.agent.compact import compact, estimate_tokens
 from codex_lsp.agent.thread import Thread
+from codex_lsp.agent.transcript import describe_call, display_output
 from codex_lsp.agent.usage import add_usage, empty_usage
 from codex_lsp.core.items import (
     ResponseItem,
@@ -107,22 +107,6 @@ def build_request(
         headers=settings.headers,
         turn=turn,
     )
-
-
-def _describe_call(name: str, args: dict[str, Any]) -> str:
-    if name == "apply_patch":
-        files = [
-            line.split(":", 1)[1].strip()
-            for line in str(args.get("input", "")).splitlines()
-            if line.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))
-        ]
-        return f"apply_patch {', '.join(files)}" if files else "apply_patch"
-    for key in ("path", "pattern", "command"):
-        if key in args:
-            value = args[key]
-            shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
-            return f"{name} {shown[:120]}"
-    return name
 
 
 async def run_turn(
@@ -280,21 +264,29 @@ async def _run_one(
         return "Error: arguments must be a JSON object.", None
     if tool is None:
         return f"Error: unknown tool {call.name!r}. Available: {', '.join(tools.names())}", None
-    detail = _describe_call(call.name, args)
-    await ctx.emit(ToolStep(ctx.thread_id, call.name, detail, "begin"))
+    detail = describe_call(call.name, args)
+    cid = call.call_id
+    await ctx.emit(ToolStep(ctx.thread_id, call.name, detail, "begin", call_id=cid))
     try:
         output = await tool.run(ctx, args)
     except ToolFailure as exc:
-        await ctx.emit(ToolStep(ctx.thread_id, call.name, f"{detail}: {exc}", "end", ok=False))
+        failure = f"{detail}: {exc}"
+        await ctx.emit(ToolStep(ctx.thread_id, call.name, failure, "end", False, cid, str(exc)))
         return f"Error: {exc}", None
     except TurnEnded as ended:
-        await ctx.emit(ToolStep(ctx.thread_id, call.name, ended.message, "end", ok=False))
+        await ctx.emit(
+            ToolStep(
+                ctx.thread_id, call.name, ended.message, "end", False, cid, outcome=ended.status
+            )
+        )
         return ended.model_output, ended
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a bug in a tool must not kill the turn silently
         log.exception("tool %s crashed", call.name)
-        await ctx.emit(ToolStep(ctx.thread_id, call.name, f"{detail}: {exc}", "end", ok=False))
+        failure = f"{detail}: {exc}"
+        await ctx.emit(ToolStep(ctx.thread_id, call.name, failure, "end", False, cid, str(exc)))
         return f"Error: the tool failed unexpectedly: {exc}", None
-    await ctx.emit(ToolStep(ctx.thread_id, call.name, detail, "end"))
+    shown, code = display_output(output)
+    await ctx.emit(ToolStep(ctx.thread_id, call.name, detail, "end", True, cid, shown, code))
     return output, None

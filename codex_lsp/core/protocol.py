@@ -135,13 +135,23 @@ class TextReset:
 
 @dataclass(frozen=True)
 class ToolStep:
-    """A tool started or finished; `detail` is a one-line human summary."""
+    """A tool started or finished; `detail` is a one-line human summary.
+
+    On `end`, `output` is what the tool returned (capped, credentials masked),
+    `exit_code` a command's exit status, and `outcome` how a tool that ended the
+    turn ended it (`rejected`: the user said no; `failed`: e.g. a stale edit).
+    `call_id` pairs a step's begin and end (and a history entry).
+    """
 
     thread_id: str
     name: str
     detail: str
     phase: Literal["begin", "end"]
     ok: bool = True
+    call_id: str | None = field(default=None, compare=False)
+    output: str | None = field(default=None, compare=False)
+    exit_code: int | None = field(default=None, compare=False)
+    outcome: TurnStatus | None = None
     type: str = "tool"
 
 
@@ -194,9 +204,8 @@ def event_to_dict(event: AgentEvent) -> dict[str, Any]:
     """JSON-safe form of an event (for `codex/event` notifications)."""
     out: dict[str, Any] = {}
     for key, value in event.__dict__.items():
-        name = "threadId" if key == "thread_id" else key
-        name = "changedFiles" if key == "changed_files" else name
-        out[name] = value
+        head, *rest = key.split("_")
+        out[head + "".join(part.title() for part in rest)] = value
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from codex_lsp import __version__
 from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
+from codex_lsp.agent.transcript import transcript
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
 from codex_lsp.lsp import auth_commands
@@ -217,6 +218,7 @@ async def resume_thread(ctx: Services, *args: Any) -> dict[str, Any]:
         "title": thread.title,
         "items": len(thread.history),
         "history": [{"role": m.get("role"), "text": message_text(m)} for m in messages],
+        "transcript": transcript(thread.history),
     }
 
 

@@ -1,4 +1,4 @@
-// Bundle the extension (dist/extension.js) or the unit tests (out/test/unit/*.test.js).
+// Bundle the extension (dist/extension.js, dist/webview.js) or the unit tests (out/test/unit/*.test.js).
 //   node esbuild.mjs [--production] [--watch] [--tests]
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
@@ -31,9 +31,21 @@ const options = tests
     }
   : { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' };
 
+// The Codex view's script runs in the webview (a browser), bundled apart with its
+// markdown renderer (markdown-it + highlight.js).
+const webview = {
+  ...common,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  external: [],
+  entryPoints: ['src/webview/main.ts'],
+  outfile: 'dist/webview.js',
+};
+const builds = tests ? [options] : [options, webview];
+
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
-  await esbuild.build(options);
+  await Promise.all(builds.map((b) => esbuild.build(b)));
 }

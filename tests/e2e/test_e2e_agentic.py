@@ -282,6 +282,10 @@ async def test_thread_persisted_server_restarted_thread_resumed(
             {"role": "user", "text": "first question"},
             {"role": "assistant", "text": "First answer."},
         ]
+        assert resumed["transcript"] == [
+            {"kind": "user", "text": "first question"},
+            {"kind": "assistant", "text": "First answer."},
+        ]
         again = await second.command("codex.ask", {"prompt": "second question"})
         assert again["threadId"] == thread_id
         texts = [i["content"][0]["text"] for i in model.requests[1].body["input"]]

@@ -399,6 +399,32 @@ def test_chat_buffer_renders_events(
     assert (result["windows_open"], result["windows_closed"]) == (1, 0)
 
 
+def test_chat_buffer_shows_reasoning_commands_and_plan(
+    workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = passed(run_nvim("chat_reasoning_tools", workspace, nvim_env, tmp_path))
+
+    tail = [f">     line {i}" for i in range(6, 26)]
+    assert result["chat"] == [
+        "## Codex: fix the tests",
+        "",
+        "> *Thinking:* The tests fail.",
+        "> Run them first.",
+        "",
+        "> [~] run tests",
+        "> ✓ shell pytest -q (exit 1)",
+        ">     … 5 earlier lines",
+        *tail,
+        "> ✓ read_file a.py",
+        "",
+        "> *Thinking:* Now fix.",
+        "",
+        "Fixed.",
+        "",
+        "*answered*",
+    ]
+
+
 def tool_names(body: dict[str, Any] | None) -> list[str]:
     assert body is not None
     return [t.get("name") or t.get("function", {}).get("name") for t in body.get("tools", [])]

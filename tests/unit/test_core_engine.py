@@ -186,7 +186,7 @@ async def test_edit_rejected_ends_the_turn_and_changes_nothing(tmp_path: Path) -
     assert model.pending == 1  # "Done." was never asked for
     assert core.thread.history[-1] == function_call_output("c1", "patch rejected by user")
     assert core.host.of_type(ToolStep)[-1] == ToolStep(
-        tid, "apply_patch", "Not like this.", "end", ok=False
+        tid, "apply_patch", "Not like this.", "end", ok=False, outcome="rejected"
     )
     assert core.host.events[-1] == TurnFinished(tid, "rejected", "Editing.")
     assert core.thread.last_applied == []

@@ -216,6 +216,25 @@ async def test_a_shell_command_the_user_approves_runs_and_its_output_goes_back(
     assert output.endswith("Output:\nhi\n")
     assert core.read("made.txt") == "made\n"
     assert len(host.command_requests) == 1
+    begin, end = core.host.of_type(ToolStep)
+    assert (begin.call_id, end.call_id) == ("s1", "s1")
+    assert (end.ok, end.exit_code, end.outcome) == (True, 0, None)
+    assert end.output is not None and end.output.endswith("Output:\nhi\n")
+
+
+async def test_a_failing_command_reports_its_exit_code_and_capped_output(tmp_path: Path) -> None:
+    script = "yes 'sk-" + "a" * 20 + "' | head -n 1000; exit 3"
+    core = await run_calls(
+        tmp_path,
+        call("shell", {"command": ["sh", "-c", script]}, "s1"),
+        approval_policy="never",
+        sandbox_mode="danger-full-access",
+    )
+
+    end = core.host.of_type(ToolStep)[-1]
+    assert end.exit_code == 3
+    assert end.output is not None and len(end.output) < 8100
+    assert "[REDACTED]" in end.output and "sk-aaaa" not in end.output
 
 
 async def test_calls_after_one_that_ends_the_turn_are_skipped(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ export const Commands = {
   reviewReject: 'codex-lsp.review.reject',
   signIn: 'codex-lsp.signIn',
   signOut: 'codex-lsp.signOut',
+  openPanel: 'codex-lsp.openPanel',
 } as const;
 
 /** The server's `workspace/executeCommand` ids (docs/protocol.md). */
@@ -68,6 +69,7 @@ export const Settings = {
   serverPython: 'server.python',
   serverEnv: 'server.env',
   model: 'model',
+  reasoningEffort: 'reasoningEffort',
   approvalPolicy: 'approvalPolicy',
   sandboxMode: 'sandboxMode',
   profile: 'profile',

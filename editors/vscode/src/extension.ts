@@ -1,13 +1,14 @@
 /**
  * Entry point: wires the log channel, status bar, reviewer, commands and the
  * server together, starts the server and follows settings changes. The work is
- * in server.ts (client), review.ts (approvals), commands.ts, events.ts.
+ * in server.ts (client), review.ts (approvals), commands.ts, panel/ (the Codex view).
  */
 
 import * as vscode from 'vscode';
 
 import { AnswerStream } from './answers';
 import { CodexCommands } from './commands';
+import { CodexPanel, VIEW_ID } from './panel/host';
 import { ANSWERS_CHANNEL, Commands, LOG_CHANNEL, SETTINGS_SECTION } from './constants';
 import { StatusBar } from './statusBar';
 import { ProgressNotifications } from './progress';
@@ -48,12 +49,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   let commands: CodexCommands | undefined;
+  let panel: CodexPanel | undefined;
   server = new CodexServer({
     log,
     progress,
-    approveEdit: (params, token) => reviewer.review(params, token),
-    approveCommand: (params) => approveCommand(params),
+    // While the Codex view is shown, edits and commands are decided in it.
+    approveEdit: (params, token) => (panel?.visible ? panel.reviewEdit(params, token) : reviewer.review(params, token)),
+    approveCommand: (params) => (panel?.visible ? panel.approveCommand(params) : approveCommand(params)),
     onEvent: (event) => {
+      panel?.handleEvent(event);
       if (event.type === 'authRequired') {
         void onAuthRequired(String(event.message ?? 'Not signed in'), event.action === SIGN_IN);
       }
@@ -67,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
     onStartFailed: async (message, fix) => {
       statusBar.setState('failed', message);
+      panel?.setServerState('crashed', message);
       const first = fix === 'interpreter' ? SELECT_INTERPRETER : OPEN_SETTINGS;
       const choice = await vscode.window.showErrorMessage(message, first, SHOW_LOG, RETRY);
       if (choice === SELECT_INTERPRETER) await selectInterpreter();
@@ -75,6 +80,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (choice === RETRY) await server?.restart();
     },
     onStateChange: (state) => {
+      panel?.setServerState(state === 'running' ? 'ready' : state);
       if (state === 'starting') statusBar.setState('starting');
       else if (state === 'stopped') statusBar.setState('stopped');
       else void refreshStatus();
@@ -82,7 +88,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     executeCommand: (command, args, next) => commands!.intercept(command, args, next),
   });
   commands = new CodexCommands(server, answers, answersChannel, log);
+  panel = new CodexPanel(context.extensionUri, server, reviewer, log);
   context.subscriptions.push(
+    panel,
+    vscode.window.registerWebviewViewProvider(VIEW_ID, panel),
+    vscode.commands.registerCommand(Commands.openPanel, () => vscode.commands.executeCommand(`${VIEW_ID}.focus`)),
     ...commands.register(),
     vscode.commands.registerCommand(Commands.reviewApply, () => reviewer.decide('approve')),
     vscode.commands.registerCommand(Commands.reviewReject, () => reviewer.decide('reject')),
@@ -119,6 +129,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const plan = status.auth?.plan ? ` · ${status.auth.plan}` : '';
       statusBar.setModel(`${status.config?.model ?? ''}${plan}`);
       statusBar.setState(status.auth?.authSource === 'none' ? 'noKey' : 'ready');
+      panel?.setEffectiveModel(status.config?.model ?? '');
+      if (status.auth?.authSource === 'none') panel?.setServerState('noAuth', 'Not signed in and no API key.');
     } catch (err) {
       log.warn(`codex.status: ${String(err)}`);
       statusBar.setState('ready');

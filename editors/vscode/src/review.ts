@@ -79,6 +79,8 @@ export class EditReviewer implements vscode.Disposable {
   private current: ((decision: Decision) => void) | undefined;
   /** Ends the review being shown without an answer (the server withdrew it). */
   private withdrawCurrent: (() => void) | undefined;
+  /** Opens the diffs of the review being shown (the Codex view's "Review" button). */
+  private openCurrent: (() => Promise<void>) | undefined;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
@@ -101,14 +103,28 @@ export class EditReviewer implements vscode.Disposable {
     this.withdrawCurrent?.();
   }
 
-  /** Handle `codex/approveEdit`; reviews queue up behind each other. */
-  review(params: ApproveEditParams, token: vscode.CancellationToken): Promise<ApproveEditAnswer> {
-    const run = this.queue.then(() => this.reviewNow(params, token));
+  /** Open the diff editor for the review being shown. */
+  async showDiffs(): Promise<void> {
+    if (this.openCurrent) await this.openCurrent();
+    else void vscode.window.showInformationMessage('Codex: no edit is waiting for review.');
+  }
+
+  /**
+   * Handle `codex/approveEdit`; reviews queue up behind each other. `inline`: the Codex
+   * view shows the change as a card with Review / Apply / Reject, so the diff opens on
+   * "Review" only, no notification is shown and closing the diff does not reject.
+   */
+  review(params: ApproveEditParams, token: vscode.CancellationToken, inline = false): Promise<ApproveEditAnswer> {
+    const run = this.queue.then(() => this.reviewNow(params, token, inline));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async reviewNow(params: ApproveEditParams, token: vscode.CancellationToken): Promise<ApproveEditAnswer> {
+  private async reviewNow(
+    params: ApproveEditParams,
+    token: vscode.CancellationToken,
+    inline: boolean,
+  ): Promise<ApproveEditAnswer> {
     if (token.isCancellationRequested) {
       return { decision: 'reject' };
     }
@@ -116,23 +132,27 @@ export class EditReviewer implements vscode.Disposable {
     const pairs = params.files.map((f) => this.diffPair(id, f));
     const opened: vscode.Uri[] = [];
     const listeners: vscode.Disposable[] = [];
-    try {
+    const openDiffs = async () => {
       for (const pair of pairs) {
         try {
           await vscode.commands.executeCommand('vscode.diff', pair.left, pair.right, pair.title, {
             preview: false,
           });
-          opened.push(pair.right);
+          if (!opened.some((u) => u.toString() === pair.right.toString())) opened.push(pair.right);
         } catch (err) {
-          // The notification still shows the summary and the buttons.
+          // The notification (or the card) still shows the summary and the buttons.
           this.log.warn(`review #${id}: could not open the diff for ${pair.title}: ${String(err)}`);
         }
       }
+    };
+    try {
+      this.openCurrent = openDiffs;
+      if (!inline) await openDiffs();
       await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, true);
       this.log.info(`review #${id}: ${params.title}: ${params.summary}`);
 
       while (true) {
-        const outcome = await this.waitForOutcome(params, opened, token, listeners);
+        const outcome = await this.waitForOutcome(params, opened, token, listeners, inline);
         if (outcome.kind === 'closed') {
           this.log.info(`review #${id}: diff closed or request withdrawn -> reject`);
           return { decision: 'reject' };
@@ -153,6 +173,7 @@ export class EditReviewer implements vscode.Disposable {
       listeners.forEach((d) => d.dispose());
       this.current = undefined;
       this.withdrawCurrent = undefined;
+      this.openCurrent = undefined;
       await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, false);
       await this.closeDiffs(opened);
       for (const pair of pairs) {
@@ -184,6 +205,7 @@ export class EditReviewer implements vscode.Disposable {
     opened: vscode.Uri[],
     token: vscode.CancellationToken,
     listeners: vscode.Disposable[],
+    inline: boolean,
   ): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => {
       let done = false;
@@ -196,6 +218,7 @@ export class EditReviewer implements vscode.Disposable {
       this.current = (decision) => finish({ kind: 'decision', decision });
       this.withdrawCurrent = () => finish({ kind: 'closed' });
       listeners.push(token.onCancellationRequested(() => finish({ kind: 'closed' })));
+      if (inline) return; // the card decides; its diffs are just a view
       listeners.push(
         vscode.window.tabGroups.onDidChangeTabs(() => {
           if (opened.length > 0 && !opened.some((uri) => this.findTabs(uri).length > 0)) {

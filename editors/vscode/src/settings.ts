@@ -18,6 +18,7 @@ export interface CodexSettings {
   /** Extra environment variables for the server process. */
   serverEnv: Record<string, string>;
   model: string;
+  reasoningEffort: string;
   approvalPolicy: string;
   sandboxMode: string;
   profile: string;
@@ -26,6 +27,7 @@ export interface CodexSettings {
 /** `initializationOptions` / `workspace/didChangeConfiguration` settings, config.toml names. */
 export interface InitializationOptions {
   model?: string;
+  model_reasoning_effort?: string;
   approval_policy?: string;
   sandbox_mode?: string;
   profile?: string;
@@ -56,6 +58,7 @@ export function readSettings(get: SettingGetter): CodexSettings {
     serverPython: str(get(Settings.serverPython)),
     serverEnv: env(get(Settings.serverEnv)),
     model: str(get(Settings.model)),
+    reasoningEffort: str(get(Settings.reasoningEffort)),
     approvalPolicy: str(get(Settings.approvalPolicy)),
     sandboxMode: str(get(Settings.sandboxMode)),
     profile: str(get(Settings.profile)),
@@ -66,6 +69,7 @@ export function readSettings(get: SettingGetter): CodexSettings {
 export function toInitializationOptions(s: CodexSettings): InitializationOptions {
   const options: InitializationOptions = {};
   if (s.model) options.model = s.model;
+  if (s.reasoningEffort) options.model_reasoning_effort = s.reasoningEffort;
   if (s.approvalPolicy) options.approval_policy = s.approvalPolicy;
   if (s.sandboxMode) options.sandbox_mode = s.sandboxMode;
   if (s.profile) options.profile = s.profile;

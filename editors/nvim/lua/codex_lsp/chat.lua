@@ -2,9 +2,11 @@
 --- receives the `codex/event` notifications of every turn as they stream in.
 ---
 --- Each turn starts with a `## <title>` header; `text` deltas are appended as
---- they arrive, `textReset` drops the partial answer of that turn, `tool`,
---- `plan` and `notice` events become quoted lines, and `turnFinished` appends
---- a status line (`*answered*`, `*cancelled*`, `*failed: …*`).
+--- they arrive, `textReset` drops the partial answer of that turn, `reasoning`
+--- deltas stream into a quoted `*Thinking:*` block, `tool`, `plan` and `notice`
+--- events become quoted lines (a command with its exit code and the last lines
+--- of its output), and `turnFinished` appends a status line (`*answered*`,
+--- `*cancelled*`, `*failed: …*`). The same things the VS Code view shows.
 local M = {}
 
 local api = vim.api
@@ -18,7 +20,7 @@ local BUF_NAME = 'codex://chat'
 local turns = {}
 --- The block the end of the buffer belongs to: blocks (a header, a text
 --- paragraph, a run of notes) are separated by one blank line.
----@type {thread: string, kind: 'header'|'text'|'note'}?
+---@type {thread: string, kind: 'header'|'text'|'note'|'reasoning'}?
 local current = nil
 ---@type integer?
 local bufnr = nil
@@ -146,7 +148,7 @@ end
 --- Start a block: the buffer ends with a blank separator line (unless it is
 --- empty) and an empty line to write into.
 ---@param thread string
----@param kind 'header'|'text'|'note'
+---@param kind 'header'|'text'|'note'|'reasoning'
 local function start_block(thread, kind)
   if not is_empty() then
     local buf = M.buf()
@@ -233,6 +235,53 @@ local function note(thread, line)
   write_line(line)
 end
 
+--- Streamed reasoning summary of `thread`: one quoted block per stretch of thinking.
+---@param thread string
+---@param delta string
+local function reasoning(thread, delta)
+  if not turns[thread] then
+    header(thread, 'Codex')
+  end
+  if not (current and current.thread == thread and current.kind == 'reasoning') then
+    label_if_interleaved(thread)
+    start_block(thread, 'reasoning')
+    write_line('> *Thinking:* ')
+  end
+  append_text((delta:gsub('\n', '\n> ')))
+end
+
+--- Output lines shown under a command (the last ones; the `Exit code`/`Wall time`
+--- header of the shell tools' output is left out).
+local OUTPUT_LINES = 20
+
+--- A finished tool step: `> ✓ detail`, for commands `(exit N)` and the output as a quoted
+--- code block.
+---@param thread string
+---@param event table
+local function tool_end(thread, event)
+  local mark = event.ok == false and '✗' or '✓'
+  local line = ('> %s %s'):format(mark, event.detail or event.name or 'tool')
+  if type(event.exitCode) ~= 'number' then
+    note(thread, line)
+    return
+  end
+  note(thread, ('%s (exit %d)'):format(line, event.exitCode))
+  local output = type(event.output) == 'string' and event.output or ''
+  output = output:gsub('^Exit code: [^\n]*\n', ''):gsub('^Wall time: [^\n]*\n', '')
+  output = output:gsub('^Output:\n', ''):gsub('\n+$', '')
+  if output == '' then
+    return
+  end
+  local lines = vim.split(output, '\n', { plain = true })
+  if #lines > OUTPUT_LINES then
+    note(thread, ('>     … %d earlier lines'):format(#lines - OUTPUT_LINES))
+    lines = vim.list_slice(lines, #lines - OUTPUT_LINES + 1)
+  end
+  for _, out in ipairs(lines) do
+    note(thread, '>     ' .. out)
+  end
+end
+
 local status_text = {
   applied = 'applied',
   rejected = 'rejected',
@@ -255,6 +304,10 @@ function M.on_event(event)
     if type(event.delta) == 'string' and event.delta ~= '' then
       text(thread, event.delta)
     end
+  elseif kind == 'reasoning' then
+    if type(event.delta) == 'string' and event.delta ~= '' then
+      reasoning(thread, event.delta)
+    end
   elseif kind == 'textReset' then
     local turn = turns[thread]
     if turn and turn.mark and current and current.thread == thread and current.kind == 'text' then
@@ -265,8 +318,7 @@ function M.on_event(event)
     end
   elseif kind == 'tool' then
     if event.phase == 'end' then
-      local mark = event.ok == false and '✗' or '✓'
-      note(thread, ('> %s %s'):format(mark, event.detail or event.name or 'tool'))
+      tool_end(thread, event)
     end
   elseif kind == 'plan' then
     local marks = { completed = '[x]', in_progress = '[~]', pending = '[ ]' }

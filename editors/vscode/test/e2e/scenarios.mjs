@@ -461,6 +461,115 @@ async function noPython() {
   }, { allowErrors: true });
 }
 
+/** The Codex view's webview (code-server nests it in two iframes). */
+function panelFrame(wb) {
+  return wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+const PLAN_STEPS = [
+  { step: 'Check the greeting', status: 'completed' },
+  { step: 'Use an f-string', status: 'in_progress' },
+];
+
+/**
+ * The Codex view: ask and see the answer rendered; a task whose model calls update_plan,
+ * a shell command and apply_patch shows the checklist, the command row with its output
+ * and a change card (Review opens the diff, Apply changes the file); Stop cancels a slow
+ * turn; after a server restart an earlier thread is resumed from the thread list.
+ */
+async function panel() {
+  const turns = [
+    { type: 'reply', items: [{ type: 'text', text: 'It **greets** by name:\n\n```python\nprint(greet("bob"))\n```' }] },
+    { type: 'reply', items: [{ type: 'function_call', name: 'update_plan', arguments: { plan: PLAN_STEPS } }] },
+    { type: 'reply', items: [{ type: 'function_call', name: 'shell', arguments: { command: ['echo', 'hello from the shell'] } }] },
+    ...editTurns(),
+    { type: 'hang', seconds: 60 },
+  ];
+  const settings = { 'codex.approvalPolicy': 'on-request', 'codex.sandboxMode': 'danger-full-access' };
+  return withWorkbench('panel', { files: { 'hello.py': HELLO }, turns, settings }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    log('the Codex view is open');
+
+    // Context chips: the active file is attached; remove it, attach it again with @.
+    await view.locator('#chips .chip', { hasText: 'hello.py' }).waitFor();
+    await view.getByRole('button', { name: 'Remove hello.py' }).click();
+    await view.locator('#chips .chip').waitFor({ state: 'detached' });
+    await prompt.click();
+    await prompt.pressSequentially('what does greet do? @hel');
+    await view.locator('#mentions .mention', { hasText: 'hello.py' }).waitFor();
+    await prompt.press('Enter');
+    await view.locator('#chips .chip', { hasText: 'hello.py' }).waitFor();
+    assert.equal(await prompt.inputValue(), 'what does greet do? ');
+    await prompt.press('Enter');
+    const answer = view.locator('.item.assistant').first();
+    await answer.locator('strong', { hasText: 'greets' }).waitFor();
+    await answer.locator('.code button.copy').waitFor();
+    await answer.locator('pre code .hljs-built_in', { hasText: 'print' }).waitFor();
+    await view.locator('.item.user .chip', { hasText: 'hello.py' }).waitFor();
+    const asked = (await wb.modelRequests())[0].body.input.map((i) => JSON.stringify(i)).join('\n');
+    assert.match(asked, /Files attached for context[^"]*hello\.py/);
+    log('the answer is rendered as Markdown with a highlighted code block');
+
+    // A task: plan, command, change card.
+    await prompt.fill('use an f-string in greet');
+    await prompt.press('Enter');
+    const plan = view.locator('.item.plan');
+    await plan.locator('li.step.completed', { hasText: 'Check the greeting' }).waitFor();
+    await plan.locator('li.step.in_progress', { hasText: 'Use an f-string' }).waitFor();
+    const command = view.locator('details.item.tool', { hasText: 'shell echo hello from the shell' });
+    await command.locator('summary', { hasText: 'exit 0' }).waitFor();
+    await command.locator('summary').click();
+    await command.locator('pre.output', { hasText: 'hello from the shell' }).waitFor();
+    const card = view.locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
+    await card.getByRole('button', { name: /^Apply/ }).waitFor();
+    log('checklist, command row with output and change card shown');
+    await card.getByRole('button', { name: /^Review/ }).click();
+    await wb.waitForDiff('hello.py');
+    await wb.page.waitForTimeout(500);
+    const screenshot = await wb.screenshot('panel-task.png');
+    await card.getByRole('button', { name: /^Apply/ }).click();
+    await card.locator('.state', { hasText: 'Applied' }).waitFor();
+    await view.locator('.item.assistant', { hasText: 'Done: greet uses an f-string.' }).waitFor();
+    await wb.page.locator('.tab', { hasText: '(Codex: proposed edit)' }).waitFor({ state: 'detached' });
+    await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).click();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    log('Apply in the card changed hello.py');
+
+    // Stop cancels a slow turn.
+    await prompt.fill('rename greet everywhere');
+    await prompt.press('Enter');
+    const stop = view.getByRole('button', { name: 'Stop the turn' });
+    await stop.waitFor();
+    await stop.click();
+    await view.locator('.item.notice', { hasText: 'Stopped.' }).waitFor();
+    await stop.waitFor({ state: 'hidden' });
+    log('Stop cancelled the turn');
+
+    // Resume the thread after a restart of the server.
+    await wb.runCommand('Codex: Restart Server');
+    await wb.waitForLog(/server running/, 2);
+    await view.getByRole('button', { name: 'New thread' }).click();
+    await view.locator('.item').first().waitFor({ state: 'detached' });
+    await view.getByRole('button', { name: 'Show threads' }).click();
+    await view.getByRole('searchbox', { name: 'Search threads' }).fill('greet');
+    await view.getByRole('button', { name: /^Resume Codex: what does greet do/ }).click();
+    await view.locator('.item.user', { hasText: 'use an f-string in greet' }).waitFor();
+    await view.locator('details.item.tool', { hasText: 'shell echo hello from the shell' }).locator('summary', { hasText: 'exit 0' }).waitFor();
+    await view.locator('.item.plan li.step.completed', { hasText: 'Check the greeting' }).waitFor();
+    await view.locator('.item.assistant', { hasText: 'Done: greet uses an f-string.' }).waitFor();
+    await wb.screenshot('panel-resumed.png');
+    log('resumed the thread from the list after a restart');
+    return { screenshot };
+  });
+}
+
 export const scenarios = {
   apply,
   reject,
@@ -473,4 +582,5 @@ export const scenarios = {
   noServer,
   bundled,
   noPython,
+  panel,
 };

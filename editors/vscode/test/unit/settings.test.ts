@@ -18,6 +18,7 @@ const defaults: CodexSettings = {
   serverPython: '',
   serverEnv: {},
   model: '',
+  reasoningEffort: '',
   approvalPolicy: '',
   sandboxMode: '',
   profile: '',
@@ -31,12 +32,14 @@ describe('settings -> initializationOptions', () => {
   it('maps every setting to its config.toml key', () => {
     const s = settings({
       model: 'gpt-5.5',
+      reasoningEffort: 'high',
       approvalPolicy: 'on-request',
       sandboxMode: 'workspace-write',
       profile: 'fast',
     });
     assert.deepStrictEqual(toInitializationOptions(s), {
       model: 'gpt-5.5',
+      model_reasoning_effort: 'high',
       approval_policy: 'on-request',
       sandbox_mode: 'workspace-write',
       profile: 'fast',

@@ -1,0 +1,140 @@
+"""What a person sees of a thread: its history as typed entries, and tool output for display.
+
+A panel that resumes a thread shows more than the messages: the reasoning
+summaries, each tool step with its output (a command's exit code), and the plan.
+`transcript` turns the history (Responses API items, `core.items`) into those
+entries; `describe_call` and `display_output` are shared with the live
+`tool` events so a resumed thread looks like one just run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal, NotRequired, TypedDict
+
+from codex_lsp.core.items import (
+    CustomToolCallItem,
+    FunctionCallItem,
+    ResponseItem,
+    message_text,
+)
+from codex_lsp.redact import redact
+
+OUTPUT_CAP = 8000
+"""Characters of a tool's output shown to the user (head and tail kept)."""
+_EXIT_CODE = re.compile(r"\AExit code: (-?\d+)\n")
+
+
+class Entry(TypedDict):
+    """One row of a transcript (`codex.resumeThread`'s `transcript`)."""
+
+    kind: Literal["user", "assistant", "reasoning", "tool", "plan"]
+    text: NotRequired[str]
+    name: NotRequired[str]
+    detail: NotRequired[str]
+    callId: NotRequired[str]
+    output: NotRequired[str]
+    exitCode: NotRequired[int | None]
+    plan: NotRequired[list[dict[str, str]]]
+    explanation: NotRequired[str | None]
+
+
+def describe_call(name: str, args: dict[str, Any]) -> str:
+    """A one-line summary of a tool call (`shell pytest -q`, `apply_patch a.py, b.py`)."""
+    if name == "apply_patch":
+        files = [
+            line.split(":", 1)[1].strip()
+            for line in str(args.get("input", "")).splitlines()
+            if line.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))
+        ]
+        return f"apply_patch {', '.join(files)}" if files else "apply_patch"
+    for key in ("path", "pattern", "command"):
+        if key in args:
+            value = args[key]
+            shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+            return f"{name} {shown[:120]}"
+    return name
+
+
+def display_output(output: str) -> tuple[str, int | None]:
+    """A tool's output as shown to the user (capped, credentials masked) and its exit code.
+
+    The exit code is read from the shell tools' `Exit code: N` header (Codex's
+    output shape, `sandbox.output.format_for_model`); None for other tools.
+    """
+    match = _EXIT_CODE.match(output)
+    code = int(match.group(1)) if match else None
+    output = redact(output)  # before cutting: a cut credential would no longer match
+    if len(output) > OUTPUT_CAP:
+        head = OUTPUT_CAP // 4
+        tail = OUTPUT_CAP - head
+        cut = len(output) - OUTPUT_CAP
+        output = f"{output[:head]}\n… {cut} characters not shown …\n{output[-tail:]}"
+    return output, code
+
+
+def _arguments(item: FunctionCallItem | CustomToolCallItem) -> dict[str, Any]:
+    if item["type"] == "custom_tool_call":
+        return {"input": item["input"]}
+    try:
+        parsed = json.loads(item["arguments"] or "{}")
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _call_entry(item: FunctionCallItem | CustomToolCallItem) -> Entry:
+    name = item["name"]
+    args = _arguments(item)
+    if name == "update_plan" and isinstance(args.get("plan"), list):
+        steps = [
+            {"step": str(s.get("step", "")), "status": str(s.get("status", "pending"))}
+            for s in args["plan"]
+            if isinstance(s, dict)
+        ]
+        explanation = args.get("explanation")
+        return {
+            "kind": "plan",
+            "plan": steps,
+            "explanation": explanation if isinstance(explanation, str) else None,
+        }
+    return {
+        "kind": "tool",
+        "name": name,
+        "detail": describe_call(name, args),
+        "callId": item["call_id"],
+    }
+
+
+def transcript(history: list[ResponseItem]) -> list[Entry]:
+    """The thread as a person reads it: messages, reasoning, tool steps with output, plans.
+
+    Instructions (`system`/`developer` messages) are left out; an output is put on its
+    call's entry; the plan tool's "Plan updated" output is not shown.
+    """
+    entries: list[Entry] = []
+    calls: dict[str, Entry] = {}
+    for item in history:
+        if item["type"] == "message":
+            if item["role"] in ("user", "assistant"):
+                role: Literal["user", "assistant"] = (
+                    "user" if item["role"] == "user" else "assistant"
+                )
+                entries.append({"kind": role, "text": message_text(item)})
+        elif item["type"] == "reasoning":
+            text = "\n\n".join(part["text"] for part in item["summary"] if part["text"])
+            if text:
+                entries.append({"kind": "reasoning", "text": text})
+        elif item["type"] == "function_call" or item["type"] == "custom_tool_call":
+            entry = _call_entry(item)
+            entries.append(entry)
+            if entry["kind"] == "tool":
+                calls[item["call_id"]] = entry
+        else:
+            call = calls.get(item["call_id"])
+            if call is not None:
+                output, code = display_output(item["output"])
+                call["output"] = output
+                call["exitCode"] = code
+    return entries

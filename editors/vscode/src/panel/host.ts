@@ -1,0 +1,358 @@
+/**
+ * The "Codex" webview view: holds the view model (panel/model.ts), feeds it the
+ * server's events and results, and turns the webview's messages into server
+ * commands, edit decisions (review.ts) and setting writes.
+ *
+ * The state lives here, not in the webview, so it survives the view being hidden
+ * or moved; the webview re-renders from the last update when it comes back.
+ */
+
+import * as vscode from 'vscode';
+
+import type { ApproveCommandParams, ApproveEditParams } from '../approval';
+import { Commands, ServerCommands, SETTINGS_SECTION, Settings } from '../constants';
+import type { EditReviewer } from '../review';
+import type { CodexServer } from '../server';
+import { errorText } from '../server';
+import type { FromWebview, PanelSettings, ToWebview } from './messages';
+import {
+  Action,
+  Chip,
+  CodexEvent,
+  composePrompt,
+  chipLabel,
+  Decision,
+  initialState,
+  PanelState,
+  reduce,
+  ThreadRow,
+  TranscriptEntry,
+} from './model';
+import { pageHtml } from './page';
+
+export const VIEW_ID = 'codex-lsp.conversation';
+
+interface Result {
+  status?: string;
+  threadId?: string | null;
+  error?: string;
+  text?: string;
+  [key: string]: unknown;
+}
+
+export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private state: PanelState = initialState();
+  private chips: Chip[] = [];
+  /** The active editor's file or selection is attached until the user removes it. */
+  private autoContext = true;
+  private threads: ThreadRow[] | null = null;
+  private effectiveModel = '';
+  private counter = 0;
+  private pending = new Map<string, (d: Decision) => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly server: CodexServer,
+    private readonly reviewer: EditReviewer,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(() => {
+        this.autoContext = true;
+        this.refreshContext();
+      }),
+      vscode.window.onDidChangeTextEditorSelection(() => this.refreshContext()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SETTINGS_SECTION) && this.post()),
+    );
+  }
+
+  /** Shown, so approvals and reviews can be answered in it. */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media, dist] };
+    view.webview.html = pageHtml({
+      cspSource: view.webview.cspSource,
+      script: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      style: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+    });
+    view.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m).catch((e) => this.fail(e)));
+    view.onDidChangeVisibility(() => view.visible && this.post());
+    view.onDidDispose(() => (this.view = undefined));
+    this.refreshContext();
+  }
+
+  // ---- fed by extension.ts -----------------------------------------------------------
+
+  handleEvent(event: CodexEvent): void {
+    if (event.type === 'approvalWithdrawn' && event.kind === 'command') {
+      for (const [id, resolve] of this.pending) {
+        resolve('reject');
+        this.dispatch({ type: 'approvalDecided', id, decision: 'withdrawn' });
+      }
+      this.pending.clear();
+    }
+    this.dispatch({ type: 'event', event });
+  }
+
+  setServerState(state: PanelState['server'], message?: string): void {
+    this.dispatch({ type: 'server', state, message });
+  }
+
+  setEffectiveModel(model: string): void {
+    this.effectiveModel = model;
+    this.post();
+  }
+
+  /** `codex/approveEdit` while the view is shown: a card, decided there (or in the diff editor). */
+  async reviewEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown> {
+    const id = `edit${++this.counter}`;
+    const files = params.files.map((f) => ({ path: f.path, kind: f.kind }));
+    this.dispatch({ type: 'proposal', id, proposal: { title: params.title, summary: params.summary, files } });
+    void this.reveal();
+    const answer = await this.reviewer.review(params, token, true);
+    this.dispatch({ type: 'proposalDecided', id, decision: token.isCancellationRequested ? 'withdrawn' : answer.decision });
+    return answer;
+  }
+
+  /** `codex/approveCommand` while the view is shown: Run / Run always / Deny in the conversation. */
+  approveCommand(params: ApproveCommandParams): Promise<{ decision: Decision }> {
+    const id = `cmd${++this.counter}`;
+    this.dispatch({ type: 'approval', id, request: params as ApproveCommandParams & { kind?: string } });
+    void this.reveal();
+    return new Promise((resolve) => this.pending.set(id, (decision) => resolve({ decision })));
+  }
+
+  // ---- the webview's messages ----------------------------------------------------------
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        return this.post();
+      case 'send':
+        return this.send(m.text);
+      case 'stop':
+        await this.run(ServerCommands.cancel, this.state.threadId ? { threadId: this.state.threadId } : {});
+        return;
+      case 'removeChip':
+        if (m.id === 'auto') this.autoContext = false;
+        this.chips = this.chips.filter((c) => c.id !== m.id);
+        return this.post();
+      case 'mention':
+        return this.postMessage({ type: 'mentions', files: this.openFiles(m.query) });
+      case 'addFile':
+        return this.addFile(m.uri);
+      case 'newThread':
+        return this.newThread();
+      case 'showThreads':
+        return this.showThreads(m.show);
+      case 'resume':
+        return this.resume(m.threadId);
+      case 'undo':
+        return this.undo();
+      case 'review':
+        return this.reviewer.showDiffs();
+      case 'decideEdit':
+        return this.reviewer.decide(m.decision);
+      case 'decideCommand':
+        this.pending.get(m.id)?.(m.decision);
+        this.pending.delete(m.id);
+        return this.dispatch({ type: 'approvalDecided', id: m.id, decision: m.decision });
+      case 'setting':
+        await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(settingKey(m.key), m.value, vscode.ConfigurationTarget.Global);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        vscode.window.setStatusBarMessage('Codex: copied', 2000);
+        return;
+      case 'restart':
+        await this.server.restart();
+        return;
+      case 'showLog':
+        return this.log.show();
+      case 'signIn':
+        await vscode.commands.executeCommand(Commands.signIn);
+        return;
+      case 'openSettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:codex-lsp.codex-lsp');
+        return;
+    }
+  }
+
+  private async send(text: string): Promise<void> {
+    if (!text.trim() || this.state.busy) return;
+    const chips = this.chips;
+    this.dispatch({ type: 'prompt', text: text.trim(), chips: chips.map(chipLabel) });
+    this.chips = [];
+    this.refreshContext(); // the active editor stays attached
+    const arg: Record<string, unknown> = { prompt: composePrompt(text, chips) };
+    if (this.state.threadId) arg.threadId = this.state.threadId;
+    if (chips[0]) arg.uri = chips[0].uri;
+    const result = await this.run(ServerCommands.runTask, arg);
+    if (result?.threadId) this.state = { ...this.state, threadId: result.threadId };
+    if (result && this.state.busy && result.status !== 'failed') {
+      this.dispatch({ type: 'event', event: { type: 'turnFinished', status: result.status, text: result.text } });
+    }
+  }
+
+  private async newThread(): Promise<void> {
+    const result = await this.run(ServerCommands.newThread, {});
+    if (result) this.dispatch({ type: 'reset', threadId: result.threadId ?? null });
+    this.threads = null;
+    this.post();
+  }
+
+  private async showThreads(show: boolean): Promise<void> {
+    if (!show) {
+      this.threads = null;
+      return this.post();
+    }
+    const result = await this.run(ServerCommands.listThreads, {});
+    this.threads = (result?.threads as ThreadRow[] | undefined) ?? [];
+    this.post();
+  }
+
+  private async resume(threadId: string): Promise<void> {
+    const result = await this.run(ServerCommands.resumeThread, { threadId });
+    if (!result) return;
+    this.threads = null;
+    const transcript = (result.transcript as TranscriptEntry[] | undefined) ??
+      ((result.history as { role: string; text: string }[] | undefined) ?? []).map((h) => ({ kind: h.role, text: h.text }));
+    this.dispatch({ type: 'reset', threadId: result.threadId ?? threadId, transcript });
+  }
+
+  private async undo(): Promise<void> {
+    const result = await this.run(ServerCommands.undo, this.state.threadId ? { threadId: this.state.threadId } : {});
+    if (!result) return;
+    const files = ((result.changedFiles as string[] | undefined) ?? []).join(', ');
+    this.dispatch({ type: 'notice', text: files ? `Undid the last turn: reverted ${files}. Save to keep.` : 'Nothing to undo.' });
+  }
+
+  /** Run a server command; a failure becomes an error row in the conversation. */
+  private async run(command: string, arg: Record<string, unknown>): Promise<Result | undefined> {
+    try {
+      const result = await this.server.execute<Result>(command, arg);
+      if (result?.status === 'failed') this.dispatch({ type: 'failed', error: result.error ?? `${command} failed` });
+      return result?.status === 'failed' ? undefined : result;
+    } catch (err) {
+      this.fail(err);
+      return undefined;
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.log.error(`Codex view: ${errorText(err)}`);
+    this.dispatch({ type: 'failed', error: errorText(err) });
+  }
+
+  // ---- context chips ---------------------------------------------------------------------
+
+  private chipFor(uri: vscode.Uri, id: string, selection?: vscode.Selection, doc?: vscode.TextDocument): Chip {
+    const path = vscode.workspace.asRelativePath(uri);
+    const client = this.server.languageClient;
+    const wire = client ? client.code2ProtocolConverter.asUri(uri) : uri.toString();
+    if (selection && doc && !selection.isEmpty) {
+      return {
+        id,
+        kind: 'selection',
+        path,
+        uri: wire,
+        startLine: selection.start.line + 1,
+        endLine: selection.end.line + 1,
+        text: doc.getText(selection),
+      };
+    }
+    return { id, kind: 'file', path, uri: wire };
+  }
+
+  private refreshContext(): void {
+    const editor = vscode.window.activeTextEditor;
+    const chips = this.chips.filter((c) => c.id !== 'auto');
+    if (this.autoContext && editor && editor.document.uri.scheme === 'file') {
+      chips.unshift(this.chipFor(editor.document.uri, 'auto', editor.selection, editor.document));
+    }
+    this.chips = chips;
+    this.post();
+  }
+
+  private openFiles(query: string): { path: string; uri: string }[] {
+    const seen = new Set<string>();
+    const out: { path: string; uri: string }[] = [];
+    const uris = [
+      ...vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri)),
+      ...vscode.workspace.textDocuments.map((d) => d.uri),
+    ];
+    for (const uri of uris) {
+      if (!uri || uri.scheme !== 'file' || seen.has(uri.toString())) continue;
+      seen.add(uri.toString());
+      const path = vscode.workspace.asRelativePath(uri);
+      if (path.toLowerCase().includes(query.toLowerCase())) out.push({ path, uri: uri.toString() });
+    }
+    return out.slice(0, 20);
+  }
+
+  private addFile(uri: string): void {
+    const chip = this.chipFor(vscode.Uri.parse(uri), `file${++this.counter}`);
+    if (!this.chips.some((c) => c.kind === 'file' && c.path === chip.path)) this.chips.push(chip);
+    this.post();
+  }
+
+  // ---- posting ------------------------------------------------------------------------------
+
+  private dispatch(action: Action): void {
+    this.state = reduce(this.state, action);
+    this.post();
+  }
+
+  private async reveal(): Promise<void> {
+    if (this.view && !this.view.visible) this.view.show(true);
+  }
+
+  /** Post the whole state, at most every 50 ms (text streams in at up to 20 events a second). */
+  private post(): void {
+    if (this.timer || !this.view) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.postMessage({
+        type: 'update',
+        state: this.state,
+        chips: this.chips,
+        settings: this.settings(),
+        threads: this.threads,
+      });
+    }, 50);
+  }
+
+  private async postMessage(message: ToWebview): Promise<void> {
+    await this.view?.webview.postMessage(message);
+  }
+
+  private settings(): PanelSettings {
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    return {
+      model: config.get<string>(Settings.model) ?? '',
+      reasoningEffort: config.get<string>(Settings.reasoningEffort) ?? '',
+      approvalPolicy: config.get<string>(Settings.approvalPolicy) ?? '',
+      effectiveModel: this.effectiveModel,
+    };
+  }
+
+  dispose(): void {
+    for (const resolve of this.pending.values()) resolve('reject');
+    this.pending.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function settingKey(key: 'model' | 'reasoningEffort' | 'approvalPolicy'): string {
+  return Settings[key];
+}

@@ -1,0 +1,52 @@
+/**
+ * The messages between the Codex view's host (panel/host.ts) and its webview
+ * script (webview/main.ts). Types only.
+ */
+
+import type { Chip, Decision, PanelState, ThreadRow } from './model';
+
+export interface PanelSettings {
+  model: string;
+  reasoningEffort: string;
+  approvalPolicy: string;
+  /** The model the server runs (`codex.status`), shown when the setting is empty. */
+  effectiveModel: string;
+}
+
+/** Host -> webview: everything the view shows. */
+export interface ViewUpdate {
+  type: 'update';
+  state: PanelState;
+  chips: Chip[];
+  settings: PanelSettings;
+  threads: ThreadRow[] | null;
+}
+
+export interface MentionResults {
+  type: 'mentions';
+  files: { path: string; uri: string }[];
+}
+
+export type ToWebview = ViewUpdate | MentionResults | { type: 'focusPrompt' };
+
+/** Webview -> host. */
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'send'; text: string }
+  | { type: 'stop' }
+  | { type: 'removeChip'; id: string }
+  | { type: 'mention'; query: string }
+  | { type: 'addFile'; uri: string }
+  | { type: 'newThread' }
+  | { type: 'showThreads'; show: boolean }
+  | { type: 'resume'; threadId: string }
+  | { type: 'undo' }
+  | { type: 'review'; id: string }
+  | { type: 'decideEdit'; id: string; decision: Decision }
+  | { type: 'decideCommand'; id: string; decision: Decision }
+  | { type: 'setting'; key: 'model' | 'reasoningEffort' | 'approvalPolicy'; value: string }
+  | { type: 'copy'; text: string }
+  | { type: 'restart' }
+  | { type: 'showLog' }
+  | { type: 'signIn' }
+  | { type: 'openSettings' };
