@@ -18,7 +18,7 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp import auth_commands
+from codex_lsp.lsp import auth_commands, inline, review_commands
 from codex_lsp.lsp.arguments import (
     BadArguments,
     PromptArgs,
@@ -33,6 +33,10 @@ from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
     ADD_DOCSTRING,
+    CLEAR_FINDINGS,
+    FINDINGS_SOURCE,
+    REVIEW,
+    TOGGLE_INLINE_COMPLETION,
     ASK,
     CANCEL,
     EDIT_SELECTION,
@@ -90,9 +94,14 @@ async def fix_diagnostic(ctx: Services, *args: Any) -> dict[str, Any]:
         if diag is None:
             raise BadArguments("missing 'diagnostic' (the diagnostic to fix)")
         code = str(diag.code) if diag.code is not None else None
+        fixing.append(code if diag.source == FINDINGS_SOURCE and code else "")
         return tasks.fix_diagnostic(sel, diag.message, diag.source, code)
 
-    return await _selection_task(ctx, args, build)
+    fixing: list[str] = []
+    result = await _selection_task(ctx, args, build)
+    if result.get("status") == "applied" and any(fixing):
+        ctx.findings.changed(ctx.findings.store.remove(fixing))  # its fix applied
+    return result
 
 
 async def explain(ctx: Services, *args: Any) -> dict[str, Any]:
@@ -172,6 +181,8 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         "running": sorted(ctx.turns.running),
         **(await agent.status()),
         "threads": len(agent.threads),
+        "findings": len(ctx.findings.store.all()),
+        "inlineCompletion": ctx.completions.status(),
         "uptimeSec": round(time.monotonic() - ctx.started, 1),
     }
 
@@ -210,6 +221,7 @@ async def resume_thread(ctx: Services, *args: Any) -> dict[str, Any]:
         return failed(str(exc))
     except KeyError as exc:
         return failed(str(exc.args[0]))
+    ctx.findings.resume(thread.id)
     messages = [i for i in thread.history if i.get("type") == "message"]
     return {
         "status": "answered",
@@ -261,6 +273,8 @@ _HANDLERS: dict[str, Handler] = {
     ADD_DOCSTRING: add_docstring,
     WRITE_TESTS: write_tests,
     FIX_DIAGNOSTIC: fix_diagnostic,
+    REVIEW: review_commands.review,
+    CLEAR_FINDINGS: review_commands.clear_findings,
     ASK: ask,
     RUN_TASK: run_task,
     CANCEL: cancel,
@@ -271,5 +285,6 @@ _HANDLERS: dict[str, Handler] = {
     UNDO: undo,
     LOGIN: auth_commands.login,
     LOGOUT: auth_commands.logout,
+    TOGGLE_INLINE_COMPLETION: inline.toggle,
 }
 HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}
