@@ -55,4 +55,3 @@ class SuggestionCache:
         """Forget one document's suggestions, or all."""
         for key in [k for k in self._entries if uri is None or k[0] == uri]:
             del self._entries[key]
-

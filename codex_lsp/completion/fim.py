@@ -59,7 +59,10 @@ class FimClient:
         pieces: list[str] = []
         try:
             async with self._http.stream(
-                "POST", url, content=body, headers=self._headers,
+                "POST",
+                url,
+                content=body,
+                headers=self._headers,
                 params=dict(self.provider.query_params) or None,
             ) as response:
                 if response.status_code >= 400:

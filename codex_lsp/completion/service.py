@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ class InlineCompletions:
         self.session_enabled: bool | None = None
         """`codex.toggleInlineCompletion`'s choice; None: the configuration's."""
         self._running: dict[str, asyncio.Task[str]] = {}
+        self._asking: weakref.WeakSet[asyncio.Task[str]] = weakref.WeakSet()
+        """Tasks past their debounce, waiting for the model."""
         self._fim: FimClient | None = None
         self._fim_key: tuple[str, str] | None = None
         self.advertised = False
@@ -105,13 +108,13 @@ class InlineCompletions:
         self.stats.requests += 1
         previous = self._running.pop(cursor.uri, None)
         if previous is not None:
-            previous.cancel()
+            self._stop(previous)
         task = asyncio.ensure_future(self._complete(cursor))
         self._running[cursor.uri] = task
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            task.cancel()  # stop the model call too (it closes the HTTP stream)
+            self._stop(task)  # stop the model call too (it closes the HTTP stream)
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise  # the client cancelled this request
@@ -123,24 +126,24 @@ class InlineCompletions:
     async def _complete(self, cursor: Cursor) -> str:
         cfg = self.config
         ctx = build_context(
-            cursor.lines, cursor.line, cursor.character, cursor.path, cursor.language,
+            cursor.lines,
+            cursor.line,
+            cursor.character,
+            cursor.path,
+            cursor.language,
             cfg.context_tokens,
         )
         cached = self.cache.get(cursor.uri, ctx.prefix, ctx.suffix)
         if cached is not None:
             self.stats.cache_hits += 1
             return trim_completion(cached, ctx, cfg.max_lines)
-        try:
-            await asyncio.sleep(cfg.debounce_ms / 1000)
-        except asyncio.CancelledError:
-            self.stats.debounced += 1
-            raise
+        await asyncio.sleep(cfg.debounce_ms / 1000)
         self.stats.model_requests += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._asking.add(task)
         try:
             text = await self._ask(ctx, cursor, cfg)
-        except asyncio.CancelledError:
-            self.stats.cancelled += 1
-            raise
         except ModelError as exc:
             log.warning("inline completion failed: %s", exc.message)
             return ""
@@ -150,7 +153,19 @@ class InlineCompletions:
             self.stats.answered += 1
         return insertion
 
-    async def _ask(self, ctx: CompletionContext, cursor: Cursor, cfg: InlineCompletionConfig) -> str:
+    def _stop(self, task: asyncio.Task[str]) -> None:
+        """Cancel a request's work, counting what that saved."""
+        if task.done():
+            return
+        if task in self._asking:
+            self.stats.cancelled += 1  # the model call is cut short
+        else:
+            self.stats.debounced += 1  # it never reached the model
+        task.cancel()
+
+    async def _ask(
+        self, ctx: CompletionContext, cursor: Cursor, cfg: InlineCompletionConfig
+    ) -> str:
         loaded = self._loaded()
         model = cfg.model or loaded.config.model
         if cfg.provider is not None:
@@ -159,7 +174,12 @@ class InlineCompletions:
             )
         budget = max(cfg.context_tokens // 4, 64)
         ctx = CompletionContext(
-            ctx.path, ctx.language, ctx.prefix, ctx.suffix, ctx.line_prefix, ctx.line_suffix,
+            ctx.path,
+            ctx.language,
+            ctx.prefix,
+            ctx.suffix,
+            ctx.line_prefix,
+            ctx.line_suffix,
             neighbour_excerpts(cursor.neighbours, budget),
         )
         responses = loaded.provider.wire_api == "responses"
@@ -178,7 +198,11 @@ class InlineCompletions:
             raise ModelError(
                 f"[inline_completion] provider {provider_id!r} is not in [model_providers]"
             )
-        if self._fim is None or self._fim_key != (provider_id, model) or self._fim.provider != provider:
+        if (
+            self._fim is None
+            or self._fim_key != (provider_id, model)
+            or self._fim.provider != provider
+        ):
             self._fim = FimClient(provider, model)
             self._fim_key = (provider_id, model)
         return self._fim

@@ -26,7 +26,7 @@ def trim_completion(text: str, ctx: CompletionContext, max_lines: int) -> str:
         lines = lines[:1]  # mid-line: only complete this line
         if ctx.line_suffix and lines[0].endswith(ctx.line_suffix):
             lines[0] = lines[0][: -len(ctx.line_suffix)]
-    following = [line.strip() for line in ctx.suffix.split("\n")[1:3] if line.strip()]
+    following = [line.strip() for line in ctx.suffix.split("\n")[1:] if line.strip()][:1]
     for index, line in enumerate(lines):
         if index > 0 and following and line.strip() == following[0]:
             lines = lines[:index]  # the rest already follows the cursor

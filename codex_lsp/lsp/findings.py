@@ -86,7 +86,10 @@ class Findings:
             lines = self._lines(path) if findings else []
             self._client.notify(
                 PUBLISH,
-                {"uri": from_fs_path(path) or path, "diagnostics": [diagnostic(f, lines) for f in findings]},
+                {
+                    "uri": from_fs_path(path) or path,
+                    "diagnostics": [diagnostic(f, lines) for f in findings],
+                },
             )
 
     def changed(self, paths: Iterable[str]) -> None:

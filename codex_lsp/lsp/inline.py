@@ -48,7 +48,9 @@ async def inline_completion(
     if not text:
         return types.InlineCompletionList(items=[])
     at = types.Range(params.position, params.position)
-    return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=at)])
+    return types.InlineCompletionList(
+        items=[types.InlineCompletionItem(insert_text=text, range=at)]
+    )
 
 
 async def toggle(ctx: Services, *args: Any) -> dict[str, Any]:
@@ -63,11 +65,20 @@ async def toggle(ctx: Services, *args: Any) -> dict[str, Any]:
         return failed(str(exc))
     completions = ctx.completions
     completions.session_enabled = (not completions.enabled) if arg.enabled is None else arg.enabled
-    if completions.enabled and not completions.advertised and ctx.client.caps.inline_completion_dynamic:
-        registration = {"id": "codex-inline-completion", "method": wire.INLINE_COMPLETION,
-                        "registerOptions": {}}
+    if (
+        completions.enabled
+        and not completions.advertised
+        and ctx.client.caps.inline_completion_dynamic
+    ):
+        registration = {
+            "id": "codex-inline-completion",
+            "method": wire.INLINE_COMPLETION,
+            "registerOptions": {},
+        }
         try:
-            await ctx.client.request("client/registerCapability", {"registrations": [registration]}, 10)
+            await ctx.client.request(
+                "client/registerCapability", {"registrations": [registration]}, 10
+            )
             completions.advertised = True
         except Exception as exc:  # the toggle still holds; the client just was not told
             return failed(f"could not register inline completion with the client: {exc}")

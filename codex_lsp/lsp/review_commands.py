@@ -86,8 +86,13 @@ async def review(ctx: Services, *args: Any) -> dict[str, Any]:
         except ValueError as exc:
             return failed(str(exc))
         if not diff.strip():
-            return {"status": "answered", "threadId": None, "text": "Nothing to review: no changes.",
-                    "summary": "No changes to review.", "findings": []}
+            return {
+                "status": "answered",
+                "threadId": None,
+                "text": "Nothing to review: no changes.",
+                "summary": "No changes to review.",
+                "findings": [],
+            }
     result = await ctx.turns.run(review_task(target, diff), arg.thread_id, origin)
     if result.get("status") != "answered":
         return result

@@ -21,9 +21,9 @@ from pygls.workspace import TextDocument
 from codex_lsp import __version__, wire
 from codex_lsp.agent.engine import Agent
 from codex_lsp.background import BackgroundTasks
+from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.core.workspace import Workspace
-from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.lsp import code_actions, commands, inline
 from codex_lsp.lsp.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.auth_commands import AuthUi

@@ -112,8 +112,15 @@ class Finding:
     def moved(self, start_line: int, end_line: int) -> Finding:
         """The same finding at other lines (its id stays: it names the finding, not a place)."""
         return Finding(
-            self.id, self.title, self.body, self.priority, self.confidence, self.path,
-            start_line, end_line, self.scope,
+            self.id,
+            self.title,
+            self.body,
+            self.priority,
+            self.confidence,
+            self.path,
+            start_line,
+            end_line,
+            self.scope,
         )
 
 
@@ -183,7 +190,9 @@ def parse_review(text: str, scope: str, resolve: Any) -> Review:
 
 
 def _number(value: Any, default: float) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+    )
 
 
 def _finding(entry: Any, scope: str, resolve: Any) -> Finding | None:

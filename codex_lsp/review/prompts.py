@@ -80,7 +80,11 @@ def review_task(target: ReviewTarget, diff: str | None = None) -> TaskSpec:
         )
         title = f"Codex: review {what}"
     else:
-        label = "uncommitted changes" if target.scope == "uncommitted" else f"changes against {target.base}"
+        label = (
+            "uncommitted changes"
+            if target.scope == "uncommitted"
+            else f"changes against {target.base}"
+        )
         body = (
             f"Review the {label} of this repository. Report findings only on changed lines. "
             f"The diff:\n\n```diff\n{diff or '(no changes)'}\n```"
@@ -128,7 +132,9 @@ async def read_diff(target: ReviewTarget, root: Path) -> str:
 
 def summary_text(count: int, files: int, correctness: str, explanation: str) -> str:
     """One line for the command result and the progress end."""
-    head = f"{count} finding{'s' if count != 1 else ''}" + (f" in {files} file{'s' if files != 1 else ''}" if count else "")
+    head = f"{count} finding{'s' if count != 1 else ''}" + (
+        f" in {files} file{'s' if files != 1 else ''}" if count else ""
+    )
     tail = f" ({correctness})" if correctness else ""
     return f"{head}{tail}" + (f": {explanation}" if explanation else "")
 

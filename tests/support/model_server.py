@@ -76,6 +76,7 @@ from types import TracebackType
 from typing import IO, Any, ClassVar, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
 
+from .model_fim import completion_events, completion_object
 from .model_items import (
     EXTRA_ITEMS,
     CustomCall,
@@ -84,7 +85,6 @@ from .model_items import (
     ResolvedExtra,
     resolve_extra,
 )
-from .model_fim import completion_events, completion_object
 from .sse import DONE, comment, data_event, dumps, responses_event
 
 __all__ = [

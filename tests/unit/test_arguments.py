@@ -66,5 +66,5 @@ def test_diagnostic_code_may_be_a_string_or_an_integer() -> None:
     for code in ("E501", 7):
         arg = structure(SelectionArgs, {**base, "diagnostic": {"message": "m", "code": code}})
         assert arg.diagnostic is not None and arg.diagnostic.code == code
-    with pytest.raises(BadArguments, match="'diagnostic.code' must be a string or an integer"):
+    with pytest.raises(BadArguments, match=r"'diagnostic\.code' must be a string or an integer"):
         structure(SelectionArgs, {**base, "diagnostic": {"message": "m", "code": True}})
