@@ -30,8 +30,22 @@ UNDO: Final = "codex.undo"
 LOGIN: Final = "codex.login"
 """Sign in with ChatGPT: `{method: "browser" | "device"}`."""
 LOGOUT: Final = "codex.logout"
+REVIEW: Final = "codex.review"
+"""Review code: `{scope: "file"|"selection"|"uncommitted"|"baseBranch", uri?, range?, base?}`."""
+CLEAR_FINDINGS: Final = "codex.clearFindings"
+"""Clear review findings: `{ids?, uri?}` (neither: all of them)."""
+TOGGLE_INLINE_COMPLETION: Final = "codex.toggleInlineCompletion"
+"""Turn inline completions on or off for this session: `{enabled?}` (none: flip)."""
 
-CODE_ACTION_COMMANDS: Final = (EDIT_SELECTION, EXPLAIN, ADD_DOCSTRING, WRITE_TESTS, FIX_DIAGNOSTIC)
+CODE_ACTION_COMMANDS: Final = (
+    EDIT_SELECTION,
+    EXPLAIN,
+    ADD_DOCSTRING,
+    WRITE_TESTS,
+    FIX_DIAGNOSTIC,
+    REVIEW,
+    CLEAR_FINDINGS,
+)
 """The commands code actions carry (a client may run them itself, as Neovim does)."""
 
 COMMANDS: Final = (
@@ -46,6 +60,7 @@ COMMANDS: Final = (
     UNDO,
     LOGIN,
     LOGOUT,
+    TOGGLE_INLINE_COMPLETION,
 )
 """Every command, in registration order (also `executeCommandProvider`)."""
 
@@ -66,6 +81,12 @@ EVENT: Final = "codex/event"
 """Server -> client notification: what the agent is doing."""
 METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT)
 
+REVIEW_EVENT: Final = "review"
+"""`codex/event` type when a review ends: `{type, threadId, scope, summary, findings}`."""
+FINDINGS_SOURCE: Final = "codex"
+"""`Diagnostic.source` of review findings (their `code` is the finding id)."""
+INLINE_COMPLETION: Final = "textDocument/inlineCompletion"
+
 AUTH_REQUIRED_EVENT: Final = "authRequired"
 """`codex/event` type sent when there are no usable credentials: `{type, reason, message}`."""
 LOGIN_EVENT: Final = "login"
@@ -77,8 +98,14 @@ APPROVAL_CAPABILITY: Final = "codexApproval"
 """`capabilities.experimental.codexApproval = true`: the client handles the requests above."""
 
 
-def server_capabilities(client_capabilities: Any = None) -> dict[str, Any]:
-    """`ServerCapabilities` as JSON, exactly as pygls serializes ours."""
+def server_capabilities(
+    client_capabilities: Any = None, inline_completion: bool = False
+) -> dict[str, Any]:
+    """`ServerCapabilities` as JSON, exactly as pygls serializes ours.
+
+    `inlineCompletionProvider` only when inline completions are enabled: they spend
+    tokens, so a client must not start asking unless the user turned them on.
+    """
     sync: dict[str, Any] = {"openClose": True, "change": 2}
     client_sync = _get(client_capabilities, "textDocument", "synchronization")
     # pygls echoes these two as false only when the client mentions them.
@@ -86,7 +113,7 @@ def server_capabilities(client_capabilities: Any = None) -> dict[str, Any]:
         if _get(client_sync, key) is not None:
             sync[key] = False
     sync["save"] = False
-    return {
+    caps: dict[str, Any] = {
         "positionEncoding": "utf-16",
         "textDocumentSync": sync,
         "codeActionProvider": {
@@ -99,12 +126,17 @@ def server_capabilities(client_capabilities: Any = None) -> dict[str, Any]:
             "fileOperations": {},
         },
     }
+    if inline_completion:
+        caps["inlineCompletionProvider"] = {}
+    return caps
 
 
-def initialize_result(client_capabilities: Any = None) -> dict[str, Any]:
+def initialize_result(
+    client_capabilities: Any = None, inline_completion: bool = False
+) -> dict[str, Any]:
     """The `InitializeResult` this server answers."""
     return {
-        "capabilities": server_capabilities(client_capabilities),
+        "capabilities": server_capabilities(client_capabilities, inline_completion),
         "serverInfo": {"name": "codex-lsp", "version": __version__},
     }
 

@@ -299,6 +299,8 @@ class Agent:
                 cfg.model_auto_compact_token_limit, cfg.model_context_window
             ),
             headers=request_headers(thread.id, self.editor),
+            output_schema=spec.output_schema,
+            output_schema_name=spec.output_schema_name,
         )
         ctx = ToolContext(
             thread_id=thread.id,
@@ -325,6 +327,20 @@ class Agent:
                 self.store.record_applied(thread.id, thread.last_applied)
         result.changed_files = list(dict.fromkeys(result.changed_files))
         return result
+
+    def model_client(self) -> ModelClient:
+        """The shared model client, for one-shot requests between turns (inline completion).
+
+        `ModelError` when there are no credentials.
+        """
+        from codex_lsp.models.base import ModelError
+
+        missing = self._missing_key()
+        if missing:
+            raise ModelError(missing)
+        if self._client is None:
+            self._client = self._client_factory(self.loaded)
+        return self._client
 
     def _missing_key(self) -> str | None:
         if self.loaded.api_key is None and self.loaded.key_required:

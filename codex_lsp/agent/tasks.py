@@ -7,6 +7,7 @@ for progress UIs, and whether the model may edit files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class TaskSpec:
     title: str
     prompt: str
     allow_edits: bool = True
+    output_schema: dict[str, Any] | None = None
+    """A strict JSON schema the final answer must follow (structured output), if any."""
+    output_schema_name: str = "codex_output_schema"
 
 
 def _quote(sel: Selection) -> str:

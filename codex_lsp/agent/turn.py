@@ -78,6 +78,9 @@ class TurnSettings:
     """History size (estimated tokens) above which it is summarised first."""
     headers: dict[str, str] = field(default_factory=dict)
     """Headers sent with every request of the turn (session id, User-Agent, ...)."""
+    output_schema: dict[str, Any] | None = None
+    """Structured output for the turn's answers (see `TaskSpec.output_schema`)."""
+    output_schema_name: str = "codex_output_schema"
 
 
 Output = ResponseItem | ToolCall
@@ -106,6 +109,8 @@ def build_request(
         max_output_tokens=wire.max_output_tokens,
         headers=settings.headers,
         turn=turn,
+        output_schema=settings.output_schema,
+        output_schema_name=settings.output_schema_name,
     )
 
 

@@ -257,6 +257,37 @@ class SandboxWorkspaceWrite:
 
 
 @attrs.define(frozen=True)
+class InlineCompletionConfig:
+    """``[inline_completion]``: ghost text (off by default: every keystroke pause costs tokens)."""
+
+    #: Answer ``textDocument/inlineCompletion`` (and advertise it at ``initialize``).
+    enabled: bool = False
+    #: Model for completions (``None``: the top-level ``model``).
+    model: str | None = None
+    #: Provider id of an OpenAI-compatible ``/completions`` FIM endpoint (``prompt`` +
+    #: ``suffix``: llama.cpp server, Ollama, vLLM). ``None``: a chat/Responses prompt.
+    provider: str | None = None
+    #: Quiet time (ms) after a keystroke before the model is asked.
+    debounce_ms: int = attrs.field(default=75, validator=_at_least(0))
+    #: Output cap of one completion (tokens).
+    max_tokens: int = attrs.field(default=128, validator=_at_least(1))
+    #: Most lines one completion may insert.
+    max_lines: int = attrs.field(default=8, validator=_at_least(1))
+    #: Language ids to complete in (empty: every language not in ``disabled_languages``).
+    languages: list[str] = attrs.field(factory=list)
+    #: Language ids never completed (e.g. ``markdown``, ``plaintext``).
+    disabled_languages: list[str] = attrs.field(factory=list)
+    #: Budget (estimated tokens) for the prefix, suffix and neighbouring open buffers.
+    context_tokens: int = attrs.field(default=2048, validator=_at_least(64))
+
+    def allows(self, language: str) -> bool:
+        """Whether ``language`` gets completions under the enable lists."""
+        if language in self.disabled_languages:
+            return False
+        return not self.languages or language in self.languages
+
+
+@attrs.define(frozen=True)
 class Profile:
     """``[profiles.<name>]``: a named bundle of overrides selected by ``profile``."""
 
@@ -347,3 +378,5 @@ class Config:
     forced_chatgpt_workspace_id: list[str] | None = None
     #: A file whose text replaces the built-in base instructions.
     model_instructions_file: str | None = None
+    #: Inline completions (ghost text).
+    inline_completion: InlineCompletionConfig = attrs.field(factory=InlineCompletionConfig)

@@ -9,7 +9,7 @@ editors keep working.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -21,6 +21,16 @@ _WIRE_NAMES = {"thread_id": "threadId"}
 """Fields whose JSON name is camelCase."""
 
 _converter = make_converter()
+
+
+def _string_or_integer(value: Any, _: Any) -> str | int:
+    """A diagnostic `code` is `integer | string` in LSP (a boolean is neither)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidValue.expected("a string or an integer", value)
+    return value
+
+
+_converter.register_structure_hook(str | int | None, _string_or_integer)
 
 
 class BadArguments(Exception):
@@ -88,6 +98,32 @@ class PromptArgs:
     uri: str | None = None
     range: Range | None = None
     thread_id: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+@attrs.frozen
+class ReviewArgs:
+    """`{scope, uri?, range?, base?, threadId?}`: `codex.review`."""
+
+    scope: Literal["file", "selection", "uncommitted", "baseBranch"] = "file"
+    uri: str | None = attrs.field(default=None, validator=_non_empty)
+    range: Range | None = None
+    base: str | None = attrs.field(default=None, validator=_non_empty)
+    thread_id: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+@attrs.frozen
+class ClearFindingsArgs:
+    """`{ids?, uri?}`: `codex.clearFindings` (neither: every finding)."""
+
+    ids: list[str] | None = None
+    uri: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+@attrs.frozen
+class ToggleArgs:
+    """`{enabled?}`: `codex.toggleInlineCompletion` (none: flip)."""
+
+    enabled: bool | None = None
 
 
 def argument_object(args: tuple[Any, ...]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.transcript import transcript
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp import auth_commands
+from codex_lsp.lsp import auth_commands, inline, review_commands
 from codex_lsp.lsp.arguments import (
     BadArguments,
     PromptArgs,
@@ -36,16 +36,20 @@ from codex_lsp.wire import (
     ADD_DOCSTRING,
     ASK,
     CANCEL,
+    CLEAR_FINDINGS,
     EDIT_SELECTION,
     EXPLAIN,
+    FINDINGS_SOURCE,
     FIX_DIAGNOSTIC,
     LIST_THREADS,
     LOGIN,
     LOGOUT,
     NEW_THREAD,
     RESUME_THREAD,
+    REVIEW,
     RUN_TASK,
     STATUS,
+    TOGGLE_INLINE_COMPLETION,
     UNDO,
     WRITE_TESTS,
 )
@@ -91,9 +95,14 @@ async def fix_diagnostic(ctx: Services, *args: Any) -> dict[str, Any]:
         if diag is None:
             raise BadArguments("missing 'diagnostic' (the diagnostic to fix)")
         code = str(diag.code) if diag.code is not None else None
+        fixing.append(code if diag.source == FINDINGS_SOURCE and code else "")
         return tasks.fix_diagnostic(sel, diag.message, diag.source, code)
 
-    return await _selection_task(ctx, args, build)
+    fixing: list[str] = []
+    result = await _selection_task(ctx, args, build)
+    if result.get("status") == "applied" and any(fixing):
+        ctx.findings.changed(ctx.findings.store.remove(fixing))  # its fix applied
+    return result
 
 
 async def explain(ctx: Services, *args: Any) -> dict[str, Any]:
@@ -173,6 +182,8 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         "running": sorted(ctx.turns.running),
         **(await agent.status()),
         "threads": len(agent.threads),
+        "findings": len(ctx.findings.store.all()),
+        "inlineCompletion": ctx.completions.status(),
         "uptimeSec": round(time.monotonic() - ctx.started, 1),
     }
 
@@ -211,6 +222,7 @@ async def resume_thread(ctx: Services, *args: Any) -> dict[str, Any]:
         return failed(str(exc))
     except KeyError as exc:
         return failed(str(exc.args[0]))
+    ctx.findings.resume(thread.id)
     messages = [i for i in thread.history if i.get("type") == "message"]
     return {
         "status": "answered",
@@ -263,6 +275,8 @@ _HANDLERS: dict[str, Handler] = {
     ADD_DOCSTRING: add_docstring,
     WRITE_TESTS: write_tests,
     FIX_DIAGNOSTIC: fix_diagnostic,
+    REVIEW: review_commands.review,
+    CLEAR_FINDINGS: review_commands.clear_findings,
     ASK: ask,
     RUN_TASK: run_task,
     CANCEL: cancel,
@@ -273,5 +287,6 @@ _HANDLERS: dict[str, Handler] = {
     UNDO: undo,
     LOGIN: auth_commands.login,
     LOGOUT: auth_commands.logout,
+    TOGGLE_INLINE_COMPLETION: inline.toggle,
 }
 HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}

@@ -106,3 +106,11 @@ def adopt(doc: TextDocument) -> LinesTextDocument:
         doc._lines = lines
         doc._dirty = False
     return doc
+
+
+def lines_of(doc: TextDocument) -> list[str]:
+    """The document's lines (with their line breaks) without joining its text.
+
+    Callers must not change the list: it is the document's own.
+    """
+    return adopt(doc)._lines

@@ -1,13 +1,17 @@
 """Answer `initialize` while the language server is still loading.
 
 Importing pygls and lsprotocol takes most of a second on a slow machine, and
-our capabilities do not depend on anything the client sends, so the CLI reads
+our capabilities depend on little the client sends, so the CLI reads
 the first message itself, answers `initialize` from `codex_lsp.wire` (the one
 source the server registers from too), and hands the message (and any bytes
 read after it) to pygls once it has loaded. pygls then processes `initialize`
 as usual (workspace folders, initializationOptions) with its own reply
 suppressed. A test checks that
 this answer equals the one pygls computes.
+
+The one setting that changes the capabilities, `inline_completion.enabled`, is read
+here too: from the `initializationOptions`, else from `config.toml` (one small TOML
+read; the full configuration loads later, with pygls).
 
 This module must import nothing heavy: it runs before pygls is loaded.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,13 +71,38 @@ def answer_initialize(fd_in: int = 0, fd_out: int = 1, limit: int = 16 << 20) ->
     ):
         return EarlyStart(None, buffer)
     capabilities = _get(message, "params", "capabilities")
-    result = initialize_result(capabilities)
+    inline = inline_completion_requested(_get(message, "params", "initializationOptions"))
+    result = initialize_result(capabilities, inline)
     reply = _frame({"jsonrpc": "2.0", "id": message["id"], "result": result})
     view = memoryview(reply)
     while view:
         written = os.write(fd_out, view)
         view = view[written:]
     return EarlyStart(message["id"], buffer)
+
+
+def inline_completion_requested(init_options: Any, env: Mapping[str, str] = os.environ) -> bool:
+    """`inline_completion.enabled` as the configuration will have it (default off).
+
+    The client's options win (as overrides do over `config.toml`); profiles do not
+    carry the key, so the file's top-level table is the rest of the answer.
+    """
+    section = init_options if isinstance(init_options, dict) else {}
+    if isinstance(section.get("codex"), dict):
+        section = section["codex"]
+    for key in ("inline_completion", "inlineCompletion"):
+        enabled = _get(section, key, "enabled")
+        if isinstance(enabled, bool):
+            return enabled
+    home = env.get("CODEX_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".codex")
+    try:
+        import tomllib
+
+        with open(os.path.join(home, "config.toml"), "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, ValueError):
+        return False
+    return _get(data, "inline_completion", "enabled") is True
 
 
 def _get(value: Any, *keys: str) -> Any:

@@ -40,6 +40,8 @@ class ClientCapabilities:
     """`experimental.codexApproval = true`: the client shows real diffs."""
     codex_auth_events: bool = False
     """`experimental.codexAuthEvents = true`: the client prompts on `authRequired` itself."""
+    inline_completion_dynamic: bool = False
+    """`textDocument.inlineCompletion.dynamicRegistration`: it may be registered later."""
 
     @classmethod
     def from_lsp(cls, caps: Any) -> ClientCapabilities:
@@ -61,4 +63,8 @@ class ClientCapabilities:
             and experimental.get("codexApproval") is True,
             codex_auth_events=isinstance(experimental, dict)
             and experimental.get("codexAuthEvents") is True,
+            inline_completion_dynamic=_get(
+                caps, "text_document", "inline_completion", "dynamic_registration"
+            )
+            is True,
         )

@@ -68,6 +68,14 @@ class Documents:
                     return candidate
         return doc
 
+    def by_uri(self, uri: str) -> TextDocument | None:
+        """The open document with this URI, if any."""
+        return self._open_documents().get(uri)
+
+    def open_list(self) -> list[TextDocument]:
+        """Every open document."""
+        return list(self._open_documents().values())
+
     def snapshot(self, path: Path) -> Snapshot | None:
         """Text and version of the open buffer for `path` (None when not open)."""
         doc = self.open_document(path)

@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import cattrs
@@ -74,6 +74,16 @@ def make_converter() -> Converter:
     return conv
 
 
+class ChangeListener(Protocol):
+    """Told about every `didChange` (review findings move with the text)."""
+
+    def before_change(self, uri: str, doc: Any, changes: Any) -> Any:
+        """Called before the changes apply; what it returns is passed to `after_change`."""
+
+    def after_change(self, uri: str, doc: Any, changes: Any, before: Any) -> None:
+        """Called once the document has the changes."""
+
+
 class CodexProtocol(LanguageServerProtocol):
     """LanguageServerProtocol with real cancellation and raw-dict messaging."""
 
@@ -86,6 +96,9 @@ class CodexProtocol(LanguageServerProtocol):
         self.initialize_seen = False
         self.answered_early: set[MsgId] = set()
         """Requests already answered before pygls loaded (`initialize`, see fast_start)."""
+        self.change_listener: ChangeListener | None = None
+        self.offer_inline_completion: Callable[[], bool] = lambda: False
+        """Whether `initialize` advertises `inlineCompletionProvider` (read after its handler)."""
 
     # ---- incoming ------------------------------------------------------------
 
@@ -265,7 +278,11 @@ class CodexProtocol(LanguageServerProtocol):
         if doc is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
+        listener = self.change_listener
+        before = listener.before_change(uri, doc, params.content_changes) if listener else None
         adopt(doc).apply_lsp_changes(params.content_changes, params.text_document.version)
+        if listener is not None:
+            listener.after_change(uri, doc, params.content_changes, before)
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Any:
@@ -291,4 +308,8 @@ class CodexProtocol(LanguageServerProtocol):
         general = params.capabilities.general
         if general is not None:
             general.position_encodings = None
-        return (yield from super().lsp_initialize(params))
+        result = yield from super().lsp_initialize(params)
+        if not self.offer_inline_completion():
+            result.capabilities.inline_completion_provider = None
+            self.server_capabilities.inline_completion_provider = None
+        return result

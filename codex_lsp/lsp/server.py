@@ -21,12 +21,14 @@ from pygls.workspace import TextDocument
 from codex_lsp import __version__, wire
 from codex_lsp.agent.engine import Agent
 from codex_lsp.background import BackgroundTasks
+from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.core.workspace import Workspace
-from codex_lsp.lsp import code_actions, commands
+from codex_lsp.lsp import code_actions, commands, inline
 from codex_lsp.lsp.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.host import LspHost
 from codex_lsp.lsp.initialize import ClientCapabilities
 from codex_lsp.lsp.open_documents import Documents
@@ -85,10 +87,27 @@ class CodexLanguageServer(LanguageServer):
             self.background,
             lambda prompt: self.apply_overrides(self.overrides, prompt),
         )
+        findings = Findings(self.client, self.documents, lambda: self.agent.store.folder)
+        completions = InlineCompletions(lambda: self.agent.loaded, self.agent.model_client)
         self.services = Services(
-            self.agent, self.documents, turns, self.client, self.auth_ui, config_error
+            self.agent,
+            self.documents,
+            turns,
+            self.client,
+            self.auth_ui,
+            findings,
+            completions,
+            config_error,
         )
+        self.protocol.change_listener = findings
+        self.protocol.offer_inline_completion = self._offer_inline_completion
         turns.on_missing_credentials = self.auth_ui.startup_check
+
+    def _offer_inline_completion(self) -> bool:
+        """At `initialize`: advertise inline completion only when it is enabled."""
+        completions = self.services.completions
+        completions.advertised = completions.enabled
+        return completions.advertised
 
     def _open_documents(self) -> dict[str, TextDocument]:
         if getattr(self.protocol, "_workspace", None) is None:
@@ -233,7 +252,17 @@ def create_server() -> CodexLanguageServer:
     def on_code_action(
         ls: CodexLanguageServer, params: types.CodeActionParams
     ) -> list[types.CodeAction]:
-        return code_actions.code_actions(params)
+        rng = params.range
+        findings = ls.services.findings.overlapping(
+            params.text_document.uri, rng.start.line, rng.end.line
+        )
+        return code_actions.code_actions(params, findings)
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def on_inline_completion(
+        ls: CodexLanguageServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        return await inline.inline_completion(ls.services, params)
 
     for name, handler in commands.HANDLERS.items():
         server.command(name)(_raw_arguments(handler))
@@ -241,6 +270,7 @@ def create_server() -> CodexLanguageServer:
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: CodexLanguageServer, *args: Any) -> None:
         ls.services.turns.cancel()
+        await ls.services.completions.aclose()
         await ls.agent.aclose()
 
     return server

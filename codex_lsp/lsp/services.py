@@ -10,8 +10,10 @@ import time
 from dataclasses import dataclass, field
 
 from codex_lsp.agent.engine import Agent
+from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.open_documents import Documents
 from codex_lsp.lsp.turns import TurnRegistry
 
@@ -26,6 +28,9 @@ class Services:
     client: Client
     auth: AuthUi
     """Sign-in and sign-out, and the "not signed in" prompts."""
+    findings: Findings
+    """Review findings and their diagnostics."""
+    completions: InlineCompletions
     config_error: str | None = None
     """Why the last configuration could not be used (defaults were), if it could not."""
     started: float = field(default_factory=time.monotonic)

@@ -59,6 +59,9 @@ class ModelRequest:
     headers: dict[str, str] = field(default_factory=dict)
     """Per-request headers (session id, originator, User-Agent, version)."""
     turn: TurnContext | None = field(default=None, compare=False)
+    output_schema: dict[str, Any] | None = None
+    """Structured output: the answer is JSON following this strict schema."""
+    output_schema_name: str = "codex_output_schema"
 
 
 @dataclass(frozen=True)

@@ -278,10 +278,22 @@ class ChatClient(StreamingClient):
     stream_options = True
     """False once the server refused `stream_options` (then usage is not asked for)."""
 
+    response_format = True
+    """False once the server refused `response_format` (the prompt then asks for JSON)."""
+
     def build_body(self, request: ModelRequest) -> dict[str, Any]:
-        return build_body(request, self.stream_options)
+        return build_body(request, self.stream_options, self.response_format)
 
     def refine_http_error(self, error: ModelError, request: ModelRequest) -> ModelError:
+        if (
+            error.status in (400, 422)
+            and self.response_format
+            and request.output_schema is not None
+            and ("response_format" in error.message or "json_schema" in error.message)
+        ):
+            self.response_format = False
+            log.info("chat: %s refused response_format; asking in words", self.endpoint.base_url)
+            return ModelError(error.message, status=error.status, retryable=True, retry_after=0)
         if error.status in (400, 422) and self.stream_options and "stream_options" in error.message:
             self.stream_options = False
             log.info("chat: %s refused stream_options; asking without", self.endpoint.base_url)

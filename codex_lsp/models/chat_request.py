@@ -108,9 +108,24 @@ def _function(tool: ToolSpec) -> dict[str, Any]:
     return {"name": tool.name, "description": tool.description, "parameters": parameters}
 
 
-def build_body(request: ModelRequest, stream_options: bool = True) -> dict[str, Any]:
-    """The JSON body of a streamed Chat Completions request."""
+def build_body(
+    request: ModelRequest, stream_options: bool = True, response_format: bool = True
+) -> dict[str, Any]:
+    """The JSON body of a streamed Chat Completions request.
+
+    Structured output is `response_format: {type: json_schema}` unless the server
+    refused it (`response_format=False`): the prompt then asks for the JSON in words.
+    """
     body: dict[str, Any] = {"model": request.model, "messages": build_messages(request)}
+    if request.output_schema is not None and response_format:
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": request.output_schema_name,
+                "schema": request.output_schema,
+                "strict": True,
+            },
+        }
     if request.tools:
         body["tools"] = [{"type": "function", "function": _function(t)} for t in request.tools]
         body["tool_choice"] = "auto"

@@ -3,7 +3,8 @@
 Requests are built as Codex builds them: `store: false`; with reasoning on,
 `reasoning: {effort, summary}` and `include: ["reasoning.encrypted_content"]` so the
 reasoning items can be replayed; no item ids; `prompt_cache_key` = the thread id;
-never `temperature`, `top_p` or `max_output_tokens`.
+never `temperature`, `top_p` or `max_output_tokens`. Structured output (a review's
+findings) goes in `text.format` (`json_schema`, strict), next to `text.verbosity`.
 
 Stream events handled (OpenAI's Responses streaming reference): text deltas,
 reasoning summary deltas and parts, `response.output_item.done` for
@@ -85,8 +86,18 @@ def build_body(request: ModelRequest) -> dict[str, Any]:
         body["service_tier"] = request.service_tier
     if request.prompt_cache_key:
         body["prompt_cache_key"] = request.prompt_cache_key
+    text: dict[str, Any] = {}
     if request.verbosity:
-        body["text"] = {"verbosity": request.verbosity}
+        text["verbosity"] = request.verbosity
+    if request.output_schema is not None:
+        text["format"] = {
+            "type": "json_schema",
+            "strict": True,
+            "schema": request.output_schema,
+            "name": request.output_schema_name,
+        }
+    if text:
+        body["text"] = text
     return body
 
 

@@ -42,6 +42,8 @@ async def test_code_actions_are_instant_and_never_call_the_model(
         "Codex: Explain",
         "Codex: Add docstring",
         "Codex: Write tests",
+        "Codex: Review this file",
+        "Codex: Review selection",
     ]
     assert actions[0]["kind"] == "refactor.rewrite"
     assert actions[0]["command"]["command"] == "codex.editSelection"

@@ -97,6 +97,9 @@ class EditorState:
     progress: list[dict[str, Any]] = field(default_factory=list)
     cancels: list[Any] = field(default_factory=list)
     docs: dict[str, Doc] = field(default_factory=dict)
+    diagnostics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """The latest `publishDiagnostics` per URI, as sent."""
+    diagnostic_updates: int = 0
 
 
 class Editor:
@@ -251,6 +254,20 @@ class Editor:
         )
         return [to_json(a) for a in result or []]
 
+    async def inline_completion(self, uri: str, line: int, character: int) -> Any:
+        """`textDocument/inlineCompletion` at a position; the raw result."""
+        result = await self.client.protocol.send_request_async(
+            "textDocument/inlineCompletion",
+            types.InlineCompletionParams(
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Automatic
+                ),
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line, character),
+            ),
+        )
+        return to_json(result)
+
     # ---- handlers ------------------------------------------------------------------
 
     def _register(self) -> None:
@@ -307,6 +324,12 @@ class Editor:
         @client.feature("$/progress")
         def progress(params: Any) -> None:
             state.progress.append(to_json(params))
+
+        @client.feature("textDocument/publishDiagnostics")
+        def publish_diagnostics(params: Any) -> None:
+            params = to_json(params)
+            state.diagnostics[params["uri"]] = params["diagnostics"]
+            state.diagnostic_updates += 1
 
         @client.feature("window/workDoneProgress/create")
         def create(params: Any) -> None:

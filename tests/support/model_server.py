@@ -4,7 +4,9 @@ The server speaks the two wire formats the Codex CLI uses (see
 ``/work/shared/notes/openai-wire.md``) over real HTTP on 127.0.0.1:
 
 * ``POST /v1/responses`` (Responses API, SSE ``event:``/``data:`` pairs), and
-* ``POST /v1/chat/completions`` (Chat Completions, ``data:`` chunks ending with ``[DONE]``).
+* ``POST /v1/chat/completions`` (Chat Completions, ``data:`` chunks ending with ``[DONE]``),
+* ``POST /v1/completions`` (legacy completions with ``prompt`` + ``suffix``: fill in the
+  middle as llama.cpp, Ollama and vLLM serve it; see ``model_fim``).
 
 Both are also accepted without the ``/v1`` prefix (any path ending in ``/responses`` or
 ``/chat/completions`` is routed there) and with any query string (``?api-version=...``).
@@ -74,6 +76,7 @@ from types import TracebackType
 from typing import IO, Any, ClassVar, TypeAlias
 from urllib.parse import parse_qsl, urlsplit
 
+from .model_fim import completion_events, completion_object
 from .model_items import (
     EXTRA_ITEMS,
     CustomCall,
@@ -384,6 +387,8 @@ def _endpoint_kind(method: str, path: str) -> str:
         return "responses"
     if method == "POST" and path.endswith("/chat/completions"):
         return "chat"
+    if method == "POST" and path.endswith("/completions"):
+        return "completions"
     if method == "GET" and (path.endswith("/models") or "/models/" in path):
         return "models"
     return "other"
@@ -730,6 +735,16 @@ def _chat_chunk(r: _Resolved, delta: dict[str, Any], finish: str | None = None) 
     )
 
 
+def _events_for(kind: str, r: _Resolved) -> _Events:
+    """The stream for one endpoint: Responses, Chat, or legacy (FIM) completions."""
+    if kind == "responses":
+        return _responses_events(r)
+    if kind == "completions":
+        pieces = [p for o in r.outputs if isinstance(o, _Message) for p in o.pieces]
+        return completion_events(r, pieces)
+    return _chat_events(r)
+
+
 def _chat_events(r: _Resolved) -> _Events:
     yield _chat_chunk(r, {"role": "assistant", "content": ""}), False
     tool_index = 0
@@ -1013,7 +1028,7 @@ class _Handler(BaseHTTPRequestHandler):
         record_body = body if isinstance(body, dict) else None
         request = RecordedRequest(self.command, path, query, headers, record_body, raw)
         kind = request.kind
-        is_model = kind in ("responses", "chat")
+        is_model = kind in ("responses", "chat", "completions")
         if is_model and parse_error is None and not isinstance(body, dict):
             parse_error = "request body must be a JSON object"
         turn, number = owner._record(request, consume=is_model and parse_error is None)
@@ -1097,16 +1112,16 @@ class _Handler(BaseHTTPRequestHandler):
 
         self._start_stream(request_id, extra_headers)
         if isinstance(turn, Reply):
-            events = _responses_events(resolved) if kind == "responses" else _chat_events(resolved)
+            events = _events_for(kind, resolved)
             batch = turn.chunk if turn.chunk > 0 else DEFAULT_BATCH
             self._stream_events(events, batch, turn.delta_delay, None, True)
         elif isinstance(turn, Drop):
-            events = _responses_events(resolved) if kind == "responses" else _chat_events(resolved)
+            events = _events_for(kind, resolved)
             self._stream_events(
                 events, DEFAULT_BATCH, 0.0, turn.after_events, turn.clean, reset=turn.reset
             )
         elif isinstance(turn, Garbled):
-            events = _responses_events(resolved) if kind == "responses" else _chat_events(resolved)
+            events = _events_for(kind, resolved)
             raw = (turn.raw.encode(), False)
             self._stream_events(_insert_event(events, raw, turn.at), DEFAULT_BATCH, 0.0, None, True)
         elif isinstance(turn, Failed):
@@ -1148,6 +1163,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(turn, Reply | Garbled):
             if kind == "responses":
                 obj = resolved.response_object("completed", resolved.final_output())
+            elif kind == "completions":
+                obj = completion_object(resolved, resolved.text)
             else:
                 obj = _chat_completion(resolved)
             self._send_json(200, obj, request_id=request_id)

@@ -91,12 +91,17 @@ class RawPeer:
                 return msg
         return self.wait_for(lambda m: m.get("id") == msg_id and "method" not in m, timeout)
 
-    def initialize(self, root_uri: str, capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
+    def initialize(
+        self,
+        root_uri: str,
+        capabilities: dict[str, Any] | None = None,
+        init_options: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         self.seen = []
-        rid = self.request(
-            "initialize",
-            {"processId": None, "rootUri": root_uri, "capabilities": capabilities or {}},
-        )
+        params: dict[str, Any] = {"processId": None, "rootUri": root_uri, "capabilities": capabilities or {}}
+        if init_options is not None:
+            params["initializationOptions"] = init_options
+        rid = self.request("initialize", params)
         result = self.response(rid)
         self.notify("initialized", {})
         return result

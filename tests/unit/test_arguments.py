@@ -56,3 +56,15 @@ def test_null_fields_count_as_absent_and_lua_empty_tables_as_no_arguments() -> N
     assert argument_object(()) == {}
     with pytest.raises(BadArguments, match="expected one argument object, got str"):
         argument_object(("x",))
+
+
+def test_diagnostic_code_may_be_a_string_or_an_integer() -> None:
+    """Regression: a diagnostic with a `code` made every fixDiagnostic fail (no hook for the union)."""
+    from codex_lsp.lsp.arguments import SelectionArgs
+
+    base = {"uri": "file:///a.py", "range": {"start": {"line": 0}, "end": {"line": 1}}}
+    for code in ("E501", 7):
+        arg = structure(SelectionArgs, {**base, "diagnostic": {"message": "m", "code": code}})
+        assert arg.diagnostic is not None and arg.diagnostic.code == code
+    with pytest.raises(BadArguments, match=r"'diagnostic\.code' must be a string or an integer"):
+        structure(SelectionArgs, {**base, "diagnostic": {"message": "m", "code": True}})

@@ -2,7 +2,8 @@
 ---
 --- codex-lsp runs a Codex-style coding agent as a language server: code actions
 --- ("Codex: Edit selection…", "Codex: Explain", "Codex: Add docstring",
---- "Codex: Write tests", "Codex: Fix: …") and `workspace/executeCommand`
+--- "Codex: Write tests", "Codex: Fix: …", "Codex: Review this file", review
+--- findings' "Fix" / "Dismiss finding") and `workspace/executeCommand`
 --- commands (`codex.ask`, `codex.runTask`, `codex.cancel`, …). Every edit is
 --- shown for approval before it is applied.
 ---
@@ -126,5 +127,7 @@ return {
     ['codex.addDocstring'] = plugin('codex_lsp.commands', 'code_action_command', forward),
     ['codex.writeTests'] = plugin('codex_lsp.commands', 'code_action_command', forward),
     ['codex.fixDiagnostic'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+    ['codex.review'] = plugin('codex_lsp.commands', 'code_action_command', forward),
+    ['codex.clearFindings'] = plugin('codex_lsp.commands', 'code_action_command', forward),
   },
 }

@@ -11,4 +11,5 @@ if vim.fn.has('nvim-0.11') ~= 1 then
 end
 
 require('codex_lsp.commands').create()
+require('codex_lsp.review').create()
 require('codex_lsp.progress').enable(vim.g.codex_lsp_progress ~= false)

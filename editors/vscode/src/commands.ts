@@ -56,7 +56,42 @@ export class CodexCommands {
       r(Commands.showOutput, () => this.answersChannel.show(true)),
       r(Commands.signIn, () => this.signIn()),
       r(Commands.signOut, () => this.signOut()),
+      r(Commands.reviewFile, () => this.review('file')),
+      r(Commands.reviewChanges, () => this.review('uncommitted')),
+      r(Commands.clearFindings, () => this.run(ServerCommands.clearFindings, {}, false)),
+      r(Commands.toggleInlineCompletion, () => this.toggleInlineCompletion()),
     ];
+  }
+
+  /** "Codex: Review File" / "Codex: Review Changes": findings land in the Problems panel. */
+  async review(scope: 'file' | 'uncommitted'): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const uri = editor?.document.uri.scheme === 'file' ? editor.document.uri.toString() : undefined;
+    if (scope === 'file' && !uri) {
+      void vscode.window.showWarningMessage('Codex: open a file to review.');
+      return;
+    }
+    const result = await this.run(ServerCommands.review, uri ? { scope, uri } : { scope }, false);
+    if (!result) return;
+    if (result.status === 'failed') {
+      void vscode.window.showErrorMessage(`Codex: ${result.error ?? 'review failed'}`);
+      return;
+    }
+    const summary = String((result as Record<string, unknown>).summary ?? 'review done');
+    const findings = (result as Record<string, unknown>).findings;
+    if (Array.isArray(findings) && findings.length > 0) {
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+    }
+    void vscode.window.showInformationMessage(`Codex review: ${summary}`);
+  }
+
+  /** "Codex: Toggle Inline Completions" for this session. */
+  async toggleInlineCompletion(): Promise<void> {
+    const result = await this.run(ServerCommands.toggleInlineCompletion, {}, false);
+    if (result && result.status !== 'failed') {
+      const on = (result as Record<string, unknown>).enabled === true;
+      vscode.window.setStatusBarMessage(`Codex: inline completions ${on ? 'on' : 'off'}`, 5000);
+    }
   }
 
   /** "Codex: Sign In with ChatGPT": browser locally, device code in a remote window. */

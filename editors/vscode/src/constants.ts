@@ -34,6 +34,10 @@ export const Commands = {
   signIn: 'codex-lsp.signIn',
   signOut: 'codex-lsp.signOut',
   openPanel: 'codex-lsp.openPanel',
+  reviewFile: 'codex-lsp.reviewFile',
+  reviewChanges: 'codex-lsp.reviewChanges',
+  clearFindings: 'codex-lsp.clearFindings',
+  toggleInlineCompletion: 'codex-lsp.toggleInlineCompletion',
 } as const;
 
 /** The server's `workspace/executeCommand` ids (docs/protocol.md). */
@@ -53,6 +57,9 @@ export const ServerCommands = {
   undo: 'codex.undo',
   login: 'codex.login',
   logout: 'codex.logout',
+  review: 'codex.review',
+  clearFindings: 'codex.clearFindings',
+  toggleInlineCompletion: 'codex.toggleInlineCompletion',
 } as const;
 
 /** Custom LSP methods (docs/protocol.md). */

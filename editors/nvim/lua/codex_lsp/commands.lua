@@ -195,6 +195,8 @@ function M.code_action_command(command, ctx)
   end
   if command.command == 'codex.editSelection' then
     with_instruction(arg, run)
+  elseif command.command == 'codex.review' then
+    require('codex_lsp.review').review(arg) -- also fills the quickfix list
   else
     run()
   end

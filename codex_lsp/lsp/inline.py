@@ -1,0 +1,90 @@
+"""`textDocument/inlineCompletion` (LSP 3.18) and `codex.toggleInlineCompletion`.
+
+Thin: reads the cursor from the open document and hands it to
+`completion.service.InlineCompletions`. A turned-off server answers `null`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from codex_lsp import wire
+from codex_lsp.completion.service import Cursor
+from codex_lsp.lsp.arguments import BadArguments, ToggleArgs, argument_object, structure
+from codex_lsp.lsp.documents import lines_of
+from codex_lsp.lsp.open_documents import path_of
+from codex_lsp.lsp.services import Services
+from codex_lsp.lsp.turns import failed
+
+NEIGHBOUR_LINES = 80
+
+
+async def inline_completion(
+    ctx: Services, params: types.InlineCompletionParams
+) -> types.InlineCompletionList | None:
+    """Ghost text at the cursor, or None (off, another language, nothing to say)."""
+    completions = ctx.completions
+    uri = params.text_document.uri
+    doc = ctx.documents.by_uri(uri)
+    if doc is None or not completions.allows(doc.language_id or ""):
+        return None
+    others = [
+        (ctx.documents.relative(path_of(d.uri)), "".join(lines_of(d)[:NEIGHBOUR_LINES]))
+        for d in ctx.documents.open_list()
+        if d.uri != uri and d.uri.startswith("file:")
+    ]
+    cursor = Cursor(
+        uri,
+        lines_of(doc),
+        params.position.line,
+        params.position.character,
+        ctx.documents.relative(path_of(uri)) if uri.startswith("file:") else uri,
+        doc.language_id or "",
+        others,
+    )
+    text = await completions.complete(cursor)
+    if not text:
+        return types.InlineCompletionList(items=[])
+    at = types.Range(params.position, params.position)
+    return types.InlineCompletionList(
+        items=[types.InlineCompletionItem(insert_text=text, range=at)]
+    )
+
+
+async def toggle(ctx: Services, *args: Any) -> dict[str, Any]:
+    """`{enabled?}`: turn inline completions on or off for this session (none: flip).
+
+    Turning them on when `initialize` did not advertise them registers the
+    capability dynamically, if the client allows that.
+    """
+    try:
+        arg = structure(ToggleArgs, argument_object(args))
+    except BadArguments as exc:
+        return failed(str(exc))
+    completions = ctx.completions
+    completions.session_enabled = (not completions.enabled) if arg.enabled is None else arg.enabled
+    if (
+        completions.enabled
+        and not completions.advertised
+        and ctx.client.caps.inline_completion_dynamic
+    ):
+        registration = {
+            "id": "codex-inline-completion",
+            "method": wire.INLINE_COMPLETION,
+            "registerOptions": {},
+        }
+        try:
+            await ctx.client.request(
+                "client/registerCapability", {"registrations": [registration]}, 10
+            )
+            completions.advertised = True
+        except Exception as exc:  # the toggle still holds; the client just was not told
+            return failed(f"could not register inline completion with the client: {exc}")
+    return {
+        "status": "answered",
+        "threadId": None,
+        "enabled": completions.enabled,
+        "advertised": completions.advertised,
+    }
