@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from codex_lsp.agent.compact import compact, estimate_tokens
 from codex_lsp.agent.thread import Thread
