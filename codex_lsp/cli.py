@@ -71,24 +71,24 @@ def _serve(tcp: str | None) -> int:
 
     early = None
     if not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
-        # Load the server in a thread while the main thread answers `initialize`.
-        import importlib
+        # Load the server in a thread while the main thread answers `initialize`
+        # and code actions (fast_start).
+        from codex_lsp.lsp.fast_start import answer_initialize, answer_until_loaded
 
-        from codex_lsp.lsp.fast_start import answer_initialize
-
-        loader = threading.Thread(
-            target=importlib.import_module, args=("codex_lsp.lsp.server",), daemon=True
-        )
+        loaded_r, loaded_w = os.pipe()
+        loader = threading.Thread(target=_load_server, args=(loaded_w,), daemon=True)
         loader.start()
         early = answer_initialize(sys.stdin.fileno(), sys.stdout.fileno())
+        early = answer_until_loaded(early, loaded_r, sys.stdin.fileno(), sys.stdout.fileno())
         loader.join()
+        os.close(loaded_r)
 
     from codex_lsp.lsp.server import create_server
     from codex_lsp.lsp.transport import run_stdio, run_tcp
 
     server = create_server()
-    if early is not None and early.initialize_id is not None:
-        server.protocol.answered_early.add(early.initialize_id)
+    if early is not None:
+        server.protocol.answered_early.update(early.answered)
     stop = threading.Event()
     server._stop_event = stop
     try:
@@ -112,3 +112,15 @@ def _serve(tcp: str | None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def _load_server(done_fd: int) -> None:
+    """Import the server (pygls, lsprotocol: the slow part), then say so on `done_fd`."""
+    import importlib
+    import os
+
+    try:
+        importlib.import_module("codex_lsp.lsp.server")
+    finally:
+        os.write(done_fd, b".")
+        os.close(done_fd)

@@ -1,31 +1,23 @@
 """`textDocument/codeAction`: instant, never calls the model.
 
 Each action carries the command that does the work; nothing runs until the
-user picks one.
+user picks one. The actions are plain JSON built from the request alone, so
+`lsp.fast_start` answers the same request with the same function before pygls
+has loaded. This module must not import lsprotocol at run time.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from lsprotocol import types
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp import wire
 
+if TYPE_CHECKING:
+    from lsprotocol import types
+
 EDIT_TITLE = "Codex: Edit selection…"
 
-
-def _args(params: types.CodeActionParams, **extra: Any) -> list[Any]:
-    rng = params.range
-    arg: dict[str, Any] = {
-        "uri": params.text_document.uri,
-        "range": {
-            "start": {"line": rng.start.line, "character": rng.start.character},
-            "end": {"line": rng.end.line, "character": rng.end.character},
-        },
-    }
-    arg.update(extra)
-    return [arg]
+Json = dict[str, Any]
 
 
 def _allowed(kind: str, only: list[str] | None) -> bool:
@@ -34,42 +26,107 @@ def _allowed(kind: str, only: list[str] | None) -> bool:
     return any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
-    """The Codex actions for a range, plus one quick fix per diagnostic."""
-    only = [str(k) for k in params.context.only] if params.context.only else None
-    actions: list[types.CodeAction] = []
+def actions_for(
+    uri: str, rng: Json, diagnostics: list[Json], only: list[str] | None
+) -> list[Json]:
+    """The Codex actions for a range, plus one quick fix per diagnostic (as LSP JSON)."""
+    actions: list[Json] = []
 
-    def add(title: str, kind: str, command: str, args: list[Any], preferred: bool = False) -> None:
-        if _allowed(kind, only):
-            actions.append(
-                types.CodeAction(
-                    title=title,
-                    kind=kind,
-                    command=types.Command(title=title, command=command, arguments=args),
-                    is_preferred=preferred or None,
-                )
-            )
-
-    for diag in params.context.diagnostics:
-        diag_json = {
-            "message": diag.message,
-            "source": diag.source,
-            "code": diag.code,
-            "range": {
-                "start": {"line": diag.range.start.line, "character": diag.range.start.character},
-                "end": {"line": diag.range.end.line, "character": diag.range.end.character},
-            },
+    def add(title: str, kind: str, command: str, extra: Json | None = None) -> None:
+        if not _allowed(kind, only):
+            return
+        arg: Json = {"uri": uri, "range": rng, **(extra or {})}
+        action: Json = {
+            "title": title,
+            "kind": kind,
+            "command": {"title": title, "command": command, "arguments": [arg]},
         }
-        first_line = diag.message.splitlines()[0] if diag.message else "diagnostic"
-        add(
-            f"Codex: Fix: {first_line[:80]}",
-            wire.QUICKFIX,
-            wire.FIX_DIAGNOSTIC,
-            _args(params, diagnostic=diag_json),
-        )
-    add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION, _args(params))
-    add("Codex: Explain", wire.REFACTOR, wire.EXPLAIN, _args(params))
-    add("Codex: Add docstring", wire.REFACTOR_REWRITE, wire.ADD_DOCSTRING, _args(params))
+        actions.append(action)
+
+    for diag in diagnostics:
+        message = diag["message"]
+        first_line = message.splitlines()[0] if message else "diagnostic"
+        add(f"Codex: Fix: {first_line[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC,
+            {"diagnostic": diag})
+    add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION)
+    add("Codex: Explain", wire.REFACTOR, wire.EXPLAIN)
+    add("Codex: Add docstring", wire.REFACTOR_REWRITE, wire.ADD_DOCSTRING)
     # `refactor`, not `source`: VS Code leaves source actions out of the light bulb.
-    add("Codex: Write tests", wire.REFACTOR, wire.WRITE_TESTS, _args(params))
+    add("Codex: Write tests", wire.REFACTOR, wire.WRITE_TESTS)
     return actions
+
+
+def _range(start_line: int, start_char: int, end_line: int, end_char: int) -> Json:
+    return {
+        "start": {"line": start_line, "character": start_char},
+        "end": {"line": end_line, "character": end_char},
+    }
+
+
+def code_actions(params: types.CodeActionParams) -> list[Json]:
+    """The actions for pygls's typed params (the server's handler)."""
+    rng = params.range
+    diagnostics = [
+        {
+            "message": d.message,
+            "source": d.source,
+            "code": d.code,
+            "range": _range(
+                d.range.start.line, d.range.start.character,
+                d.range.end.line, d.range.end.character,
+            ),
+        }
+        for d in params.context.diagnostics
+    ]
+    only = [str(k) for k in params.context.only] if params.context.only else None
+    return actions_for(
+        params.text_document.uri,
+        _range(rng.start.line, rng.start.character, rng.end.line, rng.end.character),
+        diagnostics,
+        only,
+    )
+
+
+def _uint(value: Any) -> int:
+    if type(value) is not int or not 0 <= value < 2**31:
+        raise ValueError("not a uinteger")
+    return value
+
+
+def _position_range(value: Any) -> Json:
+    start, end = value["start"], value["end"]
+    return _range(
+        _uint(start["line"]), _uint(start["character"]), _uint(end["line"]), _uint(end["character"])
+    )
+
+
+def _diagnostic(value: Any) -> Json:
+    message, source, code = value["message"], value.get("source"), value.get("code")
+    if not isinstance(message, str) or not (source is None or isinstance(source, str)):
+        raise ValueError("bad diagnostic")
+    if not (code is None or isinstance(code, str) or type(code) is int):
+        raise ValueError("bad diagnostic code")
+    return {"message": message, "source": source, "code": code,
+            "range": _position_range(value["range"])}
+
+
+def code_actions_json(params: Any) -> list[Json] | None:
+    """The actions for raw JSON params; None when they are not plainly valid.
+
+    Used before pygls has loaded: anything unusual is left to pygls, which then
+    answers (or rejects) it as always.
+    """
+    try:
+        uri = params["textDocument"]["uri"]
+        context = params["context"]
+        only = context.get("only")
+        if not isinstance(uri, str) or not isinstance(context["diagnostics"], list):
+            return None
+        if only is not None and not (
+            isinstance(only, list) and all(isinstance(k, str) for k in only)
+        ):
+            return None
+        diagnostics = [_diagnostic(d) for d in context["diagnostics"]]
+        return actions_for(uri, _position_range(params["range"]), diagnostics, only or None)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None

@@ -215,7 +215,7 @@ def create_server() -> CodexLanguageServer:
     )
     def on_code_action(
         ls: CodexLanguageServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction]:
+    ) -> list[dict[str, Any]]:
         return code_actions.code_actions(params)
 
     for name, handler in commands.HANDLERS.items():
