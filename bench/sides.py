@@ -8,14 +8,21 @@ answers code actions, Codex needs an explicit thread and reports child-process m
 
 from __future__ import annotations
 
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.codex_side import CodexClient
-from bench.fixtures import Sandbox
+from bench.codex_side import CodexClient, native_binary
+from bench.fixtures import REPO, Sandbox
 from bench.lsp_side import LspEditor
 from bench.model import FunctionCall
+
+_LSP_PACKAGES = (
+    "pygls", "lsprotocol", "cattrs", "attrs", "attr", "httpx", "httpcore", "anyio", "h11",
+    "certifi", "idna", "sniffio",
+)
+"""What `python -m codex_lsp` imports from site-packages (a missing one is skipped)."""
 
 Range = dict[str, Any]
 """An LSP range (the selection an edit turn is asked about; Codex ignores it)."""
@@ -49,6 +56,15 @@ class Side(Protocol):
     @property
     def ready_ms(self) -> float | None:
         """Spawn -> first command answered (ms), where that differs from start()."""
+        ...
+
+    @property
+    def first_code_action_ms(self) -> float | None:
+        """Spawn -> first code action answered (ms), where there are code actions."""
+        ...
+
+    def program_files(self) -> list[Path]:
+        """The files the program loads at start (evicted from the page cache for a cold start)."""
         ...
 
     async def start(self) -> float:
@@ -113,6 +129,15 @@ class LspSide:
     @property
     def ready_ms(self) -> float | None:
         return self.editor.ready_ms
+
+    @property
+    def first_code_action_ms(self) -> float | None:
+        return self.editor.first_code_action_ms
+
+    def program_files(self) -> list[Path]:
+        """codex-lsp's package and the installed packages it imports (not the stdlib)."""
+        purelib = Path(sysconfig.get_paths()["purelib"])
+        return [REPO / "codex_lsp", *(purelib / name for name in _LSP_PACKAGES)]
 
     async def start(self) -> float:
         return await self.editor.start()
@@ -186,6 +211,14 @@ class CodexSide:
     @property
     def ready_ms(self) -> float | None:
         return None
+
+    @property
+    def first_code_action_ms(self) -> float | None:
+        return None
+
+    def program_files(self) -> list[Path]:
+        binary = native_binary()
+        return [binary] if binary is not None else []
 
     async def start(self) -> float:
         return await self.client.start()
