@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from codex_lsp import __version__
 
@@ -39,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket instead")
     parser.add_argument("--log-file", metavar="PATH", help="write logs here instead of stderr")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--daemon", action="store_true",
+        help="start through a per-user background process that keeps the server loaded "
+        "(later starts take milliseconds; also CODEX_LSP_DAEMON=1)",
+    )
+    parser.add_argument("--no-daemon", action="store_true", help="never use the daemon")
     sub = parser.add_subparsers(dest="subcommand")
     sub.add_parser("check", help="print the resolved configuration and test the endpoint")
     ex = sub.add_parser("exec", help="run the agent once in the terminal (like `codex exec`)")
@@ -62,15 +70,29 @@ def main(argv: list[str] | None = None) -> int:
         from codex_lsp.exec_mode import run_exec
 
         return run_exec(args.prompt, args.file, args.range, args.yes, args.cd)
+    if args.tcp is None:
+        from codex_lsp.daemon import stub
+
+        if stub.wanted(args.daemon, args.no_daemon):
+            code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
+            if code is not None:
+                return code
+            return _serve(None, after_load=stub.start_zygote)
     return _serve(args.tcp)
 
 
-def _serve(tcp: str | None) -> int:
+def _serve(
+    tcp: str | None,
+    early_start: bool = True,
+    on_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    after_load: Callable[[], None] | None = None,
+) -> int:
+    """Serve until `exit`. `on_start` runs in the loop first; `after_load` once loaded."""
     import os
     import threading
 
     early = None
-    if not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
+    if early_start and not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
         # Load the server in a thread while the main thread answers `initialize`
         # and code actions (fast_start).
         from codex_lsp.lsp.fast_start import answer_initialize, answer_until_loaded
@@ -89,6 +111,8 @@ def _serve(tcp: str | None) -> int:
     server = create_server()
     if early is not None:
         server.protocol.answered_early.update(early.answered)
+    if after_load is not None:
+        after_load()
     stop = threading.Event()
     server._stop_event = stop
     try:
@@ -106,7 +130,7 @@ def _serve(tcp: str | None) -> int:
             )
         else:
             already_read = early.consumed if early is not None else b""
-            run_stdio(server.protocol, stop, server._report_server_error, already_read=already_read)
+            run_stdio(server.protocol, stop, server._report_server_error, on_start, already_read)
     except (KeyboardInterrupt, BrokenPipeError):
         pass
     except SystemExit as exc:
