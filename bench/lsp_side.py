@@ -52,9 +52,13 @@ class Buffer:
 class LspEditor:
     """One codex-lsp process and the editor state around it."""
 
-    def __init__(self, sandbox: Sandbox, codex_approval: bool = True) -> None:
+    def __init__(
+        self, sandbox: Sandbox, codex_approval: bool = True, server_args: tuple[str, ...] = ()
+    ) -> None:
         self.sandbox = sandbox
         self.codex_approval = codex_approval
+        self.server_args = server_args
+        """E.g. `("--daemon",)`."""
         self.rpc = RpcClient("lsp")
         self.buffers: dict[str, Buffer] = {}
         self.marks: dict[str, float] = {}
@@ -178,10 +182,12 @@ class LspEditor:
     async def start(self) -> float:
         """Spawn and initialize; returns spawn -> initialize response in ms."""
         ws = self.sandbox.workspace
-        env = clean_env(self.sandbox.env())
+        # No XDG_RUNTIME_DIR: a daemon's socket is then under the sandbox's CODEX_HOME, so
+        # every sandbox starts without one and its zygote ends with it.
+        env = {**clean_env(self.sandbox.env()), "XDG_RUNTIME_DIR": ""}
         wrap = shlex.split(os.environ.get(WRAP_ENV, ""))
         t0 = await self.rpc.spawn(
-            [*wrap, sys.executable, "-m", "codex_lsp"],
+            [*wrap, sys.executable, "-m", "codex_lsp", *self.server_args],
             env=env,
             cwd=str(REPO),
             stderr_path=str(self.sandbox.root / "codex-lsp.stderr"),

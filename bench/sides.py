@@ -8,7 +8,10 @@ answers code actions, Codex needs an explicit thread and reports child-process m
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -120,11 +123,32 @@ class LspSide:
     memory_keys: tuple[str, ...] = ("hwm_mb",)
     code_actions = True
 
-    def __init__(self, base_url: str, tag: str = "") -> None:
+    def __init__(self, base_url: str, tag: str = "", server_args: tuple[str, ...] = ()) -> None:
         self.sandbox = Sandbox.make(_tag(self.name, tag), base_url, codex_cli=False)
         self.workspace = self.sandbox.workspace
-        self.editor = LspEditor(self.sandbox)
+        self.server_args = server_args
+        self.editor = LspEditor(self.sandbox, server_args=server_args)
         self.turns = 0
+
+    async def restart(self) -> float:
+        """Stop the server and start a new one in the same sandbox (a second window)."""
+        await self.editor.stop()
+        self.editor = LspEditor(self.sandbox, server_args=self.server_args)
+        return await self.editor.start()
+
+    async def wait_for_daemon(self, timeout_s: float = 30.0) -> bool:
+        """Until the zygote of this sandbox accepts connections (False: it never did)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for path in (self.sandbox.home / "run").glob("zygote-*.sock"):
+                with socket.socket(socket.AF_UNIX) as probe:
+                    try:
+                        probe.connect(str(path))
+                        return True
+                    except OSError:
+                        pass
+            await asyncio.sleep(0.05)
+        return False
 
     @property
     def ready_ms(self) -> float | None:

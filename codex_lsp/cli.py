@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
             if code is not None:
                 return code
-            return _serve(None, after_load=stub.start_zygote)
+            return _serve(None, after_load=stub.start_zygote_soon)
     return _serve(args.tcp)
 
 

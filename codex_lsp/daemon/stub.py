@@ -9,6 +9,7 @@ import functools
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from codex_lsp import __version__
@@ -90,8 +91,23 @@ def _handoff(sock: socket.socket, argv: list[str], print_: str) -> int | None:
     return int(last["exit"])
 
 
+def start_zygote_soon(delay_s: float = 1.0) -> None:
+    """Start a zygote in a moment (after this server's first answers), or at exit if sooner."""
+    import atexit
+
+    timer = threading.Timer(delay_s, start_zygote)
+    timer.daemon = True
+    timer.start()
+    atexit.register(start_zygote)
+
+
+_start_once = threading.Lock()
+
+
 def start_zygote() -> None:
-    """Start a zygote for later starts (a no-op when one already serves this code)."""
+    """Start a zygote for later starts, once (a no-op when one already serves this code)."""
+    if not _start_once.acquire(blocking=False):
+        return
     found = _place()
     if found is None:
         return
