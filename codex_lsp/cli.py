@@ -70,14 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         from codex_lsp.exec_mode import run_exec
 
         return run_exec(args.prompt, args.file, args.range, args.yes, args.cd)
-    if args.tcp is None:
+    from codex_lsp.daemon import wanted
+
+    if args.tcp is None and wanted(args.daemon, args.no_daemon):
         from codex_lsp.daemon import stub
 
-        if stub.wanted(args.daemon, args.no_daemon):
-            code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
-            if code is not None:
-                return code
-            return _serve(None, after_load=stub.start_zygote_soon)
+        code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
+        if code is not None:
+            return code
+        return _serve(None, after_load=stub.start_zygote_soon)
     return _serve(args.tcp)
 
 

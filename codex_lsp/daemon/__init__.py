@@ -21,3 +21,17 @@ reached or fails, the stub says so on stderr and serves in-process; a server tha
 dies ends its stub with a message, so the editor sees a normal server exit.
 `--no-daemon` turns it off whatever the environment says.
 """
+
+from __future__ import annotations
+
+import os
+
+DAEMON_ENV = "CODEX_LSP_DAEMON"
+"""`1`: use the daemon without `--daemon` (`--no-daemon` still wins)."""
+
+
+def wanted(on: bool, off: bool) -> bool:
+    """`--no-daemon` wins, then `--daemon`, then `CODEX_LSP_DAEMON=1` (nothing else imported)."""
+    if off:
+        return False
+    return on or os.environ.get(DAEMON_ENV, "").strip() == "1"

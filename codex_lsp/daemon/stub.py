@@ -16,8 +16,6 @@ from codex_lsp import __version__
 from codex_lsp.daemon import place
 from codex_lsp.daemon.handoff import Lines, send_message, send_request
 
-DAEMON_ENV = "CODEX_LSP_DAEMON"
-"""`1`: use the daemon without `--daemon` (`--no-daemon` still wins)."""
 HANDSHAKE_TIMEOUT_S = 10.0
 ZYGOTE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "TMPDIR",
                    "XDG_RUNTIME_DIR", "CODEX_HOME", "CODEX_LSP_DAEMON_IDLE")
@@ -27,13 +25,6 @@ _ZYGOTE_CODE = (
     "from codex_lsp.daemon.zygote import main; "
     "sys.exit(main(pathlib.Path(sys.argv[2]), sys.argv[3]))"
 )
-
-
-def wanted(on: bool, off: bool) -> bool:
-    """`--no-daemon` wins, then `--daemon`, then `CODEX_LSP_DAEMON=1`."""
-    if off:
-        return False
-    return on or os.environ.get(DAEMON_ENV, "").strip() == "1"
 
 
 def _say(message: str) -> None:

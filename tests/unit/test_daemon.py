@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp import __version__
+from codex_lsp import __version__, daemon
 from codex_lsp.daemon import place, stub, zygote
 from codex_lsp.daemon.handoff import receive_request, send_message
 
@@ -103,8 +103,8 @@ def test_no_daemon_yet_means_serving_in_process_quietly(
 
 
 def test_no_daemon_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(stub.DAEMON_ENV, "1")
-    assert stub.wanted(False, False) and stub.wanted(True, False)
-    assert not stub.wanted(True, True) and not stub.wanted(False, True)
-    monkeypatch.delenv(stub.DAEMON_ENV)
-    assert not stub.wanted(False, False)
+    monkeypatch.setenv(daemon.DAEMON_ENV, "1")
+    assert daemon.wanted(False, False) and daemon.wanted(True, False)
+    assert not daemon.wanted(True, True) and not daemon.wanted(False, True)
+    monkeypatch.delenv(daemon.DAEMON_ENV)
+    assert not daemon.wanted(False, False)

@@ -79,11 +79,13 @@ end
 ---@param uri string
 ---@return string[]
 local function current_lines(uri)
-  local buf = vim.uri_to_bufnr(uri)
-  if api.nvim_buf_is_loaded(buf) then
-    return api.nvim_buf_get_lines(buf, 0, -1, false)
+  local fname = vim.uri_to_fname(uri)
+  for _, buf in ipairs(api.nvim_list_bufs()) do -- (vim.uri_to_bufnr would add a buffer)
+    if api.nvim_buf_is_loaded(buf) and api.nvim_buf_get_name(buf) == fname then
+      return api.nvim_buf_get_lines(buf, 0, -1, false)
+    end
   end
-  local ok, lines = pcall(vim.fn.readfile, vim.uri_to_fname(uri))
+  local ok, lines = pcall(vim.fn.readfile, fname)
   return ok and lines or {}
 end
 
