@@ -110,10 +110,13 @@ def start_zygote() -> None:
     root = Path(codex_lsp.__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENV_KEYS}
     try:
-        subprocess.Popen(
+        zygote = subprocess.Popen(
             [sys.executable, "-P", "-c", _ZYGOTE_CODE, str(root), str(path), print_],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True, cwd="/", env=env,
         )
     except OSError as exc:
         _say(f"could not start the daemon: {exc}")
+        return
+    # If it idles out before this server ends, reap it (no zombie for the session's rest).
+    threading.Thread(target=zygote.wait, daemon=True).start()
