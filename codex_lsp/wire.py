@@ -63,6 +63,8 @@ METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT)
 
 APPROVAL_CAPABILITY: Final = "codexApproval"
 """`capabilities.experimental.codexApproval = true`: the client handles the requests above."""
+APPROVAL_FULL_TEXTS: Final = "fullTexts"
+"""`codexApproval = {"fullTexts": true}`: `codex/approveEdit` carries an update's whole texts."""
 
 
 def server_capabilities(client_capabilities: Any = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from codex_lsp import wire
 from codex_lsp.lsp.workspace_edits import ClientEditSupport
 
 
@@ -48,7 +49,9 @@ class ClientCapabilities:
         workspace_edit = _get(caps, "workspace", "workspace_edit")
         ops = _get(workspace_edit, "resource_operations") or []
         experimental = _get(caps, "experimental")
-        approval = experimental.get("codexApproval") if isinstance(experimental, dict) else None
+        approval = (
+            experimental.get(wire.APPROVAL_CAPABILITY) if isinstance(experimental, dict) else None
+        )
         return cls(
             apply_edit=_get(caps, "workspace", "apply_edit") is True,
             edits=ClientEditSupport(
@@ -60,5 +63,6 @@ class ClientCapabilities:
             show_message_request_actions=_get(caps, "window", "show_message", "message_action_item")
             is not None,
             codex_approval=approval is True or isinstance(approval, dict),
-            approval_full_texts=isinstance(approval, dict) and approval.get("fullTexts") is True,
+            approval_full_texts=isinstance(approval, dict)
+            and approval.get(wire.APPROVAL_FULL_TEXTS) is True,
         )
