@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from codex_lsp.core.protocol import LineChanges
+from codex_lsp.patch.exact import apply_exact
 from codex_lsp.patch.model import AddFile, DeleteFile, Patch, UpdateChunk
 from codex_lsp.patch.regions import line_changes
 from codex_lsp.patch.seek import seek_sequence
@@ -204,6 +205,16 @@ def apply_chunks_located(
     text: str, chunks: Sequence[UpdateChunk], path: str = "<file>"
 ) -> tuple[str, LineChanges | None]:
     """:func:`apply_chunks`, and where the text changed (None: only a diff can tell)."""
+    exact = apply_exact(text, chunks)
+    if exact is not None:
+        return exact
+    return apply_by_lines(text, chunks, path)
+
+
+def apply_by_lines(
+    text: str, chunks: Sequence[UpdateChunk], path: str = "<file>"
+) -> tuple[str, LineChanges | None]:
+    """The general applier: split into lines, seek tolerantly, join (any text, any match)."""
     lines, eol = split_file_lines(text)
     found = _replacements(lines, chunks, path)
     result: list[str] = []

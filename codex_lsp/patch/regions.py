@@ -22,6 +22,13 @@ Replacement = tuple[int, int, list[str], int]
 """``(start, old_len, new_lines, hunk_index)`` in lines without endings."""
 
 
+def uniform_eol(text: str) -> str | None:
+    r"""The line ending all of `text`'s lines end with (``"\n"`` if empty), if there is one."""
+    first = text.find("\n")
+    eol = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+    return eol if is_uniform(text, eol) else None
+
+
 def is_uniform(text: str, eol: str) -> bool:
     r"""Every line of ``text`` ends with ``eol`` and no ``\r`` stands alone."""
     if not text:
@@ -47,13 +54,13 @@ def line_changes(
         offset += sum(map(len, lines[line:start])) + (start - line) * width
         line = start
         old = tuple(x + eol for x in lines[start : start + old_len])
-        region = _tight(start, offset, old, tuple(x + eol for x in new_lines))
+        region = tight(start, offset, old, tuple(x + eol for x in new_lines))
         if region is not None:
             regions.append(region)
-    return LineChanges(len(lines), tuple(_merge_touching(regions)))
+    return LineChanges(len(lines), tuple(merge_touching(regions)))
 
 
-def _tight(
+def tight(
     start: int, offset: int, old: tuple[str, ...], new: tuple[str, ...]
 ) -> LineRegion | None:
     """The region without its unchanged first and last lines; None if nothing changes."""
@@ -72,7 +79,7 @@ def _tight(
     )
 
 
-def _merge_touching(regions: list[LineRegion]) -> list[LineRegion]:
+def merge_touching(regions: list[LineRegion]) -> list[LineRegion]:
     """One region where two meet: a hunk is a maximal run of changed lines."""
     merged: list[LineRegion] = []
     for region in regions:
