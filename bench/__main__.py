@@ -27,7 +27,7 @@ from bench.model import BenchModelProcess
 from bench.sections import KB, MB, Bench
 
 NETNS_ENV = "CODEX_LSP_BENCH_NETNS"
-SECTIONS = ("edit", "codeaction", "flood", "launcher", "scaling")
+SECTIONS = ("startup", "edit", "codeaction", "flood", "launcher", "scaling")
 
 
 # --------------------------------------------------------------------------------------
@@ -137,6 +137,9 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
     try:
         for run in range(args.runs):
             report.progress(f"run {run + 1}/{args.runs}")
+            if "startup" in want:
+                for side in bench.sides():
+                    await step(f"{side.label}: cold and warm start", bench.startup_run(side, run))
             if "edit" in want:
                 for side in bench.sides():
                     await step(f"{side.label}: spawn, idle RSS, edit turns",

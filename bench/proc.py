@@ -1,8 +1,9 @@
-"""Memory of a process (and its descendants) from /proc."""
+"""Memory of a process (and its descendants) from /proc; page-cache eviction for cold starts."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def _status_kb(pid: int, field: str) -> int | None:
@@ -52,3 +53,29 @@ def memory_mb(pid: int) -> dict[str, float | int | None]:
         "tree_rss_mb": tree_rss / 1024,
         "children": len(kids),
     }
+
+
+def evict_from_page_cache(paths: list[Path]) -> int:
+    """Drop these files' cached pages (`posix_fadvise DONTNEED`), for a cold start.
+
+    Only the program's own files are touched, so other processes on the machine
+    keep their caches; pages a running process has mapped stay. Returns the
+    number of bytes asked to be dropped.
+    """
+    total = 0
+    for root in paths:
+        files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+        for path in files:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                size = os.fstat(fd).st_size
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                total += size
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+    return total

@@ -8,7 +8,27 @@ from typing import Any
 
 # key, label, unit, target (kind, value) or None
 ROWS: list[tuple[str, str, str, tuple[str, float] | None]] = [
-    ("spawn_init_ms", "spawn -> initialize response", "ms", ("ratio<=", 1.0)),
+    ("cold_spawn_init_ms", "cold start: spawn -> initialize response", "ms", ("ratio<=", 1.0)),
+    ("cold_spawn_action_ms", "cold: spawn -> 1st codeAction answered*", "ms", ("ratio<=", 1.0)),
+    ("cold_spawn_command_ms", "cold: spawn -> 1st executeCommand answered*", "ms",
+     ("ratio<=", 1.0)),
+    ("warm_spawn_init_ms", "warm start: spawn -> initialize response", "ms", ("ratio<=", 1.0)),
+    ("warm_spawn_action_ms", "warm: spawn -> 1st codeAction answered*", "ms", ("ratio<=", 1.0)),
+    ("warm_spawn_command_ms", "warm: spawn -> 1st executeCommand answered*", "ms",
+     ("ratio<=", 1.0)),
+    ("daemon_cold_spawn_init_ms", "--daemon, 1st start: spawn -> initialize", "ms",
+     ("ratio<=", 1.0)),
+    ("daemon_cold_spawn_action_ms", "--daemon, 1st start: -> 1st codeAction*", "ms",
+     ("ratio<=", 1.0)),
+    ("daemon_cold_spawn_command_ms", "--daemon, 1st start: -> 1st executeCommand*", "ms",
+     ("ratio<=", 1.0)),
+    ("daemon_warm_spawn_init_ms", "--daemon, 2nd window: spawn -> initialize", "ms",
+     ("ratio<=", 1.0)),
+    ("daemon_warm_spawn_action_ms", "--daemon, 2nd window: -> 1st codeAction*", "ms",
+     ("ratio<=", 1.0)),
+    ("daemon_warm_spawn_command_ms", "--daemon, 2nd window: -> 1st executeCommand*", "ms",
+     ("ratio<=", 1.0)),
+    ("spawn_init_ms", "spawn -> initialize response (edit runs)", "ms", ("ratio<=", 1.0)),
     ("spawn_ready_ms", "  codex-lsp: spawn -> 1st command answered", "ms", None),
     ("launcher_spawn_init_ms", "  Codex via npm node launcher", "ms", None),
     ("cold_start_to_approval_ms", "1st turn: start -> approval request", "ms", ("ratio<=", 0.25)),
@@ -166,7 +186,7 @@ def scaling_lines(scaling: dict[str, Any]) -> list[str]:
     out = ["Document size (one-hunk edit in the middle; codeAction in the middle of the doc):", ""]
     header = ["doc size", "codeAction p50/p99 ms", "after keystroke p50/p99 ms",
               "codex-lsp start->approval ms", "codex-lsp start->result ms",
-              "Codex start->approval ms", "Codex start->result ms"]
+              "Codex start->approval ms", "Codex start->result ms", "ratio approval / result"]
     rows = []
     for size, r in lsp["size"].items():
         c = (codex or {}).get("size", {}).get(size) or {}
@@ -181,6 +201,7 @@ def scaling_lines(scaling: dict[str, Any]) -> list[str]:
             fmt(r.get("start_to_result_ms"), "ms"),
             fmt(c.get("start_to_approval_ms"), "ms"),
             fmt(c.get("start_to_result_ms"), "ms"),
+            _ratios(r, c),
         ])
     out += _markdown(header, rows)
     out += [
@@ -191,7 +212,7 @@ def scaling_lines(scaling: dict[str, Any]) -> list[str]:
     ]
     header = ["hunks", "codex-lsp start->approval ms", "codex-lsp approval->edit ms",
               "codex-lsp start->result ms", "Codex start->approval ms",
-              "Codex approval->file ms", "Codex start->result ms"]
+              "Codex approval->file ms", "Codex start->result ms", "ratio approval / result"]
     rows = []
     for h, r in lsp["hunks"].items():
         c = (codex or {}).get("hunks", {}).get(h) or {}
@@ -204,9 +225,19 @@ def scaling_lines(scaling: dict[str, Any]) -> list[str]:
             fmt(c.get("start_to_approval_ms"), "ms"),
             fmt(c.get("approval_to_edit_ms"), "ms"),
             fmt(c.get("start_to_result_ms"), "ms"),
+            _ratios(r, c),
         ])
     out += _markdown(header, rows)
     return out
+
+
+def _ratios(lsp: dict[str, float], codex: dict[str, float]) -> str:
+    """codex-lsp / Codex for start -> approval and start -> result ("-" without Codex)."""
+    parts = []
+    for key in ("start_to_approval_ms", "start_to_result_ms"):
+        a, b = lsp.get(key), codex.get(key)
+        parts.append(f"{a / b:.2f}" if a is not None and b else "-")
+    return " / ".join(parts)
 
 
 def render(results: dict[str, Any]) -> str:
@@ -220,6 +251,9 @@ def render(results: dict[str, Any]) -> str:
         "",
     ]
     lines += table_lines(results["summary"])
+    if any(k.endswith(("_action_ms", "_command_ms")) for k in results["summary"]):
+        lines += ["", "* Codex column: Codex's spawn -> initialize response (it answers no "
+                  "code action, and nothing but `initialize` before it is initialized)."]
     scaling = scaling_lines(results.get("scaling") or {})
     if scaling:
         lines += ["", "Scaling (median of the turns at each point)", "", *scaling]

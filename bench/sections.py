@@ -27,6 +27,7 @@ from bench.fixtures import (
     line_count,
 )
 from bench.model import BenchModelProcess, Flood, Reply, Text
+from bench.proc import evict_from_page_cache
 from bench.sides import CodexSide, LspSide, Range, Side, line_range
 
 KB, MB = 1024, 1024 * 1024
@@ -108,6 +109,59 @@ class Bench:
         for key in ("start_to_approval_ms", "approval_to_edit_ms", "start_to_result_ms"):
             self.add(f"cold_{key}", side, first[key])
             self.add(f"warm_{key}", side, statistics.median(t[key] for t in warm))
+
+    # ---- start-up ------------------------------------------------------------------------
+
+    async def startup_run(self, kind: SideClass, run: int) -> None:
+        """A cold start (the program's files out of the page cache), then a warm one.
+
+        Figures: spawn -> initialize, and for codex-lsp spawn -> first code action and
+        -> first command answered; Codex answers neither, so its row holds its
+        spawn -> initialize (what an editor waits for before it can ask anything).
+        """
+        for phase in ("cold", "warm"):
+            side: Side = kind(self.model.base_url, f"start-{phase}")
+            try:
+                if phase == "cold":
+                    evict_from_page_cache(side.program_files())
+                init = await side.start()
+                self.add(f"{phase}_spawn_init_ms", side.name, init)
+                self.add(f"{phase}_spawn_action_ms", side.name, side.first_code_action_ms or init)
+                self.add(f"{phase}_spawn_command_ms", side.name, side.ready_ms or init)
+                if side.name == "codex":  # Codex has no daemon: its rows compare with these
+                    for what in ("init", "action", "command"):
+                        self.add(f"daemon_{phase}_spawn_{what}_ms", side.name, init)
+                self.details.append({"side": side.name, "run": run, "kind": f"start-{phase}",
+                                     "init_ms": init, "code_action_ms": side.first_code_action_ms,
+                                     "command_ms": side.ready_ms})
+            finally:
+                await side.stop()
+        if kind is LspSide:
+            await self._daemon_starts(run)
+
+    async def _daemon_starts(self, run: int) -> None:
+        """`codex-lsp --daemon`: the first start (no zygote yet), then a second window.
+
+        The Codex column of these rows is Codex's own cold / warm start: it has no daemon.
+        """
+        side = LspSide(self.model.base_url, "start-daemon", server_args=("--daemon",))
+        try:
+            evict_from_page_cache(side.program_files())
+            timings = [await side.start()]
+            figures = [(timings[0], side.first_code_action_ms, side.ready_ms)]
+            if not await side.wait_for_daemon():
+                raise RuntimeError("the daemon's zygote never accepted a connection")
+            init = await side.restart()
+            figures.append((init, side.first_code_action_ms, side.ready_ms))
+            for phase, (init, action, command) in zip(("cold", "warm"), figures, strict=True):
+                self.add(f"daemon_{phase}_spawn_init_ms", side.name, init)
+                self.add(f"daemon_{phase}_spawn_action_ms", side.name, action)
+                self.add(f"daemon_{phase}_spawn_command_ms", side.name, command)
+                self.details.append({"side": side.name, "run": run, "kind": f"daemon-{phase}",
+                                     "init_ms": init, "code_action_ms": action,
+                                     "command_ms": command})
+        finally:
+            await side.stop()
 
     async def launcher_run(self) -> None:
         """Codex started through the npm package's node launcher (`bin/codex.js`)."""

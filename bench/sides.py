@@ -8,14 +8,24 @@ answers code actions, Codex needs an explicit thread and reports child-process m
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.codex_side import CodexClient
-from bench.fixtures import Sandbox
+from bench.codex_side import CodexClient, native_binary
+from bench.fixtures import REPO, Sandbox
 from bench.lsp_side import LspEditor
 from bench.model import FunctionCall
+
+_LSP_PACKAGES = (
+    "pygls", "lsprotocol", "cattrs", "attrs", "attr", "httpx", "httpcore", "anyio", "h11",
+    "certifi", "idna", "sniffio",
+)
+"""What `python -m codex_lsp` imports from site-packages (a missing one is skipped)."""
 
 Range = dict[str, Any]
 """An LSP range (the selection an edit turn is asked about; Codex ignores it)."""
@@ -49,6 +59,15 @@ class Side(Protocol):
     @property
     def ready_ms(self) -> float | None:
         """Spawn -> first command answered (ms), where that differs from start()."""
+        ...
+
+    @property
+    def first_code_action_ms(self) -> float | None:
+        """Spawn -> first code action answered (ms), where there are code actions."""
+        ...
+
+    def program_files(self) -> list[Path]:
+        """The files the program loads at start (evicted from the page cache for a cold start)."""
         ...
 
     async def start(self) -> float:
@@ -104,15 +123,45 @@ class LspSide:
     memory_keys: tuple[str, ...] = ("hwm_mb",)
     code_actions = True
 
-    def __init__(self, base_url: str, tag: str = "") -> None:
+    def __init__(self, base_url: str, tag: str = "", server_args: tuple[str, ...] = ()) -> None:
         self.sandbox = Sandbox.make(_tag(self.name, tag), base_url, codex_cli=False)
         self.workspace = self.sandbox.workspace
-        self.editor = LspEditor(self.sandbox)
+        self.server_args = server_args
+        self.editor = LspEditor(self.sandbox, server_args=server_args)
         self.turns = 0
+
+    async def restart(self) -> float:
+        """Stop the server and start a new one in the same sandbox (a second window)."""
+        await self.editor.stop()
+        self.editor = LspEditor(self.sandbox, server_args=self.server_args)
+        return await self.editor.start()
+
+    async def wait_for_daemon(self, timeout_s: float = 30.0) -> bool:
+        """Until the zygote of this sandbox accepts connections (False: it never did)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for path in (self.sandbox.home / "run").glob("zygote-*.sock"):
+                with socket.socket(socket.AF_UNIX) as probe:
+                    try:
+                        probe.connect(str(path))
+                        return True
+                    except OSError:
+                        pass
+            await asyncio.sleep(0.05)
+        return False
 
     @property
     def ready_ms(self) -> float | None:
         return self.editor.ready_ms
+
+    @property
+    def first_code_action_ms(self) -> float | None:
+        return self.editor.first_code_action_ms
+
+    def program_files(self) -> list[Path]:
+        """codex-lsp's package and the installed packages it imports (not the stdlib)."""
+        purelib = Path(sysconfig.get_paths()["purelib"])
+        return [REPO / "codex_lsp", *(purelib / name for name in _LSP_PACKAGES)]
 
     async def start(self) -> float:
         return await self.editor.start()
@@ -187,6 +236,14 @@ class CodexSide:
     @property
     def ready_ms(self) -> float | None:
         return None
+
+    @property
+    def first_code_action_ms(self) -> float | None:
+        return None
+
+    def program_files(self) -> list[Path]:
+        binary = native_binary()
+        return [binary] if binary is not None else []
 
     async def start(self) -> float:
         return await self.client.start()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from codex_lsp import __version__
 
@@ -39,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tcp", metavar="HOST:PORT", help="serve on a TCP socket instead")
     parser.add_argument("--log-file", metavar="PATH", help="write logs here instead of stderr")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--daemon", action="store_true",
+        help="start through a per-user background process that keeps the server loaded "
+        "(later starts take milliseconds; also CODEX_LSP_DAEMON=1)",
+    )
+    parser.add_argument("--no-daemon", action="store_true", help="never use the daemon")
     sub = parser.add_subparsers(dest="subcommand")
     sub.add_parser("check", help="print the resolved configuration and test the endpoint")
     login = sub.add_parser("login", help="sign in with ChatGPT (as `codex login`)")
@@ -81,33 +89,50 @@ def main(argv: list[str] | None = None) -> int:
         from codex_lsp.exec_mode import run_exec
 
         return run_exec(args.prompt, args.file, args.range, args.yes, args.cd)
+    from codex_lsp.daemon import wanted
+
+    if args.tcp is None and wanted(args.daemon, args.no_daemon):
+        from codex_lsp.daemon import stub
+
+        code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
+        if code is not None:
+            return code
+        return _serve(None, after_load=stub.start_zygote_soon)
     return _serve(args.tcp)
 
 
-def _serve(tcp: str | None) -> int:
+def _serve(
+    tcp: str | None,
+    early_start: bool = True,
+    on_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    after_load: Callable[[], None] | None = None,
+) -> int:
+    """Serve until `exit`. `on_start` runs in the loop first; `after_load` once loaded."""
     import os
     import threading
 
     early = None
-    if not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
-        # Load the server in a thread while the main thread answers `initialize`.
-        import importlib
+    if early_start and not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
+        # Load the server in a thread while the main thread answers `initialize`
+        # and code actions (fast_start).
+        from codex_lsp.lsp.fast_start import answer_initialize, answer_until_loaded
 
-        from codex_lsp.lsp.fast_start import answer_initialize
-
-        loader = threading.Thread(
-            target=importlib.import_module, args=("codex_lsp.lsp.server",), daemon=True
-        )
+        loaded_r, loaded_w = os.pipe()
+        loader = threading.Thread(target=_load_server, args=(loaded_w,), daemon=True)
         loader.start()
         early = answer_initialize(sys.stdin.fileno(), sys.stdout.fileno())
+        early = answer_until_loaded(early, loaded_r, sys.stdin.fileno(), sys.stdout.fileno())
         loader.join()
+        os.close(loaded_r)
 
     from codex_lsp.lsp.server import create_server
     from codex_lsp.lsp.transport import run_stdio, run_tcp
 
     server = create_server()
-    if early is not None and early.initialize_id is not None:
-        server.protocol.answered_early.add(early.initialize_id)
+    if early is not None:
+        server.protocol.answered_early.update(early.answered)
+    if after_load is not None:
+        after_load()
     stop = threading.Event()
     server._stop_event = stop
     try:
@@ -125,9 +150,21 @@ def _serve(tcp: str | None) -> int:
             )
         else:
             already_read = early.consumed if early is not None else b""
-            run_stdio(server.protocol, stop, server._report_server_error, already_read=already_read)
+            run_stdio(server.protocol, stop, server._report_server_error, on_start, already_read)
     except (KeyboardInterrupt, BrokenPipeError):
         pass
     except SystemExit as exc:
         return int(exc.code or 0)
     return 0
+
+
+def _load_server(done_fd: int) -> None:
+    """Import the server (pygls, lsprotocol: the slow part), then say so on `done_fd`."""
+    import importlib
+    import os
+
+    try:
+        importlib.import_module("codex_lsp.lsp.server")
+    finally:
+        os.write(done_fd, b".")
+        os.close(done_fd)

@@ -96,6 +96,8 @@ SIGN_IN_ACTION: Final = "Sign in with ChatGPT"
 
 APPROVAL_CAPABILITY: Final = "codexApproval"
 """`capabilities.experimental.codexApproval = true`: the client handles the requests above."""
+APPROVAL_FULL_TEXTS: Final = "fullTexts"
+"""`codexApproval = {"fullTexts": true}`: `codex/approveEdit` carries an update's whole texts."""
 
 
 def server_capabilities(

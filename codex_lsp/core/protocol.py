@@ -26,6 +26,39 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class LineRegion:
+    """Lines ``old_lines`` at line ``old_start`` (character ``old_offset``) become ``new_lines``.
+
+    Lines keep their line endings; the first and last line of each side differ
+    (no context lines at the edges).
+    """
+
+    old_start: int
+    old_offset: int
+    old_lines: tuple[str, ...]
+    new_lines: tuple[str, ...]
+
+    @property
+    def old_end(self) -> int:
+        """0-based line just after the replaced old lines."""
+        return self.old_start + len(self.old_lines)
+
+
+@dataclass(frozen=True)
+class LineChanges:
+    r"""Where an update changes its file, as its patch said: no diff needed to find it.
+
+    Only made for an old text whose lines all end with one line ending (the
+    last one too) and that has no lone ``\r``: its git lines are then its LSP
+    lines, and the new text is the old one with ``regions`` spliced in.
+    """
+
+    old_line_count: int
+    regions: tuple[LineRegion, ...]
+    """In file order, none touching another."""
+
+
+@dataclass(frozen=True)
 class FileEdit:
     """One file's proposed change, resolved to absolute paths inside the workspace."""
 
@@ -36,6 +69,8 @@ class FileEdit:
     version: int | None = None
     """Editor document version the old text came from (None: read from disk)."""
     move_to: Path | None = None
+    changes: LineChanges | None = field(default=None, compare=False)
+    """Where the text changes, when known without a diff (see `LineChanges`)."""
 
 
 @dataclass(frozen=True)

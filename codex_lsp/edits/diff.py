@@ -6,7 +6,9 @@ without a newline is followed by ``\ No newline at end of file``, as git does.
 
 from __future__ import annotations
 
-from codex_lsp.edits.lines import group_opcodes, line_opcodes, split_lines
+from collections.abc import Callable, Sequence
+
+from codex_lsp.edits.lines import Opcode, group_opcodes, line_opcodes, split_lines
 
 NO_NEWLINE = "\\ No newline at end of file\n"
 
@@ -34,6 +36,21 @@ def unified_diff(old: str, new: str, old_label: str, new_label: str, context: in
     """
     a, b = split_lines(old), split_lines(new)
     groups = group_opcodes(line_opcodes(a, b), context)
+    return render_unified(groups, a.__getitem__, b.__getitem__, old_label, new_label)
+
+
+def render_unified(
+    groups: Sequence[Sequence[Opcode]],
+    old_lines: Callable[[slice], Sequence[str]],
+    new_lines: Callable[[slice], Sequence[str]],
+    old_label: str,
+    new_label: str,
+) -> str:
+    """The unified diff text of grouped opcodes; ``old_lines(slice(i1, i2))`` gives lines.
+
+    Taking lines through a function lets a caller that knows only the changed
+    regions (and can find the few context lines) print a diff of a huge file.
+    """
     if not groups:
         return ""
     out = [f"--- {old_label}\n", f"+++ {new_label}\n"]
@@ -43,10 +60,10 @@ def unified_diff(old: str, new: str, old_label: str, new_label: str, context: in
         out.append(f"@@ -{_range(i1, i2)} +{_range(j1, j2)} @@\n")
         for tag, a1, a2, b1, b2 in group:
             if tag == "equal":
-                out.extend(_line(" ", line) for line in a[a1:a2])
+                out.extend(_line(" ", line) for line in old_lines(slice(a1, a2)))
                 continue
-            out.extend(_line("-", line) for line in a[a1:a2])
-            out.extend(_line("+", line) for line in b[b1:b2])
+            out.extend(_line("-", line) for line in old_lines(slice(a1, a2)))
+            out.extend(_line("+", line) for line in new_lines(slice(b1, b2)))
     return "".join(out)
 
 

@@ -10,10 +10,10 @@ hunks by index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from codex_lsp.edits.lines import line_opcodes, split_lines, split_lsp_lines
+from codex_lsp.edits.lines import Opcode, line_opcodes, split_lines, split_lsp_lines
 
 
 @dataclass(frozen=True)
@@ -38,21 +38,34 @@ class Hunk:
 def compute_hunks(old: str, new: str) -> list[Hunk]:
     """The change regions from ``old`` to ``new``, numbered from 0 in file order."""
     a, b = split_lines(old), split_lines(new)
+    return hunks_of(line_opcodes(a, b), a.__getitem__, b.__getitem__)
+
+
+def hunks_of(
+    codes: Iterable[Opcode],
+    old_lines: Callable[[slice], Sequence[str]],
+    new_lines: Callable[[slice], Sequence[str]],
+) -> list[Hunk]:
+    """The hunks of line opcodes; ``old_lines(slice(i1, i2))`` gives the lines."""
     hunks: list[Hunk] = []
-    for tag, i1, i2, j1, j2 in line_opcodes(a, b):
+    for tag, i1, i2, j1, j2 in codes:
         if tag != "equal":
-            hunks.append(Hunk(len(hunks), i1, a[i1:i2], b[j1:j2]))
+            old, new = old_lines(slice(i1, i2)), new_lines(slice(j1, j2))
+            hunks.append(Hunk(len(hunks), i1, list(old), list(new)))
     return hunks
 
 
-def apply_hunks(old: str, new: str, accepted: Iterable[int]) -> str:
+def apply_hunks(
+    old: str, new: str, accepted: Iterable[int], hunks: list[Hunk] | None = None
+) -> str:
     """``old`` with only the hunks whose index is in ``accepted`` applied.
 
     All indices give ``new``, none gives ``old``. Indices that name no hunk are
-    ignored.
+    ignored. ``hunks`` are the ones the user was shown (default: computed).
     """
     keep = set(accepted)
-    hunks = compute_hunks(old, new)
+    if hunks is None:
+        hunks = compute_hunks(old, new)
     if all(h.index in keep for h in hunks):
         return new
     if not any(h.index in keep for h in hunks):
@@ -84,7 +97,9 @@ class HunkOutcome:
     end: int
 
 
-def hunk_outcomes(old: str, new: str, accepted: Iterable[int]) -> list[HunkOutcome]:
+def hunk_outcomes(
+    old: str, new: str, accepted: Iterable[int], hunks: list[Hunk] | None = None
+) -> list[HunkOutcome]:
     """For each hunk of ``old -> new``, whether it is in ``apply_hunks(old, new, accepted)``.
 
     Line numbers count as the editor does (``split_lsp_lines``), so the model
@@ -95,7 +110,7 @@ def hunk_outcomes(old: str, new: str, accepted: Iterable[int]) -> list[HunkOutco
     out: list[HunkOutcome] = []
     line = 0  # editor lines so far; every piece but the file's last ends with "\n"
     copied = 0
-    for hunk in compute_hunks(old, new):
+    for hunk in compute_hunks(old, new) if hunks is None else hunks:
         line += len(split_lsp_lines("".join(a[copied : hunk.old_start])))
         applied = hunk.index in keep
         taken = len(split_lsp_lines("".join(hunk.new_lines if applied else hunk.old_lines)))

@@ -18,7 +18,6 @@ consumer (unified diff, hunks, count of changes) agrees on the same regions.
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from collections.abc import Sequence
 
@@ -73,21 +72,10 @@ def _common_suffix(a: Sequence[str], b: Sequence[str], limit: int) -> int:
 
 
 def line_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
-    """Opcodes turning lines ``a`` into ``b``; see `_line_opcodes`.
-
-    One proposal asks for the same diff several times (the hunks, the unified
-    diff, the +/- counts), so the last few results are remembered.
-    """
-    return list(_cached_opcodes(tuple(a), tuple(b)))
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[Opcode, ...]:
-    return tuple(_line_opcodes(a, b))
-
-
-def _line_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
     """Opcodes turning lines ``a`` into ``b`` (difflib format, adjacent equals merged).
+
+    Not cached: one proposal's hunks, diff and counts share one computation
+    (:mod:`codex_lsp.edits.file_diff`), and a patch's edit needs none at all.
 
     Common leading and trailing lines are set aside before running
     :class:`difflib.SequenceMatcher`, so a few changes in a huge file cost

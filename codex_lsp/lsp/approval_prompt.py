@@ -88,14 +88,17 @@ class ApprovalPrompt:
             }
             for h in rf.hunks
         ]
+        # An update's texts are the client's buffer and it with the hunks applied: sent
+        # only to clients that ask (a one-line edit of a 10 MB file is then not 20 MB).
+        texts = f.kind != "update" or self.client.caps.approval_full_texts
         return {
             "uri": f.path.as_uri(),
             "path": self.relative(f.path),
             "kind": f.kind,
             "moveTo": f.move_to.as_uri() if f.move_to else None,
             "diff": rf.diff,
-            "oldText": f.old_text,
-            "newText": f.new_text,
+            "oldText": f.old_text if texts else None,
+            "newText": f.new_text if texts else None,
             "hunks": hunks,
         }
 

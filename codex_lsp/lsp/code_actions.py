@@ -1,32 +1,24 @@
 """`textDocument/codeAction`: instant, never calls the model.
 
 Each action carries the command that does the work; nothing runs until the
-user picks one.
+user picks one. The actions are plain JSON built from the request alone, so
+`lsp.fast_start` answers the same request with the same function before pygls
+has loaded. This module must not import lsprotocol at run time.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from lsprotocol import types
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp import wire
 from codex_lsp.review.findings import Finding
 
+if TYPE_CHECKING:
+    from lsprotocol import types
+
 EDIT_TITLE = "Codex: Edit selection…"
 
-
-def _args(params: types.CodeActionParams, **extra: Any) -> list[Any]:
-    rng = params.range
-    arg: dict[str, Any] = {
-        "uri": params.text_document.uri,
-        "range": {
-            "start": {"line": rng.start.line, "character": rng.start.character},
-            "end": {"line": rng.end.line, "character": rng.end.character},
-        },
-    }
-    arg.update(extra)
-    return [arg]
+Json = dict[str, Any]
 
 
 def _allowed(kind: str, only: list[str] | None) -> bool:
@@ -35,73 +27,140 @@ def _allowed(kind: str, only: list[str] | None) -> bool:
     return any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def _finding_json(finding: Finding, rng: dict[str, Any]) -> dict[str, Any]:
+def _finding_json(finding: Finding, rng: Json) -> Json:
     message = f"{finding.title}\n\n{finding.body}" if finding.body else finding.title
     return {"message": message, "source": wire.FINDINGS_SOURCE, "code": finding.id, "range": rng}
 
 
-def _range_json(finding: Finding) -> dict[str, Any]:
+def _finding_range(finding: Finding) -> Json:
+    return _range(finding.start_line, 0, finding.end_line + 1, 0)
+
+
+def actions_for(
+    uri: str,
+    rng: Json,
+    diagnostics: list[Json],
+    only: list[str] | None,
+    findings: list[Finding] | None = None,
+) -> list[Json]:
+    """The Codex actions for a range, plus one quick fix per diagnostic (as LSP JSON).
+
+    `findings` are the review findings overlapping the range: each gets "Fix" and
+    "Dismiss" whether or not the client passed its diagnostic in the context.
+    """
+    actions: list[Json] = []
+    selection: Json = {"uri": uri, "range": rng}
+
+    def add(title: str, kind: str, command: str, arg: Json, preferred: bool = False) -> None:
+        if not _allowed(kind, only):
+            return
+        action: Json = {
+            "title": title,
+            "kind": kind,
+            "command": {"title": title, "command": command, "arguments": [arg]},
+        }
+        if preferred:
+            action["isPreferred"] = True
+        actions.append(action)
+
+    for finding in findings or []:
+        frng = _finding_range(finding)
+        fix = {"uri": uri, "range": frng, "diagnostic": _finding_json(finding, frng)}
+        add(f"Codex: Fix: {finding.title[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, fix, True)
+        add("Codex: Dismiss finding", wire.QUICKFIX, wire.CLEAR_FINDINGS, {"ids": [finding.id]})
+    for diag in diagnostics:
+        if diag.get("source") == wire.FINDINGS_SOURCE:
+            continue  # a review finding: offered above (it may already be gone)
+        message = diag["message"]
+        first_line = message.splitlines()[0] if message else "diagnostic"
+        add(f"Codex: Fix: {first_line[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC,
+            {**selection, "diagnostic": diag})
+    add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION, selection)
+    add("Codex: Explain", wire.REFACTOR, wire.EXPLAIN, selection)
+    add("Codex: Add docstring", wire.REFACTOR_REWRITE, wire.ADD_DOCSTRING, selection)
+    # `refactor`, not `source`: VS Code leaves source actions out of the light bulb.
+    add("Codex: Write tests", wire.REFACTOR, wire.WRITE_TESTS, selection)
+    add("Codex: Review this file", wire.REFACTOR, wire.REVIEW, {"scope": "file", "uri": uri})
+    if rng["start"] != rng["end"]:
+        review_selection = {**selection, "scope": "selection"}
+        add("Codex: Review selection", wire.REFACTOR, wire.REVIEW, review_selection)
+    return actions
+
+
+def _range(start_line: int, start_char: int, end_line: int, end_char: int) -> Json:
     return {
-        "start": {"line": finding.start_line, "character": 0},
-        "end": {"line": finding.end_line + 1, "character": 0},
+        "start": {"line": start_line, "character": start_char},
+        "end": {"line": end_line, "character": end_char},
     }
 
 
 def code_actions(
     params: types.CodeActionParams, findings: list[Finding] | None = None
-) -> list[types.CodeAction]:
-    """The Codex actions for a range, plus one quick fix per diagnostic.
-
-    `findings` are the review findings overlapping the range: each gets "Fix" and
-    "Dismiss" whether or not the client passed its diagnostic in the context.
-    """
-    only = [str(k) for k in params.context.only] if params.context.only else None
-    actions: list[types.CodeAction] = []
-
-    def add(title: str, kind: str, command: str, args: list[Any], preferred: bool = False) -> None:
-        if _allowed(kind, only):
-            actions.append(
-                types.CodeAction(
-                    title=title,
-                    kind=kind,
-                    command=types.Command(title=title, command=command, arguments=args),
-                    is_preferred=preferred or None,
-                )
-            )
-
-    for finding in findings or []:
-        rng = _range_json(finding)
-        fix_args = [{"uri": params.text_document.uri, "range": rng,
-                     "diagnostic": _finding_json(finding, rng)}]
-        add(f"Codex: Fix: {finding.title[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, fix_args, True)
-        add("Codex: Dismiss finding", wire.QUICKFIX, wire.CLEAR_FINDINGS, [{"ids": [finding.id]}])
-    for diag in params.context.diagnostics:
-        if diag.source == wire.FINDINGS_SOURCE:
-            continue  # a review finding: offered above (it may already be gone)
-        diag_json = {
-            "message": diag.message,
-            "source": diag.source,
-            "code": diag.code,
-            "range": {
-                "start": {"line": diag.range.start.line, "character": diag.range.start.character},
-                "end": {"line": diag.range.end.line, "character": diag.range.end.character},
-            },
+) -> list[Json]:
+    """The actions for pygls's typed params (the server's handler)."""
+    rng = params.range
+    diagnostics = [
+        {
+            "message": d.message,
+            "source": d.source,
+            "code": d.code,
+            "range": _range(
+                d.range.start.line, d.range.start.character,
+                d.range.end.line, d.range.end.character,
+            ),
         }
-        first_line = diag.message.splitlines()[0] if diag.message else "diagnostic"
-        add(
-            f"Codex: Fix: {first_line[:80]}",
-            wire.QUICKFIX,
-            wire.FIX_DIAGNOSTIC,
-            _args(params, diagnostic=diag_json),
-        )
-    add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION, _args(params))
-    add("Codex: Explain", wire.REFACTOR, wire.EXPLAIN, _args(params))
-    add("Codex: Add docstring", wire.REFACTOR_REWRITE, wire.ADD_DOCSTRING, _args(params))
-    # `refactor`, not `source`: VS Code leaves source actions out of the light bulb.
-    add("Codex: Write tests", wire.REFACTOR, wire.WRITE_TESTS, _args(params))
-    uri = params.text_document.uri
-    add("Codex: Review this file", wire.REFACTOR, wire.REVIEW, [{"scope": "file", "uri": uri}])
-    if params.range.start != params.range.end:
-        add("Codex: Review selection", wire.REFACTOR, wire.REVIEW,
-            _args(params, scope="selection"))
-    return actions
+        for d in params.context.diagnostics
+    ]
+    only = [str(k) for k in params.context.only] if params.context.only else None
+    return actions_for(
+        params.text_document.uri,
+        _range(rng.start.line, rng.start.character, rng.end.line, rng.end.character),
+        diagnostics,
+        only,
+        findings,
+    )
+
+
+def _uint(value: Any) -> int:
+    if type(value) is not int or not 0 <= value < 2**31:
+        raise ValueError("not a uinteger")
+    return value
+
+
+def _position_range(value: Any) -> Json:
+    start, end = value["start"], value["end"]
+    return _range(
+        _uint(start["line"]), _uint(start["character"]), _uint(end["line"]), _uint(end["character"])
+    )
+
+
+def _diagnostic(value: Any) -> Json:
+    message, source, code = value["message"], value.get("source"), value.get("code")
+    if not isinstance(message, str) or not (source is None or isinstance(source, str)):
+        raise ValueError("bad diagnostic")
+    if not (code is None or isinstance(code, str) or type(code) is int):
+        raise ValueError("bad diagnostic code")
+    return {"message": message, "source": source, "code": code,
+            "range": _position_range(value["range"])}
+
+
+def code_actions_json(params: Any) -> list[Json] | None:
+    """The actions for raw JSON params; None when they are not plainly valid.
+
+    Used before pygls has loaded: anything unusual is left to pygls, which then
+    answers (or rejects) it as always.
+    """
+    try:
+        uri = params["textDocument"]["uri"]
+        context = params["context"]
+        only = context.get("only")
+        if not isinstance(uri, str) or not isinstance(context["diagnostics"], list):
+            return None
+        if only is not None and not (
+            isinstance(only, list) and all(isinstance(k, str) for k in only)
+        ):
+            return None
+        diagnostics = [_diagnostic(d) for d in context["diagnostics"]]
+        return actions_for(uri, _position_range(params["range"]), diagnostics, only or None)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None

@@ -90,6 +90,10 @@ class LinesTextDocument(TextDocument):
             self._dirty = False
         return super().source
 
+    def lines_view(self) -> Sequence[str]:
+        """The lines, with their breaks (read-only: changes go through `apply_lsp_changes`)."""
+        return self._lines
+
     def apply_lsp_changes(self, changes: Sequence[Any], version: int | None) -> None:
         """Apply one notification's changes."""
         apply_changes_to_lines(self._lines, changes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from codex_lsp import wire
 from codex_lsp.lsp.workspace_edits import ClientEditSupport
 
 
@@ -37,7 +38,10 @@ class ClientCapabilities:
     show_message_request_actions: bool = False
     """`window.showMessageRequest.messageActionItem`: buttons in a message request."""
     codex_approval: bool = False
-    """`experimental.codexApproval = true`: the client shows real diffs."""
+    """`experimental.codexApproval` (true or an object): the client shows real diffs."""
+    approval_full_texts: bool = False
+    """`experimental.codexApproval = {"fullTexts": true}`: send an update's whole old and
+    new text in `codex/approveEdit` (else its hunks and diff only: the client has the text)."""
     codex_auth_events: bool = False
     """`experimental.codexAuthEvents = true`: the client prompts on `authRequired` itself."""
     inline_completion_dynamic: bool = False
@@ -49,6 +53,9 @@ class ClientCapabilities:
         workspace_edit = _get(caps, "workspace", "workspace_edit")
         ops = _get(workspace_edit, "resource_operations") or []
         experimental = _get(caps, "experimental")
+        approval = (
+            experimental.get(wire.APPROVAL_CAPABILITY) if isinstance(experimental, dict) else None
+        )
         return cls(
             apply_edit=_get(caps, "workspace", "apply_edit") is True,
             edits=ClientEditSupport(
@@ -59,8 +66,9 @@ class ClientCapabilities:
             work_done_progress=_get(caps, "window", "work_done_progress") is True,
             show_message_request_actions=_get(caps, "window", "show_message", "message_action_item")
             is not None,
-            codex_approval=isinstance(experimental, dict)
-            and experimental.get("codexApproval") is True,
+            codex_approval=approval is True or isinstance(approval, dict),
+            approval_full_texts=isinstance(approval, dict)
+            and approval.get(wire.APPROVAL_FULL_TEXTS) is True,
             codex_auth_events=isinstance(experimental, dict)
             and experimental.get("codexAuthEvents") is True,
             inline_completion_dynamic=_get(

@@ -8,7 +8,7 @@ disk) and the host never reaches back into the server for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pygls.uris import from_fs_path, to_fs_path
@@ -16,6 +16,8 @@ from pygls.workspace import TextDocument
 
 from codex_lsp.core.protocol import Snapshot
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
+from codex_lsp.edits.lines import split_lsp_lines
+from codex_lsp.lsp.documents import adopt
 
 LANGUAGE_BY_SUFFIX = {
     ".py": "python",
@@ -86,6 +88,17 @@ class Documents:
     def text(self, path: Path) -> str:
         """Buffer text if open, else the file on disk; `UnreadableFile` says why not."""
         return snapshot_of(path, self.snapshot).text
+
+    def lines(self, path: Path) -> Sequence[str]:
+        """LSP lines (with their breaks) of the buffer if open, else of the file on disk.
+
+        An open buffer keeps its lines between changes (`documents.adopt`), so a
+        selection in a 10 MB file costs the lines it takes, not a split of the file.
+        """
+        doc = self.open_document(path)
+        if doc is not None:
+            return adopt(doc).lines_view()
+        return split_lsp_lines(self.text(path))
 
     def language_id(self, path: Path) -> str:
         """The document's language id, for fenced code in prompts."""

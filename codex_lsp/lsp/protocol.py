@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -66,8 +67,13 @@ class RequestAbandoned(Exception):
     """A request to the client timed out or was withdrawn."""
 
 
+@functools.cache
 def make_converter() -> Converter:
-    """Lsprotocol's converter, with custom messages kept as plain JSON values."""
+    """Lsprotocol's converter, with custom messages kept as plain JSON values.
+
+    One per process: cattrs builds each message type's hooks on first use, and
+    the daemon's zygote builds them once for every server it forks.
+    """
     conv = converters.get_converter()
     for cls in (JsonRPCRequestMessage, JsonRPCResponseMessage, JsonRPCNotification):
         conv.register_structure_hook(cls, lambda obj, c: c(**obj))

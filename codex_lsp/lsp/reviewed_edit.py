@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codex_lsp.core.protocol import EditProposal, FileEdit
-from codex_lsp.edits.diff import count_changes, unified_diff
-from codex_lsp.edits.hunks import Hunk, compute_hunks
+from codex_lsp.edits.file_diff import file_diff
+from codex_lsp.edits.hunks import Hunk
 from codex_lsp.lsp.workspace_edits import ClientEditSupport, EditPlan, build_edit
 
 
@@ -63,6 +63,7 @@ def _reviewed_file(f: FileEdit, relative: Callable[[Path], str]) -> ReviewedFile
     new_rel = relative(f.move_to) if f.move_to else rel
     old_label = "/dev/null" if f.kind == "add" else f"a/{rel}"
     new_label = "/dev/null" if f.kind == "delete" else f"b/{new_rel}"
-    hunks = compute_hunks(old, new) if f.kind == "update" else []
-    added, removed = count_changes(old, new)
-    return ReviewedFile(f, hunks, unified_diff(old, new, old_label, new_label), added, removed)
+    diff = file_diff(old, new, f.changes)
+    hunks = diff.hunks() if f.kind == "update" else []
+    added, removed = diff.counts()
+    return ReviewedFile(f, hunks, diff.unified(old_label, new_label), added, removed)

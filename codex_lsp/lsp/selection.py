@@ -26,15 +26,14 @@ def selection_from(documents: Documents, uri: str, rng: Range) -> Selection:
         raise BadArguments("'range.end' is before 'range.start'")
     try:
         path = documents.workspace.resolve(str(path_of(uri)))
-        text = documents.text(path)
+        lines = documents.lines(path)
     except (NotAFile, OutsideWorkspace, UnreadableFile) as exc:
         raise BadArguments(str(exc)) from exc
-    lines = lsp_lines(text)
     if end_line > start_line and rng.end.character == 0:
         end_line -= 1  # a linewise selection ends at column 0 of the next line
     if lines and start_line >= len(lines):
         raise BadArguments(f"range starts at line {start_line + 1} but the file has {len(lines)}")
-    chosen = lines[start_line : end_line + 1]
+    chosen = [line.rstrip("\r\n") for line in lines[start_line : end_line + 1]]
     return Selection(
         path=documents.relative(path),
         start_line=start_line + 1,

@@ -251,7 +251,7 @@ def create_server() -> CodexLanguageServer:
     )
     def on_code_action(
         ls: CodexLanguageServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction]:
+    ) -> list[dict[str, Any]]:
         rng = params.range
         findings = ls.services.findings.overlapping(
             params.text_document.uri, rng.start.line, rng.end.line

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from codex_lsp.core.protocol import FileEdit
-from codex_lsp.edits.text_edits import TextEditSpec, minimal_text_edits
+from codex_lsp.edits.file_diff import file_diff
+from codex_lsp.edits.text_edits import TextEditSpec
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def build_edit(files: list[FileEdit], support: ClientEditSupport) -> EditPlan:
     for f in files:
         uri = f.path.as_uri()
         if f.kind == "update":
-            edits = minimal_text_edits(f.old_text or "", f.new_text or "")
+            edits = file_diff(f.old_text or "", f.new_text or "", f.changes).text_edits()
             if f.move_to is not None and "rename" not in ops:
                 disk_ops.append(f)
                 continue

@@ -28,10 +28,13 @@ import difflib
 import itertools
 import posixpath
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from codex_lsp.core.protocol import LineChanges
+from codex_lsp.patch.exact import apply_exact
 from codex_lsp.patch.model import AddFile, DeleteFile, Patch, UpdateChunk
+from codex_lsp.patch.regions import line_changes
 from codex_lsp.patch.seek import seek_sequence
 
 
@@ -50,6 +53,8 @@ class FileChange:
     old_text: str | None
     new_text: str | None
     move_to: str | None = None
+    changes: LineChanges | None = field(default=None, compare=False)
+    """Where an update changed the text, if the patch says so exactly (`patch.regions`)."""
 
 
 class PatchApplyError(Exception):
@@ -193,15 +198,34 @@ def apply_chunks(text: str, chunks: Sequence[UpdateChunk], path: str = "<file>")
     ``path`` is only used in error messages. Raises :class:`PatchApplyError`
     when a hunk or context line cannot be found.
     """
+    return apply_chunks_located(text, chunks, path)[0]
+
+
+def apply_chunks_located(
+    text: str, chunks: Sequence[UpdateChunk], path: str = "<file>"
+) -> tuple[str, LineChanges | None]:
+    """:func:`apply_chunks`, and where the text changed (None: only a diff can tell)."""
+    exact = apply_exact(text, chunks)
+    if exact is not None:
+        return exact
+    return apply_by_lines(text, chunks, path)
+
+
+def apply_by_lines(
+    text: str, chunks: Sequence[UpdateChunk], path: str = "<file>"
+) -> tuple[str, LineChanges | None]:
+    """The general applier: split into lines, seek tolerantly, join (any text, any match)."""
     lines, eol = split_file_lines(text)
+    found = _replacements(lines, chunks, path)
     result: list[str] = []
     copied = 0
-    for start, old_len, new_lines, _index in _replacements(lines, chunks, path):
+    for start, old_len, new_lines, _index in found:
         result.extend(lines[copied:start])
         result.extend(new_lines)
         copied = start + old_len
     result.extend(lines[copied:])
-    return eol.join(result) + eol if result else ""
+    new = eol.join(result) + eol if result else ""
+    return new, line_changes(text, lines, eol, found)
 
 
 def _key(path: str) -> str:
@@ -246,7 +270,7 @@ def derive_changes(patch: Patch, read_text: Callable[[str], str]) -> list[FileCh
             changes.append(FileChange(op.path, "delete", old, None))
         else:
             old = current(op.path)
-            new = apply_chunks(old, op.chunks, op.path)
+            new, located = apply_chunks_located(old, op.chunks, op.path)
             move_to = op.move_to if op.move_to and _key(op.move_to) != _key(op.path) else None
             if move_to is not None:
                 _require_absent(move_to, op.path, current)
@@ -254,7 +278,7 @@ def derive_changes(patch: Patch, read_text: Callable[[str], str]) -> list[FileCh
                 state[_key(move_to)] = new
             else:
                 state[_key(op.path)] = new
-            changes.append(FileChange(op.path, "update", old, new, move_to))
+            changes.append(FileChange(op.path, "update", old, new, move_to, located))
     return changes
 
 

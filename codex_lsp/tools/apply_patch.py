@@ -15,6 +15,7 @@ from typing import Any
 
 from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, Snapshot
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
+from codex_lsp.edits.file_diff import file_diff
 from codex_lsp.edits.hunks import HunkOutcome, apply_hunks, hunk_outcomes
 from codex_lsp.patch import (
     AddFile,
@@ -143,6 +144,7 @@ class ApplyPatch:
             new_text=change.new_text,
             version=snap.version if snap else None,
             move_to=move_to,
+            changes=change.changes if change.kind == "update" else None,
         )
 
 
@@ -236,8 +238,9 @@ def _keep_hunks(
                 partial = True
                 report.append(f"{name}: rejected, {_NOT_DONE.get(f.kind, 'unchanged')}")
             continue
-        outcomes = hunk_outcomes(f.old_text, f.new_text, accepted)
-        new_text = apply_hunks(f.old_text, f.new_text, accepted)
+        shown = file_diff(f.old_text, f.new_text, f.changes).hunks()
+        outcomes = hunk_outcomes(f.old_text, f.new_text, accepted, shown)
+        new_text = apply_hunks(f.old_text, f.new_text, accepted, shown)
         if new_text != f.old_text or f.move_to:
             kept.append(FileEdit(f.path, f.kind, f.old_text, new_text, f.version, f.move_to))
         partial = partial or not all(o.applied for o in outcomes)

@@ -79,6 +79,26 @@ async def test_codex_approve_edit_accepts_a_subset_of_hunks(
     ]
 
 
+@pytest.mark.parametrize("approval", [True, {"fullTexts": True}])
+async def test_an_update_is_sent_without_its_texts_unless_the_client_asks(
+    editor: Editor, model: ScriptedModelServer, approval: bool | dict[str, bool]
+) -> None:
+    """The client has the old text and the hunks; a big file's texts would be most of the message."""
+    model.script(Reply([patch_call(UPDATE)]), Reply([Text("done")]))
+    await editor.start(codex_approval=approval)
+    uri = editor.open("hello.py")
+    before = editor.state.docs[uri].text
+    editor.approve_answers = [{"decision": "approve"}]
+    result = await editor.command("codex.editSelection", {"uri": uri, "range": RANGE, "instruction": "x"})
+    assert result["status"] == "applied"
+    [file] = editor.state.approve_edits[0]["files"]
+    assert [h["index"] for h in file["hunks"]] == [0]
+    if approval is True:
+        assert (file["oldText"], file["newText"]) == (None, None)
+    else:
+        assert (file["oldText"], file["newText"]) == (before, editor.state.docs[uri].text)
+
+
 async def test_approve_for_session_stops_asking_for_that_file(
     editor: Editor, model: ScriptedModelServer
 ) -> None:

@@ -87,3 +87,40 @@ def test_requests_sent_right_after_initialize_are_answered_once(
     finally:
         server.kill()
         server.wait(10)
+
+
+def test_early_code_actions_equal_what_pygls_answers_and_come_once(
+    workspace: Path, editor_env: dict[str, str]
+) -> None:
+    uri = (workspace / "hello.py").as_uri()
+    rng = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 3}}
+    diag = {"message": "undefined name 'y'\nmore", "source": "pyflakes", "code": "F821", "range": rng}
+    contexts = [{"diagnostics": [diag]}, {"diagnostics": [], "only": ["refactor"]}, {"bad": 1}]
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": workspace.as_uri(), "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        *({"jsonrpc": "2.0", "id": 2 + i, "method": "textDocument/codeAction",
+           "params": {"textDocument": {"uri": uri}, "range": rng, "context": ctx}}
+          for i, ctx in enumerate(contexts)),
+    ]
+    answers = []
+    for early in (True, False):
+        server = start(editor_env, early)
+        try:
+            assert server.stdin is not None
+            server.stdin.write(b"".join(frame(m) for m in messages))
+            server.stdin.flush()
+            peer = pipe_peer(server)
+            peer.seen = []
+            got = {i: peer.response(i) for i in (2, 3, 4)}
+            peer.request("shutdown", None)
+            peer.wait_for(lambda m: m.get("id") == 101)
+            assert [m.get("id") for m in peer.seen].count(2) <= 1
+            answers.append({i: (a.get("result"), (a.get("error") or {}).get("code"))
+                            for i, a in got.items()})
+        finally:
+            server.kill()
+            server.wait(10)
+    assert answers[0] == answers[1]
+    assert answers[0][4][1] is not None  # the malformed one is pygls's error, both ways

@@ -356,6 +356,11 @@ def test_approval_handlers(workspace: Path, nvim_env: dict[str, str], tmp_path: 
     assert result["edit_dismissed"] == {"decision": "reject"}
     assert result["tabs_end"] == 1
 
+    # An update without its texts: the loaded buffer, and it with both hunks applied.
+    sides = [w["lines"] for w in result["lean_review"]["windows"]]
+    assert sides == [["a = 1", "b = 2", "c = 3", "d = 4"], ["a = 1", "b = 20", "b2 = 21", "c = 3"]]
+    assert result["lean_answer"] == {"decision": "reject"}
+
 
 def test_chat_buffer_renders_events(
     workspace: Path, nvim_env: dict[str, str], tmp_path: Path

@@ -133,7 +133,7 @@ class Editor:
     async def start(
         self,
         *,
-        codex_approval: bool = False,
+        codex_approval: bool | dict[str, Any] = False,
         init_options: dict[str, Any] | None = None,
         capabilities: types.ClientCapabilities | None = None,
         more_folders: list[Path] | None = None,
@@ -159,7 +159,7 @@ class Editor:
                 work_done_progress=True,
                 show_document=types.ShowDocumentClientCapabilities(support=True),
             ),
-            experimental={"codexApproval": True} if codex_approval else None,
+            experimental={"codexApproval": codex_approval} if codex_approval else None,
         )
         result = await self.client.initialize_session(
             types.InitializeParams(

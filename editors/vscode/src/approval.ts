@@ -20,7 +20,9 @@ export interface ProposedFile {
   kind: 'add' | 'update' | 'delete';
   moveTo: string | null;
   diff: string;
+  /** Null for an added file, and for an update unless the client asked for full texts. */
   oldText: string | null;
+  /** Null for a deleted file, and for an update unless the client asked for full texts. */
   newText: string | null;
   hunks: Hunk[];
 }
@@ -158,6 +160,17 @@ export function applyHunks(oldText: string, hunks: readonly Hunk[], keep: Readon
   }
   out.push(...lines.slice(cursor));
   return out.join('');
+}
+
+/**
+ * The file with its texts filled in when the server left them out (an update's
+ * `oldText`/`newText` come only to clients that ask for full texts): `current` is
+ * the document as the editor has it, the new text is it with every hunk applied.
+ */
+export function withTexts(file: ProposedFile, current: string): ProposedFile {
+  if (file.kind !== 'update' || file.newText !== null) return file;
+  const all = new Set(file.hunks.map((h) => h.index));
+  return { ...file, oldText: current, newText: applyHunks(current, file.hunks, all) };
 }
 
 /** A QuickPick row for a file without hunks (kept or dropped whole). */

@@ -27,6 +27,7 @@ import {
   offersHunkChoice,
   ProposedFile,
   WHOLE_FILE,
+  withTexts,
 } from './approval';
 import { PROPOSED_SCHEME, REVIEWING_CONTEXT } from './constants';
 
@@ -129,6 +130,7 @@ export class EditReviewer implements vscode.Disposable {
       return { decision: 'reject' };
     }
     const id = ++this.counter;
+    params = { ...params, files: await Promise.all(params.files.map((f) => this.completeTexts(f))) };
     const pairs = params.files.map((f) => this.diffPair(id, f));
     const opened: vscode.Uri[] = [];
     const listeners: vscode.Disposable[] = [];
@@ -180,6 +182,18 @@ export class EditReviewer implements vscode.Disposable {
         if (pair.left.scheme === PROPOSED_SCHEME) this.provider.delete(pair.left);
         this.provider.delete(pair.right);
       }
+    }
+  }
+
+  /** An update comes without its texts: take the document's and apply the hunks to it. */
+  private async completeTexts(file: ProposedFile): Promise<ProposedFile> {
+    if (file.kind !== 'update' || file.newText !== null) return file;
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(file.uri));
+      return withTexts(file, doc.getText());
+    } catch (err) {
+      this.log.warn(`could not read ${file.path} to show the proposed edit: ${String(err)}`);
+      return withTexts(file, '');
     }
   }
 

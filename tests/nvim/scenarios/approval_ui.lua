@@ -65,3 +65,27 @@ T.result.edit_none_json = vim.json.encode(T.result.edit_none)
 T.answer_select(false)
 T.result.edit_dismissed = run(approval.approve_edit_handler, edit)
 T.result.tabs_end = #vim.api.nvim_list_tabpages()
+
+-- An update sent without its texts (the server's default): the diff shows the loaded
+-- buffer, and it with the hunks applied.
+local c_buf = vim.fn.bufadd(cwd .. '/c.py')
+vim.fn.bufload(c_buf)
+vim.api.nvim_buf_set_lines(c_buf, 0, -1, false, { 'a = 1', 'b = 2', 'c = 3', 'd = 4' })
+local lean = {
+  threadId = 't1', title = 'Codex: lean', summary = 'edit c.py (+2 -1)',
+  files = {
+    {
+      uri = vim.uri_from_fname(cwd .. '/c.py'), path = 'c.py', kind = 'update', moveTo = vim.NIL,
+      diff = '', oldText = vim.NIL, newText = vim.NIL,
+      hunks = {
+        { index = 0, oldStart = 1, oldLines = { 'b = 2\n' }, newLines = { 'b = 20\n', 'b2 = 21\n' } },
+        { index = 1, oldStart = 3, oldLines = { 'd = 4\n' }, newLines = {} },
+      },
+    },
+  },
+  edit = { documentChanges = {} },
+}
+T.answer_select('Reject', function()
+  T.result.lean_review = T.tab_snapshot()
+end)
+T.result.lean_answer = run(approval.approve_edit_handler, lean)

@@ -75,6 +75,61 @@ local function split_lines(text)
   return lines
 end
 
+--- The file's current lines: its loaded buffer, else the file on disk.
+---@param uri string
+---@return string[]
+local function current_lines(uri)
+  local fname = vim.uri_to_fname(uri)
+  for _, buf in ipairs(api.nvim_list_bufs()) do -- (vim.uri_to_bufnr would add a buffer)
+    if api.nvim_buf_is_loaded(buf) and api.nvim_buf_get_name(buf) == fname then
+      return api.nvim_buf_get_lines(buf, 0, -1, false)
+    end
+  end
+  local ok, lines = pcall(vim.fn.readfile, fname)
+  return ok and lines or {}
+end
+
+--- `lines` with every hunk applied (hunk lines carry their line endings).
+---@param lines string[]
+---@param hunks table[]
+---@return string[]
+local function apply_all_hunks(lines, hunks)
+  local out, cursor = {}, 0 -- 0-based: lines before `cursor` are done
+  for _, hunk in ipairs(hunks) do
+    for i = cursor + 1, hunk.oldStart do
+      out[#out + 1] = lines[i]
+    end
+    for _, line in ipairs(hunk.newLines or {}) do
+      out[#out + 1] = (line:gsub('\r?\n$', ''))
+    end
+    cursor = hunk.oldStart + #(hunk.oldLines or {})
+  end
+  for i = cursor + 1, #lines do
+    out[#out + 1] = lines[i]
+  end
+  return out
+end
+
+--- Both sides of the diff. An update comes without its texts (the server sends them
+--- only to clients that ask): the current lines, and them with the hunks applied.
+---@param file table
+---@return string[] old
+---@return string[] new
+local function review_lines(file)
+  local function given(text)
+    return text ~= nil and text ~= vim.NIL
+  end
+  if file.kind == 'update' and not given(file.newText) then
+    local old = current_lines(file.uri)
+    return old, apply_all_hunks(old, type(file.hunks) == 'table' and file.hunks or {})
+  end
+  local old_text = file.oldText
+  if not given(old_text) and file.kind ~= 'add' then
+    old_text = table.concat(current_lines(file.uri), '\n')
+  end
+  return split_lines(old_text), split_lines(file.newText)
+end
+
 --- A scratch buffer holding `lines`, named for the diff.
 ---@param name string
 ---@param lines string[]
@@ -111,17 +166,13 @@ end
 local function open_file_tab(file, title)
   local path = type(file.path) == 'string' and file.path or vim.uri_to_fname(file.uri)
   local filetype = vim.filetype.match({ filename = path }) or ''
-  local old_text = file.oldText
-  if (old_text == nil or old_text == vim.NIL) and file.kind ~= 'add' then
-    local ok, lines = pcall(vim.fn.readfile, vim.uri_to_fname(file.uri))
-    old_text = ok and table.concat(lines, '\n') or ''
-  end
+  local old_lines, new_lines = review_lines(file)
   local new_label = path
   if type(file.moveTo) == 'string' then
     new_label = vim.fn.fnamemodify(vim.uri_to_fname(file.moveTo), ':~:.')
   end
-  local old_buf = scratch('codex://current/' .. path, split_lines(old_text), filetype)
-  local new_buf = scratch('codex://proposed/' .. new_label, split_lines(file.newText), filetype)
+  local old_buf = scratch('codex://current/' .. path, old_lines, filetype)
+  local new_buf = scratch('codex://proposed/' .. new_label, new_lines, filetype)
 
   vim.cmd.tabnew()
   local tab = api.nvim_get_current_tabpage()

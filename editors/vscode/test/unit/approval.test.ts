@@ -13,6 +13,7 @@ import {
   ProposedFile,
   splitLinesKeepEnds,
   WHOLE_FILE,
+  withTexts,
 } from '../../src/approval';
 
 const A = 'file:///ws/a.py';
@@ -140,5 +141,22 @@ describe('labels', () => {
 
   it('formats a command line', () => {
     assert.strictEqual(formatCommand(['pytest', '-q', 'tests/a b.py', "it's"]), "pytest -q 'tests/a b.py' 'it'\\''s'");
+  });
+});
+
+describe('an update sent without its texts', () => {
+  const lean: ProposedFile = { ...file(A, 'a.py', aHunks), oldText: null, newText: null };
+
+  it('takes the document as the old text and applies every hunk to it', () => {
+    const full = withTexts(lean, OLD_A);
+    assert.strictEqual(full.oldText, OLD_A);
+    assert.strictEqual(full.newText, 'one\nTWO\nthree\nFOUR\nfour and a half\nfive\n');
+  });
+
+  it('leaves files that came with texts, and added or deleted files, alone', () => {
+    const sent: ProposedFile = { ...lean, oldText: 'a\n', newText: 'b\n' };
+    assert.strictEqual(withTexts(sent, OLD_A), sent);
+    const added: ProposedFile = { ...lean, kind: 'add', newText: 'x\n', hunks: [] };
+    assert.strictEqual(withTexts(added, OLD_A), added);
   });
 });

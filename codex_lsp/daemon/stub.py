@@ -1,0 +1,122 @@
+"""The stub: give this process's stdio to the zygote's fork, or serve in-process and start one.
+
+Imports nothing heavy: a warm start is this module, one connect and one fork.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from codex_lsp import __version__
+from codex_lsp.daemon import place
+from codex_lsp.daemon.handoff import Lines, send_message, send_request
+
+HANDSHAKE_TIMEOUT_S = 10.0
+ZYGOTE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "TMPDIR",
+                   "XDG_RUNTIME_DIR", "CODEX_HOME", "CODEX_LSP_DAEMON_IDLE")
+"""All the zygote keeps of the first stub's environment (each server gets its own)."""
+_ZYGOTE_CODE = (
+    "import sys, pathlib; sys.path.insert(0, sys.argv[1]); "
+    "from codex_lsp.daemon.zygote import main; "
+    "sys.exit(main(pathlib.Path(sys.argv[2]), sys.argv[3]))"
+)
+
+
+def _say(message: str) -> None:
+    print(f"codex-lsp: {message}", file=sys.stderr, flush=True)
+
+
+@functools.cache
+def _place() -> tuple[Path, str] | None:
+    try:
+        print_ = place.fingerprint()
+        return place.socket_path(print_=print_), print_
+    except place.DaemonUnavailable as exc:
+        _say(f"not using the daemon: {exc}")
+        return None
+
+
+def serve_remote(argv: list[str]) -> int | None:
+    """Be served by the zygote: the server's exit code; None to serve in-process instead."""
+    found = _place()
+    if found is None:
+        return None
+    path, print_ = found
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None  # no zygote yet (or a dead one's socket): start one after loading
+    with sock:
+        return _handoff(sock, argv, print_)
+
+
+def _handoff(sock: socket.socket, argv: list[str], print_: str) -> int | None:
+    umask = os.umask(0)
+    os.umask(umask)
+    request = {"version": __version__, "fingerprint": print_, "cwd": os.getcwd(),
+               "env": dict(os.environ), "argv": argv, "umask": umask}
+    sock.settimeout(HANDSHAKE_TIMEOUT_S)
+    lines = Lines(sock)
+    try:
+        send_request(sock, request, [0, 1, 2])
+        first = lines.message()
+    except OSError:
+        first = None
+    if not first or first.get("ok") is not True:
+        reason = (first or {}).get("error") or "no answer"
+        _say(f"the daemon did not take over ({reason}); serving without it")
+        return None
+    send_message(sock, {"go": True})  # without this, a late fork never touches our stdio
+    sock.settimeout(None)
+    last = lines.message()
+    if last is None or not isinstance(last.get("exit"), int):
+        _say(f"the server process {first.get('pid')} (started by the daemon) ended unexpectedly")
+        return 1
+    return int(last["exit"])
+
+
+def start_zygote_soon(delay_s: float = 1.0) -> None:
+    """Start a zygote in a moment (after this server's first answers), or at exit if sooner."""
+    import atexit
+
+    timer = threading.Timer(delay_s, start_zygote)
+    timer.daemon = True
+    timer.start()
+    atexit.register(start_zygote)
+
+
+_start_once = threading.Lock()
+
+
+def start_zygote() -> None:
+    """Start a zygote for later starts, once (a no-op when one already serves this code)."""
+    if not _start_once.acquire(blocking=False):
+        return
+    found = _place()
+    if found is None:
+        return
+    path, print_ = found
+    import subprocess
+
+    import codex_lsp
+
+    root = Path(codex_lsp.__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k in ZYGOTE_ENV_KEYS}
+    try:
+        zygote = subprocess.Popen(
+            [sys.executable, "-P", "-c", _ZYGOTE_CODE, str(root), str(path), print_],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True, cwd="/", env=env,
+        )
+    except OSError as exc:
+        _say(f"could not start the daemon: {exc}")
+        return
+    # If it idles out before this server ends, reap it (no zombie for the session's rest).
+    threading.Thread(target=zygote.wait, daemon=True).start()

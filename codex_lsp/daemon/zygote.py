@@ -1,0 +1,240 @@
+"""The zygote: the server's code loaded once, one forked server process per editor window.
+
+It only imports code (no configuration, no environment, no threads), so each
+forked child starts clean: it takes the stub's stdin/stdout/stderr, environment,
+working directory and umask, then serves exactly as `codex-lsp` would.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from codex_lsp import __version__
+from codex_lsp.daemon.handoff import Lines, receive_request, send_message
+
+IDLE_ENV = "CODEX_LSP_DAEMON_IDLE"
+DEFAULT_IDLE_S = 900.0
+PRELOAD = (
+    "codex_lsp.cli",
+    "codex_lsp.lsp.server",
+    "codex_lsp.lsp.transport",
+    "codex_lsp.sandbox",
+    "httpcore._async.connection_pool",
+    "anyio._backends._asyncio",
+)
+"""What a server imports before its first answer (and its first model request)."""
+_ZYGOTE_ONLY: list[int] = []
+"""The zygote's lock and listening socket: closed in every forked server."""
+
+
+def main(path: Path, print_: str) -> int:
+    """Serve on `path` until idle for long enough or the socket file is gone."""
+    lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another zygote serves this socket
+    _ZYGOTE_ONLY.append(lock)  # a forked server must not keep the zygote's lock
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    _prewarm()
+    os.chdir("/")
+    path.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    os.chmod(path, 0o600)
+    listener.listen(16)
+    _ZYGOTE_ONLY.append(listener.fileno())
+    listener.settimeout(1.0)
+    inode = os.stat(path).st_ino
+    try:
+        _accept_loop(listener, path, inode, print_, _idle_seconds())
+    finally:
+        if _is_ours(path, inode):
+            path.unlink(missing_ok=True)
+        listener.close()
+    return 0
+
+
+def _prewarm() -> None:
+    """Do once what every server does first (lazy set-up, cattrs hooks of the first messages).
+
+    The server made here reads only the zygote's own bare environment and is
+    dropped; what stays is module state that depends on no environment.
+    """
+    from codex_lsp.lsp.server import create_server
+
+    server = create_server()
+    caps = {"workspace": {"applyEdit": True, "workspaceEdit": {"documentChanges": True}},
+            "window": {"workDoneProgress": True}, "textDocument": {"synchronization": {}}}
+    doc = {"uri": "file:///w/a.py", "languageId": "python", "version": 1, "text": ""}
+    pos = {"line": 0, "character": 0}
+    samples = [
+        ("initialize", {"processId": None, "rootUri": None, "capabilities": caps}),
+        ("initialized", {}),
+        ("textDocument/didOpen", {"textDocument": doc}),
+        ("textDocument/didChange", {"textDocument": {"uri": doc["uri"], "version": 2},
+                                    "contentChanges": [{"range": {"start": pos, "end": pos},
+                                                        "text": "x"}]}),
+        ("textDocument/codeAction", {"textDocument": {"uri": doc["uri"]},
+                                     "range": {"start": pos, "end": pos},
+                                     "context": {"diagnostics": []}}),
+        ("workspace/executeCommand", {"command": "codex.status", "arguments": [{}]}),
+    ]
+    for n, (method, params) in enumerate(samples):
+        try:
+            server.protocol.decode_message(
+                {"jsonrpc": "2.0", "id": n, "method": method, "params": params}
+            )
+        except Exception:  # a warm-up only; the real message will tell
+            pass
+
+
+def _idle_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get(IDLE_ENV, DEFAULT_IDLE_S)))
+    except ValueError:
+        return DEFAULT_IDLE_S
+
+
+def _is_ours(path: Path, inode: int) -> bool:
+    """The socket file is still the one this process bound (not removed or replaced)."""
+    try:
+        return os.stat(path).st_ino == inode
+    except OSError:
+        return False
+
+
+def _accept_loop(
+    listener: socket.socket, path: Path, inode: int, print_: str, idle: float
+) -> None:
+    last = time.monotonic()
+    while _is_ours(path, inode) and time.monotonic() - last < idle:
+        _reap()
+        try:
+            conn, _addr = listener.accept()
+        except TimeoutError:
+            continue
+        last = time.monotonic()
+        with conn:
+            _handle(conn, print_)
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    raw = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", raw)[1])
+
+
+def _handle(conn: socket.socket, print_: str) -> None:
+    """Check one request and fork its server; every failure is answered, none is fatal."""
+    conn.settimeout(5.0)
+    try:
+        if _peer_uid(conn) != os.getuid():
+            return
+        request, fds = receive_request(conn)
+    except (OSError, ValueError):
+        return
+    try:
+        error = _refusal(request, print_)
+        if error is not None:
+            send_message(conn, {"ok": False, "error": error})
+            return
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; covered by the e2e tests
+            code = 1
+            try:
+                for fd in _ZYGOTE_ONLY:
+                    os.close(fd)
+                code = _serve_child(conn, request, fds)
+            finally:
+                os._exit(code)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _refusal(request: dict[str, Any], print_: str) -> str | None:
+    if request.get("version") != __version__ or request.get("fingerprint") != print_:
+        return (
+            f"the daemon runs codex-lsp {__version__} ({print_}), the stub is "
+            f"{request.get('version')} ({request.get('fingerprint')})"
+        )
+    if not isinstance(request.get("env"), dict) or not isinstance(request.get("cwd"), str):
+        return "the request has no environment or working directory"
+    if threading.active_count() != 1:
+        return "the daemon has started threads, so it cannot fork safely"
+    return None
+
+
+def _serve_child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> int:
+    """Become the stub's server: its fds, environment, directory, umask, arguments."""
+    os.setsid()
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+    os.umask(int(request.get("umask", 0o022)))
+    try:
+        os.chdir(request["cwd"])
+    except OSError as exc:
+        send_message(conn, {"ok": False, "error": f"cannot enter {request['cwd']}: {exc}"})
+        return 1
+    send_message(conn, {"ok": True, "pid": os.getpid()})
+    go = Lines(conn).message()  # the stub may have given up waiting: then touch nothing
+    if not go or go.get("go") is not True:
+        return 1
+    conn.settimeout(None)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    from codex_lsp import cli
+
+    args = cli.build_parser().parse_args(list(request.get("argv") or []))
+    cli._setup_logging(args.log_file, args.verbose)
+    logging.getLogger(__name__).info("serving as pid %d, forked by the daemon", os.getpid())
+    code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn))
+    send_message(conn, {"exit": code})
+    return code
+
+
+async def _watch_stub(conn: socket.socket) -> None:
+    """When the stub goes (the editor ended it), end as the editor would have ended us."""
+    import asyncio
+
+    def gone() -> None:
+        try:
+            data = conn.recv(1)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    conn.setblocking(False)
+    asyncio.get_running_loop().add_reader(conn.fileno(), gone)
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2]))

@@ -1,0 +1,110 @@
+"""The daemon's private folder, its handshake and the stub's fallbacks (real sockets)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from codex_lsp import __version__, daemon
+from codex_lsp.daemon import place, stub, zygote
+from codex_lsp.daemon.handoff import receive_request, send_message
+
+
+def test_the_socket_folder_is_private(tmp_path: Path) -> None:
+    folder = place.runtime_dir({"XDG_RUNTIME_DIR": str(tmp_path)})
+    assert folder == tmp_path / "codex-lsp"
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_folder_others_can_enter_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "codex-lsp").mkdir(mode=0o755)
+    os.chmod(tmp_path / "codex-lsp", 0o755)
+    with pytest.raises(place.DaemonUnavailable, match="open to other users"):
+        place.runtime_dir({"XDG_RUNTIME_DIR": str(tmp_path)})
+
+
+def test_without_a_runtime_dir_the_socket_is_under_codex_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert place.runtime_dir({"CODEX_HOME": str(home)}) == home / "run"
+
+
+def test_a_socket_path_too_long_is_refused(tmp_path: Path) -> None:
+    deep = tmp_path / ("x" * 120)
+    deep.mkdir()
+    with pytest.raises(place.DaemonUnavailable, match="too long"):
+        place.socket_path({"XDG_RUNTIME_DIR": str(deep)}, print_="0" * 16)
+
+
+def test_the_fingerprint_changes_with_the_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = place.fingerprint()
+    monkeypatch.setattr(place, "__version__", "0.0.0-other")
+    assert place.fingerprint() != before
+
+
+def test_a_zygote_of_other_code_is_refused() -> None:
+    request = {"version": __version__, "fingerprint": "aaaa", "env": {}, "cwd": "/"}
+    assert zygote._refusal(request, "aaaa") is None
+    refused = zygote._refusal({**request, "fingerprint": "bbbb"}, "aaaa")
+    assert refused is not None and "bbbb" in refused
+    assert zygote._refusal({**request, "version": "9.9"}, "aaaa") is not None
+    assert zygote._refusal({**request, "env": None}, "aaaa") is not None
+
+
+def _fake_zygote(path: Path, answer: dict[str, object] | None) -> threading.Thread:
+    """A listener that takes one request (with its fds) and answers `answer` (or hangs up)."""
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, listener:
+            request, fds = receive_request(conn)
+            for fd in fds:
+                os.close(fd)
+            assert request["version"] == __version__ and "env" in request
+            if answer is not None:
+                send_message(conn, answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ({"ok": False, "error": "the daemon runs codex-lsp 0.0.1"}, "the daemon runs codex-lsp 0.0.1"),
+        (None, "no answer"),  # the zygote died during the handshake
+    ],
+)
+def test_a_refusing_or_dying_daemon_means_serving_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    answer: dict[str, object] | None, said: str,
+) -> None:
+    path = tmp_path / "z.sock"
+    monkeypatch.setattr(stub, "_place", lambda: (path, "fp"))
+    thread = _fake_zygote(path, answer)
+    assert stub.serve_remote([]) is None
+    thread.join(5)
+    assert said in capsys.readouterr().err
+
+
+def test_no_daemon_yet_means_serving_in_process_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stub, "_place", lambda: (tmp_path / "none.sock", "fp"))
+    assert stub.serve_remote([]) is None
+    assert capsys.readouterr().err == ""
+
+
+def test_no_daemon_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(daemon.DAEMON_ENV, "1")
+    assert daemon.wanted(False, False) and daemon.wanted(True, False)
+    assert not daemon.wanted(True, True) and not daemon.wanted(False, True)
+    monkeypatch.delenv(daemon.DAEMON_ENV)
+    assert not daemon.wanted(False, False)
