@@ -207,16 +207,7 @@ def create_server() -> CodexLanguageServer:
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
-        roots: list[Path] = []
-        for folder in params.workspace_folders or []:
-            path = to_fs_path(folder.uri)
-            if path:
-                roots.append(Path(path))
-        if not roots and (params.root_uri or params.root_path):
-            path = to_fs_path(params.root_uri) if params.root_uri else params.root_path
-            if path:
-                roots.append(Path(path))
-        ls.agent.workspace = Workspace(roots or [Path.cwd()])
+        ls.agent.workspace = Workspace(_workspace_roots(params) or [Path.cwd()])
         ls.client.caps = ClientCapabilities.from_lsp(params.capabilities)
         info = params.client_info
         ls.agent.editor = editor_name(info.name, info.version) if info is not None else None
@@ -242,6 +233,36 @@ def create_server() -> CodexLanguageServer:
     def on_folders(ls: CodexLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         ls.change_folders(params.event)
 
+    _register_document_features(server)
+    for name, handler in commands.HANDLERS.items():
+        server.command(name)(_raw_arguments(handler))
+
+    @server.feature(types.SHUTDOWN)
+    async def on_shutdown(ls: CodexLanguageServer, *args: Any) -> None:
+        ls.services.turns.cancel()
+        await ls.services.completions.aclose()
+        await ls.agent.aclose()
+
+    return server
+
+
+def _workspace_roots(params: types.InitializeParams) -> list[Path]:
+    """The folders the client opened (or its root URI/path, from older clients)."""
+    roots: list[Path] = []
+    for folder in params.workspace_folders or []:
+        path = to_fs_path(folder.uri)
+        if path:
+            roots.append(Path(path))
+    if not roots and (params.root_uri or params.root_path):
+        path = to_fs_path(params.root_uri) if params.root_uri else params.root_path
+        if path:
+            roots.append(Path(path))
+    return roots
+
+
+def _register_document_features(server: CodexLanguageServer) -> None:
+    """Code actions (instant) and inline completions (only answered when enabled)."""
+
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
@@ -263,14 +284,3 @@ def create_server() -> CodexLanguageServer:
         ls: CodexLanguageServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList | None:
         return await inline.inline_completion(ls.services, params)
-
-    for name, handler in commands.HANDLERS.items():
-        server.command(name)(_raw_arguments(handler))
-
-    @server.feature(types.SHUTDOWN)
-    async def on_shutdown(ls: CodexLanguageServer, *args: Any) -> None:
-        ls.services.turns.cancel()
-        await ls.services.completions.aclose()
-        await ls.agent.aclose()
-
-    return server
