@@ -39,6 +39,8 @@ SCENARIOS = [
     "noServer",
     "bundled",
     "noPython",
+    "reviewFindings",
+    "inlineCompletion",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 
