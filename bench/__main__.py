@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import inline, report
 from bench.codex_side import installed_version, native_binary
 from bench.fixtures import REPO
 from bench.model import BenchModelProcess
 from bench.sections import KB, MB, Bench
 
 NETNS_ENV = "CODEX_LSP_BENCH_NETNS"
-SECTIONS = ("startup", "edit", "codeaction", "flood", "launcher", "scaling")
+SECTIONS = ("startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling")
 
 
 # --------------------------------------------------------------------------------------
@@ -42,6 +42,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--code-actions", type=int, default=1000, help="codeAction requests (1000)")
     p.add_argument("--deltas", type=int, default=100_000, help="deltas per flood (100000)")
     p.add_argument("--floods", type=int, default=3, help="floods per run, for memory (3)")
+    p.add_argument(
+        "--inline-requests", type=int, default=200, help="inline completions timed per run (200)"
+    )
+    p.add_argument("--keystrokes", type=int, default=200, help="keystrokes typed per run (200)")
     p.add_argument(
         "--model-latency", type=float, default=0.0, metavar="MS",
         help="fixed latency the scripted model waits before each answer (default 0)",
@@ -68,6 +72,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.turns = min(args.turns, 10)
         args.code_actions = min(args.code_actions, 300)
         args.floods = min(args.floods, 2)
+        args.inline_requests = min(args.inline_requests, 100)
+        args.keystrokes = min(args.keystrokes, 100)
     return args
 
 
@@ -151,6 +157,11 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
                     if side.code_actions:
                         await step(f"{side.label}: codeAction on 1 MB",
                                    bench.codeaction_run(side, run))
+            if "inline" in want:  # codex-lsp only: the Codex CLI has no inline completions
+                await step(f"codex-lsp: {args.inline_requests} inline completions on 1 MB",
+                           inline.latency_run(bench, run, args.inline_requests))
+                await step(f"codex-lsp: typing {args.keystrokes} keystrokes",
+                           inline.typing_run(bench, run, args.keystrokes))
             if "flood" in want:
                 for side in bench.sides():
                     await step(f"{side.label}: {args.floods} x Flood({args.deltas})",
@@ -198,6 +209,8 @@ def meta(args: argparse.Namespace, codex_skip: str | None, elapsed: float) -> di
         "code_actions": args.code_actions,
         "deltas": args.deltas,
         "floods": args.floods,
+        "inline_requests": args.inline_requests,
+        "keystrokes": args.keystrokes,
         "model_latency_ms": args.model_latency,
         "sections": sorted(args.sections),
         "netns": os.environ.get(NETNS_ENV) == "1",

@@ -294,6 +294,35 @@ class LspEditor:
             raise RuntimeError("codeAction returned no actions")
         return (got - sent) * 1000
 
+    def inline_request(self, uri: str, line: int, character: int) -> tuple[asyncio.Future[Any], float, int]:
+        """Send `textDocument/inlineCompletion`; (future of (result, t_got), t_sent, id)."""
+        fut, sent = self.rpc.send_request(
+            "textDocument/inlineCompletion",
+            {
+                "textDocument": {"uri": uri},
+                "position": {"line": line, "character": character},
+                "context": {"triggerKind": 2},
+            },
+        )
+        return fut, sent, self.rpc.last_id
+
+    def insert(self, uri: str, line: int, character: int, text: str) -> None:
+        """The user types `text` at (line, character): one incremental `didChange`.
+
+        Only the version is kept up to date, not `Buffer.text` (the inline section types
+        into a 1 MB buffer and never reads it back).
+        """
+        buf = self.buffers[uri]
+        buf.version += 1
+        pos = {"line": line, "character": character}
+        self.rpc.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": buf.version},
+                "contentChanges": [{"range": {"start": pos, "end": pos}, "text": text}],
+            },
+        )
+
     async def edit_turn(
         self, uri: str, rng: dict[str, Any], wait_s: float = 300
     ) -> dict[str, float]:

@@ -59,6 +59,8 @@ class RpcClient:
         self.fast_path: Callable[[bytes, float], bool] | None = None
         """Called with each raw message first; returning True means it was consumed."""
         self._next_id = 1
+        self.last_id = 0
+        """The id of the request sent last (for `$/cancelRequest`)."""
         self._pending: dict[Any, tuple[str, asyncio.Future[Any]]] = {}
         self._reader: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
@@ -142,6 +144,7 @@ class RpcClient:
         """Send a request; returns (future of (result, t_received), t_sent)."""
         msg_id = self._next_id
         self._next_id += 1
+        self.last_id = msg_id
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[msg_id] = (method, fut)
         msg: dict[str, Any] = {"jsonrpc": "2.0", "id": msg_id, "method": method}

@@ -39,6 +39,9 @@ SCENARIOS = [
     "noServer",
     "bundled",
     "noPython",
+    "reviewFindings",
+    "inlineCompletion",
+    "panel",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

@@ -12,6 +12,9 @@
 --
 -- The scenario runs from a nested VimEnter autocmd (so FileType fires and the LSP client
 -- attaches). Exit code: 0 = pass, 1 = a failed check or an error, 3 = timeout.
+-- A scenario that needs Neovim's main loop (typed keys, Insert mode, the autocmds they
+-- fire) runs its body with `T.async(fn)`: the body waits with `T.sleep` / `T.poll`,
+-- while keys sent with `vim.api.nvim_input` are processed as if typed.
 -- `vim.ui.select` / `vim.ui.input` are answered from queues the scenario fills; an
 -- unexpected prompt fails the test instead of hanging headless Neovim.
 
@@ -255,6 +258,53 @@ function T.tab_snapshot()
   return { tabs = #vim.api.nvim_list_tabpages(), windows = wins }
 end
 
+--- Run `fn` as a coroutine driven from the main loop; the scenario ends when it returns.
+--- Unlike `T.wait` (which blocks the main loop), `T.sleep` / `T.poll` in `fn` let Neovim
+--- process typed keys, change modes and fire autocmds meanwhile.
+---@param fn fun()
+function T.async(fn)
+  T.is_async = true
+  local co = coroutine.create(fn)
+  T._step = function()
+    if T.done then
+      return
+    end
+    local ok, err = coroutine.resume(co)
+    if not ok then
+      T.finish(false, debug.traceback(co, tostring(err)))
+    elseif coroutine.status(co) == 'dead' then
+      T.finish(true)
+    end
+  end
+  vim.schedule(T._step)
+end
+
+--- In `T.async`: give the main loop `ms` milliseconds.
+---@param ms integer
+function T.sleep(ms)
+  vim.defer_fn(T._step, ms)
+  coroutine.yield()
+end
+
+--- In `T.async`: wait until `cond()` is truthy (checked every 20 ms), else fail with `what`.
+---@param ms integer
+---@param cond fun(): any
+---@param what string
+---@return any
+function T.poll(ms, cond, what)
+  local deadline = vim.uv.hrtime() + ms * 1e6
+  while true do
+    local value = cond()
+    if value ~= nil and value ~= false then
+      return value
+    end
+    if vim.uv.hrtime() > deadline then
+      error(('timed out after %d ms waiting for %s'):format(ms, what), 2)
+    end
+    T.sleep(20)
+  end
+end
+
 local timeout = tonumber(vim.env.CODEX_NVIM_TIMEOUT or '') or 60000
 vim.defer_fn(function()
   T.finish(false, ('scenario timed out after %d ms'):format(timeout), 3)
@@ -273,8 +323,8 @@ vim.api.nvim_create_autocmd('VimEnter', {
     end
     T.log('scenario', scenario, 'nvim', tostring(vim.version()))
     local ok, err = xpcall(dofile, debug.traceback, scenario)
-    if T.done then
-      return
+    if T.done or (ok and T.is_async) then
+      return -- an async scenario ends when its coroutine does
     end
     if ok then
       T.finish(true)

@@ -508,3 +508,85 @@ def test_lsp_only_code_action_reports_result(
     ]
     assert [n["level"] for n in warnings] == [3]
     assert len(model.requests) == 1
+
+
+def review_finding(title: str, line: int, priority: int) -> dict[str, Any]:
+    """One finding as the review's structured output carries it (1-based lines)."""
+    return {
+        "title": title,
+        "body": f"Why: {title.lower()}.",
+        "confidence_score": 0.8,
+        "priority": priority,
+        "code_location": {
+            "absolute_file_path": "hello.py",
+            "line_range": {"start": line, "end": line},
+        },
+    }
+
+
+def test_review_findings_in_diagnostics_and_quickfix(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    answer = {
+        "findings": [
+            review_finding("Guard against None name", 3, 0),
+            review_finding("Print in module body", 6, 3),
+        ],
+        "overall_correctness": "patch is incorrect",
+        "overall_explanation": "Checked greet.",
+        "overall_confidence_score": 0.7,
+    }
+    model.script(Reply([Text(json.dumps(answer))]))
+    result = passed(run_nvim("review_findings", workspace, nvim_env, tmp_path))
+
+    command = result["command"]
+    assert command["status"] == "answered"
+    ids = [f["id"] for f in command["findings"]]
+    error, hint = 1, 4  # vim.diagnostic.severity
+    assert [(d["lnum"], d["severity"], d["source"], d["code"]) for d in result["diagnostics"]] == [
+        (2, error, "codex", ids[0]),
+        (5, hint, "codex", ids[1]),
+    ]
+    assert result["diagnostics"][0]["message"].startswith("[P0] Guard against None name")
+    assert result["qf_title"] == "Codex review" and result["qf_open"] is True
+    assert result["qf"] == [
+        {"lnum": 3, "text": "[P0] Guard against None name", "type": "E", "buf": True},
+        {"lnum": 6, "text": "[P3] Print in module body", "type": "I", "buf": True},
+    ]
+    (_, menu) = prompts(result)[0]
+    assert "Codex: Fix: Guard against None name" in menu and "Codex: Dismiss finding" in menu
+    assert [d["code"] for d in result["after_dismiss"]] == [ids[1]]
+    assert result["cleared"]["status"] == "answered"
+    body = model.requests[0].body
+    assert body is not None and body["text"]["format"]["type"] == "json_schema"
+    assert len(model.requests) == 1
+
+
+SHOUT = "def area(r):\n    return 3.14 * r\n\n\ndef shout(name):\n    ret\n"
+
+
+def test_inline_completion_ghost_text_accepted_with_tab(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    config = Path(nvim_env["CODEX_HOME"]) / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[inline_completion]\nenabled = true\nprovider = "scripted"\nmodel = "fim-model"\n'
+    )
+    (workspace / "shout.py").write_text(SHOUT)
+    model.script(Reply([Text("urn name.upper()")]))
+    model.set_default(Reply([Text("")]))  # later requests (the cursor moved): nothing to add
+    result = passed(run_nvim("inline_ghost_text", workspace, nvim_env, tmp_path))
+
+    assert result["advertised"] is True and result["enabled"] is True
+    assert result["mode_shown"] == "i"
+    assert (result["ghost_row"], result["ghost"]) == (5, ["urn name.upper()"])
+    assert result["line_shown"] == "    ret"  # ghost text only, until accepted
+    assert result["accepted"] == "    return name.upper()"
+    assert result["cursor"] == [6, len("    return name.upper()")]
+    assert result["mode_accepted"] == "i"
+    assert result["buffer"] == SHOUT.replace("    ret\n", "    return name.upper()\n").splitlines()
+    first = model.requests[0]
+    assert first.path == "/v1/completions" and first.body is not None
+    assert first.body["prompt"].endswith("def shout(name):\n    ret")
+    assert first.body["model"] == "fim-model"

@@ -409,6 +409,12 @@ class RecordedRequest:
     headers: dict[str, str]
     body: dict[str, Any] | None
     raw: bytes = field(default=b"", repr=False, compare=False)
+    received_at: float = field(default_factory=time.perf_counter, repr=False, compare=False)
+    """``time.perf_counter()`` when the request line had been read (CLOCK_MONOTONIC on
+    Linux, so it compares with other processes' stamps: the benchmark takes the model's
+    own time from it)."""
+    answered_at: float | None = field(default=None, repr=False, compare=False)
+    """``time.perf_counter()`` just before the end of a streamed answer was written."""
     _disconnected: threading.Event = field(
         default_factory=threading.Event, repr=False, compare=False
     )
@@ -436,11 +442,15 @@ class RecordedRequest:
             "body": self.body,
             "kind": self.kind,
             "client_disconnected": self.client_disconnected,
+            "received_at": self.received_at,
+            "answered_at": self.answered_at,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RecordedRequest:
         req = cls(data["method"], data["path"], data["query"], data["headers"], data["body"])
+        req.received_at = data.get("received_at", req.received_at)
+        req.answered_at = data.get("answered_at")
         if data.get("client_disconnected"):
             req._disconnected.set()
         return req
@@ -906,6 +916,10 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def parse_request(self) -> bool:
+        self._request_line_at = time.perf_counter()  # before the headers and body are read
+        return super().parse_request()
+
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("MODEL_SERVER_VERBOSE"):
             super().log_message(format, *args)
@@ -1027,6 +1041,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         record_body = body if isinstance(body, dict) else None
         request = RecordedRequest(self.command, path, query, headers, record_body, raw)
+        request.received_at = getattr(self, "_request_line_at", request.received_at)
         kind = request.kind
         is_model = kind in ("responses", "chat", "completions")
         if is_model and parse_error is None and not isinstance(body, dict):
@@ -1062,6 +1077,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, _error_body(400, parse_error), request_id=request_id)
             return
         assert isinstance(body, dict)
+        self._request = request
         try:
             self._serve_turn(turn, kind, body, request, number, request_id)
         except _ClientGone:
@@ -1219,6 +1235,9 @@ class _Handler(BaseHTTPRequestHandler):
                 writer.write(data)
             sent += 1
         if terminate:
+            request = getattr(self, "_request", None)
+            if request is not None:
+                request.answered_at = time.perf_counter()
             writer.finish()
         else:
             writer.flush()  # leave the chunked body unterminated: an abrupt cut

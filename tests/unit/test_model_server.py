@@ -745,3 +745,17 @@ def test_model_server_process_stops_on_stdin_eof() -> None:
         proc.reset()
         assert proc.requests() == []
     assert child.returncode == 0  # exited on stdin EOF, not killed
+
+
+def test_requests_carry_when_they_arrived_and_were_answered(
+    server: ScriptedModelServer, client: httpx.Client
+) -> None:
+    """The benchmark subtracts the model's own time (answered_at - received_at)."""
+    before = time.perf_counter()
+    server.script(Reply([Text("hi")]))
+    responses_events(client)
+    (req,) = server.requests
+    assert req.answered_at is not None
+    assert before <= req.received_at <= req.answered_at <= time.perf_counter()
+    again = RecordedRequest.from_dict(req.to_dict())
+    assert (again.received_at, again.answered_at) == (req.received_at, req.answered_at)

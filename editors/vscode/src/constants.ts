@@ -80,6 +80,7 @@ export const Settings = {
   approvalPolicy: 'approvalPolicy',
   sandboxMode: 'sandboxMode',
   profile: 'profile',
+  inlineCompletion: 'inlineCompletion.enabled',
 } as const;
 
 /** Virtual documents holding proposed (and empty) file contents for the diff editor. */

@@ -22,6 +22,8 @@ export interface CodexSettings {
   approvalPolicy: string;
   sandboxMode: string;
   profile: string;
+  /** `codex.inlineCompletion.enabled`: true turns ghost text on; false leaves it to config.toml. */
+  inlineCompletion: boolean;
 }
 
 /** `initializationOptions` / `workspace/didChangeConfiguration` settings, config.toml names. */
@@ -31,6 +33,8 @@ export interface InitializationOptions {
   approval_policy?: string;
   sandbox_mode?: string;
   profile?: string;
+  /** `[inline_completion]`: only `enabled`, and only when the setting turns it on. */
+  inline_completion?: { enabled: boolean };
 }
 
 export type SettingGetter = (key: string) => unknown;
@@ -62,6 +66,7 @@ export function readSettings(get: SettingGetter): CodexSettings {
     approvalPolicy: str(get(Settings.approvalPolicy)),
     sandboxMode: str(get(Settings.sandboxMode)),
     profile: str(get(Settings.profile)),
+    inlineCompletion: get(Settings.inlineCompletion) === true,
   };
 }
 
@@ -73,6 +78,7 @@ export function toInitializationOptions(s: CodexSettings): InitializationOptions
   if (s.approvalPolicy) options.approval_policy = s.approvalPolicy;
   if (s.sandboxMode) options.sandbox_mode = s.sandboxMode;
   if (s.profile) options.profile = s.profile;
+  if (s.inlineCompletion) options.inline_completion = { enabled: true };
   return options;
 }
 
@@ -93,13 +99,17 @@ export function configurationChange(before: CodexSettings, after: CodexSettings)
   ) {
     return { kind: 'restart', reason: 'the server command changed' };
   }
-  const old = toInitializationOptions(before) as Record<string, string>;
-  const now = toInitializationOptions(after) as Record<string, string>;
+  if (before.inlineCompletion !== after.inlineCompletion) {
+    // The server advertises inlineCompletionProvider (or not) in its initialize answer.
+    return { kind: 'restart', reason: `inline completions turned ${after.inlineCompletion ? 'on' : 'off'}` };
+  }
+  const old = toInitializationOptions(before) as Record<string, unknown>;
+  const now = toInitializationOptions(after) as Record<string, unknown>;
   const cleared = Object.keys(old).filter((k) => !(k in now));
   if (cleared.length > 0) {
     return { kind: 'restart', reason: `cleared ${cleared.join(', ')}` };
   }
-  const changed = Object.keys(now).some((k) => old[k] !== now[k]);
+  const changed = Object.keys(now).some((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k]));
   return changed ? { kind: 'notify', settings: now } : { kind: 'none' };
 }
 

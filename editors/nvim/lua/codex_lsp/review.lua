@@ -80,19 +80,29 @@ M.user_commands = {
   },
   CodexInlineToggle = {
     fn = function()
-      require('codex_lsp.commands').execute('codex.toggleInlineCompletion', {})
+      local bufnr = api.nvim_get_current_buf()
+      require('codex_lsp.commands').execute('codex.toggleInlineCompletion', {}, {
+        on_result = function(result)
+          -- Turned on after `initialize`: the server registered the capability just now.
+          local ic = vim.lsp.inline_completion
+          if ic and result.enabled and result.advertised then
+            ic.enable(true, { bufnr = bufnr })
+          end
+        end,
+      })
     end,
     opts = { desc = 'Codex: turn inline completions (ghost text) on or off' },
   },
 }
 
---- Turn on Neovim's inline completion for a client that offers it.
+--- Turn on Neovim's inline completion in `bufnr` when the client offers it.
+--- (The filter takes `bufnr` or `client_id`, not both: Neovim 0.12 asserts so.)
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 function M.on_attach(client, bufnr)
   local ic = vim.lsp.inline_completion
   if ic and client.server_capabilities.inlineCompletionProvider then
-    ic.enable(true, { bufnr = bufnr, client_id = client.id })
+    ic.enable(true, { bufnr = bufnr })
   end
 end
 

@@ -163,7 +163,8 @@ export class Workbench {
    * `scrubPath`: PATH has only the system folders (SYSTEM_PATH) and Node 24, so `codex-lsp`
    * is not on it and the extension must run the server bundled in the .vsix.
    */
-  async start({ files, turns, apiKey = true, settings = {}, scrubPath = false }) {
+  /** `defaultTurn`: what the model answers once `turns` are used up (else an HTTP 500). */
+  async start({ files, turns, defaultTurn = undefined, apiKey = true, settings = {}, scrubPath = false }) {
     this.apiKey = apiKey;
     this.scrubPath = scrubPath;
     this.extraSettings = settings;
@@ -177,7 +178,7 @@ export class Workbench {
       writeFileSync(join(this.workspace, rel), text);
     }
     const python = findPython();
-    await this.startModel(python, turns);
+    await this.startModel(python, turns, defaultTurn);
     this.writeCodexHome();
     await this.startCodeServer(python);
     log(`launching ${CHROMIUM}`);
@@ -210,10 +211,10 @@ export class Workbench {
     return this;
   }
 
-  async startModel(python, turns) {
+  async startModel(python, turns, defaultTurn) {
     const script = join(this.dir, 'model-script.json');
     const portFile = join(this.dir, 'model-port');
-    writeFileSync(script, JSON.stringify({ turns }, null, 2));
+    writeFileSync(script, JSON.stringify(defaultTurn ? { turns, default: defaultTurn } : { turns }, null, 2));
     const child = spawn(python, ['-m', 'tests.support.model_server', '--port', '0', '--script', script, '--port-file', portFile], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -458,10 +459,11 @@ export class Workbench {
     return diff;
   }
 
-  async screenshot(name) {
+  /** `clip`: only this part of the page ({x, y, width, height}). */
+  async screenshot(name, clip = undefined) {
     mkdirSync(RESULTS_DIR, { recursive: true });
     const path = join(RESULTS_DIR, name);
-    await this.page.screenshot({ path });
+    await this.page.screenshot({ path, clip });
     log(`screenshot ${path}`);
     return path;
   }

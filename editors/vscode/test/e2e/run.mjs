@@ -31,8 +31,9 @@ for (const name of wanted.length ? wanted : Object.keys(scenarios)) {
     const result = await scenarios[name]();
     if (result?.screenshot && process.env.E2E_UPDATE_README_SCREENSHOT) {
       mkdirSync(join(EXT_DIR, 'media'), { recursive: true });
-      copyFileSync(result.screenshot, join(EXT_DIR, 'media', 'diff-review.png'));
-      log('copied the screenshot to media/diff-review.png');
+      const media = result.media ?? 'diff-review.png';
+      copyFileSync(result.screenshot, join(EXT_DIR, 'media', media));
+      log(`copied the screenshot to media/${media}`);
     }
     passed++;
     log(`=== PASS ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -566,7 +566,125 @@ async function panel() {
     await view.locator('.item.assistant', { hasText: 'Done: greet uses an f-string.' }).waitFor();
     await wb.screenshot('panel-resumed.png');
     log('resumed the thread from the list after a restart');
-    return { screenshot };
+    return { screenshot, media: 'panel.png' };
+  });
+}
+
+/** A finding as the review's structured output carries it (1-based lines). */
+function finding(title, line, priority) {
+  return {
+    title,
+    body: `Why: ${title.toLowerCase()}.`,
+    confidence_score: 0.8,
+    priority,
+    code_location: { absolute_file_path: 'hello.py', line_range: { start: line, end: line } },
+  };
+}
+
+/**
+ * "Codex: Review File": the findings show in the Problems panel (and as squiggles);
+ * "Codex: Dismiss finding" from the light bulb clears one; "Clear Review Findings" the rest.
+ */
+async function reviewFindings() {
+  const answer = {
+    // P0 -> Error, P2 -> Information (P3 would be a Hint, which the Problems panel leaves out).
+    findings: [finding('Guard against a None name', 2, 0), finding('Printing in the module body', 5, 2)],
+    overall_correctness: 'patch is incorrect',
+    overall_explanation: 'Checked greet.',
+    overall_confidence_score: 0.7,
+  };
+  const turns = [{ type: 'reply', items: [{ type: 'text', text: JSON.stringify(answer) }] }];
+  return withWorkbench('reviewFindings', { files: { 'hello.py': HELLO }, turns }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.runCommand('Codex: Review File');
+    await wb.toast('Codex review: 2 findings in 1 file').first().waitFor();
+    const problems = wb.page.locator('.markers-panel .monaco-list-row');
+    const first = problems.filter({ hasText: 'Guard against a None name' });
+    const second = problems.filter({ hasText: 'Printing in the module body' });
+    await first.first().waitFor();
+    await second.first().waitFor();
+    assert.match(await first.first().innerText(), /codex/);
+    assert.match(await first.first().innerText(), /\[P0\] Guard against a None name[\s\S]*\[Ln 2, Col 1\]/);
+    assert.match(await second.first().innerText(), /\[P2\] Printing in the module body[\s\S]*\[Ln 5, Col 1\]/);
+    await wb.page.locator('.editor-instance .squiggly-error').first().waitFor();
+    log('the findings are in the Problems panel and under the code');
+    const body = (await wb.modelRequests())[0].body;
+    assert.equal(body.text.format.type, 'json_schema');
+    await wb.page.waitForTimeout(800); // let the notification finish sliding in
+    // The editor and the Problems panel (not the side bar): media/problems.png in the README.
+    const screenshot = await wb.screenshot('problems.png', { x: 345, y: 36, width: 1095, height: 864 });
+
+    // The light bulb on the finding's line: "Codex: Dismiss finding".
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+Home');
+    await wb.page.keyboard.press('ArrowDown');
+    const widget = wb.page.locator('.action-widget').first();
+    for (let attempt = 0; ; attempt++) {
+      await wb.page.keyboard.press('Control+.');
+      try {
+        await widget.waitFor({ timeout: 5000 });
+        break;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        await wb.focusEditor();
+      }
+    }
+    await widget.locator('.monaco-list-row', { hasText: 'Codex: Fix: Guard against a None name' }).first().waitFor();
+    await widget.locator('.monaco-list-row', { hasText: 'Codex: Dismiss finding' }).first().click();
+    await first.first().waitFor({ state: 'detached' });
+    assert.equal(await second.count(), 1);
+    log('dismissed the first finding');
+
+    await wb.runCommand('Codex: Clear Review Findings');
+    await second.first().waitFor({ state: 'detached' });
+    log('cleared the findings');
+    return { screenshot, media: 'problems.png' };
+  });
+}
+
+const SHOUT = `def area(r):
+    return 3.14 * r
+
+
+def shout(name):
+    re
+`;
+
+/**
+ * With "codex.inlineCompletion.enabled", typing shows the model's suggestion as ghost
+ * text; Tab accepts it into the buffer.
+ */
+async function inlineCompletion() {
+  const turns = [{ type: 'reply', items: [{ type: 'text', text: 'urn name.upper()' }] }];
+  const options = {
+    files: { 'shout.py': SHOUT },
+    turns,
+    defaultTurn: { type: 'reply', items: [{ type: 'text', text: '' }] },
+    settings: { 'codex.inlineCompletion.enabled': true },
+  };
+  return withWorkbench('inlineCompletion', options, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('shout.py');
+    await wb.page.keyboard.press('Control+Home');
+    for (let i = 1; i < 6; i++) await wb.page.keyboard.press('ArrowDown');
+    await wb.page.keyboard.press('End');
+    await wb.page.keyboard.type('t');
+    const ghost = wb.page.locator('.editor-instance .ghost-text-decoration, .editor-instance .ghost-text');
+    await ghost.filter({ hasText: 'name.upper()' }).first().waitFor();
+    log('ghost text shown');
+    await wb.screenshot('inline-ghost-text.png');
+    const requests = await wb.modelRequests();
+    const prompt = JSON.stringify(requests[0].body.input);
+    assert.ok(prompt.includes('def shout(name):\\n    ret<|cursor|>'), `the prompt has the cursor: ${prompt}`);
+    assert.deepEqual(requests[0].body.tools, []);
+
+    await wb.page.keyboard.press('Tab');
+    await ghost.first().waitFor({ state: 'detached' });
+    await wb.page.locator('.tab.active.dirty', { hasText: 'shout.py' }).waitFor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('shout.py', SHOUT.replace('    re\n', '    return name.upper()\n'));
+    log('Tab accepted the suggestion');
   });
 }
 
@@ -583,4 +701,6 @@ export const scenarios = {
   bundled,
   noPython,
   panel,
+  reviewFindings,
+  inlineCompletion,
 };

@@ -22,6 +22,7 @@ const defaults: CodexSettings = {
   approvalPolicy: '',
   sandboxMode: '',
   profile: '',
+  inlineCompletion: false,
 };
 
 function settings(values: Record<string, unknown>): CodexSettings {
@@ -53,6 +54,15 @@ describe('settings -> initializationOptions', () => {
       {},
     );
     assert.deepStrictEqual(toInitializationOptions(settings({ model: ' o4-mini ' })), { model: 'o4-mini' });
+  });
+
+  it('turns inline completions on only when the setting is true', () => {
+    assert.deepStrictEqual(toInitializationOptions(settings({ 'inlineCompletion.enabled': true })), {
+      inline_completion: { enabled: true },
+    });
+    // false (the default) or a mistyped value leaves it to config.toml
+    assert.deepStrictEqual(toInitializationOptions(settings({ 'inlineCompletion.enabled': false })), {});
+    assert.deepStrictEqual(toInitializationOptions(settings({ 'inlineCompletion.enabled': 'yes' })), {});
   });
 
   it('reads the server settings with safe defaults', () => {
@@ -87,6 +97,19 @@ describe('settings changes', () => {
     });
     assert.strictEqual(configurationChange(defaults, { ...defaults, serverPath: '/x' }).kind, 'restart');
     assert.strictEqual(configurationChange(defaults, { ...defaults, serverEnv: { A: '1' } }).kind, 'restart');
+  });
+
+  it('restarts when inline completions are turned on or off (initialize advertises them)', () => {
+    assert.deepStrictEqual(configurationChange(defaults, { ...defaults, inlineCompletion: true }), {
+      kind: 'restart',
+      reason: 'inline completions turned on',
+    });
+    const on = { ...defaults, inlineCompletion: true };
+    assert.deepStrictEqual(configurationChange(on, { ...on }), { kind: 'none' });
+    assert.deepStrictEqual(configurationChange(on, { ...on, model: 'm' }), {
+      kind: 'notify',
+      settings: { model: 'm', inline_completion: { enabled: true } },
+    });
   });
 });
 
