@@ -59,7 +59,7 @@ class Workspace:
         target. `shown` is the name used in the error message.
         """
         real = Path(os.path.realpath(path))
-        if not any(real == r or real.is_relative_to(r) for r in self.roots):
+        if not self._roots_holding(real):
             raise OutsideWorkspace(
                 f"{shown or path} is outside the workspace "
                 f"({', '.join(map(str, self.roots))}); refused"
@@ -82,9 +82,12 @@ class Workspace:
 
     def root_of(self, path: Path) -> Path | None:
         """The innermost root that contains `path`, if any."""
-        real = Path(os.path.realpath(path))
-        inside = [r for r in self.roots if real == r or real.is_relative_to(r)]
+        inside = self._roots_holding(Path(os.path.realpath(path)))
         return max(inside, key=lambda r: len(r.parts)) if inside else None
+
+    def _roots_holding(self, real: Path) -> list[Path]:
+        """The roots `real` (a resolved path) lies in: the one test `permitted` uses too."""
+        return [r for r in self.roots if real == r or real.is_relative_to(r)]
 
     def rooted_at(self, path: Path | None) -> Workspace:
         """A view whose primary folder is the one holding `path` (self if none does)."""

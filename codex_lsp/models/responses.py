@@ -162,20 +162,14 @@ def _translate(kind: str, data: dict[str, Any]) -> ModelEvent | None:
 
 def _output_item(item: dict[str, Any]) -> ModelEvent | None:
     kind = item.get("type")
-    if kind == "function_call":
-        args = item.get("arguments", "")
-        return ToolCall(
-            call_id=str(item.get("call_id") or item.get("id") or ""),
-            name=str(item.get("name", "")),
-            arguments=args if isinstance(args, str) else json.dumps(args),
-        )
-    if kind == "custom_tool_call":
-        raw = item.get("input", "")
+    if kind in ("function_call", "custom_tool_call"):
+        custom = kind == "custom_tool_call"  # freeform: raw `input`, not JSON `arguments`
+        raw = item.get("input" if custom else "arguments", "")
         return ToolCall(
             call_id=str(item.get("call_id") or item.get("id") or ""),
             name=str(item.get("name", "")),
             arguments=raw if isinstance(raw, str) else json.dumps(raw),
-            custom=True,
+            custom=custom,
         )
     if kind == "reasoning":
         kept = reasoning_item(item)
