@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,8 +83,29 @@ def parse_record(text: str, where: str) -> AuthRecord:
     return data
 
 
-def read_auth_file(home: Path) -> AuthRecord | None:
-    """The stored record, None when there is no file; malformed files raise `AuthError`."""
+SETTLE_WAIT = 1.0
+"""How long an unparsable auth.json is re-read before it is reported (a writer mid-write)."""
+_SETTLE_STEP = 0.05
+
+
+def read_auth_file(home: Path, settle: float = SETTLE_WAIT) -> AuthRecord | None:
+    """The stored record, None when there is no file; malformed files raise `AuthError`.
+
+    A file that does not parse is read again for up to `settle` seconds first:
+    a writer that truncates in place (older Codex versions) leaves it half
+    written for a moment, and that is not a broken sign-in.
+    """
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            return _read_once(home)
+        except AuthError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(_SETTLE_STEP)
+
+
+def _read_once(home: Path) -> AuthRecord | None:
     path = auth_path(home)
     try:
         text = path.read_text(encoding="utf-8")

@@ -6,9 +6,17 @@ passed or is within a minute (without `exp`: a `last_refresh` older than 8 days)
 so an expired token is never sent; after a 401 it first re-reads the stored
 sign-in (another process may have refreshed it) and refreshes only if that did
 not help. Refreshes are single-flight in the process (an asyncio lock) and
-serialized across processes (`AuthFileLock`), re-reading the store under the
-lock. A permanent refresh failure is remembered for that refresh token, so it is
-reported once and never retried in a loop; a new sign-in clears it.
+across codex-lsp processes (`auth.lock`, see `codex_lsp.auth.locks`), re-reading
+the store under the lock.
+
+The real Codex refreshes without any lock, so a refresh of ours can still spend
+a token Codex has just spent: `refresh_token_reused` (or `_invalidated`, or a
+401). That is not a sign-out while the store holds other tokens: the manager
+releases the lock (Codex waits on it to write), re-reads the store for a
+bounded while, and uses what another process stored. Only a stored refresh
+token equal to the spent one is a real sign-out; that failure is remembered for
+that token, so it is reported once and never retried in a loop; a new sign-in
+clears it.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from codex_lsp.auth.authfile import MODE_CHATGPT, AuthRecord, tokens_of
 from codex_lsp.auth.claims import expires_at, id_claims
 from codex_lsp.auth.endpoints import refresh_url
 from codex_lsp.auth.errors import FORCED_METHOD, NOT_SIGNED_IN, WORKSPACE, AuthError
-from codex_lsp.auth.refresh import AuthFileLock, request_refresh
+from codex_lsp.auth.locks import RefreshLock
+from codex_lsp.auth.refresh import request_refresh
 from codex_lsp.auth.store import CredentialStore
 
 log = logging.getLogger(__name__)
@@ -36,6 +45,9 @@ REFRESH_MARGIN = 60.0
 """Refresh when the access token expires within this many seconds."""
 STALE_AFTER = 8 * 24 * 3600.0
 """Without `exp`: refresh when `last_refresh` is older than this (Codex's 8 days)."""
+RECOVER_WAIT = 5.0
+"""After a spent refresh token: how long the process that spent it may take to store its tokens."""
+RECOVER_STEP = 0.1
 
 Listener = Callable[[AuthError], None]
 
@@ -153,6 +165,7 @@ class AuthManager:
         self.listeners: list[Listener] = []
         self.refreshes = 0
         """Refreshes this process made (figures and tests)."""
+        self.recover_wait = RECOVER_WAIT
 
     # ---- reading -------------------------------------------------------------
 
@@ -235,29 +248,64 @@ class AuthManager:
         return headers
 
     async def _refresh(self, stale_access: str, after_401: bool) -> AuthRecord:
-        """Refresh under both locks, unless the store already holds a newer token."""
-        async with self._lock, AuthFileLock(self.settings.home):
-            record = await asyncio.to_thread(self.load)
-            tokens = self._chatgpt_tokens(record)
-            assert record is not None
-            current = tokens.get("access_token")
-            if not needs_refresh(record) and (current != stale_access or not after_401):
-                return record  # another process (or turn) refreshed it already
-            refresh_token = str(tokens.get("refresh_token") or "")
-            if not refresh_token:
-                raise not_signed_in(self.store)
+        """Fresh credentials: what another process stored meanwhile, else a refresh of ours."""
+        async with self._lock:
+            async with RefreshLock(self.settings.home):
+                record = await asyncio.to_thread(self.load)
+                tokens = self._chatgpt_tokens(record)
+                assert record is not None
+                if _already_fresh(record, str(tokens.get("access_token")), stale_access, after_401):
+                    return record
+                spent = str(tokens.get("refresh_token") or "")
+                if not spent:
+                    raise not_signed_in(self.store)
+                try:
+                    fresh = await request_refresh(refresh_url(), spent)
+                except AuthError as exc:
+                    if not exc.permanent:
+                        raise
+                    failure = exc
+                else:
+                    return await asyncio.to_thread(self._store_refreshed, spent, fresh)
+            # auth.lock released: the process that spent the token may be waiting on it to write
+            return await self._recover(spent, failure)
+
+    def _store_refreshed(self, spent: str, fresh: dict[str, Any]) -> AuthRecord:
+        """Write the refreshed tokens over the record that still holds `spent` (auth.lock held)."""
+        stored = self.load()
+        if stored is None:
+            raise not_signed_in(self.store)  # signed out during the refresh: do not undo that
+        if tokens_of(stored).get("refresh_token") not in (spent, None):
+            log.info("a new sign-in was stored during the refresh; using it")
+            return stored
+        updated = authfile.with_refreshed_tokens(stored, fresh)
+        remember_secrets(updated)
+        self.store.save(updated, outer_held=True)
+        self.refreshes += 1
+        log.info("refreshed the ChatGPT access token")
+        return updated
+
+    async def _recover(self, spent: str, failure: AuthError) -> AuthRecord:
+        """After `spent` was refused: the tokens another process stored, else the failure."""
+        deadline = time.monotonic() + self.recover_wait
+        while True:
             try:
-                fresh = await request_refresh(refresh_url(), refresh_token)
-            except AuthError as exc:
-                if exc.permanent:
-                    self._failure = (refresh_token, exc)
-                raise
-            updated = authfile.with_refreshed_tokens(record, fresh)
-            remember_secrets(updated)
-            await asyncio.to_thread(self.store.save, updated)
-            self.refreshes += 1
-            log.info("refreshed the ChatGPT access token")
-            return updated
+                record = await asyncio.to_thread(self.load)
+            except AuthError:
+                record = None  # unreadable even after settling: keep waiting, then report
+                stored: Any = spent
+            else:
+                if record is None:
+                    raise not_signed_in(self.store)  # signed out meanwhile
+                stored = tokens_of(record).get("refresh_token")
+            if record is not None and stored and stored != spent:
+                log.info("the refresh token was spent by another process; using its tokens")
+                self._chatgpt_tokens(record)  # still allowed (forced method / workspace)?
+                return record
+            if time.monotonic() >= deadline:
+                self._failure = (spent, failure)
+                raise failure
+            await asyncio.sleep(RECOVER_STEP)
 
     # ---- listeners --------------------------------------------------------------
 
@@ -277,6 +325,17 @@ class AuthManager:
         """A new sign-in was stored: forget failures and reported problems."""
         self._failure = None
         self._reported = None
+
+
+def _already_fresh(record: AuthRecord, current: str, stale_access: str, after_401: bool) -> bool:
+    """Whether the stored record can be used as it is instead of refreshing.
+
+    Another process stored a different token: use it, unless it too has expired
+    (before a request). Otherwise refresh only when it is due, or after a 401.
+    """
+    if current != stale_access:
+        return after_401 or not needs_refresh(record)
+    return not after_401 and not needs_refresh(record)
 
 
 def _bearer(headers: Mapping[str, str]) -> str:

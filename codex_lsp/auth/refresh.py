@@ -1,32 +1,23 @@
-"""Token refresh: the request, Codex's classification of its failures, and the OS lock.
+"""Token refresh: the request and Codex's classification of its failures.
 
 `POST {refresh_url}` JSON `{client_id, grant_type: "refresh_token", refresh_token}`
 answers `{id_token?, access_token?, refresh_token?}`. Refresh tokens rotate and
 are single-use, so `refresh_token_expired` / `_reused` / `_invalidated` (in
-`error.code`, `error` or `code`) and any 401 are permanent: sign in again.
-`AuthFileLock` (fcntl on `auth.json.lock` beside auth.json) is held around
-read-refresh-write so two processes never spend the same refresh token.
+`error.code`, `error` or `code`) and any 401 are permanent for the token that
+was sent (codex-rs `classify_refresh_token_failure`); whether that means
+"sign in again" is decided by the manager, which first re-reads the store.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import fcntl
 import json
-import os
-import time
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from codex_lsp.auth.endpoints import CLIENT_ID
-from codex_lsp.auth.errors import REFRESH_FAILED, REFRESH_UNAVAILABLE, STORAGE, AuthError
+from codex_lsp.auth.errors import REFRESH_FAILED, REFRESH_UNAVAILABLE, AuthError
 
-LOCK_FILE_NAME = "auth.json.lock"
-LOCK_TIMEOUT = 30.0
 REFRESH_TIMEOUT = 30.0
 
 _PERMANENT = {
@@ -97,47 +88,3 @@ async def request_refresh(url: str, refresh_token: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
         raise AuthError(f"{url} answered without an access_token", REFRESH_UNAVAILABLE)
     return data
-
-
-class AuthFileLock:
-    """An exclusive `flock` on `$CODEX_HOME/auth.json.lock`, taken without blocking the loop.
-
-    A separate lock file, because auth.json itself is replaced by rename. The
-    kernel drops the lock when the process dies, so a crash never wedges it.
-    """
-
-    def __init__(self, home: Path, timeout: float = LOCK_TIMEOUT) -> None:
-        self.path = home / LOCK_FILE_NAME
-        self.timeout = timeout
-        self._fd: int | None = None
-
-    async def __aenter__(self) -> AuthFileLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise AuthError(
-                        f"Another process has held {self.path} for {self.timeout:.0f} s",
-                        STORAGE,
-                    ) from None
-                await asyncio.sleep(0.02)
-        self._fd = fd
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)

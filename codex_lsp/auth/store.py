@@ -2,6 +2,7 @@
 
 As in Codex: "file" is auth.json; "keyring" is the OS keyring (a successful save
 removes auth.json); "auto" tries the keyring, then falls back to the file.
+Every write and delete holds Codex's locks (`codex_lsp.auth.locks`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from codex_lsp.auth import authfile, keyring_store
 from codex_lsp.auth.authfile import AuthRecord
 from codex_lsp.auth.errors import AuthError
+from codex_lsp.auth.locks import write_locks
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +49,12 @@ class CredentialStore:
             record = None
         return record if record is not None else authfile.read_auth_file(self.home)
 
-    def save(self, record: AuthRecord) -> None:
-        """Store `record` where the mode says (auth.json written atomically, 0600)."""
+    def save(self, record: AuthRecord, outer_held: bool = False) -> None:
+        """Store `record` under Codex's locks (`outer_held`: the caller holds auth.lock)."""
+        with write_locks(self.home, outer_held):
+            self._save(record)
+
+    def _save(self, record: AuthRecord) -> None:
         if self.mode == "file":
             authfile.write_auth_file(self.home, record)
             return
@@ -64,11 +70,12 @@ class CredentialStore:
 
     def delete(self) -> bool:
         """Remove the stored sign-in everywhere this mode looks; whether anything was removed."""
-        removed = False
-        if self.mode != "file":
-            try:
-                removed = keyring_store.keyring_delete(self.home)
-            except AuthError:
-                if self.mode == "keyring":
-                    raise
-        return authfile.delete_auth_file(self.home) or removed
+        with write_locks(self.home):
+            removed = False
+            if self.mode != "file":
+                try:
+                    removed = keyring_store.keyring_delete(self.home)
+                except AuthError:
+                    if self.mode == "keyring":
+                        raise
+            return authfile.delete_auth_file(self.home) or removed

@@ -6,12 +6,18 @@ device_code_auth.rs, auth/manager.rs, auth/revoke.rs), not from our client:
 * ``ScriptedAuthority``: ``GET /oauth/authorize`` (checks client id, S256, redirect URI;
   answers 302 to ``redirect_uri?code&state`` like a signed-in browser session),
   ``POST /oauth/token`` (form ``authorization_code`` with PKCE check, form token-exchange
-  for an API key, JSON ``refresh_token`` with rotation: a spent refresh token answers
-  401 ``refresh_token_reused``), ``POST /oauth/revoke``, ``POST /api/accounts/deviceauth/
+  for an API key, JSON ``refresh_token`` with rotation: each refresh token works once and
+  the answer carries a new one; a spent one answers 401 ``refresh_token_reused``, an
+  unknown or revoked one 401 ``refresh_token_invalidated``, both in OpenAI's error shape
+  as Codex users have logged it), ``POST /oauth/revoke``, ``POST /api/accounts/deviceauth/
   usercode`` and ``/token`` (403 while pending). Tokens are JWTs made here.
 * ``ChatGPTBackend``: the scripted model server behind an access-token check (401 for an
   unknown or expired token or a wrong ``ChatGPT-Account-ID``), which also hands out
-  ``x-codex-turn-state`` and records every request's headers.
+  ``x-codex-turn-state`` and records every request's headers. For the real Codex CLI it
+  also answers what Codex 0.169 asks first: ``GET wham/accounts/check`` (its account,
+  routed to another origin so the configured model URL is used), ``426`` to the WebSocket
+  ``GET …/responses`` (Codex then stays on HTTPS), ``404`` to ``codex/models``; and it
+  decodes ``content-encoding: zstd`` bodies.
 
 Every request is recorded (``authority.requests``).
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +41,20 @@ CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 ACCOUNT_ID = "acct-test-123"
 EMAIL = "dev@example.com"
 PLAN = "plus"
+
+
+REUSED_MESSAGE = (
+    "Your refresh token has already been used to generate a new access token. "
+    "Please try signing in again."
+)
+INVALIDATED_MESSAGE = "Your refresh token has been invalidated. Please try signing in again."
+
+
+def openai_error(message: str, code: str) -> dict[str, Any]:
+    """An error body in OpenAI's shape (codex-rs reads `error.code`)."""
+    return {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}
+    }
 
 
 def b64url(data: bytes) -> str:
@@ -209,7 +230,7 @@ class ScriptedAuthority:
             return self._token(body)
         if path == "/oauth/revoke":
             self.state.revoked.append(str((body or {}).get("token")))
-            self.state.live_refresh.discard(str((body or {}).get("token")))
+            self.state.live_refresh.discard(str((body or {}).get("token")))  # now invalidated
             return 200, {}, None
         if path == "/api/accounts/deviceauth/usercode":
             if (body or {}).get("client_id") != CLIENT_ID:
@@ -256,14 +277,14 @@ class ScriptedAuthority:
         return 400, {"error": "unsupported_grant_type"}, None
 
     def _refresh(self, token: str) -> tuple[int, Any, dict[str, str] | None]:
+        """One-use, rotating refresh tokens; failures as OpenAI's authority words them."""
         st = self.state
         if st.refresh_error is not None:
             return 401, st.refresh_error, None
         if token in st.spent_refresh:
-            code = "refresh_token_reused"
-            return 401, {"error": {"message": "reused", "code": code}}, None
+            return 401, openai_error(REUSED_MESSAGE, "refresh_token_reused"), None
         if token not in st.live_refresh:
-            return 401, {"error": {"message": "invalid", "code": "refresh_token_invalidated"}}, None
+            return 401, openai_error(INVALIDATED_MESSAGE, "refresh_token_invalidated"), None
         st.live_refresh.discard(token)
         st.spent_refresh.add(token)
         return 200, self.issue(), None
@@ -289,20 +310,58 @@ class ScriptedAuthority:
         )
 
 
+def decode_zstd(raw: bytes) -> bytes:
+    """A zstd request body (Codex compresses its requests): `zstandard`, else the `zstd` program."""
+    try:
+        import zstandard
+    except ImportError:
+        done = subprocess.run(["zstd", "-dc"], input=raw, capture_output=True, check=True)
+        return done.stdout
+    return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+
+
+def accounts_check() -> dict[str, Any]:
+    """`GET wham/accounts/check`: Codex routes its model requests by the entry of its account."""
+    entry = {
+        "id": ACCOUNT_ID,
+        "workspace_backend_origin": "https://chatgpt.invalid",
+        "account_routing_override": "NO_CONSTRAINT",
+    }
+    return {"accounts": [entry], "account_ordering": [ACCOUNT_ID]}
+
+
 class _BackendHandler(_Handler):
+    def _read_body(self) -> bytes:
+        raw = super()._read_body()
+        if self.headers.get("Content-Encoding", "").strip().lower() == "zstd":
+            return decode_zstd(raw)
+        return raw
+
     def _dispatch(self) -> None:
         backend: ChatGPTBackend = self.server.owner  # type: ignore[assignment]
         path = urlsplit(self.path).path
-        if not path.startswith("/_") and path.endswith("/responses"):
+        if self.command == "GET" and path.endswith("/codex/models"):
+            self._send_json(404, {"error": {"message": "not found"}})
+            return
+        if self.command == "GET" and path.endswith("/responses"):
+            self.close_connection = True  # a WebSocket upgrade: stay on HTTPS, as OpenAI's does
+            self._send_json(426, {"error": {"message": "Upgrade Required"}})
+            return
+        checked = path.endswith(("/responses", "/wham/accounts/check"))
+        if not path.startswith("/_") and checked:
             headers = {k.lower(): v for k, v in self.headers.items()}
             backend.seen.append(headers)
             token = headers.get("authorization", "").partition(" ")[2]
             account = headers.get("chatgpt-account-id")
             if not backend.authority.valid_access(token) or account != ACCOUNT_ID:
+                backend.unauthorized += 1
                 self._read_body()
                 self.close_connection = True
                 body = {"error": {"message": "Unauthorized", "code": "token_expired"}}
                 self._send_json(401, body)
+                return
+            if path.endswith("/wham/accounts/check"):
+                self._send_json(200, accounts_check())
                 return
         super()._dispatch()
 
@@ -325,6 +384,8 @@ class ChatGPTBackend(ScriptedModelServer):
         self.authority = authority
         self.seen: list[dict[str, str]] = []
         self.states_issued = 0
+        self.unauthorized = 0
+        """Requests answered 401 (a token the authority never issued, or an expired one)."""
 
     @property
     def codex_url(self) -> str:

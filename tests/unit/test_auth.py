@@ -96,6 +96,7 @@ async def test_refresh_token_reused_is_permanent_reported_once_and_not_retried(
     authority.state.spent_refresh.add(tokens["refresh_token"])
     write_codex_file(tmp_path, tokens)
     manager = AuthManager(AuthSettings(tmp_path))
+    manager.recover_wait = 0.3  # the store keeps the spent token: a real sign-out
     heard: list[AuthError] = []
     manager.listeners.append(heard.append)
     for _ in range(3):
