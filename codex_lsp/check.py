@@ -47,13 +47,15 @@ def _print_mcp(servers: Mapping[str, Any]) -> None:
 
 
 def _print_auth(loaded: LoadedConfig) -> None:
-    """Auth mode, and for ChatGPT the account's email and plan (never a token)."""
+    """Auth mode, and for ChatGPT the account's email and plan (never a token); and why."""
     mode = loaded.auth_mode or "not signed in"
     if loaded.uses_chatgpt:
         account = loaded.account
         print(f"auth: chatgpt ({account.email or 'unknown email'}, plan {account.plan or '?'})")
     else:
         print(f"auth: {mode} ({loaded.auth_source})")
+    source = f"{loaded.auth_mode or 'none'} ({loaded.auth_source})"
+    print(f"auth_source: {source}" + (f"; {loaded.auth_note}" if loaded.auth_note else ""))
 
 
 def run_check() -> int:

@@ -1,15 +1,21 @@
-"""Find the credentials for a provider: its environment variable, then Codex's stored sign-in.
+"""Find the credentials for a provider, in Codex's order, and say why.
 
 The stored sign-in (``auth.json`` or the OS keyring, per ``cli_auth_credentials_store``)
 is either an API key or a ChatGPT sign-in (mode rule in ``codex_lsp.auth.authfile``).
-ChatGPT sign-ins serve providers with ``requires_openai_auth`` (the built-in ``openai``);
-their tokens are not read here but per request by ``codex_lsp.auth.manager``.
+Providers with ``requires_openai_auth`` (the built-in ``openai``) use the stored sign-in
+first, as Codex's built-in provider does (it has no ``env_key`` and reads auth.json):
+an exported ``OPENAI_API_KEY`` is used only when nothing usable is stored (or when
+``forced_login_method = "api"`` refuses a stored ChatGPT sign-in), so a ChatGPT
+subscriber who exports a key for other tools is not billed per token by surprise.
+Other providers use their ``env_key`` first. ChatGPT tokens are not read here but
+per request by ``codex_lsp.auth.manager``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from codex_lsp.auth.authfile import (
@@ -46,6 +52,8 @@ class AuthResolution:
     account: Account = field(default_factory=lambda: Account(None))
     problem: str | None = None
     """Why a stored sign-in cannot be used (forced method or workspace)."""
+    note: str | None = None
+    """Why this credential and not another one that is also present."""
 
 
 def auth_settings(config: Config, home: Path) -> AuthSettings:
@@ -69,22 +77,59 @@ def resolve_auth(
     env: Mapping[str, str],
     warnings: list[str],
 ) -> AuthResolution:
-    """Provider env var first (unless ChatGPT sign-in is forced), then the stored sign-in."""
-    forced_chatgpt = settings.forced_login_method == "chatgpt" and provider.requires_openai_auth
-    if provider.env_key and not forced_chatgpt:
-        value = env.get(provider.env_key, "").strip()
-        if value:
-            return AuthResolution(value, f"env {provider.env_key}", Account(MODE_API_KEY))
+    """The stored sign-in first for OpenAI-auth providers, else the provider's env var first."""
+    env_key = provider.env_key
+    env_value = env.get(env_key, "").strip() if env_key else ""
+    if provider.requires_openai_auth:
+        return _openai_auth(provider, settings, env_key or "", env_value, warnings)
+    if env_key and env_value:
+        return AuthResolution(env_value, f"env {env_key}", Account(MODE_API_KEY))
     if uses_auth_json(provider):
         found = _stored(provider, settings, warnings)
         if found is not None:
             return found
-    if forced_chatgpt:
-        return AuthResolution(None, "none", problem="ChatGPT sign-in is required "
-                              '(forced_login_method = "chatgpt"): sign in with ChatGPT.')
-    if provider.env_key is None and not provider.requires_openai_auth:
+    if env_key is None:
         return AuthResolution(None, "not required")
     return AuthResolution(None, "none")
+
+
+def _openai_auth(
+    provider: ModelProviderInfo,
+    settings: AuthSettings,
+    env_key: str,
+    env_value: str,
+    warnings: list[str],
+) -> AuthResolution:
+    """Codex's built-in provider: the stored sign-in, the env key only as a fallback."""
+    forced = settings.forced_login_method
+    found = _stored(provider, settings, warnings)
+    from_env = AuthResolution(env_value, f"env {env_key}", Account(MODE_API_KEY))
+    if found is not None and found.problem is None:
+        if env_value:
+            return _with_ignored_env(found, env_key, provider)
+        return found
+    if env_value and forced != "chatgpt":
+        if found is not None:  # forced_login_method = "api" refuses the stored ChatGPT sign-in
+            return replace(from_env, note=f"the stored sign-in is not used: {found.problem}")
+        return replace(from_env, note="no sign-in is stored, so the environment key is used")
+    if found is not None:
+        return found
+    if forced == "chatgpt":
+        return AuthResolution(None, "none", problem="ChatGPT sign-in is required "
+                              '(forced_login_method = "chatgpt"): sign in with ChatGPT.')
+    return AuthResolution(None, "none")
+
+
+def _with_ignored_env(
+    found: AuthResolution, env_key: str, provider: ModelProviderInfo
+) -> AuthResolution:
+    kind = "a ChatGPT sign-in" if found.account.mode == MODE_CHATGPT else "an API key"
+    note = (
+        f"{env_key} in the environment is ignored because {found.source} holds {kind}, "
+        f"which the {provider.name} provider uses first, as Codex does; to use the "
+        "environment key instead, run `codex-lsp logout`"
+    )
+    return replace(found, note=note)
 
 
 def _stored(

@@ -94,6 +94,9 @@ class LoadedConfig:
     auth_settings: AuthSettings | None = None
     #: Why the stored sign-in cannot be used (``forced_*`` keys), if it cannot.
     auth_problem: str | None = None
+    #: Why this credential was chosen over another one also present (e.g. an ignored
+    #: ``OPENAI_API_KEY``), for ``check`` and ``codex.status``.
+    auth_note: str | None = None
 
     @property
     def key_required(self) -> bool:
@@ -152,6 +155,7 @@ class LoadedConfig:
             "profile": cfg.profile,
             "model_reasoning_effort": cfg.model_reasoning_effort,
             "auth_source": self.auth_source,
+            "auth_note": self.auth_note,
             "auth_mode": self.auth_mode,
             "account": {"email": self.account.email, "plan": self.account.plan}
             if self.uses_chatgpt
@@ -275,6 +279,7 @@ def load_config(
         account=auth.account,
         auth_settings=settings,
         auth_problem=auth.problem,
+        auth_note=auth.note,
     )
 
 

@@ -241,4 +241,5 @@ def auth_status(ctx: Services) -> dict[str, Any]:
         "email": account.email if loaded.uses_chatgpt else None,
         "plan": account.plan if loaded.uses_chatgpt else None,
         "authSource": loaded.auth_source,
+        "authNote": loaded.auth_note,
     }

@@ -131,7 +131,8 @@ async def test_browser_sign_in_over_lsp_then_an_edit_turn_with_chatgpt_headers(
     assert second.headers["x-codex-turn-state"] == "ts-1"  # sent back within the turn
     status = await editor.command("codex.status")
     assert status["auth"] == {
-        "authMode": "chatgpt", "email": EMAIL, "plan": PLAN, "authSource": str(home / "auth.json")
+        "authMode": "chatgpt", "email": EMAIL, "plan": PLAN, "authSource": str(home / "auth.json"),
+        "authNote": None,
     }
     await editor.stop()
     secrets = [str(tokens[k]) for k in ("access_token", "refresh_token", "id_token")]
@@ -234,3 +235,21 @@ def test_cli_login_with_api_key_from_stdin(env: dict[str, str], home: Path) -> N
     out = run_cli(env, "login", "--with-api-key", stdin="sk-from-stdin-0123456789\n")
     assert out.returncode == 0, out.stderr
     assert stored(home) == {"auth_mode": "apikey", "OPENAI_API_KEY": "sk-from-stdin-0123456789"}
+
+
+def test_cli_check_says_an_exported_key_is_ignored_for_a_chatgpt_sign_in(
+    env: dict[str, str], authority: ScriptedAuthority, home: Path
+) -> None:
+    (home / "auth.json").write_text(json.dumps(codex_auth_json(authority.issue())))
+    full = {**os.environ, **env, "OPENAI_API_KEY": "sk-exported-for-other-tools-0123"}
+    out = subprocess.run(
+        [sys.executable, "-m", "codex_lsp", "check"], env=full, cwd=REPO,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f"auth: chatgpt ({EMAIL}, plan {PLAN})" in out.stdout
+    assert (
+        f"auth_source: chatgpt ({home / 'auth.json'}); OPENAI_API_KEY in the environment is "
+        "ignored because"
+    ) in out.stdout
+    assert "sk-exported" not in out.stdout + out.stderr

@@ -520,12 +520,56 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
 # --- auth ------------------------------------------------------------------------
 
 
-def test_auth_from_env(tmp_path: Path) -> None:
-    (tmp_path / "auth.json").write_text(json.dumps({"OPENAI_API_KEY": "sk-file"}))
+def test_auth_from_env_when_nothing_is_stored(tmp_path: Path) -> None:
     loaded = load(tmp_path, env={"OPENAI_API_KEY": f"  {SECRET}\n"})
     assert loaded.api_key == SECRET
     assert loaded.auth_source == "env OPENAI_API_KEY"
+    assert loaded.auth_note == "no sign-in is stored, so the environment key is used"
     assert loaded.missing_key_message() is None
+
+
+def test_stored_api_key_beats_the_environment_for_the_builtin_provider(tmp_path: Path) -> None:
+    (tmp_path / "auth.json").write_text(json.dumps({"OPENAI_API_KEY": "sk-file"}))
+    loaded = load(tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert loaded.api_key == "sk-file"  # Codex's built-in provider reads auth.json, not the env
+    assert loaded.auth_source == str(tmp_path / "auth.json")
+    assert "OPENAI_API_KEY in the environment is ignored" in str(loaded.auth_note)
+
+
+def test_exported_key_does_not_override_a_chatgpt_sign_in(tmp_path: Path) -> None:
+    (tmp_path / "auth.json").write_text(
+        json.dumps({"OPENAI_API_KEY": None, "tokens": {"id_token": "x", "access_token": "at-1"}})
+    )
+    loaded = load(tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert loaded.api_key is None and loaded.uses_chatgpt and loaded.auth_mode == "chatgpt"
+    note = str(loaded.auth_note)
+    assert note.startswith("OPENAI_API_KEY in the environment is ignored because ")
+    assert "holds a ChatGPT sign-in" in note and "codex-lsp logout" in note
+    assert SECRET not in json.dumps(loaded.describe())
+    assert loaded.describe()["auth_note"] == note
+
+
+def test_forced_api_login_uses_the_environment_key_over_a_chatgpt_sign_in(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "auth.json").write_text(
+        json.dumps({"OPENAI_API_KEY": None, "tokens": {"id_token": "x", "access_token": "at-1"}})
+    )
+    write_config(tmp_path, 'forced_login_method = "api"\n')
+    loaded = load(tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert loaded.api_key == SECRET and loaded.auth_mode == "apikey"
+    assert "forced_login_method" in str(loaded.auth_note)
+
+
+def test_custom_provider_env_key_still_comes_first(tmp_path: Path) -> None:
+    (tmp_path / "auth.json").write_text(json.dumps({"OPENAI_API_KEY": "sk-file"}))
+    write_config(
+        tmp_path,
+        'model_provider = "proxy"\n[model_providers.proxy]\nname = "P"\n'
+        'base_url = "https://p/v1"\nenv_key = "OPENAI_API_KEY"\n',
+    )
+    loaded = load(tmp_path, env={"OPENAI_API_KEY": SECRET})
+    assert loaded.api_key == SECRET and loaded.auth_source == "env OPENAI_API_KEY"
 
 
 def test_auth_from_auth_json(tmp_path: Path) -> None:
