@@ -14,8 +14,7 @@ per request by ``codex_lsp.auth.manager``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codex_lsp.auth.authfile import (
