@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .model_server import ScriptedModelServer, _Handler
+from .refresh_gate import RefreshGate
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 ACCOUNT_ID = "acct-test-123"
@@ -148,10 +149,16 @@ class _AuthorityHandler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(url.query))
         owner = self.server.owner
         headers = {k.lower(): v for k, v in self.headers.items()}
-        with owner.lock:
-            owner.requests.append(Recorded(self.command, url.path, query, headers, body))
-            status, obj, extra = owner.route(self.command, url.path, query, body)
-        self._send(status, obj, extra)
+        is_refresh = isinstance(body, dict) and body.get("grant_type") == "refresh_token"
+        held = is_refresh and owner.gate.hold(id(self), headers.get("user-agent", ""))
+        try:
+            with owner.lock:
+                owner.requests.append(Recorded(self.command, url.path, query, headers, body))
+                status, obj, extra = owner.route(self.command, url.path, query, body)
+            self._send(status, obj, extra)
+        finally:
+            if held:
+                owner.gate.done()
 
 
 class _AuthorityServer(ThreadingHTTPServer):
@@ -164,6 +171,8 @@ class ScriptedAuthority:
 
     def __init__(self) -> None:
         self.state = AuthorityState()
+        self.gate = RefreshGate()
+        """Arm it to make concurrent refreshes with one token really race (refresh_gate.py)."""
         self.requests: list[Recorded] = []
         self.lock = threading.RLock()
         self._httpd = _AuthorityServer(("127.0.0.1", 0), _AuthorityHandler)
