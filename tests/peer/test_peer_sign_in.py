@@ -10,94 +10,13 @@ side may ever report a sign-out while a valid token is stored.
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-from tests.support.chatgpt_auth import ChatGPTBackend, ScriptedAuthority, codex_auth_json
-from tests.support.codex_peer import (
-    CODEX_VERSION,
-    Netns,
-    PeerProcess,
-    PeerRun,
-    base_env,
-    codex_binary,
-    codex_exec_argv,
-    lsp_exec_argv,
-    netns_problem,
-    started,
-)
+from tests.peer.conftest import REPLY, Peers
+from tests.support.codex_peer import PeerRun, started
 
 pytestmark = pytest.mark.peer
-REPLY = "hello from the scripted model"
 SIGN_OUT_WORDS = ("sign in again", "log out and sign in", "not signed in")
-
-
-@dataclass
-class Peers:
-    ns: Netns
-    authority: ScriptedAuthority
-    backend: ChatGPTBackend
-    home: Path
-    workspace: Path
-    binary: Path
-
-    def expire(self) -> dict[str, str]:
-        """A fresh round: an auth.json (as Codex writes it) whose access token has expired."""
-        tokens = self.authority.issue(access_exp=time.time() - 30)
-        (self.home / "auth.json").write_text(json.dumps(codex_auth_json(tokens), indent=2))
-        return tokens
-
-    def env(self) -> dict[str, str]:
-        return base_env(
-            self.home,
-            {"CODEX_REFRESH_TOKEN_URL_OVERRIDE": f"{self.authority.url}/oauth/token"},
-        )
-
-    def theirs(self) -> PeerProcess:
-        # chatgpt_base_url on another origin than the model URL (localhost vs 127.0.0.1)
-        chatgpt = f'chatgpt_base_url="http://localhost:{self.backend.port}/backend-api/"'
-        argv = codex_exec_argv(self.binary, "say hi", [chatgpt])
-        return PeerProcess(self.ns, "codex", argv, self.env(), self.workspace)
-
-    def ours(self) -> PeerProcess:
-        return PeerProcess(self.ns, "codex-lsp", lsp_exec_argv("say hi"), self.env(), self.workspace)
-
-    def stored(self) -> dict[str, str]:
-        return dict(json.loads((self.home / "auth.json").read_text())["tokens"])
-
-
-@pytest.fixture
-def peers(tmp_path: Path) -> Iterator[Peers]:
-    binary = codex_binary()
-    if binary is None:
-        pytest.skip(
-            f"the real Codex CLI {CODEX_VERSION} is not installed in bench/.cache/codex "
-            "(run .ci/setup-codex.sh)"
-        )
-    problem = netns_problem()
-    if problem is not None:
-        pytest.skip(f"the real Codex CLI runs only offline, in a network namespace: {problem}")
-    home = tmp_path / "user" / ".codex"
-    home.mkdir(parents=True)
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    with Netns() as ns:
-        authority = ns.start_in(lambda: ScriptedAuthority().__enter__())
-        backend = ns.start_in(lambda: ChatGPTBackend(authority).start())
-        try:
-            backend.set_default(REPLY)
-            (home / "config.toml").write_text(
-                f'model = "gpt-5.5"\nopenai_base_url = "{backend.codex_url}"\n'
-            )
-            yield Peers(ns, authority, backend, home, workspace, binary)
-        finally:
-            backend.stop()
-            authority.__exit__(None, None, None)
 
 
 def assert_answered(run: PeerRun) -> None:

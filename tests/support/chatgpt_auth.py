@@ -224,6 +224,11 @@ class ScriptedAuthority:
             exp = self.state.access.get(token)
             return exp is not None and exp > time.time()
 
+    def expire_access(self, token: str) -> None:
+        """The backend refuses `token` from now on (as after a server-side revocation)."""
+        with self.lock:
+            self.state.access[token] = 0.0
+
     def approve_device(self) -> None:
         with self.lock:
             self.state.pending_polls = 0

@@ -159,9 +159,9 @@ def codex_exec_argv(binary: Path, prompt: str, overrides: Sequence[str] = ()) ->
     return [*argv, prompt]
 
 
-def lsp_exec_argv(prompt: str) -> list[str]:
-    """`codex-lsp exec` with this checkout's package."""
-    return [sys.executable, "-m", "codex_lsp", "exec", prompt]
+def lsp_argv(*args: str) -> list[str]:
+    """`codex-lsp ARGS` with this checkout's package (e.g. `exec PROMPT`)."""
+    return [sys.executable, "-m", "codex_lsp", *args]
 
 
 class PeerProcess:
