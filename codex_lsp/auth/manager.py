@@ -275,8 +275,9 @@ class AuthManager:
         stored = self.load()
         if stored is None:
             raise not_signed_in(self.store)  # signed out during the refresh: do not undo that
-        if tokens_of(stored).get("refresh_token") not in (spent, None):
+        if tokens_of(stored).get("refresh_token") != spent:
             log.info("a new sign-in was stored during the refresh; using it")
+            self._chatgpt_tokens(stored)  # raises when it is not a usable ChatGPT sign-in
             return stored
         updated = authfile.with_refreshed_tokens(stored, fresh)
         remember_secrets(updated)
@@ -289,16 +290,8 @@ class AuthManager:
         """After `spent` was refused: the tokens another process stored, else the failure."""
         deadline = time.monotonic() + self.recover_wait
         while True:
-            try:
-                record = await asyncio.to_thread(self.load)
-            except AuthError:
-                record = None  # unreadable even after settling: keep waiting, then report
-                stored: Any = spent
-            else:
-                if record is None:
-                    raise not_signed_in(self.store)  # signed out meanwhile
-                stored = tokens_of(record).get("refresh_token")
-            if record is not None and stored and stored != spent:
+            record = await asyncio.to_thread(self._replacement, spent)
+            if record is not None:
                 log.info("the refresh token was spent by another process; using its tokens")
                 self._chatgpt_tokens(record)  # still allowed (forced method / workspace)?
                 return record
@@ -306,6 +299,17 @@ class AuthManager:
                 self._failure = (spent, failure)
                 raise failure
             await asyncio.sleep(RECOVER_STEP)
+
+    def _replacement(self, spent: str) -> AuthRecord | None:
+        """The stored record if it holds another refresh token than `spent`, else None."""
+        try:
+            record = self.load()
+        except AuthError:
+            return None  # unreadable even after settling: wait on, then report
+        if record is None:
+            raise not_signed_in(self.store)  # signed out meanwhile
+        stored = tokens_of(record).get("refresh_token")
+        return record if stored and stored != spent else None
 
     # ---- listeners --------------------------------------------------------------
 
