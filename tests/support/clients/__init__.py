@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 CLIENTS_DIR = Path(__file__).resolve().parent
 
-CLIENT_NAMES = ("helix", "eglot", "kate", "neovim", "vscode", "zed", "sublime")
+CLIENT_NAMES = ("helix", "eglot", "eglot-1.9", "kate", "neovim", "vscode", "zed", "sublime")
 """Every editor the matrix covers, in table order (helix.json may be absent)."""
 
 Answer = Literal["answers", "methodNotFound", "null"]
