@@ -112,7 +112,7 @@ def server_capabilities(
     client_sync = _get(client_capabilities, "textDocument", "synchronization")
     # pygls echoes these two as false only when the client mentions them.
     for key in ("willSave", "willSaveWaitUntil"):
-        if isinstance(_get(client_sync, key), bool):
+        if _get(client_sync, key) is not None:
             sync[key] = False
     sync["save"] = False
     caps: dict[str, Any] = {
