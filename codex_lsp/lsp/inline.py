@@ -109,9 +109,10 @@ async def register_if_enabled(ctx: Services) -> str | None:
         "method": wire.INLINE_COMPLETION,
         "registerOptions": {"documentSelector": document_selector(completions.config.languages)},
     }
+    completions.advertised = True  # now: a second settings change must not register again
     try:
         await ctx.client.request("client/registerCapability", {"registrations": [registration]}, 10)
     except Exception as exc:
+        completions.advertised = False
         return f"could not register inline completion with the client: {exc}"
-    completions.advertised = True
     return None
