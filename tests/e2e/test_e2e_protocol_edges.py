@@ -9,6 +9,8 @@ the `initialize` answer, requests before `initialize` get `ServerNotInitialized`
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 from tests.e2e.conftest import write_config
 from tests.support.lsp_client import REPO
 from tests.support.model_server import ScriptedModelServer
-from tests.support.raw_lsp import RawPeer, frame, pipe_peer
+from tests.support.raw_lsp import RawPeer, frame, pipe_peer, socket_peer
 
 pytestmark = pytest.mark.e2e
 
@@ -117,6 +119,34 @@ def test_nothing_is_sent_before_the_initialize_answer(
     assert received and received[0].get("id") == 1 and "result" in received[0], received[:2]
     events = [m for m in received if m.get("method") == "codex/event"]
     assert any(e["params"]["type"] == "authRequired" for e in events), received
+
+
+def test_nothing_is_sent_before_the_initialize_answer_over_tcp(
+    workspace: Path, editor_env: dict[str, str]
+) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "codex_lsp", "--tcp", "127.0.0.1:0"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, **editor_env, "CODEX_TEST_KEY": ""}, cwd=str(REPO),
+    )
+    try:
+        assert server.stderr is not None
+        port = None
+        for _ in range(50):
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", server.stderr.readline().decode())
+            if found:
+                port = int(found.group(1))
+                break
+        assert port, "server did not report its port"
+        peer = socket_peer(socket.create_connection(("127.0.0.1", port), timeout=20))
+        peer.seen = []
+        peer.send(initialize(workspace))
+        first = peer.wait_for(lambda m: True)
+        assert first.get("id") == 1 and "result" in first, first
+        peer.wait_for(lambda m: m.get("method") == "codex/event")  # the event came, after it
+    finally:
+        server.kill()
+        server.wait(10)
 
 
 @pytest.mark.parametrize("early", [True, False])
