@@ -93,6 +93,8 @@ async def poll_for_code(
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=False) as http:
         while True:
+            if cancelled.is_set():  # an interval of 0 never lets the wait below see it
+                raise AuthError("Sign-in cancelled.", CANCELLED)
             try:
                 response = await http.post(url, json=body)
             except httpx.HTTPError as exc:

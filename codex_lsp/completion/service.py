@@ -103,13 +103,16 @@ class InlineCompletions:
         """Enabled, and for this language."""
         return self.enabled and self.config.allows(language)
 
-    async def complete(self, cursor: Cursor) -> str:
-        """The insertion at the cursor ('' for none); a newer request cancels this one."""
+    async def complete(self, cursor: Cursor, debounce: bool = True) -> str:
+        """The insertion at the cursor ('' for none); a newer request cancels this one.
+
+        `debounce` False (the user asked explicitly): ask the model at once.
+        """
         self.stats.requests += 1
         previous = self._running.pop(cursor.uri, None)
         if previous is not None:
             self._stop(previous)
-        task = asyncio.ensure_future(self._complete(cursor))
+        task = asyncio.ensure_future(self._complete(cursor, debounce))
         self._running[cursor.uri] = task
         try:
             return await asyncio.shield(task)
@@ -123,7 +126,7 @@ class InlineCompletions:
             if self._running.get(cursor.uri) is task:
                 del self._running[cursor.uri]
 
-    async def _complete(self, cursor: Cursor) -> str:
+    async def _complete(self, cursor: Cursor, debounce: bool) -> str:
         cfg = self.config
         ctx = build_context(
             cursor.lines,
@@ -137,7 +140,8 @@ class InlineCompletions:
         if cached is not None:
             self.stats.cache_hits += 1
             return trim_completion(cached, ctx, cfg.max_lines)
-        await asyncio.sleep(cfg.debounce_ms / 1000)
+        if debounce:
+            await asyncio.sleep(cfg.debounce_ms / 1000)
         self.stats.model_requests += 1
         task = asyncio.current_task()
         if task is not None:

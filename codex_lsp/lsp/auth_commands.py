@@ -124,6 +124,25 @@ class AuthUi:
             return {"status": "failed", "error": error}
         reporter = TurnReporter(self.client)
         reporter.on_cancel = lambda: self.cancel_login() if self.cancel_login else None
+        msg_id, task = self.client.current_request_id, asyncio.current_task()
+
+        def stop() -> None:  # `$/cancelRequest`: end the wait (or the start) at once
+            if self.cancel_login is not None:
+                self.cancel_login()
+            elif task is not None:
+                task.cancel()
+
+        if msg_id is not None:
+            self.client.on_request_cancel(msg_id, stop)
+        try:
+            return await self._run_login(method, settings, reporter)
+        finally:
+            if msg_id is not None:
+                self.client.on_request_cancel(msg_id, None)
+
+    async def _run_login(
+        self, method: str, settings: Any, reporter: TurnReporter
+    ) -> dict[str, Any]:
         await reporter.begin("Signing in with ChatGPT")
         try:
             if method == "device":
@@ -146,7 +165,11 @@ class AuthUi:
         from codex_lsp.auth.browser import BrowserLogin
 
         login = BrowserLogin(settings, issuer())
-        url = await login.start()
+        try:
+            url = await login.start()
+        except asyncio.CancelledError:
+            await login.close()  # cancelled while binding: free the port
+            raise
         self.cancel_login = login.cancel
         for note in login.notes:
             self.client.show_message(note, 3)

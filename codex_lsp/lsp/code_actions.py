@@ -47,11 +47,19 @@ def actions_for(
 
     `findings` are the review findings overlapping the range: each gets "Fix" and
     "Dismiss" whether or not the client passed its diagnostic in the context.
+    A quick fix lists the diagnostic it fixes (`diagnostics`, as the client sent
+    it when it did). Only `file:` documents get actions: every command works on
+    a workspace file, so an `untitled:` buffer could not be served.
     """
     actions: list[Json] = []
     selection: Json = {"uri": uri, "range": rng}
+    if not uri.startswith("file:"):
+        return actions
 
-    def add(title: str, kind: str, command: str, arg: Json, preferred: bool = False) -> None:
+    def add(
+        title: str, kind: str, command: str, arg: Json, preferred: bool = False,
+        fixes: Json | None = None,
+    ) -> None:
         if not _allowed(kind, only):
             return
         action: Json = {
@@ -59,22 +67,30 @@ def actions_for(
             "kind": kind,
             "command": {"title": title, "command": command, "arguments": [arg]},
         }
+        if fixes is not None:
+            action["diagnostics"] = [{k: v for k, v in fixes.items() if v is not None}]
         if preferred:
             action["isPreferred"] = True
         actions.append(action)
 
+    sent = {d.get("code"): d for d in diagnostics if d.get("source") == wire.FINDINGS_SOURCE}
     for finding in findings or []:
         frng = _finding_range(finding)
-        fix = {"uri": uri, "range": frng, "diagnostic": _finding_json(finding, frng)}
-        add(f"Codex: Fix: {finding.title[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, fix, True)
-        add("Codex: Dismiss finding", wire.QUICKFIX, wire.CLEAR_FINDINGS, {"ids": [finding.id]})
+        finding_diag = _finding_json(finding, frng)
+        fix = {"uri": uri, "range": frng, "diagnostic": finding_diag}
+        shown = sent.get(finding.id, finding_diag)
+        add(f"Codex: Fix: {finding.title[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, fix, True,
+            shown)
+        add("Codex: Dismiss finding", wire.QUICKFIX, wire.CLEAR_FINDINGS, {"ids": [finding.id]},
+            fixes=shown)
     for diag in diagnostics:
         if diag.get("source") == wire.FINDINGS_SOURCE:
             continue  # a review finding: offered above (it may already be gone)
         message = diag["message"]
         first_line = message.splitlines()[0] if message else "diagnostic"
-        add(f"Codex: Fix: {first_line[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC,
-            {**selection, "diagnostic": diag})
+        arg = {**selection, "diagnostic": {k: diag[k] for k in _ARGUMENT_KEYS}}
+        add(f"Codex: Fix: {first_line[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, arg,
+            fixes=diag)
     add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION, selection)
     add("Codex: Explain", wire.REFACTOR, wire.EXPLAIN, selection)
     add("Codex: Add docstring", wire.REFACTOR_REWRITE, wire.ADD_DOCSTRING, selection)
@@ -85,6 +101,10 @@ def actions_for(
         review_selection = {**selection, "scope": "selection"}
         add("Codex: Review selection", wire.REFACTOR, wire.REVIEW, review_selection)
     return actions
+
+
+_ARGUMENT_KEYS = ("message", "source", "code", "range")
+"""What `codex.fixDiagnostic` gets of a diagnostic (the action's `diagnostics` has it all)."""
 
 
 def _range(start_line: int, start_char: int, end_line: int, end_char: int) -> Json:
@@ -108,6 +128,7 @@ def code_actions(
                 d.range.start.line, d.range.start.character,
                 d.range.end.line, d.range.end.character,
             ),
+            "severity": None if d.severity is None else int(d.severity),
         }
         for d in params.context.diagnostics
     ]
@@ -140,8 +161,11 @@ def _diagnostic(value: Any) -> Json:
         raise ValueError("bad diagnostic")
     if not (code is None or isinstance(code, str) or type(code) is int):
         raise ValueError("bad diagnostic code")
+    severity = value.get("severity")
+    if severity is not None and (type(severity) is not int or not 1 <= severity <= 4):
+        raise ValueError("bad diagnostic severity")
     return {"message": message, "source": source, "code": code,
-            "range": _position_range(value["range"])}
+            "range": _position_range(value["range"]), "severity": severity}
 
 
 def code_actions_json(params: Any) -> list[Json] | None:

@@ -74,12 +74,15 @@ def answer_initialize(fd_in: int = 0, fd_out: int = 1, limit: int = 16 << 20) ->
         message = json.loads(buffer[body_start : body_start + length])
     except ValueError:
         return EarlyStart(None, buffer)
+    msg_id = message.get("id") if isinstance(message, dict) else None
     if (
         not isinstance(message, dict)
         or message.get("method") != "initialize"
-        or "id" not in message
+        or message.get("jsonrpc") != "2.0"
+        or not isinstance(msg_id, int | str)
+        or isinstance(msg_id, bool)
     ):
-        return EarlyStart(None, buffer)
+        return EarlyStart(None, buffer)  # pygls answers it (or refuses it) as usual
     capabilities = _get(message, "params", "capabilities")
     inline = inline_completion_requested(_get(message, "params", "initializationOptions"))
     result = initialize_result(capabilities, inline)

@@ -84,13 +84,14 @@ class Findings:
         for path in sorted(set(paths)):
             findings = self.store.for_path(path)
             lines = self._lines(path) if findings else []
-            self._client.notify(
-                PUBLISH,
-                {
-                    "uri": from_fs_path(path) or path,
-                    "diagnostics": [diagnostic(f, lines) for f in findings],
-                },
-            )
+            params: dict[str, Any] = {
+                "uri": from_fs_path(path) or path,
+                "diagnostics": [diagnostic(f, lines) for f in findings],
+            }
+            doc = self._documents.open_document(Path(path))
+            if doc is not None and doc.version is not None:
+                params["version"] = doc.version  # the buffer these ranges were computed on
+            self._client.notify(PUBLISH, params)
 
     def changed(self, paths: Iterable[str]) -> None:
         """Publish and save after a change of the set."""

@@ -2,6 +2,11 @@
 
 Thin: reads the cursor from the open document and hands it to
 `completion.service.InlineCompletions`. A turned-off server answers `null`.
+
+While the suggest widget is open (`selectedCompletionInfo`), the answer is empty
+and no model call is made: VS Code shows ghost text then only if it extends the
+selected item, the user is choosing among suggestions, and each arrow key would
+otherwise cost a request. An `Invoked` request (the user asked) skips the debounce.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ async def inline_completion(
     doc = ctx.documents.by_uri(uri)
     if doc is None or not completions.allows(doc.language_id or ""):
         return None
+    if params.context.selected_completion_info is not None:
+        return types.InlineCompletionList(items=[])
     others = [
         (ctx.documents.relative(path_of(d.uri)), "".join(lines_of(d)[:NEIGHBOUR_LINES]))
         for d in ctx.documents.open_list()
@@ -44,7 +51,8 @@ async def inline_completion(
         doc.language_id or "",
         others,
     )
-    text = await completions.complete(cursor)
+    invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+    text = await completions.complete(cursor, debounce=not invoked)
     if not text:
         return types.InlineCompletionList(items=[])
     at = types.Range(params.position, params.position)
@@ -65,26 +73,46 @@ async def toggle(ctx: Services, *args: Any) -> dict[str, Any]:
         return failed(str(exc))
     completions = ctx.completions
     completions.session_enabled = (not completions.enabled) if arg.enabled is None else arg.enabled
-    if (
-        completions.enabled
-        and not completions.advertised
-        and ctx.client.caps.inline_completion_dynamic
-    ):
-        registration = {
-            "id": "codex-inline-completion",
-            "method": wire.INLINE_COMPLETION,
-            "registerOptions": {},
-        }
-        try:
-            await ctx.client.request(
-                "client/registerCapability", {"registrations": [registration]}, 10
-            )
-            completions.advertised = True
-        except Exception as exc:  # the toggle still holds; the client just was not told
-            return failed(f"could not register inline completion with the client: {exc}")
+    error = await register_if_enabled(ctx)
+    if error is not None:  # the toggle still holds; the client just was not told
+        return failed(error)
     return {
         "status": "answered",
         "threadId": None,
         "enabled": completions.enabled,
         "advertised": completions.advertised,
     }
+
+
+def document_selector(languages: list[str]) -> list[dict[str, str]]:
+    """Where the client should ask: the configured languages, else every buffer we read."""
+    if languages:
+        return [{"language": language} for language in languages]
+    return [{"scheme": "file"}, {"scheme": "untitled"}]
+
+
+async def register_if_enabled(ctx: Services) -> str | None:
+    """Register inline completion with the client once it is enabled but not advertised.
+
+    Runs after the toggle and after `didChangeConfiguration`. Returns why the
+    client could not be told (None: registered, or nothing to do).
+    """
+    completions = ctx.completions
+    if not (
+        completions.enabled
+        and not completions.advertised
+        and ctx.client.caps.inline_completion_dynamic
+    ):
+        return None
+    registration = {
+        "id": "codex-inline-completion",
+        "method": wire.INLINE_COMPLETION,
+        "registerOptions": {"documentSelector": document_selector(completions.config.languages)},
+    }
+    completions.advertised = True  # now: a second settings change must not register again
+    try:
+        await ctx.client.request("client/registerCapability", {"registrations": [registration]}, 10)
+    except Exception as exc:
+        completions.advertised = False
+        return f"could not register inline completion with the client: {exc}"
+    return None

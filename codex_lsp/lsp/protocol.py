@@ -7,6 +7,11 @@
 - A message that does not decode never goes unanswered: a request gets
   `InvalidParams` / `InvalidRequest` with a one-line reason, a notification is
   ignored; either way the log gets one line, not a traceback.
+- Every request gets exactly one answer: before `initialize`, `ServerNotInitialized`;
+  a notification method sent with an id, `InvalidRequest`; an `initialize` already
+  answered by `fast_start` is never answered again (its params decode leniently).
+- Nothing is sent before the `initialize` answer: messages the handler sends
+  (a sign-in event, a configuration error) wait for it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from pygls.protocol import (
 )
 from pygls.protocol.json_rpc import MsgId
 
+from codex_lsp.lsp.lenient import structure_leniently
+
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +48,7 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+SERVER_NOT_INITIALIZED = -32002
 REQUEST_CANCELLED = -32800
 MAX_REASON = 300
 """Characters of a decoding error kept in an answer or a log line."""
@@ -61,6 +69,12 @@ def _reason(exc: Exception) -> str:
 
 def _valid_id(value: Any) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _is_notification(method: Any) -> bool:
+    """An LSP method that is a notification (no answer type), e.g. `initialized`."""
+    types_of = types.METHOD_TO_TYPES.get(method) if isinstance(method, str) else None
+    return types_of is not None and types_of[1] is None
 
 
 class RequestAbandoned(Exception):
@@ -100,6 +114,9 @@ class CodexProtocol(LanguageServerProtocol):
         self.progress_cancel_hooks: dict[str | int, Callable[[], None]] = {}
         """Progress token -> how to stop the work it reports on."""
         self.initialize_seen = False
+        self._initialize_id: MsgId | None = None
+        self._held: list[Any] | None = None
+        """Messages sent while `initialize` is handled: they follow its answer."""
         self.answered_early: set[MsgId] = set()
         """Requests already answered before pygls loaded (`initialize`, see fast_start)."""
         self.change_listener: ChangeListener | None = None
@@ -116,7 +133,7 @@ class CodexProtocol(LanguageServerProtocol):
             return None
         method, msg_id = data.get("method"), data.get("id")
         is_request = "id" in data and "method" in data
-        if data.get("jsonrpc") != "2.0" or not isinstance(method, str | None) or (
+        if data.get("jsonrpc") != "2.0" or ("method" in data and not isinstance(method, str)) or (
             "id" in data and not (_valid_id(msg_id) or msg_id is None)
         ):
             shown = short_text(repr(method), 80)
@@ -125,6 +142,11 @@ class CodexProtocol(LanguageServerProtocol):
                 answer_id = msg_id if _valid_id(msg_id) else None
                 reason = "Invalid Request: bad jsonrpc, id or method"
                 self.send_error(answer_id, INVALID_REQUEST, reason)
+            return None
+        if is_request and _is_notification(method):
+            log.warning("refused notification %s sent with an id", short_text(str(method), 80))
+            reason = f"Invalid Request: {method} is a notification; send it without an id"
+            self.send_error(msg_id, INVALID_REQUEST, reason)
             return None
         try:
             return self._structure(data)
@@ -139,11 +161,25 @@ class CodexProtocol(LanguageServerProtocol):
                 return self._converter.structure(data, types.ResponseErrorMessage)
             if "method" in data:
                 cls = self.get_message_type(data["method"]) or JsonRPCRequestMessage
+                if data["method"] == types.INITIALIZE:
+                    return self._structure_initialize(data, cls)
                 return self._converter.structure(data, cls)
             cls = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
             return self._converter.structure(data, cls)
         cls = self.get_message_type(data.get("method", "")) or JsonRPCNotification
         return self._converter.structure(data, cls)
+
+    def _structure_initialize(self, data: dict[str, Any], cls: type[Any]) -> Any:
+        """`initialize` with what does not decode left out (see `lenient`)."""
+        try:
+            message, ignored = structure_leniently(self._converter, data, cls)
+        except Exception as exc:
+            log.warning("initialize: params unusable (%s); starting with none", _reason(exc))
+            bare = {"jsonrpc": "2.0", "id": data["id"], "method": data["method"]}
+            return self._converter.structure({**bare, "params": {"capabilities": {}}}, cls)
+        if ignored:
+            log.warning("initialize: ignored values lsprotocol rejects: %s", ", ".join(ignored))
+        return message
 
     def _undecodable(self, data: dict[str, Any], exc: Exception) -> None:
         method, msg_id, reason = data.get("method"), data.get("id"), _reason(exc)
@@ -207,12 +243,36 @@ class CodexProtocol(LanguageServerProtocol):
         if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
             self.send_error(message.id, INVALID_REQUEST, "Invalid Request: the server is shut down")
             return
+        if not self.initialize_seen and method not in (None, types.INITIALIZE, types.EXIT):
+            if hasattr(message, "id"):
+                log.warning("request %s before initialize refused", short_text(method, 80))
+                reason = f"Server not initialized: send initialize before {method}"
+                self.send_error(message.id, SERVER_NOT_INITIALIZED, short_text(reason))
+            else:
+                log.warning("notification %s before initialize ignored", short_text(method, 80))
+            return
         super().handle_message(message)
 
     def send_error(self, msg_id: Any, code: int, message: str) -> None:
         """A JSON-RPC error answer (`msg_id` None when the request's id is unknown)."""
         error = {"code": code, "message": message}
-        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": error})
+        held = self._take_held(msg_id)
+        if msg_id is not None and msg_id in self.answered_early:
+            self.answered_early.discard(msg_id)  # fast_start answered it: only once
+        else:
+            self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": error})
+        self._release(held)
+
+    def _take_held(self, msg_id: Any) -> list[Any]:
+        """The held messages, once `msg_id` is the `initialize` being answered."""
+        if self._held is None or msg_id is None or msg_id != self._initialize_id:
+            return []
+        held, self._held = self._held, None
+        return held
+
+    def _release(self, held: list[Any]) -> None:
+        for data in held:
+            self._send_data(data)
 
     def _handle_cancel_notification(self, msg_id: MsgId) -> None:
         hook = self.cancel_hooks.pop(msg_id, None)
@@ -242,10 +302,19 @@ class CodexProtocol(LanguageServerProtocol):
     # ---- outgoing -------------------------------------------------------------
 
     def _send_response(self, msg_id: MsgId, result: Any | None = None, error: Any = None) -> None:
+        held = self._take_held(msg_id)
         if msg_id in self.answered_early:
             self.answered_early.discard(msg_id)
+        else:
+            super()._send_response(msg_id, result, error)
+        self._release(held)
+
+    def _send_data(self, data: Any) -> None:
+        """Send, or hold until the `initialize` answer when that is being computed."""
+        if self._held is not None:
+            self._held.append(data)
             return
-        super()._send_response(msg_id, result, error)
+        super()._send_data(data)
 
     def send_raw_notification(self, method: str, params: Any) -> None:
         """Send a notification whose params are already JSON values."""
@@ -311,6 +380,7 @@ class CodexProtocol(LanguageServerProtocol):
         if self.initialize_seen:
             raise JsonRpcInvalidRequest("initialize may be sent only once")
         self.initialize_seen = True
+        self._initialize_id, self._held = self.msg_id, []
         general = params.capabilities.general
         if general is not None:
             general.position_encodings = None

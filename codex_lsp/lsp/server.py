@@ -28,6 +28,7 @@ from codex_lsp.lsp import code_actions, commands, inline
 from codex_lsp.lsp.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.fast_start import inline_completion_requested
 from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.host import LspHost
 from codex_lsp.lsp.initialize import ClientCapabilities
@@ -104,9 +105,13 @@ class CodexLanguageServer(LanguageServer):
         turns.on_missing_credentials = self.auth_ui.startup_check
 
     def _offer_inline_completion(self) -> bool:
-        """At `initialize`: advertise inline completion only when it is enabled."""
+        """At `initialize`: advertise inline completion only when it is enabled.
+
+        Decided as `fast_start` decides it (options, else `config.toml`), so both
+        answers agree even when another init option is invalid.
+        """
         completions = self.services.completions
-        completions.advertised = completions.enabled
+        completions.advertised = inline_completion_requested(self.init_options)
         return completions.advertised
 
     def _open_documents(self) -> dict[str, TextDocument]:
@@ -118,14 +123,15 @@ class CodexLanguageServer(LanguageServer):
     def change_folders(self, event: types.WorkspaceFoldersChangeEvent) -> None:
         """Follow the editor's workspace folders (added ones become writable)."""
         workspace = self.agent.workspace
-        for folder in event.removed or []:
-            path = to_fs_path(folder.uri)
-            if path and not workspace.remove_root(Path(path)):
-                log.info("kept workspace folder %s (unknown or the last one)", path)
+        # Additions first: replacing the only folder must not leave it in place.
         for folder in event.added or []:
             path = to_fs_path(folder.uri)
             if path:
                 workspace.add_root(Path(path))
+        for folder in event.removed or []:
+            path = to_fs_path(folder.uri)
+            if path and not workspace.remove_root(Path(path)):
+                log.info("kept workspace folder %s (unknown or the last one)", path)
         log.info("workspace folders: %s", ", ".join(map(str, workspace.roots)))
 
     # ---- configuration -------------------------------------------------------------
@@ -228,6 +234,7 @@ def create_server() -> CodexLanguageServer:
         settings = _as_dict(params.settings)
         if settings:
             ls.apply_overrides(layer_settings(ls.init_options, settings))
+            ls.background.spawn(_register_inline(ls.services))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def on_folders(ls: CodexLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
@@ -244,6 +251,13 @@ def create_server() -> CodexLanguageServer:
         await ls.agent.aclose()
 
     return server
+
+
+async def _register_inline(services: Services) -> None:
+    """Settings may have turned inline completion on: tell the client (if it allows)."""
+    error = await inline.register_if_enabled(services)
+    if error is not None:
+        log.warning("%s", error)
 
 
 def _workspace_roots(params: types.InitializeParams) -> list[Path]:

@@ -100,6 +100,8 @@ class EditorState:
     diagnostics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """The latest `publishDiagnostics` per URI, as sent."""
     diagnostic_updates: int = 0
+    diagnostic_versions: dict[str, int | None] = field(default_factory=dict)
+    """The `version` of the latest `publishDiagnostics` per URI (None: not sent)."""
 
 
 class Editor:
@@ -330,6 +332,7 @@ class Editor:
             params = to_json(params)
             state.diagnostics[params["uri"]] = params["diagnostics"]
             state.diagnostic_updates += 1
+            state.diagnostic_versions[params["uri"]] = params.get("version")
 
         @client.feature("window/workDoneProgress/create")
         def create(params: Any) -> None:

@@ -4,6 +4,10 @@ Each generated `Frame` is the exact bytes to write plus, for a well-formed
 request, the id whose answer the suite waits for. Broken frames (bad
 `Content-Length`, non-JSON, non-objects) are built so they cost only
 themselves: what they leave unread ends at a line break the server skips.
+Odd frames are valid JSON that JSON-RPC 2.0 still requires an answer to: a
+`null` or non-string method, an id that is not a string or integer (answered
+with id `null`), notifications sent with an id, a second `initialize` with
+values lsprotocol rejects, and a waiting `codex.login` cancelled at once.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class Frame:
     data: bytes
     kind: str
     request_id: int | str | None = None
+    null_answers: int = 0
+    """Answers with id `null` this frame must get (a request whose id is unusable)."""
 
 
 def _frame(body: bytes) -> bytes:
@@ -202,14 +208,56 @@ def broken_frames(draw: st.DrawFn) -> Frame:
     bodies = {
         "not-json": b"{\"jsonrpc\": \"2.0\", \"id\": 1,", "bad-utf8": b"{\"a\": \"\xff\xfe\"}",
         "deep": b"[" * 100_000, "array": b"[{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"x\"}]",
-        "number": b"42", "no-jsonrpc": b"{\"id\": 5, \"method\": \"workspace/executeCommand\"}",
+        "number": b"42",
         "bad-id": json.dumps({"jsonrpc": "2.0", "id": draw(st.sampled_from([True, 1.5, [1], {"a": 1}])), "method": "initialize"}).encode(),
     }
+    if case == "no-jsonrpc":  # well framed, with a usable id: answered (Invalid Request)
+        rid = next(_ids)
+        no_version = json.dumps({"id": rid, "method": "workspace/executeCommand"}).encode()
+        return Frame(_frame(no_version), "broken", rid)
     return Frame(_frame(bodies[case]), "broken")
 
 
+NOTIFICATION_METHODS_WITH_ID = ("$/cancelRequest", "initialized", "$/setTrace", "exit",
+                                "textDocument/didOpen", "workspace/didChangeConfiguration")
+ODD_INITIALIZE_PARAMS = (
+    {"capabilities": {"textDocument": {"publishDiagnostics": {"tagSupport": {"valueSet": [1, 7]}}}}},
+    {"capabilities": {"workspace": {"workspaceEdit": {"resourceOperations": ["copy"]}}}},
+    {"capabilities": {}, "trace": "weird"},
+)
+
+
+@st.composite
+def odd_frames(draw: st.DrawFn) -> Frame:
+    """Valid JSON that JSON-RPC 2.0 still requires exactly one answer to."""
+    case = draw(st.sampled_from(["null-method", "bad-method", "bad-id", "notification-with-id",
+                                 "odd-initialize", "login-cancelled"]))
+    rid = next(_ids)
+    message: dict[str, Any] = {"jsonrpc": "2.0", "id": rid}
+    if case == "null-method":
+        message["method"] = None
+    elif case == "bad-method":
+        message["method"] = draw(st.sampled_from([5, [], {}, True]))
+    elif case == "bad-id":
+        message["id"] = draw(st.sampled_from([False, True, 1.5, [1], {"a": 1}]))
+        message.update(method="workspace/executeCommand", params={"command": "codex.status"})
+        return Frame(_frame(json.dumps(message).encode()), "odd", None, null_answers=1)
+    elif case == "notification-with-id":
+        message.update(method=draw(st.sampled_from(NOTIFICATION_METHODS_WITH_ID)), params={})
+    elif case == "odd-initialize":
+        message.update(method="initialize", params=draw(st.sampled_from(ODD_INITIALIZE_PARAMS)))
+    else:
+        message.update(method="workspace/executeCommand",
+                       params={"command": "codex.login", "arguments": [{"method": "device"}]})
+        cancel = {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": rid}}
+        data = _frame(json.dumps(message).encode()) + _frame(json.dumps(cancel).encode())
+        return Frame(data, "odd", rid)
+    return Frame(_frame(json.dumps(message).encode()), "odd", rid)
+
+
 def frames(workspace: Path) -> st.SearchStrategy[Frame]:
-    return good_frames(workspace) | good_frames(workspace) | good_frames(workspace) | broken_frames()
+    good = good_frames(workspace)
+    return good | good | good | broken_frames() | odd_frames()
 
 
 @dataclass
@@ -219,6 +267,8 @@ class FuzzClient:
     process: subprocess.Popen[bytes]
     answers: dict[Any, dict[str, Any]] = field(default_factory=dict)
     null_id_errors: int = 0
+    duplicates: list[Any] = field(default_factory=list)
+    """Ids answered more than once (JSON-RPC: exactly one answer per request)."""
     sent: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -248,6 +298,8 @@ class FuzzClient:
                     if message.get("id") is None:
                         self.null_id_errors += 1
                     else:
+                        if message["id"] in self.answers:
+                            self.duplicates.append(message["id"])
                         self.answers[message["id"]] = message
 
     def write(self, data: bytes) -> None:
@@ -264,6 +316,16 @@ class FuzzClient:
         rid = next(_ids)
         self.send(Frame(_frame(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params}).encode()), "request", rid))
         return rid
+
+    def wait_null_answers(self, count: int, timeout: float) -> int:
+        """Wait until `count` answers with id null have come; the number that did."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                seen = self.null_id_errors
+            if seen >= count or time.monotonic() > deadline or self.process.poll() is not None:
+                return seen
+            time.sleep(0.01)
 
     def wait_answers(self, ids: list[Any], timeout: float) -> list[Any]:
         """The ids still unanswered after `timeout` seconds (empty when all came back)."""

@@ -112,12 +112,23 @@ def test_unusual_params_are_left_to_pygls(params: Any) -> None:
 def test_diagnostics_become_quick_fixes_first() -> None:
     diag = {"message": "bad\nthing", "severity": 1, "code": 7, "range": RANGE}
     [fix, *rest] = code_actions_json(
-        {"textDocument": {"uri": "u"}, "range": RANGE, "context": {"diagnostics": [diag]}}
+        {"textDocument": {"uri": "file:///w/a.py"}, "range": RANGE,
+         "context": {"diagnostics": [diag]}}
     ) or []
     assert fix["title"] == "Codex: Fix: bad"
     assert fix["command"]["arguments"][0]["diagnostic"] == {
         "message": "bad\nthing", "source": None, "code": 7, "range": RANGE}
+    # The quick fix names the diagnostic it fixes, as the client sent it.
+    assert fix["diagnostics"] == [diag]
     assert [a["command"]["command"] for a in rest] == [
         "codex.editSelection", "codex.explain", "codex.addDocstring", "codex.writeTests",
         "codex.review", "codex.review",
     ]
+
+
+@pytest.mark.parametrize("uri", ["untitled:Untitled-1", "vscode-notebook-cell:/x#1"])
+def test_buffers_that_are_not_files_get_no_actions(uri: str) -> None:
+    """Every command works on a workspace file: an untitled buffer could not be served."""
+    diag = {"message": "bad", "range": RANGE}
+    params = {"textDocument": {"uri": uri}, "range": RANGE, "context": {"diagnostics": [diag]}}
+    assert code_actions_json(params) == []
