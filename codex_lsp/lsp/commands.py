@@ -19,7 +19,7 @@ from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.transcript import transcript
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp import auth_commands, inline, review_commands
+from codex_lsp.lsp import auth_commands, inline, pending_commands, review_commands
 from codex_lsp.lsp.arguments import (
     BadArguments,
     PromptArgs,
@@ -288,5 +288,6 @@ _HANDLERS: dict[str, Handler] = {
     LOGIN: auth_commands.login,
     LOGOUT: auth_commands.logout,
     TOGGLE_INLINE_COMPLETION: inline.toggle,
+    **pending_commands.HANDLERS,
 }
 HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}
