@@ -183,6 +183,7 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         **(await agent.status()),
         "threads": len(agent.threads),
         "findings": len(ctx.findings.store.all()),
+        "pendingChanges": ctx.pending.describe(),
         "inlineCompletion": ctx.completions.status(),
         "uptimeSec": round(time.monotonic() - ctx.started, 1),
     }

@@ -123,6 +123,13 @@ class PendingChanges:
             )
         return change
 
+    def describe(self) -> list[Json]:
+        """The pending changes for `codex.status`, oldest first."""
+        return [
+            {"changeId": c.id, "threadId": c.thread_id, "summary": c.summary}
+            for c in self._changes.values()
+        ]
+
     def in_file(self, path: str) -> list[PendingChange]:
         """The pending changes touching `path`, newest first."""
         return [c for c in reversed(self._changes.values()) if c.files_at(path)]

@@ -12,8 +12,12 @@ from typing import Any
 from codex_lsp import wire
 from codex_lsp.core.protocol import ReviewDecision
 from codex_lsp.lsp.arguments import BadArguments, PendingArgs, argument_object, structure
-from codex_lsp.lsp.open_documents import NotAFile, path_of
-from codex_lsp.lsp.pending_changes import NoPendingChange, PendingChange, file_diagnostics
+from codex_lsp.lsp.pending_changes import (
+    NoPendingChange,
+    PendingChange,
+    PendingChanges,
+    file_diagnostics,
+)
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 
@@ -97,19 +101,17 @@ def _path(ctx: Services, uri: str) -> str:
 # ---- code actions --------------------------------------------------------------------------
 
 
-def pending_actions(ctx: Services, uri: str, start_line: int, end_line: int) -> list[Json]:
-    """The actions deciding the pending changes of `uri`, first those whose lines meet the range.
+def pending_actions(
+    pending: PendingChanges, path: str | None, uri: str, start_line: int, end_line: int
+) -> list[Json]:
+    """The actions deciding the pending changes of `uri` (filed under `path`), newest first.
 
-    "Apply this hunk" is offered on the hunk's lines; the others anywhere in the file.
+    "Apply this hunk" is offered on the hunk's lines; the others anywhere in the file,
+    carrying the diagnostics of the range they resolve.
     """
-    try:
-        path_of(uri)
-    except NotAFile:
+    if path is None:  # not a workspace file (`untitled:` included)
         return []
-    path = ctx.findings.path_of_uri(uri)
-    if path is None:
-        return []
-    changes = ctx.pending.in_file(path)
+    changes = pending.in_file(path)
     actions: list[Json] = []
     for change in changes:
         suffix = f" ({change.reviewed.proposal.title})" if len(changes) > 1 else ""

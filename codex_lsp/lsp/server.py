@@ -283,7 +283,8 @@ def _register_document_features(server: CodexLanguageServer) -> None:
             params.text_document.uri, rng.start.line, rng.end.line
         )
         uri = params.text_document.uri
-        pending = pending_actions(ls.services, uri, rng.start.line, rng.end.line)
+        path = ls.services.findings.path_of_uri(uri)
+        pending = pending_actions(ls.services.pending, path, uri, rng.start.line, rng.end.line)
         return pending + code_actions.code_actions(params, findings)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())

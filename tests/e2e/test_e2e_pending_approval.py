@@ -173,11 +173,9 @@ async def test_apply_this_hunk_applies_only_that_hunk(
     assert result["status"] == "applied", result
     text = editor.state.docs[uri].text
     assert "return 'hi ' + name" in text and "greet('alice')" in text
-    output = [
-        i["output"]
-        for i in model.requests[1].body["input"]
-        if i.get("type") == "function_call_output"
-    ]
+    body = model.requests[1].body
+    assert body is not None
+    output = [i["output"] for i in body["input"] if i.get("type") == "function_call_output"]
     assert "1 of 2 hunks applied" in output[0]
 
 
@@ -245,6 +243,21 @@ async def test_codex_cancel_while_pending(editor: Editor, model: ScriptedModelSe
     turn = edit_selection(editor, uri)
     await editor.wait_for(lambda: bool(pending_diagnostics(editor, uri)))
     assert (await editor.command("codex.cancel"))["status"] == "cancelled"
+    assert (await turn)["status"] == "cancelled"
+    await editor.wait_for(lambda: pending_diagnostics(editor, uri) == [])
+    assert editor.state.apply_edits == []
+
+
+async def test_progress_cancel_while_pending(editor: Editor, model: ScriptedModelServer) -> None:
+    """Helix announces `workDoneProgress`: its cancel ends the wait like the others."""
+    model.script(Reply([patch_call(ONE_HUNK)]), Reply([Text("unused")]))
+    uri = await start_helix(editor)
+    turn = edit_selection(editor, uri)
+    await editor.wait_for(lambda: bool(pending_diagnostics(editor, uri)))
+    [begin] = [p for p in editor.state.progress if p["value"]["kind"] == "begin"]
+    editor.client.protocol.notify(
+        "window/workDoneProgress/cancel", types.WorkDoneProgressCancelParams(token=begin["token"])
+    )
     assert (await turn)["status"] == "cancelled"
     await editor.wait_for(lambda: pending_diagnostics(editor, uri) == [])
     assert editor.state.apply_edits == []
