@@ -34,6 +34,9 @@ from codex_lsp.lsp.workspace_edits import build_edit
 
 log = logging.getLogger(__name__)
 
+WAITING = 'Waiting for your decision: code action "Codex: Apply change" or codex.approve'
+"""The progress message while a change is pending."""
+
 
 class LspHost:
     """Implements `AgentHost` on top of the LSP connection."""
@@ -72,6 +75,9 @@ class LspHost:
         self._reviewed[proposal.thread_id] = reviewed
         decision = await self.prompt.ask(reviewed)
         if decision is None:  # no prompt here, or it was dismissed: decide from code actions
+            reporter = self.reporters.get(proposal.thread_id)
+            if reporter is not None:
+                reporter.report(WAITING)
             decision = await self.pending.wait(
                 reviewed, self.prompt.summary(reviewed), self.prompt.timeout()
             )

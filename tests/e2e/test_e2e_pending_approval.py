@@ -128,6 +128,10 @@ async def test_helix_applies_the_change_from_a_code_action(
     assert editor.state.message_requests == []  # Helix announces no prompt: none is sent
     [notice] = [m for m in editor.state.messages if "Codex proposes" in m["message"]]
     assert "edit hello.py (+1 -1)" in notice["message"]
+    assert editor.state.progress[-1]["value"] == {
+        "kind": "report",
+        "message": 'Waiting for your decision: code action "Codex: Apply change" or codex.approve',
+    }
 
     actions = await helix_code_actions(editor, uri, 2)
     titles = [a["title"] for a in actions]
