@@ -36,6 +36,16 @@ CLEAR_FINDINGS: Final = "codex.clearFindings"
 """Clear review findings: `{ids?, uri?}` (neither: all of them)."""
 TOGGLE_INLINE_COMPLETION: Final = "codex.toggleInlineCompletion"
 """Turn inline completions on or off for this session: `{enabled?}` (none: flip)."""
+APPROVE: Final = "codex.approve"
+"""Apply a pending change: `{changeId?, uri?, hunk?}` (no id: the newest; `hunk`: only it)."""
+REJECT: Final = "codex.reject"
+"""Reject a pending change: `{changeId?}` (none: the newest)."""
+SHOW_DIFF: Final = "codex.showDiff"
+"""Show a pending change's diff: `{changeId?}` (none: the newest)."""
+
+PENDING_CHANGE_COMMANDS: Final = (APPROVE, REJECT, SHOW_DIFF)
+"""Deciding a change no prompt decided (code actions carry them; our editor plugins
+answer `codex/approveEdit` instead, so they never see these actions)."""
 
 CODE_ACTION_COMMANDS: Final = (
     EDIT_SELECTION,
@@ -61,6 +71,7 @@ COMMANDS: Final = (
     LOGIN,
     LOGOUT,
     TOGGLE_INLINE_COMPLETION,
+    *PENDING_CHANGE_COMMANDS,
 )
 """Every command, in registration order (also `executeCommandProvider`)."""
 
@@ -85,6 +96,8 @@ REVIEW_EVENT: Final = "review"
 """`codex/event` type when a review ends: `{type, threadId, scope, summary, findings}`."""
 FINDINGS_SOURCE: Final = "codex"
 """`Diagnostic.source` of review findings (their `code` is the finding id)."""
+PENDING_CHANGE_CODE: Final = "pending-change"
+"""`Diagnostic.code` over a pending change's lines (source `codex`; `data.changeId`)."""
 INLINE_COMPLETION: Final = "textDocument/inlineCompletion"
 
 AUTH_REQUIRED_EVENT: Final = "authRequired"

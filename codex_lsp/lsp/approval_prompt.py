@@ -2,11 +2,13 @@
 
 - Clients with `experimental.codexApproval`: a `codex/approveEdit` request
   carrying each file's unified diff, its hunks and the `WorkspaceEdit`.
-- Any other client: `window/showMessageRequest` with Apply / Show diff /
-  Reject; "Show diff" opens a `.diff` file with `window/showDocument`, then
-  the question is asked again.
+- Any other client with `window.showMessage`: `window/showMessageRequest` with
+  Apply / Show diff / Reject; "Show diff" opens a `.diff` file with
+  `window/showDocument`, then the question is asked again.
 No answer within `approval_timeout_sec` counts as a rejection, and the open
-prompt is withdrawn with `$/cancelRequest`.
+prompt is withdrawn with `$/cancelRequest`. An edit no prompt decided (the
+client has none, refused the request, or the user dismissed it) is undecided:
+`LspHost` then offers it as a pending change (`pending_changes`).
 
 Commands and MCP tool calls are asked about the same way (`codex/approveCommand`
 or a message prompt), but the request's `kind` and the wording say which one it is.
@@ -20,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from pygls.exceptions import JsonRpcException
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision, ReviewDecision
@@ -59,16 +63,25 @@ class ApprovalPrompt:
             parts.append(f"{verb} {self.relative(f.path)}{moved} (+{rf.added} -{rf.removed})")
         return "; ".join(parts)
 
-    async def ask(self, reviewed: ReviewedEdit) -> ReviewDecision:
-        """Ask until the user decides or the timeout passes (then: reject)."""
+    async def ask(self, reviewed: ReviewedEdit) -> ReviewDecision | None:
+        """Ask until the user decides or the timeout passes (then: reject).
+
+        None: undecided (no prompt in this client, it refused the request, or the
+        user dismissed the message): only an explicit "Reject" rejects.
+        """
         timeout = self.timeout()
         try:
             if self.client.caps.codex_approval:
                 return await self._ask_codex(reviewed, timeout)
+            if not self.client.caps.show_message_request:
+                return None
             return await self._ask_message(reviewed, timeout)
         except RequestAbandoned:
             self._withdrawn(reviewed.proposal.thread_id, "edit")
             return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
+        except JsonRpcException as exc:
+            log.info("the approval prompt failed (%s); the edit waits as a pending change", exc)
+            return None
 
     def _withdrawn(self, thread_id: str, kind: str, action: str | None = None) -> None:
         """Tell chat-style clients a prompt is gone (some cannot map `$/cancelRequest` to it)."""
@@ -114,7 +127,7 @@ class ApprovalPrompt:
         answer = await self.client.request(wire.APPROVE_EDIT, params, timeout=timeout)
         return parse_decision(answer)
 
-    async def _ask_message(self, reviewed: ReviewedEdit, timeout: float) -> ReviewDecision:
+    async def _ask_message(self, reviewed: ReviewedEdit, timeout: float) -> ReviewDecision | None:
         deadline = time.monotonic() + timeout
         message = f"{reviewed.proposal.title}: {self.summary(reviewed)}"
         actions = [APPLY, SHOW_DIFF, REJECT]
@@ -131,8 +144,10 @@ class ApprovalPrompt:
             if title == SHOW_DIFF:
                 await self.show_diff_document(reviewed)
                 continue
-            return ReviewDecision("reject", reason="Edit rejected.")
-        return ReviewDecision("reject", reason="Edit rejected.")
+            if title == REJECT:
+                return ReviewDecision("reject", reason="Edit rejected.")
+            return None  # dismissed (null) or an answer we did not offer: undecided
+        return None
 
     async def show_diff_document(self, reviewed: ReviewedEdit) -> Path:
         """Write the edit's diff under the cache folder and ask the editor to show it."""

@@ -17,7 +17,7 @@ from codex_lsp.config._structure import InvalidValue, iter_errors, make_converte
 
 T = TypeVar("T")
 
-_WIRE_NAMES = {"thread_id": "threadId"}
+_WIRE_NAMES = {"thread_id": "threadId", "change_id": "changeId"}
 """Fields whose JSON name is camelCase."""
 
 _converter = make_converter()
@@ -117,6 +117,15 @@ class ClearFindingsArgs:
 
     ids: list[str] | None = None
     uri: str | None = attrs.field(default=None, validator=_non_empty)
+
+
+@attrs.frozen
+class PendingArgs:
+    """`{changeId?, uri?, hunk?}`: `codex.approve` / `codex.reject` / `codex.showDiff`."""
+
+    change_id: str | None = attrs.field(default=None, validator=_non_empty)
+    uri: str | None = attrs.field(default=None, validator=_non_empty)
+    hunk: int | None = attrs.field(default=None, validator=attrs.validators.optional(_non_negative))
 
 
 @attrs.frozen

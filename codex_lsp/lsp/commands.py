@@ -19,7 +19,7 @@ from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.transcript import transcript
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp import auth_commands, inline, review_commands
+from codex_lsp.lsp import auth_commands, inline, pending_commands, review_commands
 from codex_lsp.lsp.arguments import (
     BadArguments,
     PromptArgs,
@@ -183,6 +183,7 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         **(await agent.status()),
         "threads": len(agent.threads),
         "findings": len(ctx.findings.store.all()),
+        "pendingChanges": ctx.pending.describe(),
         "inlineCompletion": ctx.completions.status(),
         "uptimeSec": round(time.monotonic() - ctx.started, 1),
     }
@@ -288,5 +289,6 @@ _HANDLERS: dict[str, Handler] = {
     LOGIN: auth_commands.login,
     LOGOUT: auth_commands.logout,
     TOGGLE_INLINE_COMPLETION: inline.toggle,
+    **pending_commands.HANDLERS,
 }
 HANDLERS = {name: _guarded(name, handler) for name, handler in _HANDLERS.items()}

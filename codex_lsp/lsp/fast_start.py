@@ -11,6 +11,8 @@ suppressed. A test checks that this answer equals the one pygls computes.
 Until pygls has loaded, `textDocument/codeAction` requests are answered too:
 code actions depend on the request alone (`lsp.code_actions`, the function the
 server's handler uses). Every other message waits for pygls, in order.
+The full server adds the actions of pending changes (`lsp.pending_commands`);
+none can exist here: a change comes from a command, and commands wait for pygls.
 
 The one setting that changes the capabilities, `inline_completion.enabled`, is read
 here too: from the `initializationOptions`, else from `config.toml` (one small TOML

@@ -67,6 +67,8 @@ class Findings:
         self._sessions = sessions
         self.thread_id: str | None = None
         """Thread of the latest review: where the findings are saved."""
+        self.also: Callable[[str], list[dict[str, Any]]] = lambda path: []
+        """Other diagnostics of ours for a file (pending changes), published with these."""
 
     # ---- publishing -------------------------------------------------------------
 
@@ -86,7 +88,7 @@ class Findings:
             lines = self._lines(path) if findings else []
             params: dict[str, Any] = {
                 "uri": from_fs_path(path) or path,
-                "diagnostics": [diagnostic(f, lines) for f in findings],
+                "diagnostics": [diagnostic(f, lines) for f in findings] + self.also(path),
             }
             doc = self._documents.open_document(Path(path))
             if doc is not None and doc.version is not None:

@@ -26,12 +26,16 @@ from codex_lsp.core.workspace import read_text_if_present
 from codex_lsp.lsp.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.open_documents import Documents
+from codex_lsp.lsp.pending_changes import PendingChanges
 from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.reviewed_edit import ReviewedEdit
 from codex_lsp.lsp.workspace_edits import build_edit
 
 log = logging.getLogger(__name__)
+
+WAITING = 'Waiting for your decision: code action "Codex: Apply change" or codex.approve'
+"""The progress message while a change is pending."""
 
 
 class LspHost:
@@ -43,12 +47,15 @@ class LspHost:
         client: Client,
         prompt: ApprovalPrompt,
         reporters: dict[str, TurnReporter],
+        pending: PendingChanges,
     ) -> None:
         self.documents = documents
         self.client = client
         self.prompt = prompt
         self.reporters = reporters
         """The running turns' reporters by thread id (`TurnRegistry.reporters`)."""
+        self.pending = pending
+        """Where a change no prompt decided waits for a code action or `codex.approve`."""
         self._apply_lock = asyncio.Lock()
         self._reviewed: dict[str, ReviewedEdit] = {}
         """The edit each thread's user last reviewed, sent as is when approved whole."""
@@ -67,6 +74,13 @@ class LspHost:
         reviewed = ReviewedEdit.of(proposal, self.documents.relative, self.client.caps.edits)
         self._reviewed[proposal.thread_id] = reviewed
         decision = await self.prompt.ask(reviewed)
+        if decision is None:  # no prompt here, or it was dismissed: decide from code actions
+            reporter = self.reporters.get(proposal.thread_id)
+            if reporter is not None:
+                reporter.report(WAITING)
+            decision = await self.pending.wait(
+                reviewed, self.prompt.summary(reviewed), self.prompt.timeout()
+            )
         if decision.decision == "reject":
             self._reviewed.pop(proposal.thread_id, None)  # nothing will be applied
         return decision

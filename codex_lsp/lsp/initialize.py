@@ -35,6 +35,9 @@ class ClientCapabilities:
     edits: ClientEditSupport = NO_EDIT_SUPPORT
     show_document: bool = False
     work_done_progress: bool = False
+    show_message_request: bool = False
+    """`window.showMessage`: the client shows `window/showMessageRequest` prompts (Helix
+    25.07 does not: it answers MethodNotFound, so edits wait as pending changes instead)."""
     show_message_request_actions: bool = False
     """`window.showMessageRequest.messageActionItem`: buttons in a message request."""
     codex_approval: bool = False
@@ -64,6 +67,7 @@ class ClientCapabilities:
             ),
             show_document=_get(caps, "window", "show_document", "support") is True,
             work_done_progress=_get(caps, "window", "work_done_progress") is True,
+            show_message_request=_get(caps, "window", "show_message") is not None,
             show_message_request_actions=_get(caps, "window", "show_message", "message_action_item")
             is not None,
             codex_approval=approval is True or isinstance(approval, dict),

@@ -33,6 +33,8 @@ from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.host import LspHost
 from codex_lsp.lsp.initialize import ClientCapabilities
 from codex_lsp.lsp.open_documents import Documents
+from codex_lsp.lsp.pending_changes import PendingChanges
+from codex_lsp.lsp.pending_commands import pending_actions
 from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import INTERNAL_ERROR, CodexProtocol, make_converter
 from codex_lsp.lsp.services import Services
@@ -77,7 +79,10 @@ class CodexLanguageServer(LanguageServer):
             self.documents.relative,
             lambda: float(self.agent.loaded.config.approval_timeout_sec),
         )
-        host = LspHost(self.documents, self.client, prompt, reporters)
+        findings = Findings(self.client, self.documents, lambda: self.agent.store.folder)
+        pending = PendingChanges(findings.publish, self.client.show_message)
+        findings.also = pending.diagnostics
+        host = LspHost(self.documents, self.client, prompt, reporters, pending)
         self.agent = Agent(loaded, Workspace([Path.cwd()]), host)
         turns = TurnRegistry(self.agent, self.client)
         turns.reporters = reporters
@@ -88,7 +93,6 @@ class CodexLanguageServer(LanguageServer):
             self.background,
             lambda prompt: self.apply_overrides(self.overrides, prompt),
         )
-        findings = Findings(self.client, self.documents, lambda: self.agent.store.folder)
         completions = InlineCompletions(lambda: self.agent.loaded, self.agent.model_client)
         self.services = Services(
             self.agent,
@@ -98,6 +102,7 @@ class CodexLanguageServer(LanguageServer):
             self.auth_ui,
             findings,
             completions,
+            pending,
             config_error,
         )
         self.protocol.change_listener = findings
@@ -291,7 +296,10 @@ def _register_document_features(server: CodexLanguageServer) -> None:
         findings = ls.services.findings.overlapping(
             params.text_document.uri, rng.start.line, rng.end.line
         )
-        return code_actions.code_actions(params, findings)
+        uri = params.text_document.uri
+        path = ls.services.findings.path_of_uri(uri)
+        pending = pending_actions(ls.services.pending, path, uri, rng.start.line, rng.end.line)
+        return pending + code_actions.code_actions(params, findings)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def on_inline_completion(

@@ -15,6 +15,7 @@ from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.open_documents import Documents
+from codex_lsp.lsp.pending_changes import PendingChanges
 from codex_lsp.lsp.turns import TurnRegistry
 
 
@@ -31,6 +32,8 @@ class Services:
     findings: Findings
     """Review findings and their diagnostics."""
     completions: InlineCompletions
+    pending: PendingChanges
+    """Proposed changes waiting for a code action or `codex.approve`."""
     config_error: str | None = None
     """Why the last configuration could not be used (defaults were), if it could not."""
     started: float = field(default_factory=time.monotonic)

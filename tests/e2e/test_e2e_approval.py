@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import write_config
-from tests.support.lsp_client import Editor, uri_path
+from tests.support.lsp_client import MESSAGE_REQUESTS, Editor, uri_path
 from tests.support.model_server import FunctionCall, Reply, ScriptedModelServer, Text
 
 pytestmark = pytest.mark.e2e
@@ -151,7 +151,8 @@ async def test_without_resource_operations_the_server_writes_new_files_itself(
         workspace=types.WorkspaceClientCapabilities(
             apply_edit=True,
             workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True),
-        )
+        ),
+        window=types.WindowClientCapabilities(show_message=MESSAGE_REQUESTS),
     )
     await editor.start(capabilities=caps)
     editor.message_answers = ["Apply"]

@@ -11,14 +11,14 @@ import pytest
 from lsprotocol import types
 
 from tests.e2e.test_e2e_edit import RANGE, script_edit
-from tests.support.lsp_client import Editor
+from tests.support.lsp_client import MESSAGE_REQUESTS, Editor
 from tests.support.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
 
 NO_APPLY_EDIT = types.ClientCapabilities(
     workspace=types.WorkspaceClientCapabilities(apply_edit=False),
-    window=types.WindowClientCapabilities(work_done_progress=True),
+    window=types.WindowClientCapabilities(work_done_progress=True, show_message=MESSAGE_REQUESTS),
 )
 
 

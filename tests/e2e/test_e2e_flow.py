@@ -110,7 +110,7 @@ def test_client_stops_reading_and_writes_4mib_no_deadlock(
     server = _start_server(editor_env)
     try:
         peer = pipe_peer(server)
-        peer.initialize(workspace.as_uri(), {"window": {"workDoneProgress": True}})
+        peer.initialize(workspace.as_uri(), {"window": {"workDoneProgress": True, "showMessage": {}}})
         peer.reading.clear()  # the client stops reading stdout
         run_id = peer.request("workspace/executeCommand", {"command": "codex.runTask", "arguments": [{"prompt": "go"}]})
         model.wait_for_requests(1, timeout=10)

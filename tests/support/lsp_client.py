@@ -25,6 +25,10 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from pytest_lsp.protocol import LanguageClientProtocol
 
 REPO = Path(__file__).resolve().parents[2]
+MESSAGE_REQUESTS = types.ShowMessageRequestClientCapabilities(
+    message_action_item=types.ClientShowMessageActionItemOptions(additional_properties_support=True)
+)
+"""`window.showMessage`: the editor shows `window/showMessageRequest` prompts."""
 
 
 class RawResultProtocol(LanguageClientProtocol):
@@ -160,6 +164,7 @@ class Editor:
             window=types.WindowClientCapabilities(
                 work_done_progress=True,
                 show_document=types.ShowDocumentClientCapabilities(support=True),
+                show_message=MESSAGE_REQUESTS,
             ),
             experimental={"codexApproval": codex_approval} if codex_approval else None,
         )

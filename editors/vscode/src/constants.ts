@@ -60,6 +60,10 @@ export const ServerCommands = {
   review: 'codex.review',
   clearFindings: 'codex.clearFindings',
   toggleInlineCompletion: 'codex.toggleInlineCompletion',
+  // Pending changes (clients without prompts); this extension answers codex/approveEdit.
+  approve: 'codex.approve',
+  reject: 'codex.reject',
+  showDiff: 'codex.showDiff',
 } as const;
 
 /** Custom LSP methods (docs/protocol.md). */
