@@ -27,7 +27,12 @@ from codex_lsp.auth.authfile import MODE_CHATGPT, AuthRecord, tokens_of
 from codex_lsp.auth.claims import expires_at, id_claims
 from codex_lsp.auth.endpoints import refresh_url
 from codex_lsp.auth.errors import FORCED_METHOD, NOT_SIGNED_IN, WORKSPACE, AuthError
-from codex_lsp.auth.refresh import AuthFileLock, request_refresh
+from codex_lsp.auth.refresh import (
+    PROACTIVE_EXPIRY,
+    UNAUTHORIZED_RECOVERY,
+    AuthFileLock,
+    request_refresh,
+)
 from codex_lsp.auth.store import CredentialStore
 
 log = logging.getLogger(__name__)
@@ -232,6 +237,8 @@ class AuthManager:
         account_id = account_of(record).account_id
         if account_id:
             headers["ChatGPT-Account-ID"] = str(account_id)
+        if id_claims(tokens.get("id_token")).fedramp:
+            headers["X-OpenAI-Fedramp"] = "true"  # as Codex, for FedRAMP workspaces
         return headers
 
     async def _refresh(self, stale_access: str, after_401: bool) -> AuthRecord:
@@ -247,7 +254,8 @@ class AuthManager:
             if not refresh_token:
                 raise not_signed_in(self.store)
             try:
-                fresh = await request_refresh(refresh_url(), refresh_token)
+                reason = UNAUTHORIZED_RECOVERY if after_401 else PROACTIVE_EXPIRY
+                fresh = await request_refresh(refresh_url(), refresh_token, reason)
             except AuthError as exc:
                 if exc.permanent:
                     self._failure = (refresh_token, exc)

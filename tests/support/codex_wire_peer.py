@@ -34,8 +34,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .chatgpt_auth import ACCOUNT_ID, EMAIL, PLAN, ChatGPTBackend, ScriptedAuthority
-from .chatgpt_auth import codex_auth_json
+from .chatgpt_auth import (
+    ACCOUNT_ID,
+    EMAIL,
+    PLAN,
+    ChatGPTBackend,
+    ScriptedAuthority,
+    codex_auth_json,
+)
 from .model_http import _Handler
 from .model_script import Reply, Text
 from .model_server import ScriptedModelServer
