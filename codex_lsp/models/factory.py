@@ -58,7 +58,7 @@ def _chatgpt(endpoint: Endpoint, loaded: LoadedConfig) -> Endpoint:
         base_url=base_url,
         auth=manager_for(loaded.auth_settings),
         key_hint="your ChatGPT sign-in",
-        compress=endpoint.codex_envelope,
+        chatgpt_backend=endpoint.codex_envelope,
         bad_request_hint=(
             "If it refused the instructions or a parameter, check model_instructions_file "
             f"in {loaded.config_path} (it replaces the built-in instructions)."

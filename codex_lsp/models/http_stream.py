@@ -172,9 +172,10 @@ class StreamingClient:
                 headers[TURN_STATE_HEADER] = turn.turn_state
             try:
                 content = dumps_utf8(self.build_body(request))
-                if ep.compress:
+                if ep.chatgpt_backend:
                     content = zstd_compress(content)
                     headers["Content-Encoding"] = "zstd"
+                    headers["x-codex-routing-hint"] = f"model={request.model}"
                 async with self._http.stream(
                     "POST", ep.url(self.path), content=content, headers=headers
                 ) as response:

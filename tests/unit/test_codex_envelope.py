@@ -125,7 +125,7 @@ def test_turn_extras_follow_the_sandbox_and_roots(tmp_path: Path) -> None:
 async def test_zstd_body_reaches_the_server_intact() -> None:
     with ScriptedModelServer() as server:
         server.script(Reply([Text("hi")]))
-        client = ResponsesClient(replace(endpoint(server.base_url), compress=True))
+        client = ResponsesClient(replace(endpoint(server.base_url), chatgpt_backend=True))
         try:
             events = [e async for e in client.stream(envelope_request())]
         finally:
@@ -133,6 +133,7 @@ async def test_zstd_body_reaches_the_server_intact() -> None:
         [sent] = server.requests
     assert events
     assert sent.headers["content-encoding"] == "zstd"
+    assert sent.headers["x-codex-routing-hint"] == "model=gpt-5.5"
     assert sent.body is not None and sent.body["model"] == "gpt-5.5"
     assert len(sent.raw) < len(json.dumps(sent.body))  # compressed on the wire
 
@@ -146,7 +147,7 @@ async def test_api_key_mode_sends_plain_json() -> None:
         finally:
             await client.aclose()
         [sent] = server.requests
-    assert "content-encoding" not in sent.headers
+    assert "content-encoding" not in sent.headers and "x-codex-routing-hint" not in sent.headers
 
 
 # -- identity --------------------------------------------------------------------------
