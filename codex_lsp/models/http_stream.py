@@ -117,13 +117,17 @@ class StreamingClient:
         return error
 
     def headers_for(self, request: ModelRequest) -> dict[str, str]:
-        """Headers of one request: the request's own, unless configured ones name them too.
+        """Headers of one request: identity, the request's own, unless configured ones name them.
 
         A provider's `http_headers` (or `Authorization`) stay as the user set them.
         """
+        from codex_lsp.models.identity import CODEX_WIRE_VERSION, client_headers
+
         configured = {name.lower() for name in self.endpoint.headers}
         headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
-        for name, value in request.headers.items():
+        # Codex's identity on every request, also those without a thread (compaction, inline).
+        identity = {**client_headers(), "version": CODEX_WIRE_VERSION, **request.headers}
+        for name, value in identity.items():
             if name.lower() not in configured:
                 headers[name] = value
         return headers

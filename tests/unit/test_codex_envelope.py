@@ -223,3 +223,28 @@ async def test_a_refresh_after_401_says_unauthorized_recovery(
         assert await manager.unauthorized(sent)
         [refresh] = authority.refreshes()
         assert refresh.body["refresh_reason"] == "unauthorized_recovery"
+
+
+async def test_compaction_in_the_envelope_carries_prompt_and_identity() -> None:
+    from codex_lsp.agent.compact import SUMMARY_PREFIX, compact
+    from codex_lsp.agent.thread import Thread
+
+    thread = Thread(history=[user_message("fix a.py"), user_message("and b.py")])
+    with ScriptedModelServer() as server:
+        server.script(Reply([Text("We fixed a.py.")]))
+        ep = replace(endpoint(server.base_url), codex_envelope=True, chatgpt_backend=True)
+        client = ResponsesClient(ep)
+        try:
+            summary = await compact(thread, client, "gpt-5.5", PROMPT)
+        finally:
+            await client.aclose()
+        [sent] = server.requests
+    assert summary == "We fixed a.py."
+    assert thread.history[0]["content"][0]["text"] == SUMMARY_PREFIX + summary
+    assert sent.body is not None and "instructions" not in sent.body
+    assert sent.body["input"][0] == {
+        "type": "message",
+        "role": "developer",
+        "content": [{"type": "input_text", "text": PROMPT}],
+    }
+    assert sent.headers["originator"] == "codex_cli_rs" and sent.headers["version"] == "0.169.0"
