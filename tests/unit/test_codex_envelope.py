@@ -248,3 +248,21 @@ async def test_compaction_in_the_envelope_carries_prompt_and_identity() -> None:
         "content": [{"type": "input_text", "text": PROMPT}],
     }
     assert sent.headers["originator"] == "codex_cli_rs" and sent.headers["version"] == "0.169.0"
+
+
+async def test_websocket_upgrade_gets_426_and_our_post_stays_on_https() -> None:
+    import httpx
+
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13"}
+    with ScriptedModelServer() as server:
+        server.script(Reply([Text("hi")]))
+        async with httpx.AsyncClient() as http:  # what Codex tries first
+            refused = await http.get(f"{server.base_url}/responses", headers=upgrade)
+        client = ResponsesClient(endpoint(server.base_url))
+        try:
+            events = [e async for e in client.stream(envelope_request())]
+        finally:
+            await client.aclose()
+        [post] = server.requests
+    assert refused.status_code == 426
+    assert post.method == "POST" and "upgrade" not in post.headers and events
