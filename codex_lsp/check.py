@@ -94,8 +94,8 @@ def run_check() -> int:
         return 1
     except httpx.ConnectError as exc:
         hint = tls_hint(exc)
-        reason = hint or f" Is the server running at {endpoint.base_url}?"
-        print(f"error: could not connect to {endpoint.base_url}.{reason}", file=sys.stderr)
+        reason = f".{hint}" if hint else f": is the server running at {endpoint.base_url}?"
+        print(f"error: could not connect to {endpoint.base_url}{reason}", file=sys.stderr)
         return 1
     except httpx.HTTPError as exc:
         print(f"error: {endpoint.base_url} did not answer: {exc}", file=sys.stderr)
