@@ -88,6 +88,11 @@ class _SiteHandler(_Handler):
     def _dispatch(self) -> None:
         path = urlsplit(self.path).path
         self._read_body()
+        authority: ScriptedAuthority | None = getattr(self.server.owner, "authority", None)
+        token = self.headers.get("authorization", "").partition(" ")[2]
+        if authority is None or not authority.valid_access(token):  # as the backend: 401
+            self._send_json(401, {"error": {"message": "Unauthorized", "code": "token_expired"}})
+            return
         if path.endswith("/wham/accounts/check"):
             account = {
                 "id": ACCOUNT_ID,
