@@ -13,6 +13,8 @@ import httpx
 
 from codex_lsp.config import ConfigError, LoadedConfig, load_config
 from codex_lsp.models.factory import endpoint_for
+from codex_lsp.models.identity import client_headers
+from codex_lsp.net import NetworkSetupError, sync_client, tls_hint
 
 
 def _print_sandbox(mode: str) -> None:
@@ -77,7 +79,7 @@ def run_check() -> int:
         return 1
     endpoint = endpoint_for(loaded)
     url = endpoint.url("/models")
-    headers = dict(endpoint.headers)
+    headers = {**client_headers(), **endpoint.headers}
     if endpoint.auth is not None:
         from codex_lsp.auth.errors import AuthError
 
@@ -87,14 +89,15 @@ def run_check() -> int:
             print(f"error: {exc.message}", file=sys.stderr)
             return 1
     try:
-        with httpx.Client(timeout=10.0, headers=headers, trust_env=False) as client:
+        with sync_client(url, timeout=10.0, headers=headers) as client:
             response = client.get(url)
-    except httpx.ConnectError:
-        print(
-            f"error: could not connect to {endpoint.base_url}: is the server running at "
-            f"{endpoint.base_url}?",
-            file=sys.stderr,
-        )
+    except NetworkSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except httpx.ConnectError as exc:
+        hint = tls_hint(exc)
+        reason = f".{hint}" if hint else f": is the server running at {endpoint.base_url}?"
+        print(f"error: could not connect to {endpoint.base_url}{reason}", file=sys.stderr)
         return 1
     except httpx.HTTPError as exc:
         print(f"error: {endpoint.base_url} did not answer: {exc}", file=sys.stderr)

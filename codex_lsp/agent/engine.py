@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
+from codex_lsp.agent.context import turn_extras
 from codex_lsp.agent.instructions import (
     BASE_INSTRUCTIONS,
     needs_instructions,
@@ -290,6 +291,7 @@ class Agent:
                 base = read_instructions_file(cfg.model_instructions_file, self.loaded.home)
             except ValueError as exc:
                 return TurnResult(thread.id, "failed", "", str(exc))
+        context, metadata = turn_extras(self.loaded, workspace, thread.id)
         settings = TurnSettings(
             model=cfg.model,
             instructions=base or BASE_INSTRUCTIONS,
@@ -301,6 +303,8 @@ class Agent:
             headers=request_headers(thread.id, self.editor),
             output_schema=spec.output_schema,
             output_schema_name=spec.output_schema_name,
+            context=context,
+            metadata=metadata,
         )
         ctx = ToolContext(
             thread_id=thread.id,

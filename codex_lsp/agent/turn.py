@@ -82,6 +82,10 @@ class TurnSettings:
     output_schema: dict[str, Any] | None = None
     """Structured output for the turn's answers (see `TaskSpec.output_schema`)."""
     output_schema_name: str = "codex_output_schema"
+    context: list[ResponseItem] = field(default_factory=list)
+    """Permissions and environment messages (sent by Codex's envelope, see agent/context)."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """The turn's `client_metadata` (thread and turn ids)."""
 
 
 Output = ResponseItem | ToolCall
@@ -112,6 +116,9 @@ def build_request(
         turn=turn,
         output_schema=settings.output_schema,
         output_schema_name=settings.output_schema_name,
+        context=settings.context,
+        metadata=settings.metadata,
+        parallel_tool_calls=wire.parallel_tool_calls,
     )
 
 

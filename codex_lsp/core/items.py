@@ -125,6 +125,15 @@ def user_message(text: str) -> MessageItem:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
 
 
+def developer_message(text: str) -> MessageItem:
+    """Instructions as Codex sends them to the OpenAI provider (no `instructions` field)."""
+    return {
+        "type": "message",
+        "role": "developer",
+        "content": [{"type": "input_text", "text": text}],
+    }
+
+
 def assistant_message(text: str) -> MessageItem:
     """The model's answer."""
     return {

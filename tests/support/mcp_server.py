@@ -92,6 +92,7 @@ def _serve_http(token: str | None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    sock.listen(128)  # before saying so: a client may connect before uvicorn starts serving
     print(f"LISTENING http://127.0.0.1:{port}/mcp", flush=True)
     config = uvicorn.Config(guarded, log_level="warning", lifespan="on")
     uvicorn_server = uvicorn.Server(config)

@@ -155,6 +155,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raw = gzip.decompress(raw)
             elif encoding == "deflate":
                 raw = zlib.decompress(raw)
+        if encoding == "zstd":  # Codex compresses bodies to the ChatGPT backend
+            import zstandard
+
+            # A streamed frame may not declare its size: read it as a stream.
+            raw = zstandard.ZstdDecompressor().decompressobj().decompress(raw)
         return raw
 
     # -- responses -------------------------------------------------------------------------
@@ -222,6 +227,10 @@ class _Handler(BaseHTTPRequestHandler):
                 parse_error = f"request body is not valid JSON: {exc}"
         if path.startswith("/_"):
             self._control(path, query, body)
+            return
+        if self.command == "GET" and path.rstrip("/").endswith("/responses"):
+            # Codex tries a WebSocket first; 426 sends it to HTTPS at once (as OpenAI's does).
+            self._send_json(426, _error_body(426, "Upgrade Required", "upgrade_required"))
             return
 
         record_body = body if isinstance(body, dict) else None
