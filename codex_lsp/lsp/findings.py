@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
 from codex_lsp import wire
@@ -87,7 +86,7 @@ class Findings:
             self._client.notify(
                 PUBLISH,
                 {
-                    "uri": from_fs_path(path) or path,
+                    "uri": self._documents.uri_for(Path(path)),
                     "diagnostics": [diagnostic(f, lines) for f in findings],
                 },
             )
@@ -118,7 +117,7 @@ class Findings:
         out = []
         for f in findings:
             data = f.to_json()
-            data["uri"] = from_fs_path(f.path) or f.path
+            data["uri"] = self._documents.uri_for(Path(f.path))
             data["range"] = finding_range(f, self._lines(f.path))
             out.append(data)
         return out

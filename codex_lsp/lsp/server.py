@@ -75,6 +75,7 @@ class CodexLanguageServer(LanguageServer):
             self.client,
             self.documents.relative,
             lambda: float(self.agent.loaded.config.approval_timeout_sec),
+            self.documents.uri_for,
         )
         host = LspHost(self.documents, self.client, prompt, reporters)
         self.agent = Agent(loaded, Workspace([Path.cwd()]), host)
