@@ -31,6 +31,6 @@ class Services:
     findings: Findings
     """Review findings and their diagnostics."""
     completions: InlineCompletions
-    config_error: str | None = None
-    """Why the last configuration could not be used (defaults were), if it could not."""
+    config_problems: list[str] = field(default_factory=list)
+    """What was wrong in the last configuration loaded (and what was used instead)."""
     started: float = field(default_factory=time.monotonic)
