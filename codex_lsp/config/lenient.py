@@ -90,11 +90,14 @@ def load_config_keeping_valid(
         try:
             loaded = load_config(home, over, env, override_source, (file_raw, found))
         except ConfigError as exc:
-            if not _drop_faults(exc, raws, texts, problems):
-                break
-            continue
+            if _drop_faults(exc, raws, texts, problems):
+                continue
+            detail = exc.message.removeprefix(f"{exc.source}: ")
+            problems.append(ConfigProblem(exc.source, detail, action="defaults used"))
+            break
         return _with_block(loaded, problems, chosen), problems
-    problems.append(ConfigProblem(source, "could not be used", action="defaults used"))
+    else:
+        problems.append(ConfigProblem(source, "has too many problems", action="defaults used"))
     loaded = load_config(home, {}, env, override_source, ({}, found))
     return _with_block(loaded, problems, chosen), problems
 
@@ -138,7 +141,8 @@ def _with_block(
     ]
     for problem in deciding:
         parts = _parts(problem.key)
-        if problem.action == "whole file ignored" or (parts and parts[0] in DESTINATION_KEYS):
+        whole = problem.action in ("whole file ignored", "defaults used")
+        if whole or (parts and parts[0] in DESTINATION_KEYS):
             blocked = (
                 f"Model requests are off until the configuration is fixed: {problem.located()}. "
                 "Fix it; codex-lsp reads it again on the next command (no restart needed)."
