@@ -11,7 +11,7 @@ import pytest
 from tests.e2e.test_e2e_edit import RANGE, script_edit
 from tests.e2e.test_e2e_review import finding, review_file, review_reply
 from tests.support.lsp_client import Editor
-from tests.support.model_server import ScriptedModelServer
+from tests.support.model_server import FunctionCall, Reply, ScriptedModelServer, Text
 
 pytestmark = pytest.mark.e2e
 
@@ -84,3 +84,26 @@ async def test_the_path_policy_still_refuses_a_link_that_points_out(
     assert result["status"] == "failed", result
     assert "outside the workspace" in result["error"]
     assert model.requests == []
+
+
+async def test_per_hunk_answers_keyed_by_the_link_uri_are_honoured(
+    link_editor: Editor, model: ScriptedModelServer
+) -> None:
+    body = (
+        "*** Update File: hello.py\n@@\n def greet(name):\n-    return 'hi ' + name\n"
+        "+    return 'hey ' + name\n@@\n-print(greet('bob'))\n+print(greet('alice'))\n"
+    )
+    patch = {"input": f"*** Begin Patch\n{body}*** End Patch\n"}
+    model.script(Reply([FunctionCall("apply_patch", patch)]), Reply([Text("done")]))
+    await link_editor.start(codex_approval=True)
+    uri = link_editor.open("hello.py")
+    link_editor.approve_answers = [{"decision": "approve", "hunks": {uri: [1]}}]
+    result = await link_editor.command(
+        "codex.editSelection", {"uri": uri, "range": RANGE, "instruction": "x"}
+    )
+    assert result["status"] == "applied", result
+    request = link_editor.state.approve_edits[0]
+    assert request["files"][0]["uri"] == uri
+    assert request["edit"]["documentChanges"][0]["textDocument"]["uri"] == uri
+    text = link_editor.state.docs[uri].text
+    assert "return 'hi ' + name" in text and "greet('alice')" in text
