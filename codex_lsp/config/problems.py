@@ -10,19 +10,12 @@ names the file, the line and the key, with the next step for the user.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from codex_lsp.config._structure import PathPart, render_key
-
-MAX_SALVAGE_ROUNDS = 50
-"""Broken lines blanked before the whole file is given up (then: no settings from it)."""
-
-_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)|\(at end of document\)")
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+from codex_lsp.toml_salvage import ASSIGN, HEADER, salvage
 
 
 @dataclass(frozen=True)
@@ -50,72 +43,17 @@ class ConfigProblem:
         return f"{self.located()} ({self.action})"
 
 
-def error_line(message: str, lines: Sequence[str]) -> int | None:
-    """The line a `tomllib` error names (the end of the document: its last line)."""
-    found = _AT_LINE.search(message)
-    if found is None:
-        return None
-    if found.group(1):
-        return int(found.group(1))
-    filled = [i for i, line in enumerate(lines, 1) if line.strip()]
-    return filled[-1] if filled else None
-
-
-def _key_of(lines: Sequence[str], index: int) -> str | None:
-    """The dotted key a line sets (with its table), or its table header's name."""
-    header = _HEADER.match(lines[index])
-    if header:
-        return header.group(1)
-    assign = _ASSIGN.match(lines[index])
-    if assign is None:
-        return None
-    key = assign.group(1).strip()
-    for above in reversed(lines[:index]):
-        table = _HEADER.match(above)
-        if table:
-            return f"{table.group(1)}.{key}"
-    return key
-
-
 def salvage_toml(text: str, source: str) -> tuple[dict[str, Any], list[ConfigProblem]]:
-    """Parse `text`, blanking each line that breaks it; the lines that parse are kept.
-
-    A broken table header takes its table's lines with it (they would otherwise
-    land in the table above). After `MAX_SALVAGE_ROUNDS`, nothing is kept.
-    """
-    lines = text.splitlines()
-    problems: list[ConfigProblem] = []
-    for _ in range(MAX_SALVAGE_ROUNDS):
-        try:
-            return tomllib.loads("\n".join(lines)), problems
-        except tomllib.TOMLDecodeError as exc:
-            number = error_line(str(exc), lines)
-            if number is None or not 1 <= number <= len(lines):
-                break
-            problems.append(
-                ConfigProblem(
-                    source,
-                    f"is not valid TOML: {_AT_LINE.sub('', str(exc)).strip()}",
-                    _key_of(lines, number - 1),
-                    number,
-                    "line ignored",
-                )
-            )
-            _blank(lines, number - 1)
-    problems.append(ConfigProblem(source, "is not valid TOML", action="whole file ignored"))
-    return {}, problems
-
-
-def _blank(lines: list[str], index: int) -> None:
-    """Blank a broken line; a broken header blanks its table up to the next header."""
-    is_header = lines[index].lstrip().startswith("[")
-    lines[index] = ""
-    if not is_header:
-        return
-    for i in range(index + 1, len(lines)):
-        if lines[i].lstrip().startswith("["):
-            return
-        lines[i] = ""
+    """Parse `text` keeping every line that parses; a problem for each broken line."""
+    data, broken = salvage(text)
+    problems = [
+        ConfigProblem(source, f"is not valid TOML: {message}", key, line, "line ignored")
+        for line, key, message in broken
+    ]
+    if data is None:
+        problems.append(ConfigProblem(source, "is not valid TOML", action="whole file ignored"))
+        return {}, problems
+    return data, problems
 
 
 def key_line(text: str, path: Sequence[PathPart]) -> int | None:
@@ -128,13 +66,13 @@ def key_line(text: str, path: Sequence[PathPart]) -> int | None:
     table: list[str] = []
     best: int | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER.match(line)
+        header = HEADER.match(line)
         if header:
             table = _split_key(header.group(1))
             if table == keys:
                 best = best or number
             continue
-        assign = _ASSIGN.match(line)
+        assign = ASSIGN.match(line)
         if assign is None:
             continue
         full = table + _split_key(assign.group(1))

@@ -14,7 +14,7 @@ server's handler uses). Every other message waits for pygls, in order.
 
 The one setting that changes the capabilities, `inline_completion.enabled`, is read
 here too: from the `initializationOptions`, else from `config.toml` (one small TOML
-read; the full configuration loads later, with pygls).
+read that skips broken lines as the full load does; it loads later, with pygls).
 
 This module must import nothing heavy: it runs before pygls is loaded.
 """
@@ -179,12 +179,13 @@ def inline_completion_requested(init_options: Any, env: Mapping[str, str] = os.e
             return enabled
     home = env.get("CODEX_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".codex")
     try:
-        import tomllib
-
         with open(os.path.join(home, "config.toml"), "rb") as fh:
-            data = tomllib.load(fh)
+            text = fh.read().decode("utf-8")
     except (OSError, ValueError):
         return False
+    from codex_lsp.toml_salvage import salvage  # as the full load reads a file with a typo
+
+    data, _broken = salvage(text)
     return _get(data, "inline_completion", "enabled") is True
 
 

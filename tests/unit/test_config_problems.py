@@ -88,3 +88,14 @@ def test_agents_md_huge_unreadable_or_binary_is_said(tmp_path: Path) -> None:
         f"{tmp_path / 'AGENTS.md'} is longer than project_doc_max_bytes (50): only its start is used",
         f"{tmp_path / 'sub' / 'AGENTS.md'} is not a text file: skipped",
     ]
+
+
+def test_the_early_capability_read_skips_broken_lines_as_the_full_load_does(tmp_path: Path) -> None:
+    from codex_lsp.lsp.fast_start import inline_completion_requested
+
+    (tmp_path / "config.toml").write_text(
+        "approval_policy = \n[inline_completion]\nenabled = true\n"
+    )
+    assert inline_completion_requested(None, {"CODEX_HOME": str(tmp_path)}) is True
+    loaded, _ = load_config_keeping_valid(tmp_path, env={})
+    assert loaded.config.inline_completion.enabled is True
