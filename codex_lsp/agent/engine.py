@@ -87,6 +87,10 @@ class Agent:
         """`name/version` of the editor (from LSP `clientInfo`), for the User-Agent."""
         self.rate_limits: dict[str, dict[str, float]] = {}
         """The provider's latest usage-limit windows (see `RateLimitsUpdate`)."""
+        self.instruction_problems: list[str] = []
+        """AGENTS.md files skipped or cut, each said once (see `on_problem`)."""
+        self.on_problem: Callable[[str], None] | None = None
+        """Told each new problem with the project's instructions (the server shows it)."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -319,7 +323,11 @@ class Agent:
         tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
         if not spec.allow_edits:
             tools = tools.read_only()
-        guidance = user_instructions(workspace.primary, self.loaded.home, cfg.project_doc_max_bytes)
+        problems: list[str] = []
+        guidance = user_instructions(
+            workspace.primary, self.loaded.home, cfg.project_doc_max_bytes, problems
+        )
+        self._say_problems(problems)
         if guidance is not None and needs_instructions(thread.history, guidance):
             thread.add(guidance)
         thread.add(user_message(spec.prompt))
@@ -346,7 +354,18 @@ class Agent:
             self._client = self._client_factory(self.loaded)
         return self._client
 
+    def _say_problems(self, problems: list[str]) -> None:
+        """Log and report each instructions problem the first time it is seen."""
+        for problem in problems:
+            if problem not in self.instruction_problems:
+                self.instruction_problems.append(problem)
+                log.warning("AGENTS.md: %s", problem)
+                if self.on_problem is not None:
+                    self.on_problem(problem)
+
     def _missing_key(self) -> str | None:
+        if self.loaded.blocked:
+            return self.loaded.blocked
         if self.loaded.api_key is None and self.loaded.key_required:
             return self.loaded.missing_key_message()
         return None
