@@ -46,6 +46,7 @@ from codex_lsp.models.factory import create_client
 from codex_lsp.models.family import wire_options
 from codex_lsp.models.identity import request_headers
 from codex_lsp.tools.base import ToolContext
+from codex_lsp.tools.exec_sessions import ExecSessions
 from codex_lsp.tools.registry import ToolRegistry, default_tools
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Agent:
         """`name/version` of the editor (from LSP `clientInfo`), for the User-Agent."""
         self.rate_limits: dict[str, dict[str, float]] = {}
         """The provider's latest usage-limit windows (see `RateLimitsUpdate`)."""
+        self.exec_sessions = ExecSessions()
+        """`exec_command` sessions: they outlive turns, not a cancel or a thread switch."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -143,7 +146,8 @@ class Agent:
             await client.aclose()
 
     async def aclose(self) -> None:
-        """Close the model client's connections and stop MCP servers."""
+        """Close the model client's connections, stop MCP servers and command sessions."""
+        await self.exec_sessions.close_all()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -172,7 +176,7 @@ class Agent:
         self.store.create(thread, self.workspace.primary)
         self._attach(thread)
         if make_current:
-            self.current = thread
+            self._switch_to(thread)
         return thread
 
     def thread(self, thread_id: str | None) -> Thread:
@@ -187,8 +191,15 @@ class Agent:
 
     def resume(self, thread_id: str) -> Thread:
         """Load a saved thread and make it current; `KeyError` if there is none."""
-        self.current = self._loaded(thread_id)
+        self._switch_to(self._loaded(thread_id))
+        assert self.current is not None
         return self.current
+
+    def _switch_to(self, thread: Thread) -> None:
+        """Make `thread` current; the sessions the previous one started are killed."""
+        previous, self.current = self.current, thread
+        if previous is not None and previous is not thread:
+            self._background.spawn(self.exec_sessions.close_thread(previous.id))
 
     def _loaded(self, thread_id: str) -> Thread:
         """The thread in memory, else loaded from its file; `KeyError` if there is none."""
@@ -311,6 +322,7 @@ class Agent:
             emit=self._emit,
             config=cfg,
             title=spec.title,
+            exec_sessions=self.exec_sessions,
         )
         tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
         if not spec.allow_edits:
@@ -321,6 +333,9 @@ class Agent:
         thread.add(user_message(spec.prompt))
         try:
             result = await run_turn(thread, client, tools, ctx, settings)
+        except asyncio.CancelledError:  # the user cancelled: stop what the turn started
+            await asyncio.shield(self.exec_sessions.close_thread(thread.id))
+            raise
         finally:
             if ctx.applied:  # also when cancelled: what was written can be undone
                 thread.last_applied = list(ctx.applied)
@@ -360,6 +375,7 @@ class Agent:
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
             "usage": dict(self.current.usage) if self.current is not None else None,
             "rateLimits": self.rate_limits or None,
+            "execSessions": self.exec_sessions.listing(),
         }
 
     async def _emit(self, event: AgentEvent) -> None:

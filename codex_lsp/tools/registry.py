@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from codex_lsp.models.base import ToolSpec
 from codex_lsp.tools.apply_patch import ApplyPatch
 from codex_lsp.tools.base import Tool
+from codex_lsp.tools.exec_command import ExecCommandTool, WriteStdinTool
 from codex_lsp.tools.files import GrepFiles, ListDir, ReadFile
 from codex_lsp.tools.patch_grammar import APPLY_PATCH_LARK, FREEFORM_DESCRIPTION
 from codex_lsp.tools.plan import UpdatePlan
@@ -66,5 +67,5 @@ def default_tools() -> ToolRegistry:
     """The built-in tools every turn gets."""
     return ToolRegistry(
         [ReadFile(), ListDir(), GrepFiles(), ApplyPatch(), UpdatePlan(), ShellTool()],
-        hidden=[ShellCommandTool()],
+        hidden=[ShellCommandTool(), ExecCommandTool(), WriteStdinTool()],
     )
