@@ -199,7 +199,8 @@ class Agent:
         """Make `thread` current; the sessions the previous one started are killed."""
         previous, self.current = self.current, thread
         if previous is not None and previous is not thread:
-            self._background.spawn(self.exec_sessions.close_thread(previous.id))
+            if self.exec_sessions.has_thread(previous.id):
+                self._background.spawn(self.exec_sessions.close_thread(previous.id))
 
     def _loaded(self, thread_id: str) -> Thread:
         """The thread in memory, else loaded from its file; `KeyError` if there is none."""

@@ -104,6 +104,10 @@ class ExecSessions:
     def get(self, session_id: int) -> ExecSession | None:
         return self._sessions.get(session_id)
 
+    def has_thread(self, thread_id: str) -> bool:
+        """Whether `thread_id` has open sessions."""
+        return any(s.thread_id == thread_id for s in self._sessions.values())
+
     def listing(self) -> list[dict[str, object]]:
         """Open sessions for `codex.status`: id, thread, command, seconds running."""
         now = time.monotonic()
