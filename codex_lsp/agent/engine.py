@@ -48,6 +48,7 @@ from codex_lsp.models.identity import request_headers
 from codex_lsp.tools.base import ToolContext
 from codex_lsp.tools.exec_sessions import ExecSessions
 from codex_lsp.tools.registry import ToolRegistry, default_tools
+from codex_lsp.tools.toolsets import tools_for
 
 if TYPE_CHECKING:
     from codex_lsp.mcp import McpManager
@@ -325,7 +326,11 @@ class Agent:
             title=spec.title,
             exec_sessions=self.exec_sessions,
         )
-        tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
+        tools = tools_for(self.tools, cfg.model, self.loaded.provider.wire_api)
+        if not spec.allow_edits:  # questions: the read-only tools, whatever the family
+            tools = self.tools
+        if self.mcp is not None:
+            tools = tools.with_tools(self.mcp.tools())
         if not spec.allow_edits:
             tools = tools.read_only()
         guidance = user_instructions(workspace.primary, self.loaded.home, cfg.project_doc_max_bytes)

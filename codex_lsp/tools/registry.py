@@ -40,6 +40,20 @@ class ToolRegistry:
         """Names of all tools, sorted."""
         return sorted(self._tools)
 
+    def offering(self, names: Iterable[str], withheld: Iterable[str]) -> ToolRegistry:
+        """A copy advertising `names` first (in order), then any tool not `withheld`.
+
+        Withheld tools, and tools in neither list, stay callable; a hidden tool
+        named in `names` becomes advertised.
+        """
+        every = {**self._hidden, **self._tools}
+        first = [n for n in dict.fromkeys(names) if n in every]
+        skip = set(withheld) | set(first)
+        rest = [n for n in self._tools if n not in skip]
+        offered = [every[n] for n in [*first, *rest]]
+        hidden = [t for n, t in every.items() if n not in first and n not in rest]
+        return ToolRegistry(offered, hidden)
+
     def read_only(self) -> ToolRegistry:
         """Only tools that cannot change anything (MCP tools that say they are read-only)."""
         return ToolRegistry(
