@@ -16,6 +16,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 from codex_lsp.core.items import (
     CustomToolCallItem,
     FunctionCallItem,
+    OutputContent,
     ResponseItem,
     message_text,
 )
@@ -57,12 +58,15 @@ def describe_call(name: str, args: dict[str, Any]) -> str:
     return name
 
 
-def display_output(output: str) -> tuple[str, int | None]:
+def display_output(output: str | list[OutputContent]) -> tuple[str, int | None]:
     """A tool's output as shown to the user (capped, credentials masked) and its exit code.
 
     The exit code is read from the shell tools' `Exit code: N` header (Codex's
     output shape, `sandbox.output.format_for_model`); None for other tools.
+    Content items show as their text, an image as `[image]`.
     """
+    if not isinstance(output, str):
+        output = _content_text(output)
     match = _EXIT_CODE.match(output)
     code = int(match.group(1)) if match else None
     output = redact(output)  # before cutting: a cut credential would no longer match
@@ -72,6 +76,11 @@ def display_output(output: str) -> tuple[str, int | None]:
         cut = len(output) - OUTPUT_CAP
         output = f"{output[:head]}\n… {cut} characters not shown …\n{output[-tail:]}"
     return output, code
+
+
+def _content_text(items: list[OutputContent]) -> str:
+    """Content items as text: their text parts, `[image]` for each image."""
+    return "\n".join(i["text"] if i["type"] == "input_text" else "[image]" for i in items)
 
 
 def _arguments(item: FunctionCallItem | CustomToolCallItem) -> dict[str, Any]:

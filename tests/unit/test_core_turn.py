@@ -78,7 +78,13 @@ async def test_edit_turn_offers_the_editing_tools(tmp_path: Path) -> None:
     core = await run_calls(tmp_path)
     tools = {t.name: t for t in core.model.requests[0].tools}
     # gpt-5.5 (the default model) gets Codex 0.169's tools (codex_lsp.tools.toolsets).
-    assert sorted(tools) == ["apply_patch", "exec_command", "update_plan", "write_stdin"]
+    assert sorted(tools) == [
+        "apply_patch",
+        "exec_command",
+        "update_plan",
+        "view_image",
+        "write_stdin",
+    ]
     # apply_patch as a freeform tool, as from Codex.
     assert tools["apply_patch"].grammar is not None
     assert tools["apply_patch"].grammar.startswith("start: begin_patch hunk+ end_patch")
@@ -119,7 +125,7 @@ async def test_unknown_tool_gets_an_error_output_and_the_turn_goes_on(tmp_path: 
     assert last_output(core.model.requests[1]) == function_call_output(
         "u1",
         "Error: unknown tool 'frobnicate'. Available: apply_patch, exec_command, update_plan, "
-        "write_stdin",
+        "view_image, write_stdin",
     )
     assert core.host.of_type(ToolStep) == []
     assert core.thread.history[-1] == assistant_message("Finished.")
