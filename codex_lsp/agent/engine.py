@@ -330,7 +330,9 @@ class Agent:
         if not spec.allow_edits:  # questions: the read-only tools, whatever the family
             tools = self.tools
         if self.mcp is not None:
-            tools = tools.with_tools(self.mcp.tools())
+            from codex_lsp.mcp.resources import resource_tools
+
+            tools = tools.with_tools([*self.mcp.tools(), *resource_tools(self.mcp)])
         if not spec.allow_edits:
             tools = tools.read_only()
         guidance = user_instructions(workspace.primary, self.loaded.home, cfg.project_doc_max_bytes)
