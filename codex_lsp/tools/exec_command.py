@@ -21,8 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.approvals import ActionKey
-from codex_lsp.approvals.commands import REJECTED_BY_USER, decide_command
+from codex_lsp.approvals import ActionKey, ApprovalPolicy
+from codex_lsp.approvals.commands import (
+    REJECTED_BY_USER,
+    decide_command,
+    retry_question,
+    should_offer_unsandboxed_retry,
+)
 from codex_lsp.approvals.safe_commands import plain_commands
 from codex_lsp.config import build_shell_env
 from codex_lsp.core.protocol import CommandRequest
@@ -31,6 +36,7 @@ from codex_lsp.sandbox import (
     Bubblewrap,
     SandboxPolicy,
     default_sandbox,
+    looks_like_sandbox_denial,
     policy_from_config,
     reaper,
 )
@@ -42,7 +48,12 @@ from codex_lsp.tools.codex_schemas import (
     WRITE_STDIN_PARAMETERS,
 )
 from codex_lsp.tools.exec_sessions import ExecSession, ExecSessions
-from codex_lsp.tools.shell import NETWORK_DISABLED_ENV, _escalation, _workdir
+from codex_lsp.tools.shell import (
+    NETWORK_DISABLED_ENV,
+    _escalation,
+    _escalation_hint,
+    _workdir,
+)
 
 DEFAULT_MAX_OUTPUT_TOKENS = 10_000
 EXEC_YIELD_MS = (250, 10_000, 30_000)
@@ -78,13 +89,46 @@ class ExecCommandTool:
         budget = _budget(args)
         policy = await _approve(ctx, argv, cwd, args, self._sandbox)
         started = time.monotonic()
+        session, data, total = await self._run(ctx, sessions, argv, cwd, tty, policy, wait_ms)
+        code = session.exit_code()
+        if policy is None or code is None:
+            return render(session, data, total, time.monotonic() - started, budget)
+        if not looks_like_sandbox_denial(code, data.decode("utf-8", "replace")):
+            return render(session, data, total, time.monotonic() - started, budget)
+        if should_offer_unsandboxed_retry(ctx.policy):  # as `shell`: ask, then run outside
+            shown = render(session, data, total, time.monotonic() - started, budget)
+            try:
+                await _ask(ctx, argv, cwd, retry_question(argv, ctx.config.sandbox_mode), None)
+            except ToolFailure as exc:
+                raise ToolFailure(
+                    f"{REJECTED_BY_USER}: it failed in the sandbox and the user declined to "
+                    f"run it without the sandbox.\n{shown}"
+                ) from exc
+            started = time.monotonic()
+            session, data, total = await self._run(ctx, sessions, argv, cwd, tty, None, wait_ms)
+        shown = render(session, data, total, time.monotonic() - started, budget)
+        if policy is not None and ctx.policy is ApprovalPolicy.ON_REQUEST:
+            return shown + _escalation_hint(ctx.config.sandbox_mode)
+        return shown
+
+    async def _run(
+        self,
+        ctx: ToolContext,
+        sessions: ExecSessions,
+        argv: list[str],
+        cwd: Path,
+        tty: bool,
+        policy: SandboxPolicy | None,
+        wait_ms: int,
+    ) -> tuple[ExecSession, bytes, int]:
+        """Start the session and collect its first output; cancelling kills it."""
         session = await _start(ctx, sessions, argv, cwd, tty, policy, self._sandbox)
         try:
             data, total = await sessions.collect(session, wait_ms)
         except asyncio.CancelledError:
             await asyncio.shield(sessions.close(session.id))
             raise
-        return render(session, data, total, time.monotonic() - started, budget)
+        return session, data, total
 
 
 class WriteStdinTool:

@@ -247,3 +247,19 @@ async def test_sandboxed_session_cannot_write_outside_and_is_killed(tmp_path: Pa
     await wait_for_pids(token, present=True, at_least=1)
     await _close(ctx)
     assert await wait_for_pids(token, present=False) == []
+
+
+@needs_bwrap
+async def test_sandbox_denial_offers_an_unsandboxed_rerun_as_shell_does(tmp_path: Path) -> None:
+    editor = FakeEditor("approve")
+    ctx = _ctx(tmp_path, editor, policy="on-failure", sandbox_mode="read-only")
+    out = _parse(await ExecCommandTool(BWRAP).run(ctx, {"login": False, "cmd": "touch made"}))
+    assert out["code"] == "0" and (tmp_path / "made").exists()
+    (request,) = editor.requests
+    assert request.reason is not None and "failed in the sandbox" in request.reason
+
+    hinted = _ctx(tmp_path, FakeEditor(), policy="on-request", sandbox_mode="read-only")
+    text = await ExecCommandTool(BWRAP).run(hinted, {"login": False, "cmd": "touch other"})
+    assert _parse(text.split("\n\nNote:")[0])["code"] != "0"
+    assert 'sandbox_permissions: "require_escalated"' in text
+    assert not (tmp_path / "other").exists()
