@@ -218,7 +218,10 @@ async def _approve(
     if decision.action == "reject":
         raise ToolFailure(decision.reason or REJECTED_BY_USER)
     if decision.action == "ask":
-        await _ask(ctx, argv, cwd, decision.reason, prefix)
+        reason = decision.reason or ""
+        if isinstance(justification, str) and justification and justification not in reason:
+            reason = f"{reason} The agent says: {justification}".strip()
+        await _ask(ctx, argv, cwd, reason or None, prefix)
     sandboxed = decision.sandboxed and not policy.unrestricted
     return policy if sandboxed else None
 

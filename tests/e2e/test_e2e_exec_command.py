@@ -73,6 +73,8 @@ async def test_pty_session_across_calls_and_turns_with_approval(
     assert names[:2] == ["exec_command", "write_stdin"] and "shell" not in names
     (request,) = editor.state.approve_commands
     assert request["command"][-1] == script and request["cwd"] == str(workspace / "app")
+    assert script in request["message"] and str(workspace / "app") in request["message"]
+    assert "The agent says: start the dev server" in request["message"]
     (started,) = outputs(model, 1)
     sid = session_id(started)
     assert started.startswith("Chunk ID: ") and "port? " in started

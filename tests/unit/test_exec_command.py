@@ -211,6 +211,7 @@ async def test_untrusted_asks_with_workdir_and_prefix_rule_covers_later_commands
     assert _parse(await ExecCommandTool().run(ctx, args))["code"] == "0"
     (request,) = editor.requests
     assert request.cwd == tmp_path / "sub" and request.command[-1] == "touch made && echo ok"
+    assert request.reason is not None and request.reason.endswith("The agent says: needs to write")
     assert _parse(await ExecCommandTool().run(ctx, args))["code"] == "0"
     assert len(editor.requests) == 1
     editor.answers.append("approveForSession")
