@@ -25,6 +25,10 @@ from codex_lsp.redact import redact
 OUTPUT_CAP = 8000
 """Characters of a tool's output shown to the user (head and tail kept)."""
 _EXIT_CODE = re.compile(r"\AExit code: (-?\d+)\n")
+_EXEC_EXIT_CODE = re.compile(
+    r"\AChunk ID: \w+\nWall time: [^\n]*\nProcess exited with code (-?\d+)\n"
+)
+"""`exec_command`/`write_stdin` output (Codex's unified exec layout)."""
 
 
 class Entry(TypedDict):
@@ -50,7 +54,7 @@ def describe_call(name: str, args: dict[str, Any]) -> str:
             if line.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))
         ]
         return f"apply_patch {', '.join(files)}" if files else "apply_patch"
-    for key in ("path", "pattern", "command"):
+    for key in ("path", "pattern", "command", "cmd", "uri", "session_id"):
         if key in args:
             value = args[key]
             shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
@@ -62,12 +66,13 @@ def display_output(output: str | list[OutputContent]) -> tuple[str, int | None]:
     """A tool's output as shown to the user (capped, credentials masked) and its exit code.
 
     The exit code is read from the shell tools' `Exit code: N` header (Codex's
-    output shape, `sandbox.output.format_for_model`); None for other tools.
+    output shape, `sandbox.output.format_for_model`) or exec_command's `Process
+    exited with code N`; None for other tools (and a command still running).
     Content items show as their text, an image as `[image]`.
     """
     if not isinstance(output, str):
         output = _content_text(output)
-    match = _EXIT_CODE.match(output)
+    match = _EXIT_CODE.match(output) or _EXEC_EXIT_CODE.match(output)
     code = int(match.group(1)) if match else None
     output = redact(output)  # before cutting: a cut credential would no longer match
     if len(output) > OUTPUT_CAP:

@@ -264,3 +264,13 @@ async def test_sandbox_denial_offers_an_unsandboxed_rerun_as_shell_does(tmp_path
     assert _parse(text.split("\n\nNote:")[0])["code"] != "0"
     assert 'sandbox_permissions: "require_escalated"' in text
     assert not (tmp_path / "other").exists()
+
+
+def test_progress_shows_the_command_and_its_exit_code() -> None:
+    from codex_lsp.agent.transcript import describe_call, display_output
+
+    assert describe_call("exec_command", {"cmd": "npm run dev"}) == "exec_command npm run dev"
+    assert describe_call("write_stdin", {"session_id": 4321}) == "write_stdin 4321"
+    done = "Chunk ID: ab12cd\nWall time: 0.1000 seconds\nProcess exited with code 2\nOriginal token count: 1\nOutput:\nx\n"
+    running = done.replace("Process exited with code 2", "Process running with session ID 7")
+    assert display_output(done)[1] == 2 and display_output(running)[1] is None
