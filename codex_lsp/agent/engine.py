@@ -47,7 +47,9 @@ from codex_lsp.models.factory import create_client
 from codex_lsp.models.family import wire_options
 from codex_lsp.models.identity import request_headers
 from codex_lsp.tools.base import ToolContext
+from codex_lsp.tools.exec_sessions import ExecSessions
 from codex_lsp.tools.registry import ToolRegistry, default_tools
+from codex_lsp.tools.toolsets import tools_for
 
 if TYPE_CHECKING:
     from codex_lsp.mcp import McpManager
@@ -91,6 +93,8 @@ class Agent:
         """AGENTS.md files skipped or cut, each said once (see `on_problem`)."""
         self.on_problem: Callable[[str], None] | None = None
         """Told each new problem with the project's instructions (the server shows it)."""
+        self.exec_sessions = ExecSessions()
+        """`exec_command` sessions: they outlive turns, not a cancel or a thread switch."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -148,7 +152,8 @@ class Agent:
             await client.aclose()
 
     async def aclose(self) -> None:
-        """Close the model client's connections and stop MCP servers."""
+        """Close the model client's connections, stop MCP servers and command sessions."""
+        await self.exec_sessions.close_all()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -177,7 +182,7 @@ class Agent:
         self.store.create(thread, self.workspace.primary)
         self._attach(thread)
         if make_current:
-            self.current = thread
+            self._switch_to(thread)
         return thread
 
     def thread(self, thread_id: str | None) -> Thread:
@@ -192,8 +197,16 @@ class Agent:
 
     def resume(self, thread_id: str) -> Thread:
         """Load a saved thread and make it current; `KeyError` if there is none."""
-        self.current = self._loaded(thread_id)
+        self._switch_to(self._loaded(thread_id))
+        assert self.current is not None
         return self.current
+
+    def _switch_to(self, thread: Thread) -> None:
+        """Make `thread` current; the sessions the previous one started are killed."""
+        previous, self.current = self.current, thread
+        if previous is not None and previous is not thread:
+            if self.exec_sessions.has_thread(previous.id):
+                self._background.spawn(self.exec_sessions.close_thread(previous.id))
 
     def _loaded(self, thread_id: str) -> Thread:
         """The thread in memory, else loaded from its file; `KeyError` if there is none."""
@@ -319,8 +332,15 @@ class Agent:
             emit=self._emit,
             config=cfg,
             title=spec.title,
+            exec_sessions=self.exec_sessions,
         )
-        tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
+        tools = tools_for(self.tools, cfg.model, self.loaded.provider.wire_api)
+        if not spec.allow_edits:  # questions: the read-only tools, whatever the family
+            tools = self.tools
+        if self.mcp is not None:
+            from codex_lsp.mcp.resources import resource_tools
+
+            tools = tools.with_tools([*self.mcp.tools(), *resource_tools(self.mcp)])
         if not spec.allow_edits:
             tools = tools.read_only()
         problems: list[str] = []
@@ -333,6 +353,9 @@ class Agent:
         thread.add(user_message(spec.prompt))
         try:
             result = await run_turn(thread, client, tools, ctx, settings)
+        except asyncio.CancelledError:  # the user cancelled: stop what the turn started
+            await asyncio.shield(self.exec_sessions.close_thread(thread.id))
+            raise
         finally:
             if ctx.applied:  # also when cancelled: what was written can be undone
                 thread.last_applied = list(ctx.applied)
@@ -383,6 +406,7 @@ class Agent:
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
             "usage": dict(self.current.usage) if self.current is not None else None,
             "rateLimits": self.rate_limits or None,
+            "execSessions": self.exec_sessions.listing(),
         }
 
     async def _emit(self, event: AgentEvent) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 from codex_lsp.core.items import (
     CustomToolCallItem,
     FunctionCallItem,
+    OutputContent,
     ResponseItem,
     message_text,
 )
@@ -24,6 +25,10 @@ from codex_lsp.redact import redact
 OUTPUT_CAP = 8000
 """Characters of a tool's output shown to the user (head and tail kept)."""
 _EXIT_CODE = re.compile(r"\AExit code: (-?\d+)\n")
+_EXEC_EXIT_CODE = re.compile(
+    r"\AChunk ID: \w+\nWall time: [^\n]*\nProcess exited with code (-?\d+)\n"
+)
+"""`exec_command`/`write_stdin` output (Codex's unified exec layout)."""
 
 
 class Entry(TypedDict):
@@ -49,7 +54,7 @@ def describe_call(name: str, args: dict[str, Any]) -> str:
             if line.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))
         ]
         return f"apply_patch {', '.join(files)}" if files else "apply_patch"
-    for key in ("path", "pattern", "command"):
+    for key in ("path", "pattern", "command", "cmd", "uri", "session_id"):
         if key in args:
             value = args[key]
             shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
@@ -57,13 +62,17 @@ def describe_call(name: str, args: dict[str, Any]) -> str:
     return name
 
 
-def display_output(output: str) -> tuple[str, int | None]:
+def display_output(output: str | list[OutputContent]) -> tuple[str, int | None]:
     """A tool's output as shown to the user (capped, credentials masked) and its exit code.
 
     The exit code is read from the shell tools' `Exit code: N` header (Codex's
-    output shape, `sandbox.output.format_for_model`); None for other tools.
+    output shape, `sandbox.output.format_for_model`) or exec_command's `Process
+    exited with code N`; None for other tools (and a command still running).
+    Content items show as their text, an image as `[image]`.
     """
-    match = _EXIT_CODE.match(output)
+    if not isinstance(output, str):
+        output = _content_text(output)
+    match = _EXIT_CODE.match(output) or _EXEC_EXIT_CODE.match(output)
     code = int(match.group(1)) if match else None
     output = redact(output)  # before cutting: a cut credential would no longer match
     if len(output) > OUTPUT_CAP:
@@ -72,6 +81,11 @@ def display_output(output: str) -> tuple[str, int | None]:
         cut = len(output) - OUTPUT_CAP
         output = f"{output[:head]}\n… {cut} characters not shown …\n{output[-tail:]}"
     return output, code
+
+
+def _content_text(items: list[OutputContent]) -> str:
+    """Content items as text: their text parts, `[image]` for each image."""
+    return "\n".join(i["text"] if i["type"] == "input_text" else "[image]" for i in items)
 
 
 def _arguments(item: FunctionCallItem | CustomToolCallItem) -> dict[str, Any]:

@@ -48,7 +48,7 @@ from codex_lsp.models.base import (
 )
 from codex_lsp.models.family import WireOptions
 from codex_lsp.models.retry import StreamRestart
-from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
+from codex_lsp.tools.base import ToolContext, ToolFailure, ToolOutput, TurnEnded
 from codex_lsp.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -223,9 +223,10 @@ def _call_item(call: ToolCall) -> ResponseItem:
     return function_call(call.call_id, call.name, call.arguments)
 
 
-def _output_item(call: ToolCall, output: str) -> ResponseItem:
+def _output_item(call: ToolCall, output: ToolOutput) -> ResponseItem:
     if call.custom:
-        return custom_tool_call_output(call.call_id, output)
+        text = output if isinstance(output, str) else display_output(output)[0]
+        return custom_tool_call_output(call.call_id, text)
     return function_call_output(call.call_id, output)
 
 
@@ -243,6 +244,7 @@ async def _run_calls(
                 pending.pop(0)
                 continue
             thread.add(_call_item(entry))
+            output: ToolOutput
             if ended is None:
                 output, ended = await _run_one(entry, tools, ctx)
             else:
@@ -267,7 +269,7 @@ async def _run_calls(
 
 async def _run_one(
     call: ToolCall, tools: ToolRegistry, ctx: ToolContext
-) -> tuple[str, TurnEnded | None]:
+) -> tuple[ToolOutput, TurnEnded | None]:
     tool = tools.get(call.name)
     try:
         args = {"input": call.arguments} if call.custom else json.loads(call.arguments or "{}")

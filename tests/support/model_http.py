@@ -33,6 +33,7 @@ from .model_faults import (
     peer_closed,
 )
 from .model_fim import completion_object
+from .model_inputs import input_error
 from .model_resolved import MODELS_LIST, _Resolved
 from .model_script import (
     Drop,
@@ -240,6 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         is_model = kind in ("responses", "chat", "completions")
         if is_model and parse_error is None and not isinstance(body, dict):
             parse_error = "request body must be a JSON object"
+        if kind == "responses" and parse_error is None:
+            parse_error = input_error(body)  # OpenAI refuses malformed tool outputs
         turn, number = owner._record(request, consume=is_model and parse_error is None)
         request_id = f"req_{number}"
 
