@@ -29,7 +29,7 @@ from codex_lsp.lsp.arguments import (
     structure,
 )
 from codex_lsp.lsp.open_documents import origin_of
-from codex_lsp.lsp.selection import instruction_from, selection_from
+from codex_lsp.lsp.selection import context_from, instruction_from, selection_from
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
@@ -120,9 +120,10 @@ async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
         sel = None
         if arg.uri and arg.range:
             sel = selection_from(ctx.documents, arg.uri, arg.range)
+        context = context_from(ctx.documents, arg.context)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.ask(arg.prompt, sel)
+    spec = tasks.ask(arg.prompt, sel, context)
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 
@@ -133,9 +134,10 @@ async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
     """
     try:
         arg = _prompt_args(args)
+        context = context_from(ctx.documents, arg.context)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.run_task(arg.prompt)
+    spec = tasks.run_task(arg.prompt, context)
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 

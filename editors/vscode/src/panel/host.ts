@@ -19,11 +19,11 @@ import {
   Action,
   Chip,
   CodexEvent,
-  composePrompt,
   chipLabel,
   Decision,
   initialState,
   PanelState,
+  promptContext,
   reduce,
   ThreadRow,
   TranscriptEntry,
@@ -193,7 +193,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     this.dispatch({ type: 'prompt', text: text.trim(), chips: chips.map(chipLabel) });
     this.chips = [];
     this.refreshContext(); // the active editor stays attached
-    const arg: Record<string, unknown> = { prompt: composePrompt(text, chips) };
+    const arg: Record<string, unknown> = { prompt: text.trim() };
+    if (chips.length) arg.context = promptContext(chips);
     if (this.state.threadId) arg.threadId = this.state.threadId;
     if (chips[0]) arg.uri = chips[0].uri;
     const result = await this.run(ServerCommands.runTask, arg);
@@ -268,6 +269,10 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
         startLine: selection.start.line + 1,
         endLine: selection.end.line + 1,
         text: doc.getText(selection),
+        range: {
+          start: { line: selection.start.line, character: selection.start.character },
+          end: { line: selection.end.line, character: selection.end.character },
+        },
       };
     }
     return { id, kind: 'file', path, uri: wire };

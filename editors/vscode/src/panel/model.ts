@@ -20,6 +20,13 @@ export interface Chip {
   startLine?: number;
   endLine?: number;
   text?: string;
+  /** The selection as an LSP range (0-based), for selections. */
+  range?: LspRange;
+}
+
+export interface LspRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
 }
 
 export interface PlanStep {
@@ -110,6 +117,8 @@ export type TranscriptEntry = {
   exitCode?: number | null;
   plan?: PlanStep[];
   explanation?: string | null;
+  /** On a user entry: what was attached to it. */
+  chips?: string[];
 };
 
 export type Action =
@@ -276,7 +285,7 @@ function onEvent(s: Draft, e: CodexEvent): void {
 /** The items a resumed thread starts with (`codex.resumeThread`'s `transcript`). */
 function fromTranscript(s: Draft, entries: TranscriptEntry[]): void {
   for (const e of entries) {
-    if (e.kind === 'user') push(s, { kind: 'user', text: e.text ?? '', chips: [] });
+    if (e.kind === 'user') push(s, { kind: 'user', text: e.text ?? '', chips: e.chips ?? [] });
     else if (e.kind === 'assistant' || e.kind === 'reasoning') push(s, { kind: e.kind, text: e.text ?? '', streaming: false });
     else if (e.kind === 'plan') push(s, { kind: 'plan', steps: e.plan ?? [], explanation: e.explanation ?? null });
     else if (e.kind === 'tool') {
@@ -361,16 +370,12 @@ export function formatCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** The prompt sent to the server: the user's text, then the attached context. */
-export function composePrompt(text: string, chips: readonly Chip[]): string {
-  const parts = [text.trim()];
-  const files = chips.filter((c) => c.kind === 'file').map((c) => `- ${c.path}`);
-  if (files.length) parts.push(`Files attached for context (read them as needed):\n${files.join('\n')}`);
-  for (const c of chips.filter((c) => c.kind === 'selection')) {
-    const fence = c.text?.includes('```') ? '~~~~' : '```';
-    parts.push(`Selected in ${c.path}, lines ${c.startLine}-${c.endLine}:\n${fence}\n${c.text ?? ''}\n${fence}`);
-  }
-  return parts.join('\n\n');
+/**
+ * The attached context as `codex.runTask`'s `context` (files, selections as ranges): it
+ * travels apart from the prompt, so titles stay the user's words.
+ */
+export function promptContext(chips: readonly Chip[]): { uri: string; range?: LspRange }[] {
+  return chips.map((c) => (c.kind === 'selection' && c.range ? { uri: c.uri, range: c.range } : { uri: c.uri }));
 }
 
 /** A chip's label: `hello.py` or `hello.py:3-7`. */
