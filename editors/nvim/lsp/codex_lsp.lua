@@ -120,6 +120,10 @@ return {
       { decision = 'reject' }
     ),
     ['codex/event'] = plugin('codex_lsp.chat', 'event_handler', nil),
+    -- Neovim's own handler, plus `save_after_apply` (setup option) with the plugin.
+    ['workspace/applyEdit'] = plugin('codex_lsp.save', 'apply_edit_handler', function(...)
+      return vim.lsp.handlers['workspace/applyEdit'](...)
+    end),
   },
   commands = {
     ['codex.editSelection'] = plugin('codex_lsp.commands', 'code_action_command', forward),

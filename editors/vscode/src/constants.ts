@@ -81,6 +81,7 @@ export const Settings = {
   sandboxMode: 'sandboxMode',
   profile: 'profile',
   inlineCompletion: 'inlineCompletion.enabled',
+  saveAfterApply: 'saveAfterApply',
 } as const;
 
 /** Virtual documents holding proposed (and empty) file contents for the diff editor. */

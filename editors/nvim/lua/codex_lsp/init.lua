@@ -25,6 +25,7 @@ M.name = 'codex_lsp'
 ---@field settings? table `config.toml` keys sent as `initializationOptions` (override the file).
 ---@field chat? codex_lsp.ChatOpts
 ---@field progress? boolean Echo the server's `$/progress` messages (default true).
+---@field save_after_apply? boolean `:write` the buffers an applied Codex edit touched (default false).
 ---@field lsp? vim.lsp.Config Anything else to merge into the server config.
 
 ---@type codex_lsp.Opts
@@ -34,6 +35,7 @@ M.defaults = {
   settings = nil,
   chat = { position = 'right', size = 80, open_on_ask = true },
   progress = true,
+  save_after_apply = false,
   lsp = nil,
 }
 

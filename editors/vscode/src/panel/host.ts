@@ -347,6 +347,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       reasoningEffort: config.get<string>(Settings.reasoningEffort) ?? '',
       approvalPolicy: config.get<string>(Settings.approvalPolicy) ?? '',
       effectiveModel: this.effectiveModel,
+      saveAfterApply: config.get<boolean>(Settings.saveAfterApply) === true,
     };
   }
 

@@ -11,6 +11,8 @@ export interface PanelSettings {
   approvalPolicy: string;
   /** The model the server runs (`codex.status`), shown when the setting is empty. */
   effectiveModel: string;
+  /** `codex.saveAfterApply`: an applied change is saved, not left "save to keep". */
+  saveAfterApply: boolean;
 }
 
 /** Host -> webview: everything the view shows. */

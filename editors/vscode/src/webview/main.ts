@@ -44,6 +44,8 @@ function button(label: string, onClick: () => void, aria?: string): HTMLButtonEl
 // ---- items -------------------------------------------------------------------------------
 
 const STEP_MARK: Record<string, string> = { completed: '✔', in_progress: '◐', pending: '○' };
+/** `codex.saveAfterApply`, from the latest update: an applied card then says "saved". */
+let saveAfterApply = false;
 const CHANGE_STATE: Record<string, string> = {
   pending: 'Waiting for your review',
   approved: 'Approved: applying…',
@@ -130,7 +132,8 @@ function renderChange(item: Extract<Item, { kind: 'change' }>): HTMLElement {
     );
     node.append(actions);
   }
-  const state = el('div', 'state', CHANGE_STATE[item.state] + (item.detail ? `: ${item.detail}` : ''));
+  const label = item.state === 'applied' && saveAfterApply ? 'Applied and saved' : CHANGE_STATE[item.state];
+  const state = el('div', 'state', label + (item.detail ? `: ${item.detail}` : ''));
   state.setAttribute('role', 'status');
   node.append(state);
   return node;
@@ -224,6 +227,7 @@ function renderChips(u: ViewUpdate): void {
 
 function renderControls(u: ViewUpdate): void {
   const model = $<HTMLInputElement>('model');
+  saveAfterApply = u.settings.saveAfterApply;
   if (document.activeElement !== model) model.value = u.settings.model;
   model.placeholder = u.settings.effectiveModel || 'model';
   const list = $<HTMLElement>('models');
