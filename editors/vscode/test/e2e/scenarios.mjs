@@ -109,6 +109,25 @@ async function apply() {
   });
 }
 
+/** `codex.saveAfterApply`: Apply writes hello.py at once, no Ctrl+S. */
+async function saveAfterApply() {
+  const options = { files: { 'hello.py': HELLO }, turns: editTurns(), settings: { 'codex.saveAfterApply': true } };
+  return withWorkbench('saveAfterApply', options, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
+    await wb.waitForDiff('hello.py');
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    await wb.toast('Codex: applied (hello.py).').first().waitFor();
+    await wb.page.locator('.tab.active', { hasText: 'hello.py' }).waitFor();
+    assert.equal(await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).count(), 0, 'saved, not dirty');
+    log('hello.py saved by the apply');
+  });
+}
+
 /** Same flow, Reject: nothing changes, in the buffer or on disk. */
 async function reject() {
   return withWorkbench('reject', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
@@ -274,6 +293,7 @@ async function askAndCancel() {
     const progress = wb.toast('rename greet to welcome everywhere').first();
     await progress.waitFor();
     await wb.page.locator('.statusbar-item .codicon-sync').first().waitFor();
+    await wb.page.locator('.statusbar-item', { hasText: 'rename greet to welcome' }).first().waitFor();
     await wb.screenshot('progress-cancel.png');
     await progress.getByRole('button', { name: 'Cancel', exact: true }).click();
     log('clicked Cancel on the progress notification');
@@ -512,7 +532,9 @@ async function panel() {
     await answer.locator('pre code .hljs-built_in', { hasText: 'print' }).waitFor();
     await view.locator('.item.user .chip', { hasText: 'hello.py' }).waitFor();
     const asked = (await wb.modelRequests())[0].body.input.map((i) => JSON.stringify(i)).join('\n');
-    assert.match(asked, /Files attached for context[^"]*hello\.py/);
+    // The chip travels as its own context message; the prompt is the user's words alone.
+    assert.match(asked, /"<attached_context>".*File attached for context[^"]*hello\.py/);
+    assert.match(asked, /"text":"what does greet do\?"/);
     log('the answer is rendered as Markdown with a highlighted code block');
 
     // A task: plan, command, change card.
@@ -528,6 +550,15 @@ async function panel() {
     const card = view.locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
     await card.getByRole('button', { name: /^Apply/ }).waitFor();
     log('checklist, command row with output and change card shown');
+    // One progress UI: the status bar item shows the turn, no notification; it opens the view.
+    const busy = wb.page.locator('.statusbar-item', { hasText: 'Codex: use an f-string in greet' }).first();
+    await busy.waitFor();
+    assert.equal(await wb.toast('use an f-string in greet').count(), 0, 'no progress notification while the view shows the turn');
+    await wb.runCommand('View: Show Explorer');
+    await prompt.waitFor({ state: 'hidden' });
+    await busy.click();
+    await card.getByRole('button', { name: /^Apply/ }).waitFor();
+    log('the status bar item shows the turn and opens the view');
     await card.getByRole('button', { name: /^Review/ }).click();
     await wb.waitForDiff('hello.py');
     await wb.page.waitForTimeout(500);
@@ -559,7 +590,7 @@ async function panel() {
     await view.locator('.item').first().waitFor({ state: 'detached' });
     await view.getByRole('button', { name: 'Show threads' }).click();
     await view.getByRole('searchbox', { name: 'Search threads' }).fill('greet');
-    await view.getByRole('button', { name: /^Resume Codex: what does greet do/ }).click();
+    await view.getByRole('button', { name: /^Resume what does greet do/ }).click();
     await view.locator('.item.user', { hasText: 'use an f-string in greet' }).waitFor();
     await view.locator('details.item.tool', { hasText: 'shell echo hello from the shell' }).locator('summary', { hasText: 'exit 0' }).waitFor();
     await view.locator('.item.plan li.step.completed', { hasText: 'Check the greeting' }).waitFor();
@@ -689,6 +720,7 @@ async function inlineCompletion() {
 }
 
 export const scenarios = {
+  saveAfterApply,
   apply,
   reject,
   codeAction,
