@@ -43,6 +43,7 @@ SCENARIOS = [
     "reviewFindings",
     "inlineCompletion",
     "panel",
+    "panelReload",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

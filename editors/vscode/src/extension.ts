@@ -91,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     executeCommand: (command, args, next) => commands!.intercept(command, args, next),
   });
   commands = new CodexCommands(server, answers, answersChannel, log);
-  panel = new CodexPanel(context.extensionUri, server, reviewer, log);
+  panel = new CodexPanel(context.extensionUri, server, reviewer, log, context.workspaceState);
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewViewProvider(VIEW_ID, panel),

@@ -129,6 +129,7 @@ export type Action =
   | { type: 'server'; state: ServerState; message?: string }
   | { type: 'reset'; threadId: string | null; transcript?: TranscriptEntry[] }
   | { type: 'proposal'; id: string; proposal: ProposalInfo }
+  | { type: 'cardSettled'; id: string; state: 'applied' | 'rejected' | 'stale'; detail?: string }
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
@@ -340,6 +341,11 @@ export function reduce(state: PanelState, action: Action): PanelState {
       const row = last(s, 'tool', (t) => t.state === 'running' && t.name === 'apply_patch');
       if (row) s.items.splice(s.items.indexOf(row), 1);
       push(s, { kind: 'change', callId: row?.callId ?? '', ...action.proposal, state: 'pending' }, action.id);
+      break;
+    }
+    case 'cardSettled': {
+      const card = s.items.find((i) => i.id === action.id);
+      if (card?.kind === 'change') change(card, { state: action.state, detail: action.detail });
       break;
     }
     case 'proposalDecided': {

@@ -601,6 +601,50 @@ async function panel() {
   });
 }
 
+/**
+ * The view remembers: a pending change card, then the window reloads (the extension host
+ * and the server restart); the conversation is back and Apply on the card still works.
+ */
+async function panelReload() {
+  const settings = { 'codex.approvalPolicy': 'on-request', 'codex.sandboxMode': 'danger-full-access' };
+  return withWorkbench('panelReload', { files: { 'hello.py': HELLO }, turns: editTurns(), settings }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.runCommand('Codex: Open Conversation');
+    const prompt = panelFrame(wb).getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    await prompt.fill('use an f-string in greet');
+    await prompt.press('Enter');
+    const card = () => panelFrame(wb).locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
+    await card().getByRole('button', { name: /^Apply/ }).waitFor();
+    await panelFrame(wb).locator('.item.assistant', { hasText: 'Updating greet.' }).waitFor();
+    await wb.page.waitForTimeout(1000); // the view is saved at most every 300 ms
+    log('a change card is pending; reloading the window');
+
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await wb.waitForServer();
+    if (!(await panelFrame(wb).locator('#conversation').isVisible().catch(() => false))) {
+      await wb.runCommand('Codex: Open Conversation');
+    }
+    const view = panelFrame(wb);
+    await view.locator('.item.user', { hasText: 'use an f-string in greet' }).waitFor();
+    await view.locator('.item.user .chip', { hasText: 'hello.py' }).waitFor();
+    await view.locator('.item.assistant', { hasText: 'Updating greet.' }).waitFor();
+    await card().locator('.state', { hasText: 'Waiting for your review' }).waitFor();
+    await wb.screenshot('panel-reloaded.png');
+    log('the conversation is back after the reload');
+
+    await card().getByRole('button', { name: /^Apply/ }).click();
+    await card().locator('.state', { hasText: 'Applied' }).waitFor();
+    await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).click();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    log('Apply on the restored card changed hello.py');
+  }, { allowErrors: true });
+}
+
 /** A finding as the review's structured output carries it (1-based lines). */
 function finding(title, line, priority) {
   return {
@@ -733,6 +777,7 @@ export const scenarios = {
   bundled,
   noPython,
   panel,
+  panelReload,
   reviewFindings,
   inlineCompletion,
 };
