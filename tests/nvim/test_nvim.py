@@ -156,6 +156,8 @@ stream_max_retries = 0
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_DATA_HOME": str(tmp_path / "data"),
             "XDG_STATE_HOME": str(tmp_path / "state"),
+            # A daemon (on by default) started by a test does not outlive it for long.
+            "CODEX_LSP_DAEMON_IDLE": "10",
         }
     )
     return env
@@ -615,3 +617,12 @@ def test_without_save_after_apply_the_buffer_stays_unsaved(
 
     assert result["command"]["status"] == "applied"
     assert result["modified"] is True  # the default: the user saves
+
+
+def test_the_server_starts_through_the_daemon_unless_turned_off(
+    workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = passed(run_nvim("daemon_setting", workspace, nvim_env, tmp_path))
+
+    assert result["default_env"] == {"CODEX_LSP_DAEMON": "1"}
+    assert result["off_env"] == {"CODEX_LSP_DAEMON": "0"}

@@ -103,6 +103,10 @@ end
 ---@type vim.lsp.Config
 return {
   cmd = { 'codex-lsp' },
+  -- One warm server per user: the first window starts the daemon, later ones attach to it
+  -- in milliseconds (each still its own process); unreachable: a private server starts.
+  -- `setup({ daemon = false })` turns it off.
+  cmd_env = { CODEX_LSP_DAEMON = '1' },
   root_markers = { 'AGENTS.md', '.git' },
   capabilities = {
     experimental = { codexApproval = true },

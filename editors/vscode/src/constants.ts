@@ -75,6 +75,7 @@ export const Settings = {
   serverPath: 'server.path',
   serverPython: 'server.python',
   serverEnv: 'server.env',
+  daemon: 'server.daemon',
   model: 'model',
   reasoningEffort: 'reasoningEffort',
   approvalPolicy: 'approvalPolicy',
