@@ -9,7 +9,8 @@
 
 import * as vscode from 'vscode';
 
-import type { ApproveCommandParams, ApproveEditParams } from '../approval';
+import { cardHunks, keptFromCard } from '../approval';
+import type { ApproveCommandParams, ApproveEditParams, HunkRef } from '../approval';
 import { Commands, ServerCommands, SETTINGS_SECTION, Settings } from '../constants';
 import type { EditReviewer } from '../review';
 import type { CodexServer } from '../server';
@@ -133,7 +134,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     const id = `edit${++this.counter}`;
     const files = params.files.map((f) => ({ path: f.path, kind: f.kind }));
     this.proposals.set(id, params);
-    this.dispatch({ type: 'proposal', id, proposal: { title: params.title, summary: params.summary, files } });
+    const hunks = cardHunks(params);
+    this.dispatch({ type: 'proposal', id, proposal: { title: params.title, summary: params.summary, files, hunks } });
     void this.reveal();
     const answer = await this.reviewer.review(params, token, true).finally(() => this.proposals.delete(id));
     this.dispatch({ type: 'proposalDecided', id, decision: token.isCancellationRequested ? 'withdrawn' : answer.decision });
@@ -181,9 +183,14 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
           return;
         }
         return this.reviewer.showDiffs();
-      case 'decideEdit':
-        if (this.restored.has(m.id)) return this.decideRestored(m.id, m.decision);
+      case 'hunk':
+        return this.dispatch({ type: 'hunkChoice', id: m.id, hunk: m.hunk, kept: m.kept });
+      case 'decideEdit': {
+        const kept = m.decision === 'reject' ? undefined : this.keptHunks(m.id);
+        if (this.restored.has(m.id)) return this.decideRestored(m.id, m.decision, kept);
+        if (kept) return this.reviewer.decideHunks(kept);
         return this.reviewer.decide(m.decision);
+      }
       case 'decideCommand':
         this.pending.get(m.id)?.(m.decision);
         this.pending.delete(m.id);
@@ -230,12 +237,18 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     }
   }
 
+  /** The hunks kept on card `id` when some were rejected there (else undefined: all). */
+  private keptHunks(id: string): HunkRef[] | undefined {
+    const card = this.state.items.find((i) => i.id === id);
+    return card?.kind === 'change' && card.hunks ? keptFromCard(card.hunks) : undefined;
+  }
+
   /** Apply or reject a card restored after a reload (see restore.ts). */
-  private async decideRestored(id: string, decision: Decision): Promise<void> {
+  private async decideRestored(id: string, decision: Decision, kept?: HunkRef[]): Promise<void> {
     const params = this.restored.get(id);
     this.restored.delete(id);
-    if (!params || decision === 'reject') return this.dispatch({ type: 'cardSettled', id, state: 'rejected' });
-    const problem = await applyRestored(params);
+    if (!params || decision === 'reject' || kept?.length === 0) return this.dispatch({ type: 'cardSettled', id, state: 'rejected' });
+    const problem = await applyRestored(params, kept);
     this.dispatch(problem ? { type: 'cardSettled', id, state: 'stale', detail: problem } : { type: 'cardSettled', id, state: 'applied' });
   }
 

@@ -45,6 +45,7 @@ export type FromWebview =
   | { type: 'undo' }
   | { type: 'review'; id: string }
   | { type: 'decideEdit'; id: string; decision: Decision }
+  | { type: 'hunk'; id: string; hunk: number; kept: boolean }
   | { type: 'decideCommand'; id: string; decision: Decision }
   | { type: 'setting'; key: 'model' | 'reasoningEffort' | 'approvalPolicy'; value: string }
   | { type: 'copy'; text: string }

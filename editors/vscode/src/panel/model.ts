@@ -6,6 +6,8 @@
  * (panel/host.ts), which posts the state to the webview script (webview/main.ts).
  */
 
+import type { CardHunk } from '../approval';
+
 export type ServerState = 'starting' | 'ready' | 'noAuth' | 'crashed' | 'stopped';
 export type Decision = 'approve' | 'approveForSession' | 'reject';
 
@@ -61,6 +63,7 @@ export type Item = Base &
         title: string;
         summary: string;
         files: { path: string; kind: string }[];
+        hunks?: CardHunk[];
         state: 'pending' | 'approved' | 'applied' | 'rejected' | 'stale' | 'withdrawn';
         detail?: string;
       }
@@ -96,6 +99,8 @@ export interface ProposalInfo {
   title: string;
   summary: string;
   files: { path: string; kind: string }[];
+  /** Per-hunk Apply / Reject (empty: one thing to decide). */
+  hunks?: CardHunk[];
 }
 
 export interface CommandInfo {
@@ -130,6 +135,7 @@ export type Action =
   | { type: 'reset'; threadId: string | null; transcript?: TranscriptEntry[] }
   | { type: 'proposal'; id: string; proposal: ProposalInfo }
   | { type: 'cardSettled'; id: string; state: 'applied' | 'rejected' | 'stale'; detail?: string }
+  | { type: 'hunkChoice'; id: string; hunk: number; kept: boolean }
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
@@ -341,6 +347,13 @@ export function reduce(state: PanelState, action: Action): PanelState {
       const row = last(s, 'tool', (t) => t.state === 'running' && t.name === 'apply_patch');
       if (row) s.items.splice(s.items.indexOf(row), 1);
       push(s, { kind: 'change', callId: row?.callId ?? '', ...action.proposal, state: 'pending' }, action.id);
+      break;
+    }
+    case 'hunkChoice': {
+      const card = s.items.find((i) => i.id === action.id);
+      if (card?.kind === 'change' && card.state === 'pending' && card.hunks?.[action.hunk]) {
+        change(card, { hunks: card.hunks.map((h, i) => (i === action.hunk ? { ...h, kept: action.kept } : h)) });
+      }
       break;
     }
     case 'cardSettled': {

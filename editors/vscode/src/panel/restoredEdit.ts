@@ -6,14 +6,18 @@
 
 import * as vscode from 'vscode';
 
-import type { ApproveEditParams, ProposedFile } from '../approval';
+import { keptIndices, WHOLE_FILE } from '../approval';
+import type { ApproveEditParams, HunkRef, ProposedFile } from '../approval';
 import { saveAfterApplyEnabled } from '../saveAfterApply';
 import { applyAllHunks } from './restore';
 
-/** Apply `params`; undefined when applied, else why not (shown on the card). */
-export async function applyRestored(params: ApproveEditParams): Promise<string | undefined> {
+/** Apply `params` (only the `kept` hunks, if given); undefined when applied, else why not. */
+export async function applyRestored(params: ApproveEditParams, kept?: HunkRef[]): Promise<string | undefined> {
   const edit = new vscode.WorkspaceEdit();
-  for (const file of params.files) {
+  for (const whole of params.files) {
+    const keep = kept ? keptIndices(whole, kept) : undefined;
+    if (keep && (whole.hunks.length === 0 ? !keep.has(WHOLE_FILE) : keep.size === 0)) continue;
+    const file = keep ? { ...whole, newText: whole.kind === 'update' ? null : whole.newText, hunks: whole.hunks.filter((h) => keep.has(h.index)) } : whole;
     const problem = await addFile(edit, file);
     if (problem) return problem;
   }
