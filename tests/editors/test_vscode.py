@@ -44,6 +44,7 @@ SCENARIOS = [
     "inlineCompletion",
     "panel",
     "panelReload",
+    "panelHunks",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

@@ -601,6 +601,33 @@ async function panel() {
   });
 }
 
+/** The card's per-hunk choice: Reject the second hunk, Apply: only the first lands. */
+async function panelHunks() {
+  const settings = { 'codex.approvalPolicy': 'on-request', 'codex.sandboxMode': 'danger-full-access' };
+  return withWorkbench('panelHunks', { files: { 'hello.py': TWO_FUNCS }, turns: editTurns(TWO_HUNKS), settings }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    await prompt.fill('use f-strings');
+    await prompt.press('Enter');
+    const card = view.locator('.item.change');
+    await card.locator('li.hunk', { hasText: 'hello.py: line 6 (+1 -1)' }).waitFor();
+    assert.equal(await card.locator('li.hunk').count(), 2);
+    await card.getByRole('button', { name: 'Reject hunk hello.py: line 6 (+1 -1)' }).click();
+    await card.locator('li.hunk.dropped', { hasText: 'hello.py: line 6' }).waitFor();
+    await card.getByRole('button', { name: /^Apply Codex: use f-strings/ }).click();
+    await card.locator('.state', { hasText: 'Applied' }).waitFor();
+    await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).click();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', TWO_FUNCS.replace(`return 'hi ' + name`, `return f"hello {name}"`));
+    log('the card applied only the kept hunk');
+  });
+}
+
 /**
  * The view remembers: a pending change card, then the window reloads (the extension host
  * and the server restart); the conversation is back and Apply on the card still works.
@@ -778,6 +805,7 @@ export const scenarios = {
   noPython,
   panel,
   panelReload,
+  panelHunks,
   reviewFindings,
   inlineCompletion,
 };
