@@ -23,7 +23,7 @@ from codex_lsp.agent.instructions import (
     user_instructions,
 )
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
-from codex_lsp.agent.tasks import TaskSpec
+from codex_lsp.agent.tasks import TaskSpec, context_message
 from codex_lsp.agent.thread import Thread
 from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
 from codex_lsp.agent.undo import UndoRefused, plan_undo
@@ -257,8 +257,8 @@ class Agent:
         """
         thread = self.thread(thread_id)
         if not thread.title:
-            thread.title = spec.title
-            self.store.record_title(thread.id, spec.title)
+            thread.title = spec.thread_title
+            self.store.record_title(thread.id, thread.title)
         await self.host.emit(TurnStarted(thread.id, spec.title))
         try:
             result = await self._run(thread, spec, self.workspace.rooted_at(origin))
@@ -350,6 +350,8 @@ class Agent:
         self._say_problems(problems)
         if guidance is not None and needs_instructions(thread.history, guidance):
             thread.add(guidance)
+        if spec.context:
+            thread.add(context_message(spec.context))
         thread.add(user_message(spec.prompt))
         try:
             result = await run_turn(thread, client, tools, ctx, settings)

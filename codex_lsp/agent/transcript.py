@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any, Literal, NotRequired, TypedDict
 
+from codex_lsp.agent.instructions import USER_INSTRUCTIONS_PREFIX
+from codex_lsp.agent.tasks import context_labels, is_context
 from codex_lsp.core.items import (
     CustomToolCallItem,
     FunctionCallItem,
@@ -43,6 +45,8 @@ class Entry(TypedDict):
     exitCode: NotRequired[int | None]
     plan: NotRequired[list[dict[str, str]]]
     explanation: NotRequired[str | None]
+    chips: NotRequired[list[str]]
+    """On a user entry: what was attached to it (`a.py`, `a.py:3-4`)."""
 
 
 def describe_call(name: str, args: dict[str, Any]) -> str:
@@ -124,18 +128,27 @@ def _call_entry(item: FunctionCallItem | CustomToolCallItem) -> Entry:
 def transcript(history: list[ResponseItem]) -> list[Entry]:
     """The thread as a person reads it: messages, reasoning, tool steps with output, plans.
 
-    Instructions (`system`/`developer` messages) are left out; an output is put on its
+    Instructions (`system`/`developer` messages, AGENTS.md) are left out, attached
+    context becomes the next user entry's `chips`; an output is put on its
     call's entry; the plan tool's "Plan updated" output is not shown.
     """
     entries: list[Entry] = []
     calls: dict[str, Entry] = {}
+    attached: list[str] = []
     for item in history:
         if item["type"] == "message":
-            if item["role"] in ("user", "assistant"):
-                role: Literal["user", "assistant"] = (
-                    "user" if item["role"] == "user" else "assistant"
-                )
-                entries.append({"kind": role, "text": message_text(item)})
+            if is_context(item):
+                attached = context_labels(item)  # shown as the next message's chips
+            elif item["role"] == "user" and message_text(item).startswith(
+                USER_INSTRUCTIONS_PREFIX
+            ):
+                continue
+            elif item["role"] in ("user", "assistant"):
+                entry: Entry = {"kind": item["role"], "text": message_text(item)}
+                if item["role"] == "user" and attached:
+                    entry["chips"] = attached
+                    attached = []
+                entries.append(entry)
         elif item["type"] == "reasoning":
             text = "\n\n".join(part["text"] for part in item["summary"] if part["text"])
             if text:

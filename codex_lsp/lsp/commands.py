@@ -30,7 +30,7 @@ from codex_lsp.lsp.arguments import (
 )
 from codex_lsp.lsp.failures import report_failure
 from codex_lsp.lsp.open_documents import origin_of
-from codex_lsp.lsp.selection import instruction_from, selection_from
+from codex_lsp.lsp.selection import context_from, instruction_from, selection_from
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
@@ -121,9 +121,10 @@ async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
         sel = None
         if arg.uri and arg.range:
             sel = selection_from(ctx.documents, arg.uri, arg.range)
+        context = context_from(ctx.documents, arg.context)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.ask(arg.prompt, sel)
+    spec = tasks.ask(arg.prompt, sel, context)
     result = await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
     plugin = ctx.client.caps.codex_approval  # our plugins show the answer in their chat
     if result.get("status") == "answered" and result.get("text") and not plugin:
@@ -138,9 +139,10 @@ async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
     """
     try:
         arg = _prompt_args(args)
+        context = context_from(ctx.documents, arg.context)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.run_task(arg.prompt)
+    spec = tasks.run_task(arg.prompt, context)
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 
