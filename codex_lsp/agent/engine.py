@@ -40,6 +40,7 @@ from codex_lsp.core.protocol import (
     TurnStarted,
 )
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
+from codex_lsp.intel.session import IntelSession
 from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
@@ -86,6 +87,8 @@ class Agent:
         """`name/version` of the editor (from LSP `clientInfo`), for the User-Agent."""
         self.rate_limits: dict[str, dict[str, float]] = {}
         """The provider's latest usage-limit windows (see `RateLimitsUpdate`)."""
+        self.intel = IntelSession()
+        """Language servers' knowledge: diagnostics after edits, `lsp_*` tools."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -104,9 +107,13 @@ class Agent:
             manager, self.mcp, self._mcp_start = self.mcp, None, None
             self._background.spawn(manager.aclose())
             self.start_mcp()
+        if self.intel.servers is not None or loaded.config.lsp_servers:
+            for servers in self.intel.configure(loaded.config, self.workspace):
+                self._background.spawn(servers.aclose())
 
     def start_mcp(self) -> None:
-        """Start the configured MCP servers in the background (turns wait for them)."""
+        """Start the configured MCP and language servers in the background (turns wait for MCP)."""
+        self.intel.configure(self.loaded.config, self.workspace)
         if self.mcp is not None or not self.loaded.config.mcp_servers:
             return
         from codex_lsp.mcp import McpManager  # the SDK costs ~0.4 s to import: only when used
@@ -150,6 +157,7 @@ class Agent:
         if self.mcp is not None:
             await self.mcp.aclose()
             self.mcp = None
+        await self.intel.aclose()
 
     @property
     def policy(self) -> ApprovalPolicy:
@@ -311,8 +319,10 @@ class Agent:
             emit=self._emit,
             config=cfg,
             title=spec.title,
+            intel=self.intel.backend(),
         )
         tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
+        tools = tools.with_tools(self.intel.tools(cfg))
         if not spec.allow_edits:
             tools = tools.read_only()
         guidance = user_instructions(workspace.primary, self.loaded.home, cfg.project_doc_max_bytes)
@@ -358,6 +368,7 @@ class Agent:
         return {
             "sandbox": await asyncio.to_thread(sandbox_status),
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
+            "lspServers": self.intel.status(),
             "usage": dict(self.current.usage) if self.current is not None else None,
             "rateLimits": self.rate_limits or None,
         }

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
 from codex_lsp.config import Config
 from codex_lsp.core.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
 from codex_lsp.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from codex_lsp.intel import CodeIntel
 
 
 class ToolFailure(Exception):
@@ -47,6 +50,8 @@ class ToolContext:
     applied: list[FileEdit] = field(default_factory=list)
     """Every edit written during this turn, in order (for undo)."""
     title: str = "Codex edit"
+    intel: CodeIntel | None = None
+    """Language servers' knowledge (diagnostics after edits, `lsp_*` tools), if any."""
 
 
 class Tool(Protocol):
