@@ -63,6 +63,8 @@ def cancel(check: EditCheck | None) -> None:
 async def after_edit(ctx: ToolContext, check: EditCheck | None, applied: list[FileEdit]) -> str:
     """The paragraph appended to the tool result ("" when there is nothing to say).
 
+    It starts with a newline: the result before it ends with one.
+
     `applied` is what landed (the user may have kept only some hunks or files).
     """
     if check is None:
@@ -77,11 +79,11 @@ async def after_edit(ctx: ToolContext, check: EditCheck | None, applied: list[Fi
         after = await _bounded(check.intel.diagnostics(docs, True, check.wait), check.wait)
     except (IntelUnavailable, TimeoutError) as exc:
         reason = str(exc) or f"no answer within {check.wait:g} s"
-        return f"\n\nDiagnostics were not checked ({check.intel.name}: {reason})."
+        return f"\nDiagnostics were not checked ({check.intel.name}: {reason})."
     except Exception:  # a backend bug must not fail an edit that already landed
         log.exception("diagnostics after edit failed")
-        return f"\n\nDiagnostics were not checked ({check.intel.name}: internal error)."
-    return "\n\n" + report(
+        return f"\nDiagnostics were not checked ({check.intel.name}: internal error)."
+    return "\n" + report(
         check, before, after, ctx.config.code_intel.max_diagnostics, ctx.workspace.relative
     )
 

@@ -45,7 +45,7 @@ class Diagnostic:
     def describe(self, relative: Callable[[Path], str]) -> str:
         """`a.py:4:5: error: message [source code]` — one line, as compilers print."""
         tag = " ".join(p for p in (self.source, self.code) if p)
-        message = self.message.replace("\n", " ")[:300]
+        message = " ".join(self.message.split())[:300]
         where = f"{relative(self.path)}:{self.line}:{self.column}"
         return f"{where}: {self.severity}: {message}" + (f" [{tag}]" if tag else "")
 

@@ -45,6 +45,11 @@ class ConfiguredServers:
             self._starting.add(task)
             task.add_done_callback(self._starting.discard)
 
+    @property
+    def peers(self) -> list[PeerServer]:
+        """The enabled servers, in configuration order."""
+        return list(self._peers)
+
     def _peer_for(self, path: Path) -> PeerServer | None:
         rel = self._relative(path)
         return next((p for p in self._peers if p.config.handles(rel)), None)

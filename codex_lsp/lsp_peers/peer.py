@@ -73,6 +73,11 @@ class PeerServer:
     # ---- life cycle --------------------------------------------------------
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id while one was started (for status and tests)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.returncode is None
 
@@ -163,7 +168,14 @@ class PeerServer:
         return message + (f" (stderr: {' | '.join(tail)})" if tail else "")
 
     async def aclose(self) -> None:
-        """Ask the server to shut down, then make sure the process is gone."""
+        """Ask the server to shut down, then make sure the process is gone.
+
+        A start still under way is waited for first (it is bounded by
+        `startup_timeout_sec`), so no process it spawns outlives us.
+        """
+        if self._start is not None and not self._start.done():
+            with contextlib.suppress(Exception):
+                await self._start
         client, process = self._client, self._process
         if client is None or process is None:
             return
