@@ -26,6 +26,10 @@
 --- diff (`editors/nvim/lua/codex_lsp/approval.lua`). Without that plugin code on
 --- 'runtimepath' they reject every edit, so keep `editors/nvim` on the
 --- runtimepath (lazy.nvim does this) or drop the capability.
+---
+--- `experimental.codexIntel` lets the agent ask Neovim's other language servers
+--- (definitions, references, hover, symbols, diagnostics after each edit) through
+--- `codex/intel` (`editors/nvim/lua/codex_lsp/intel.lua`).
 
 --- Calls `module.fn(...)` from the plugin, or `fallback` (a value, or a function
 --- called with the same arguments) when the plugin's Lua modules are not on
@@ -105,7 +109,7 @@ return {
   cmd = { 'codex-lsp' },
   root_markers = { 'AGENTS.md', '.git' },
   capabilities = {
-    experimental = { codexApproval = true },
+    experimental = { codexApproval = true, codexIntel = true },
     window = { workDoneProgress = true, showDocument = { support = true } },
   },
   handlers = {
@@ -120,6 +124,9 @@ return {
       { decision = 'reject' }
     ),
     ['codex/event'] = plugin('codex_lsp.chat', 'event_handler', nil),
+    ['codex/intel'] = plugin('codex_lsp.intel', 'handler', function()
+      return nil, { code = -32601, message = 'codex_lsp.intel not on runtimepath' }
+    end),
   },
   commands = {
     ['codex.editSelection'] = plugin('codex_lsp.commands', 'code_action_command', forward),

@@ -67,6 +67,8 @@ export const Methods = {
   approveEdit: 'codex/approveEdit',
   approveCommand: 'codex/approveCommand',
   event: 'codex/event',
+  /** Not answered yet by VS Code (it does not declare `codexIntel`); see docs/protocol.md. */
+  intel: 'codex/intel',
 } as const;
 
 /** Settings (package.json `contributes.configuration`), relative to `codex`. */
