@@ -123,3 +123,40 @@ async def test_query_tools_answer_from_the_real_language_server(
     assert seen["outline"].splitlines()[0] == "function greet  L1-2"
     assert "function greet  typed.py:1" in seen["find"]
     assert "outside the workspace" in seen["out"]
+
+
+def user_prompt(model: ScriptedModelServer) -> str:
+    body: dict[str, Any] = model.requests[0].body or {}
+    texts = [
+        part.get("text", "")
+        for item in body.get("input", [])
+        if item.get("role") == "user"
+        for part in item.get("content", [])
+    ]
+    return "\n".join(texts)
+
+
+async def test_a_review_gets_the_language_servers_errors_in_the_reviewed_lines(
+    editor: Editor, model: ScriptedModelServer, typed_workspace: Path, codex_home: Path
+) -> None:
+    write_config(codex_home, model.base_url, intel_config())
+    broken = TYPED.replace('greet("bob")', "greet(42)") + "x: int = 'seven'\n"
+    (typed_workspace / "typed.py").write_text(broken)
+    answer = {
+        "findings": [],
+        "overall_correctness": "patch is incorrect",
+        "overall_explanation": "greet gets an int.",
+        "overall_confidence_score": 0.9,
+    }
+    model.script(Reply([Text(json.dumps(answer))]))
+    await editor.start()
+    uri = editor.open("typed.py", broken)
+    lines_1_to_5 = {"start": {"line": 0, "character": 0}, "end": {"line": 4, "character": 16}}
+    result = await editor.command(
+        "codex.review", {"scope": "selection", "uri": uri, "range": lines_1_to_5}
+    )
+    assert result["status"] == "answered", result
+    prompt = user_prompt(model)
+    assert "The editor's language servers report these problems in the reviewed lines (pyright)" in prompt
+    assert '- typed.py:5:13: error: Argument of type "Literal[42]"' in prompt
+    assert "typed.py:6" not in prompt  # the error on line 6 is outside the reviewed lines
