@@ -218,3 +218,50 @@ async def test_a_crashed_server_is_restarted_on_next_use(tmp_path: Path) -> None
     finally:
         await servers.aclose()
     assert not peer.running
+
+
+# ---- how answers read (pure) -----------------------------------------------------------
+
+
+def test_locations_show_workspace_lines_and_count_the_rest(tmp_path: Path) -> None:
+    from codex_lsp.core.workspace import Workspace
+    from codex_lsp.intel import format as fmt
+
+    (tmp_path / "a.py").write_text("x = 1\ndef f():\n    pass\n")
+    ws = Workspace([tmp_path])
+    inside = (tmp_path / "a.py").as_uri()
+    answer = [
+        {"uri": inside, "range": {"start": {"line": 1, "character": 4}}},
+        {"targetUri": inside, "targetSelectionRange": {"start": {"line": 0, "character": 0}}},
+        {"uri": "file:///usr/lib/python3/os.py", "range": {"start": {"line": 9, "character": 0}}},
+    ]
+    text = fmt.locations(answer, ws, lambda p: p.read_text())
+    assert text.splitlines() == [
+        "a.py:2:5: def f():",
+        "a.py:1:1: x = 1",
+        "(1 location(s) outside the workspace, not shown)",
+    ]
+    assert fmt.locations(None, ws, lambda p: None) == "No locations found."
+
+
+def test_hover_and_outline_read_as_text() -> None:
+    from codex_lsp.intel import format as fmt
+
+    assert fmt.hover({"contents": {"kind": "markdown", "value": "`int`"}}) == "`int`"
+    assert fmt.hover({"contents": ["a", {"language": "py", "value": "b"}]}) == "a\n\nb"
+    assert fmt.hover(None) == "No information at this position."
+    outline = [
+        {
+            "name": "C",
+            "kind": 5,
+            "range": {"start": {"line": 0}, "end": {"line": 3}},
+            "children": [{"name": "m", "kind": 6, "range": {"start": {"line": 1}, "end": {"line": 2}}}],
+        }
+    ]
+    assert fmt.document_symbols(outline) == "class C  L1-4\n  method m  L2-3"
+
+
+def test_a_diagnostic_without_severity_is_an_error() -> None:
+    d = Diagnostic.from_lsp(Path("/w/a.py"), {"range": {"start": {"line": 2, "character": 3}}, "message": "bad\n  detail", "code": 7})
+    assert (d.line, d.column, d.severity, d.code) == (3, 4, "error", "7")
+    assert d.describe(lambda p: p.name) == "a.py:3:4: error: bad detail [7]"
