@@ -42,6 +42,7 @@ SCENARIOS = [
     "reviewFindings",
     "inlineCompletion",
     "panel",
+    "intel",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

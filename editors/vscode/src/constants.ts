@@ -67,7 +67,7 @@ export const Methods = {
   approveEdit: 'codex/approveEdit',
   approveCommand: 'codex/approveCommand',
   event: 'codex/event',
-  /** Not answered yet by VS Code (it does not declare `codexIntel`); see docs/protocol.md. */
+  /** Server -> client: ask VS Code's language features (src/intel.ts). */
   intel: 'codex/intel',
 } as const;
 
