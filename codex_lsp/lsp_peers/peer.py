@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,7 @@ class PeerServer:
         }
         try:
             await asyncio.wait_for(
-                client.protocol.send_request_async("initialize", params),
+                asyncio.shield(client.protocol.send_request_async("initialize", params)),
                 self.config.startup_timeout_sec,
             )
         except Exception as exc:
@@ -267,13 +268,16 @@ class PeerServer:
     async def request(self, method: str, params: dict[str, Any]) -> Any:
         """One request with the configured timeout; `IntelUnavailable` on failure."""
         await self.ready()
-        assert self._client is not None
+        client = self._client
+        assert client is not None
+        msg_id = f"codex-lsp-{uuid.uuid4().hex}"
+        answer = client.protocol.send_request_async(method, params, msg_id=msg_id)
         try:
-            return await asyncio.wait_for(
-                self._client.protocol.send_request_async(method, params),
-                self.config.request_timeout_sec,
-            )
+            # Shielded: a late answer then lands in a live future (pygls logs an error when
+            # it finds a cancelled one); the server is told we stopped waiting.
+            return await asyncio.wait_for(asyncio.shield(answer), self.config.request_timeout_sec)
         except TimeoutError as exc:
+            client.protocol.notify("$/cancelRequest", {"id": msg_id})
             raise IntelUnavailable(
                 f"{self.name} did not answer {method} within {self.config.request_timeout_sec:g} s"
             ) from exc

@@ -38,6 +38,7 @@ def intel_config(extra: str = "") -> str:
 [lsp_servers.pyright]
 command = {command}
 files = ["*.py"]
+request_timeout_sec = 120
 
 [code_intel]
 diagnostics_wait_ms = 30000

@@ -739,7 +739,7 @@ async function intel() {
     const tools = (requests[0]?.body?.tools ?? []).map((t) => t.name);
     assert.ok(tools.includes('lsp_definition'), `lsp tools offered: ${tools.join(', ')}`);
     assert.match(outputs.edit, /Diagnostics after this edit \(editor\): 1 error introduced by this edit:/);
-    assert.match(outputs.edit, /calc\.ts:5:27: error: Argument of type 'string' is not assignable to parameter of type 'number'/);
+    assert.match(outputs.edit, /calc\.ts:5:28: error: Argument of type 'string' is not assignable to parameter of type 'number'/);
     assert.equal(outputs.def, 'calc.ts:1:17: export function double(n: number): number {');
     assert.match(outputs.hover, /function double\(n: number\): number/);
     assert.deepEqual(outputs.refs.split('\n').sort(), [
