@@ -13,7 +13,7 @@ from typing import Any
 from codex_lsp.core.workspace import UnreadableFile, Workspace
 from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.intel.backend import IntelUnavailable
-from codex_lsp.lsp_peers.uris import uri_path
+from codex_lsp.intel.uris import uri_path
 
 MAX_LOCATIONS = 100
 MAX_SYMBOLS = 200

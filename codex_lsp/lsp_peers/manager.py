@@ -11,8 +11,8 @@ from typing import Any
 from codex_lsp.config.intel import LspServerConfig
 from codex_lsp.intel.backend import DocText, IntelUnavailable, QueryMethod
 from codex_lsp.intel.diagnostics import Diagnostic
+from codex_lsp.intel.uris import uri_path
 from codex_lsp.lsp_peers.peer import PeerServer
-from codex_lsp.lsp_peers.uris import uri_path
 
 
 class ConfiguredServers:
