@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import inline, report, windows
+from bench import inline, intel, report, windows
 from bench.codex_side import installed_version, native_binary
 from bench.fixtures import REPO
 from bench.model import BenchModelProcess
@@ -28,7 +28,7 @@ from bench.sections import KB, MB, Bench
 
 NETNS_ENV = "CODEX_LSP_BENCH_NETNS"
 SECTIONS = (
-    "startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling", "windows"
+    "startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling", "windows", "intel"
 )
 
 
@@ -164,6 +164,9 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
                            inline.latency_run(bench, run, args.inline_requests))
                 await step(f"codex-lsp: typing {args.keystrokes} keystrokes",
                            inline.typing_run(bench, run, args.keystrokes))
+            if "intel" in want:  # codex-lsp only: diagnostics after edits, on vs off
+                await step("codex-lsp: type-error task, code intelligence on / off",
+                           intel.intel_runs(bench, run))
             if "flood" in want:
                 for side in bench.sides():
                     await step(f"{side.label}: {args.floods} x Flood({args.deltas})",
@@ -243,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(report.render(results))
+    table = intel.render(results["figures"])
+    if table:
+        print("\n" + table)
     print(f"\nwrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
     return 0
 

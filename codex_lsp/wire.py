@@ -90,7 +90,17 @@ APPROVE_COMMAND: Final = "codex/approveCommand"
 """Server -> client request: approve a shell command or MCP tool call."""
 EVENT: Final = "codex/event"
 """Server -> client notification: what the agent is doing."""
-METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT)
+INTEL: Final = "codex/intel"
+"""Server -> client request: ask the editor's language servers (clients with `codexIntel`).
+
+`{method, params}`: an LSP request (`textDocument/definition`, `…/references`,
+`…/hover`, `…/documentSymbol`, `workspace/symbol`) answered with the editor's
+merged LSP result, or `INTEL_DIAGNOSTICS` with `{uris, settleMs}` answered
+`{diagnostics: {uri: Diagnostic[]}}` once the servers published for the current text.
+"""
+INTEL_DIAGNOSTICS: Final = "codex/diagnostics"
+"""The `method` of a `codex/intel` request for the editor's diagnostics of some files."""
+METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT, INTEL)
 
 REVIEW_EVENT: Final = "review"
 """`codex/event` type when a review ends: `{type, threadId, scope, summary, findings}`."""
@@ -109,6 +119,8 @@ SIGN_IN_ACTION: Final = "Sign in with ChatGPT"
 
 APPROVAL_CAPABILITY: Final = "codexApproval"
 """`capabilities.experimental.codexApproval = true`: the client handles the requests above."""
+INTEL_CAPABILITY: Final = "codexIntel"
+"""`capabilities.experimental.codexIntel = true`: the client answers `codex/intel`."""
 APPROVAL_FULL_TEXTS: Final = "fullTexts"
 """`codexApproval = {"fullTexts": true}`: `codex/approveEdit` carries an update's whole texts."""
 

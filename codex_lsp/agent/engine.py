@@ -41,6 +41,7 @@ from codex_lsp.core.protocol import (
     TurnStarted,
 )
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
+from codex_lsp.intel.session import IntelSession
 from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
@@ -95,6 +96,8 @@ class Agent:
         """Told each new problem with the project's instructions (the server shows it)."""
         self.exec_sessions = ExecSessions()
         """`exec_command` sessions: they outlive turns, not a cancel or a thread switch."""
+        self.intel = IntelSession()
+        """Language servers' knowledge: diagnostics after edits, `lsp_*` tools."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -113,9 +116,13 @@ class Agent:
             manager, self.mcp, self._mcp_start = self.mcp, None, None
             self._background.spawn(manager.aclose())
             self.start_mcp()
+        if self.intel.servers is not None or loaded.config.lsp_servers:
+            for servers in self.intel.configure(loaded.config, self.workspace):
+                self._background.spawn(servers.aclose())
 
     def start_mcp(self) -> None:
-        """Start the configured MCP servers in the background (turns wait for them)."""
+        """Start the configured MCP and language servers in the background (turns wait for MCP)."""
+        self.intel.configure(self.loaded.config, self.workspace)
         if self.mcp is not None or not self.loaded.config.mcp_servers:
             return
         from codex_lsp.mcp import McpManager  # the SDK costs ~0.4 s to import: only when used
@@ -160,6 +167,7 @@ class Agent:
         if self.mcp is not None:
             await self.mcp.aclose()
             self.mcp = None
+        await self.intel.aclose()
 
     @property
     def policy(self) -> ApprovalPolicy:
@@ -333,6 +341,7 @@ class Agent:
             config=cfg,
             title=spec.title,
             exec_sessions=self.exec_sessions,
+            intel=self.intel.backend(),
         )
         tools = tools_for(self.tools, cfg.model, self.loaded.provider.wire_api)
         if not spec.allow_edits:  # questions: the read-only tools, whatever the family
@@ -341,6 +350,7 @@ class Agent:
             from codex_lsp.mcp.resources import resource_tools
 
             tools = tools.with_tools([*self.mcp.tools(), *resource_tools(self.mcp)])
+        tools = tools.with_tools(self.intel.tools(cfg))
         if not spec.allow_edits:
             tools = tools.read_only()
         problems: list[str] = []
@@ -406,6 +416,7 @@ class Agent:
         return {
             "sandbox": await asyncio.to_thread(sandbox_status),
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
+            "lspServers": self.intel.status(),
             "usage": dict(self.current.usage) if self.current is not None else None,
             "rateLimits": self.rate_limits or None,
             "execSessions": self.exec_sessions.listing(),

@@ -6,6 +6,7 @@ check``), the agent and the tests can load configuration without a server.
 
 from __future__ import annotations
 
+from codex_lsp.config.intel import CodeIntelConfig, LspServerConfig
 from codex_lsp.config.loader import (
     AUTH_FILE_NAME,
     CONFIG_FILE_NAME,
@@ -51,10 +52,12 @@ __all__ = [
     "SANDBOX_MODES",
     "WIRE_APIS",
     "ApprovalPolicy",
+    "CodeIntelConfig",
     "Config",
     "ConfigError",
     "InlineCompletionConfig",
     "LoadedConfig",
+    "LspServerConfig",
     "McpServerConfig",
     "ModelProviderInfo",
     "Profile",

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import attrs
 
 from codex_lsp.config._structure import InvalidValue
+from codex_lsp.config.intel import CodeIntelConfig, LspServerConfig
 
 ApprovalPolicy = Literal["untrusted", "on-request", "on-failure", "never"]
 SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
@@ -380,3 +381,7 @@ class Config:
     model_instructions_file: str | None = None
     #: Inline completions (ghost text).
     inline_completion: InlineCompletionConfig = attrs.field(factory=InlineCompletionConfig)
+    #: Language servers codex-lsp starts itself (editors without our plugin).
+    lsp_servers: dict[str, LspServerConfig] = attrs.field(factory=dict)
+    #: Diagnostics after edits and the ``lsp_*`` query tools.
+    code_intel: CodeIntelConfig = attrs.field(factory=CodeIntelConfig)

@@ -49,6 +49,8 @@ class ClientCapabilities:
     """`experimental.codexAuthEvents = true`: the client prompts on `authRequired` itself."""
     inline_completion_dynamic: bool = False
     """`textDocument.inlineCompletion.dynamicRegistration`: it may be registered later."""
+    codex_intel: bool = False
+    """`experimental.codexIntel = true`: the client answers `codex/intel` from its servers."""
 
     @classmethod
     def from_lsp(cls, caps: Any) -> ClientCapabilities:
@@ -73,6 +75,8 @@ class ClientCapabilities:
             codex_approval=approval is True or isinstance(approval, dict),
             approval_full_texts=isinstance(approval, dict)
             and approval.get(wire.APPROVAL_FULL_TEXTS) is True,
+            codex_intel=isinstance(experimental, dict)
+            and experimental.get(wire.INTEL_CAPABILITY) is True,
             codex_auth_events=isinstance(experimental, dict)
             and experimental.get("codexAuthEvents") is True,
             inline_completion_dynamic=_get(

@@ -12,6 +12,8 @@ from typing import Any
 
 from codex_lsp import wire
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
+from codex_lsp.intel.backend import DocText
+from codex_lsp.intel.review_context import problems_in_range
 from codex_lsp.lsp.arguments import (
     BadArguments,
     ClearFindingsArgs,
@@ -70,6 +72,24 @@ def _resolver(ctx: Services, origin: Path | None) -> Any:
     return resolve
 
 
+async def _editor_problems(ctx: Services, target: ReviewTarget) -> str:
+    """The language servers' errors in the reviewed file or selection (prompt context)."""
+    if target.path is None:
+        return ""
+    try:
+        text = ctx.documents.text(target.path)
+    except UnreadableFile:
+        return ""
+    last = target.start_line + max(len(target.text.splitlines()), 1)
+    return await problems_in_range(
+        ctx.agent.intel.backend(),
+        ctx.agent.loaded.config.code_intel,
+        DocText(target.path, text),
+        (target.start_line + 1, last),
+        ctx.documents.relative,
+    )
+
+
 async def review(ctx: Services, *args: Any) -> dict[str, Any]:
     """`{scope, uri?, range?, base?}`: review, publish the findings, return a summary."""
     try:
@@ -93,7 +113,8 @@ async def review(ctx: Services, *args: Any) -> dict[str, Any]:
                 "summary": "No changes to review.",
                 "findings": [],
             }
-    result = await ctx.turns.run(review_task(target, diff), arg.thread_id, origin)
+    context = await _editor_problems(ctx, target)
+    result = await ctx.turns.run(review_task(target, diff, context), arg.thread_id, origin)
     if result.get("status") != "answered":
         return result
     key = scope_key(target)

@@ -32,6 +32,7 @@ from codex_lsp.lsp.fast_start import inline_completion_requested
 from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.host import LspHost
 from codex_lsp.lsp.initialize import ClientCapabilities
+from codex_lsp.lsp.intel_host import EditorIntel
 from codex_lsp.lsp.open_documents import Documents
 from codex_lsp.lsp.pending_changes import PendingChanges
 from codex_lsp.lsp.pending_commands import pending_actions
@@ -220,6 +221,8 @@ def create_server() -> CodexLanguageServer:
     def on_initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
         ls.agent.workspace = Workspace(_workspace_roots(params) or [Path.cwd()])
         ls.client.caps = ClientCapabilities.from_lsp(params.capabilities)
+        if ls.client.caps.codex_intel:
+            ls.agent.intel.editor = EditorIntel(ls.client)
         info = params.client_info
         ls.agent.editor = editor_name(info.name, info.version) if info is not None else None
         ls.init_options = _codex_section(_as_dict(params.initialization_options))

@@ -67,8 +67,11 @@ def _numbered(text: str, first: int) -> str:
     return "\n".join(f"{first + i:>{width}}  {line}" for i, line in enumerate(lines))
 
 
-def review_task(target: ReviewTarget, diff: str | None = None) -> TaskSpec:
-    """The read-only turn for `target` (`diff`: the `git diff` for the diff scopes)."""
+def review_task(target: ReviewTarget, diff: str | None = None, context: str = "") -> TaskSpec:
+    """The read-only turn for `target` (`diff`: the `git diff` for the diff scopes).
+
+    `context`: the language servers' problems in the reviewed lines, if any.
+    """
     if target.scope in ("file", "selection"):
         first = target.start_line + 1
         last = target.start_line + max(len(target.text.splitlines()), 1)
@@ -79,6 +82,8 @@ def review_task(target: ReviewTarget, diff: str | None = None) -> TaskSpec:
             f"```{target.language}\n{_numbered(target.text, first)}\n```"
         )
         title = f"Codex: review {what}"
+        if context:
+            body += f"\n\n{context}"
     else:
         label = (
             "uncommitted changes"

@@ -17,6 +17,7 @@ from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, Snapshot
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
 from codex_lsp.edits.file_diff import file_diff
 from codex_lsp.edits.hunks import HunkOutcome, apply_hunks, hunk_outcomes
+from codex_lsp.intel.after_edit import after_edit, before_edit, cancel
 from codex_lsp.patch import (
     AddFile,
     DeleteFile,
@@ -113,15 +114,21 @@ class ApplyPatch:
 
         files = [self._file_edit(ctx, change, snapshots) for change in merge_changes(changes)]
         proposal = EditProposal(thread_id=ctx.thread_id, title=ctx.title, files=files)
-        proposal, partial = await _review(ctx, proposal)
-        outcome = await ctx.host.apply_edit(proposal)
+        check = before_edit(ctx, proposal.files)  # the state before, while the user reviews
+        try:
+            proposal, partial = await _review(ctx, proposal)
+            outcome = await ctx.host.apply_edit(proposal)
+        except BaseException:
+            cancel(check)
+            raise
         if not outcome.applied:
+            cancel(check)
             reason = outcome.reason or "the editor did not apply the edit"
             raise TurnEnded("failed", f"Edit not applied: {reason}", f"patch not applied: {reason}")
         ctx.applied.extend(proposal.files)
         for f in proposal.files:
             ctx.changed_files.append(ctx.workspace.relative(f.move_to or f.path))
-        return partial or summarize(changes)
+        return (partial or summarize(changes)) + await after_edit(ctx, check, proposal.files)
 
     @staticmethod
     def _file_edit(ctx: ToolContext, change: FileChange, snaps: dict[Path, Snapshot]) -> FileEdit:

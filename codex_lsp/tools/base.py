@@ -18,6 +18,7 @@ from codex_lsp.core.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
 from codex_lsp.core.workspace import Workspace
 
 if TYPE_CHECKING:
+    from codex_lsp.intel import CodeIntel
     from codex_lsp.tools.exec_sessions import ExecSessions
 
 
@@ -57,6 +58,8 @@ class ToolContext:
     title: str = "Codex edit"
     exec_sessions: ExecSessions | None = None
     """The agent's long-lived command sessions (`exec_command`), if it keeps any."""
+    intel: CodeIntel | None = None
+    """Language servers' knowledge (diagnostics after edits, `lsp_*` tools), if any."""
 
 
 class Tool(Protocol):

@@ -45,6 +45,7 @@ SCENARIOS = [
     "panel",
     "panelReload",
     "panelHunks",
+    "intel",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

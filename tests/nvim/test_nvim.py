@@ -626,3 +626,59 @@ def test_the_server_starts_through_the_daemon_unless_turned_off(
 
     assert result["default_env"] == {"CODEX_LSP_DAEMON": "1"}
     assert result["off_env"] == {"CODEX_LSP_DAEMON": "0"}
+
+
+TYPED = 'def greet(name: str) -> str:\n    return "hi " + name\n\n\nprint(greet("bob"))\n'
+TYPED_BREAK = """*** Begin Patch
+*** Update File: typed.py
+@@
+-print(greet("bob"))
++print(greet(42))
+*** End Patch
+"""
+
+
+def tool_outputs(model: ScriptedModelServer) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for request in model.requests:
+        for item in (request.body or {}).get("input", []):
+            if item.get("type") == "function_call_output":
+                found[item["call_id"]] = item["output"]
+    return found
+
+
+def test_intel_from_neovims_own_language_server(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.support.language_servers import basedpyright
+
+    (workspace / "typed.py").write_text(TYPED)
+    config = Path(nvim_env["CODEX_HOME"]) / "config.toml"
+    # A cold basedpyright may take seconds to publish: a generous bound (ends at the publish).
+    config.write_text(config.read_text() + "\n[code_intel]\ndiagnostics_wait_ms = 30000\n")
+    at_call = {"path": "typed.py", "line": 5, "symbol": "greet"}
+    model.script(
+        Reply([FunctionCall("apply_patch", {"input": TYPED_BREAK}, call_id="edit")]),
+        Reply(
+            [
+                FunctionCall("lsp_definition", at_call, call_id="def"),
+                FunctionCall("lsp_hover", at_call, call_id="hover"),
+                FunctionCall("lsp_diagnostics", {"path": "typed.py"}, call_id="diag"),
+            ]
+        ),
+        Reply([Text("Seen the error.")]),
+    )
+    env = {**nvim_env, "CODEX_TEST_PYRIGHT": json.dumps(basedpyright())}
+    result = passed(run_nvim("intel_diagnostics", workspace, env, tmp_path, timeout_ms=80000))
+
+    assert sorted(result["clients"]) == ["basedpyright", "codex_lsp"]
+    assert result["command"]["status"] == "applied", result["command"]
+    assert result["buffer"][-1] == "print(greet(42))"
+    tools = [t.get("name") for t in (model.requests[0].body or {}).get("tools", [])]
+    assert "lsp_definition" in tools
+    seen = tool_outputs(model)
+    assert "Diagnostics after this edit (editor): 1 error introduced by this edit:" in seen["edit"]
+    assert 'typed.py:5:13: error: Argument of type "Literal[42]"' in seen["edit"]
+    assert seen["def"] == "typed.py:1:5: def greet(name: str) -> str:"
+    assert "def greet(name: str) -> str" in seen["hover"]
+    assert seen["diag"].startswith("typed.py: 1 problem(s) (editor):")

@@ -26,6 +26,10 @@
 --- diff (`editors/nvim/lua/codex_lsp/approval.lua`). Without that plugin code on
 --- 'runtimepath' they reject every edit, so keep `editors/nvim` on the
 --- runtimepath (lazy.nvim does this) or drop the capability.
+---
+--- `experimental.codexIntel` lets the agent ask Neovim's other language servers
+--- (definitions, references, hover, symbols, diagnostics after each edit) through
+--- `codex/intel` (`editors/nvim/lua/codex_lsp/intel.lua`).
 
 --- Calls `module.fn(...)` from the plugin, or `fallback` (a value, or a function
 --- called with the same arguments) when the plugin's Lua modules are not on
@@ -109,7 +113,7 @@ return {
   cmd_env = { CODEX_LSP_DAEMON = '1' },
   root_markers = { 'AGENTS.md', '.git' },
   capabilities = {
-    experimental = { codexApproval = true },
+    experimental = { codexApproval = true, codexIntel = true },
     window = { workDoneProgress = true, showDocument = { support = true } },
   },
   handlers = {
@@ -127,6 +131,9 @@ return {
     -- Neovim's own handler, plus `save_after_apply` (setup option) with the plugin.
     ['workspace/applyEdit'] = plugin('codex_lsp.save', 'apply_edit_handler', function(...)
       return vim.lsp.handlers['workspace/applyEdit'](...)
+    end),
+    ['codex/intel'] = plugin('codex_lsp.intel', 'handler', function()
+      return nil, { code = -32601, message = 'codex_lsp.intel not on runtimepath' }
     end),
   },
   commands = {

@@ -71,6 +71,8 @@ export const Methods = {
   approveEdit: 'codex/approveEdit',
   approveCommand: 'codex/approveCommand',
   event: 'codex/event',
+  /** Server -> client: ask VS Code's language features (src/intel.ts). */
+  intel: 'codex/intel',
 } as const;
 
 /** Settings (package.json `contributes.configuration`), relative to `codex`. */

@@ -1,6 +1,6 @@
 /**
  * The custom protocol on top of LSP: `experimental.codexApproval`, the `codex/approveEdit`
- * and `codex/approveCommand` requests, `codex/event` notifications, and work-done progress
+ * and `codex/approveCommand` requests, `codex/intel` (`experimental.codexIntel`), `codex/event` notifications, and work-done progress
  * shown as notifications with Cancel.
  */
 
@@ -10,6 +10,7 @@ import { FeatureState, LanguageClient, StaticFeature, WorkDoneProgressCreateRequ
 import { CodexEvent } from './answers';
 import { ApproveCommandParams, ApproveEditParams } from './approval';
 import { Methods } from './constants';
+import { answerIntel, IntelRequest } from './intel';
 import { ProgressNotifications } from './progress';
 
 /** What the server needs from the rest of the extension. */
@@ -39,6 +40,7 @@ export class CodexFeature implements StaticFeature {
     const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
     experimental.codexApproval = true;
     experimental.codexAuthEvents = true; // we prompt on `codex/event {type: "authRequired"}`
+    experimental.codexIntel = true; // we answer `codex/intel` from VS Code's language features
     capabilities.experimental = experimental;
   }
 
@@ -49,6 +51,7 @@ export class CodexFeature implements StaticFeature {
       client.onRequest(Methods.approveEdit, (params: ApproveEditParams, token) => hooks.approveEdit(params, token)),
       client.onRequest(Methods.approveCommand, (params: ApproveCommandParams) => hooks.approveCommand(params)),
       client.onNotification(Methods.event, (event: CodexEvent) => hooks.onEvent(event)),
+      client.onRequest(Methods.intel, (request: IntelRequest) => answerIntel(request)),
       // Registered after the built-in ProgressFeature's, so this one wins.
       client.onRequest(WorkDoneProgressCreateRequest.type, (params) => hooks.progress.create(client, params)),
     );

@@ -164,8 +164,9 @@ export class Workbench {
    * is not on it and the extension must run the server bundled in the .vsix.
    */
   /** `defaultTurn`: what the model answers once `turns` are used up (else an HTTP 500). */
-  async start({ files, turns, defaultTurn = undefined, apiKey = true, settings = {}, scrubPath = false }) {
+  async start({ files, turns, defaultTurn = undefined, apiKey = true, settings = {}, scrubPath = false, codexConfig = '' }) {
     this.apiKey = apiKey;
+    this.codexConfig = codexConfig;
     this.scrubPath = scrubPath;
     this.extraSettings = settings;
     rmSync(join(RESULTS_DIR, `${this.name}-failure.png`), { force: true });
@@ -254,6 +255,7 @@ export class Workbench {
         'request_max_retries = 1',
         'stream_max_retries = 1',
         '',
+        this.codexConfig ?? '',
       ].join('\n'),
     );
   }

@@ -790,6 +790,67 @@ async function inlineCompletion() {
   });
 }
 
+const CALC = `export function double(n: number): number {
+  return n * 2;
+}
+
+export const four = double(2);
+`;
+
+const CALC_BREAK = `*** Begin Patch
+*** Update File: calc.ts
+@@
+-export const four = double(2);
++export const four = double("2");
+*** End Patch
+`;
+
+/** codex/intel: VS Code's TypeScript features tell the model what its edit broke, and answer lsp_* tools. */
+async function intel() {
+  const at = { path: 'calc.ts', line: 5, symbol: 'double' };
+  const turns = [
+    { type: 'reply', items: [{ type: 'function_call', name: 'apply_patch', arguments: { input: CALC_BREAK }, call_id: 'edit' }] },
+    {
+      type: 'reply',
+      items: [
+        { type: 'function_call', name: 'lsp_definition', arguments: at, call_id: 'def' },
+        { type: 'function_call', name: 'lsp_hover', arguments: at, call_id: 'hover' },
+        { type: 'function_call', name: 'lsp_references', arguments: at, call_id: 'refs' },
+      ],
+    },
+    { type: 'reply', items: [{ type: 'text', text: 'Seen the type error.' }] },
+  ];
+  const settings = { 'codex.approvalPolicy': 'never' };
+  // A cold TypeScript server in a loaded workbench: a generous bound (the wait ends at the publish).
+  const codexConfig = '[code_intel]\ndiagnostics_wait_ms = 20000\n';
+  return withWorkbench('intel', { files: { 'calc.ts': CALC }, turns, settings, codexConfig }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('calc.ts');
+    await wb.runCommand('Codex: Run Task…');
+    await wb.answerInputBox('Codex: Run Task', 'pass the number as a string');
+    const output = wb.page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: /──\s(answered|applied|rejected|failed|cancelled)/ }).waitFor({ timeout: 90000 });
+    const requests = await wb.modelRequests();
+    const outputs = {};
+    for (const request of requests) {
+      for (const item of request.body?.input ?? []) {
+        if (item.type === 'function_call_output') outputs[item.call_id] = item.output;
+      }
+    }
+    log(`tool outputs: ${JSON.stringify(outputs)}`);
+    const tools = (requests[0]?.body?.tools ?? []).map((t) => t.name);
+    assert.ok(tools.includes('lsp_definition'), `lsp tools offered: ${tools.join(', ')}`);
+    assert.match(outputs.edit, /Diagnostics after this edit \(editor\): 1 error introduced by this edit:/);
+    assert.match(outputs.edit, /calc\.ts:5:28: error: Argument of type 'string' is not assignable to parameter of type 'number'/);
+    assert.equal(outputs.def, 'calc.ts:1:17: export function double(n: number): number {');
+    assert.match(outputs.hover, /function double\(n: number\): number/);
+    assert.deepEqual(outputs.refs.split('\n').sort(), [
+      'calc.ts:1:17: export function double(n: number): number {',
+      'calc.ts:5:21: export const four = double("2");',
+    ]);
+  });
+}
+
 export const scenarios = {
   saveAfterApply,
   apply,
@@ -808,4 +869,5 @@ export const scenarios = {
   panelHunks,
   reviewFindings,
   inlineCompletion,
+  intel,
 };
