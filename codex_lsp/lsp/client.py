@@ -30,6 +30,9 @@ class Client:
         self._protocol = protocol
         self.caps = ClientCapabilities()
         """Resolved once at `initialize`; nothing is assumed before that."""
+        self.refused: set[str] = set()
+        """Server->client requests this client refused (e.g. MethodNotFound): not sent
+        again this session, the caller's fallback is used at once."""
 
     # ---- messages ---------------------------------------------------------------
 
