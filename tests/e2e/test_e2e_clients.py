@@ -37,7 +37,7 @@ SELECTION = ((0, 0), (3, 0))
 ANSWER = "greet joins 'hi ' and the name."
 FINDING = "Guard against None name"
 
-SCENARIOS = ("edit", "explain", "fix", "review", "approve", "reject", "failure")
+SCENARIOS = ("edit", "explain", "fix", "review", "approve", "reject", "command", "failure")
 NEEDS_MESSAGES = "needs #19 item 2: failed commands as window/showMessage (feat/config)"
 
 RESULTS: dict[tuple[str, str], str] = {}
@@ -191,6 +191,33 @@ async def reject(editor: ProfiledEditor, model: ScriptedModelServer, uri: str) -
     assert not any(t.startswith("Codex: Apply change") for t in titles), titles
 
 
+async def allow_command(editor: ProfiledEditor, model: ScriptedModelServer, uri: str) -> None:
+    """`approval_policy = "untrusted"`: a shell command runs once the user allows it, in
+    the prompt where there is one, else from the code action in the document."""
+    made = editor.workspace / "made.txt"
+    model.script(Reply([FunctionCall("shell", {"command": ["touch", str(made)]})]),
+                 Reply([Text("Made it.")]))
+    edit = await action(editor, uri, *SELECTION, "Codex: Edit selection")
+    if editor.profile.prompts:
+        editor.message_answers = ["Run"]
+        result = await run(editor, edit["command"])
+        asked = [m["message"] for m in editor.state.message_requests]
+        assert any(m.startswith("Codex wants to run the command: touch") for m in asked), asked
+    else:
+        turn = asyncio.ensure_future(run(editor, edit["command"]))
+        try:
+            allow = await pending_action(editor, uri, "Codex: Allow command", turn)
+            await run(editor, allow["command"])
+            result = await asyncio.wait_for(turn, 60)
+        finally:
+            turn.cancel()
+    assert result["status"] == "answered" and made.exists(), result
+    body = model.requests[1].body
+    assert body is not None
+    [output] = [i["output"] for i in body["input"] if i.get("type") == "function_call_output"]
+    assert output.startswith("Exit code: 0"), output
+
+
 async def failure(editor: ProfiledEditor, model: ScriptedModelServer, uri: str) -> None:
     """The model is unreachable: the failed Explain reaches the user as an error message."""
     result = await run(editor, (await action(editor, uri, *SELECTION, "Codex: Explain"))["command"])
@@ -205,6 +232,7 @@ RUNS: dict[str, Callable[[ProfiledEditor, ScriptedModelServer, str], Awaitable[N
     "review": review,
     "approve": approve_later,
     "reject": reject,
+    "command": allow_command,
     "failure": failure,
 }
 
@@ -255,6 +283,9 @@ async def test_scenario_in_client(
     (workspace / "greet.py").write_text(GREET)
     if scenario == "failure":
         write_config(codex_home, closed_port_url())
+    if scenario == "command":
+        policy = 'approval_policy = "untrusted"\nsandbox_mode = "danger-full-access"'
+        write_config(codex_home, model.base_url, policy)
     editor = ProfiledEditor(workspace, editor_env, profile)
     try:
         await editor.start_as_editor()
