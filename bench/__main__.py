@@ -20,14 +20,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import inline, report
+from bench import inline, report, windows
 from bench.codex_side import installed_version, native_binary
 from bench.fixtures import REPO
 from bench.model import BenchModelProcess
 from bench.sections import KB, MB, Bench
 
 NETNS_ENV = "CODEX_LSP_BENCH_NETNS"
-SECTIONS = ("startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling")
+SECTIONS = (
+    "startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling", "windows"
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -166,6 +168,9 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
                 for side in bench.sides():
                     await step(f"{side.label}: {args.floods} x Flood({args.deltas})",
                                bench.flood_run(side, run))
+        if "windows" in want:
+            report.progress("memory of 1, 3 and 10 windows")
+            await step("windows: private, daemon, Codex", windows.windows_run(bench))
         if "scaling" in want:
             sizes = [KB, 10 * KB, 100 * KB, MB, 10 * MB]
             hunks = [1, 10, 100, 1000]

@@ -11,8 +11,11 @@ from typing import Any
 
 import httpx
 
-from codex_lsp.config import ConfigError, LoadedConfig, load_config
+from codex_lsp.config import LoadedConfig
+from codex_lsp.config.lenient import load_config_keeping_valid
 from codex_lsp.models.factory import endpoint_for
+from codex_lsp.models.identity import client_headers
+from codex_lsp.net import NetworkSetupError, sync_client, tls_hint
 
 
 def _print_sandbox(mode: str) -> None:
@@ -59,25 +62,33 @@ def _print_auth(loaded: LoadedConfig) -> None:
 
 
 def run_check() -> int:
-    """Print the configuration (never the key) and probe `{base_url}/models`; 0 = OK."""
-    try:
-        loaded = load_config()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    """Print the configuration (never the key) and probe `{base_url}/models`; 0 = OK.
+
+    Configuration problems are listed as the server reports them (file, line, key,
+    what is used instead), and the rest of the check runs on what is kept.
+    """
+    loaded, problems = load_config_keeping_valid()
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
     print(json.dumps(loaded.describe(), indent=2, default=str))
     for warning in loaded.warnings:
         print(f"warning: {warning}")
     _print_sandbox(loaded.config.sandbox_mode)
     _print_mcp(loaded.config.mcp_servers)
     _print_auth(loaded)
-    missing = loaded.missing_key_message()
+    missing = loaded.blocked or loaded.missing_key_message()
     if missing:
         print(f"error: {missing}", file=sys.stderr)
         return 1
+    status = _probe(loaded)
+    return 1 if problems else status
+
+
+def _probe(loaded: LoadedConfig) -> int:
+    """GET `{base_url}/models` with the request headers; 0 when it answers."""
     endpoint = endpoint_for(loaded)
     url = endpoint.url("/models")
-    headers = dict(endpoint.headers)
+    headers = {**client_headers(), **endpoint.headers}
     if endpoint.auth is not None:
         from codex_lsp.auth.errors import AuthError
 
@@ -87,14 +98,15 @@ def run_check() -> int:
             print(f"error: {exc.message}", file=sys.stderr)
             return 1
     try:
-        with httpx.Client(timeout=10.0, headers=headers, trust_env=False) as client:
+        with sync_client(url, timeout=10.0, headers=headers) as client:
             response = client.get(url)
-    except httpx.ConnectError:
-        print(
-            f"error: could not connect to {endpoint.base_url}: is the server running at "
-            f"{endpoint.base_url}?",
-            file=sys.stderr,
-        )
+    except NetworkSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except httpx.ConnectError as exc:
+        hint = tls_hint(exc)
+        reason = f".{hint}" if hint else f": is the server running at {endpoint.base_url}?"
+        print(f"error: could not connect to {endpoint.base_url}{reason}", file=sys.stderr)
         return 1
     except httpx.HTTPError as exc:
         print(f"error: {endpoint.base_url} did not answer: {exc}", file=sys.stderr)

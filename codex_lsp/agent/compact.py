@@ -21,9 +21,13 @@ SUMMARY_REQUEST = (
 )
 
 
+IMAGE_CHARS = 4 * 1_600
+"""An image counts as about 1,600 tokens (a high-detail image of Codex's 2048x768 box)."""
+
+
 def _chars(value: Any) -> int:
     if isinstance(value, str):
-        return len(value)
+        return IMAGE_CHARS if value.startswith("data:image/") else len(value)
     if isinstance(value, dict):
         return sum(_chars(v) for v in value.values())
     if isinstance(value, list):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex_lsp.agent.compact import compact_limit
+from codex_lsp.agent.context import turn_extras
 from codex_lsp.agent.instructions import (
     BASE_INSTRUCTIONS,
     needs_instructions,
@@ -22,7 +23,7 @@ from codex_lsp.agent.instructions import (
     user_instructions,
 )
 from codex_lsp.agent.store import ThreadStore, ThreadSummary
-from codex_lsp.agent.tasks import TaskSpec
+from codex_lsp.agent.tasks import TaskSpec, context_message
 from codex_lsp.agent.thread import Thread
 from codex_lsp.agent.turn import TurnResult, TurnSettings, run_turn
 from codex_lsp.agent.undo import UndoRefused, plan_undo
@@ -46,7 +47,9 @@ from codex_lsp.models.factory import create_client
 from codex_lsp.models.family import wire_options
 from codex_lsp.models.identity import request_headers
 from codex_lsp.tools.base import ToolContext
+from codex_lsp.tools.exec_sessions import ExecSessions
 from codex_lsp.tools.registry import ToolRegistry, default_tools
+from codex_lsp.tools.toolsets import tools_for
 
 if TYPE_CHECKING:
     from codex_lsp.mcp import McpManager
@@ -86,6 +89,12 @@ class Agent:
         """`name/version` of the editor (from LSP `clientInfo`), for the User-Agent."""
         self.rate_limits: dict[str, dict[str, float]] = {}
         """The provider's latest usage-limit windows (see `RateLimitsUpdate`)."""
+        self.instruction_problems: list[str] = []
+        """AGENTS.md files skipped or cut, each said once (see `on_problem`)."""
+        self.on_problem: Callable[[str], None] | None = None
+        """Told each new problem with the project's instructions (the server shows it)."""
+        self.exec_sessions = ExecSessions()
+        """`exec_command` sessions: they outlive turns, not a cancel or a thread switch."""
 
     # ---- configuration ---------------------------------------------------
 
@@ -143,7 +152,8 @@ class Agent:
             await client.aclose()
 
     async def aclose(self) -> None:
-        """Close the model client's connections and stop MCP servers."""
+        """Close the model client's connections, stop MCP servers and command sessions."""
+        await self.exec_sessions.close_all()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -172,7 +182,7 @@ class Agent:
         self.store.create(thread, self.workspace.primary)
         self._attach(thread)
         if make_current:
-            self.current = thread
+            self._switch_to(thread)
         return thread
 
     def thread(self, thread_id: str | None) -> Thread:
@@ -187,8 +197,16 @@ class Agent:
 
     def resume(self, thread_id: str) -> Thread:
         """Load a saved thread and make it current; `KeyError` if there is none."""
-        self.current = self._loaded(thread_id)
+        self._switch_to(self._loaded(thread_id))
+        assert self.current is not None
         return self.current
+
+    def _switch_to(self, thread: Thread) -> None:
+        """Make `thread` current; the sessions the previous one started are killed."""
+        previous, self.current = self.current, thread
+        if previous is not None and previous is not thread:
+            if self.exec_sessions.has_thread(previous.id):
+                self._background.spawn(self.exec_sessions.close_thread(previous.id))
 
     def _loaded(self, thread_id: str) -> Thread:
         """The thread in memory, else loaded from its file; `KeyError` if there is none."""
@@ -239,8 +257,8 @@ class Agent:
         """
         thread = self.thread(thread_id)
         if not thread.title:
-            thread.title = spec.title
-            self.store.record_title(thread.id, spec.title)
+            thread.title = spec.thread_title
+            self.store.record_title(thread.id, thread.title)
         await self.host.emit(TurnStarted(thread.id, spec.title))
         try:
             result = await self._run(thread, spec, self.workspace.rooted_at(origin))
@@ -290,6 +308,7 @@ class Agent:
                 base = read_instructions_file(cfg.model_instructions_file, self.loaded.home)
             except ValueError as exc:
                 return TurnResult(thread.id, "failed", "", str(exc))
+        context, metadata = turn_extras(self.loaded, workspace, thread.id)
         settings = TurnSettings(
             model=cfg.model,
             instructions=base or BASE_INSTRUCTIONS,
@@ -301,6 +320,8 @@ class Agent:
             headers=request_headers(thread.id, self.editor),
             output_schema=spec.output_schema,
             output_schema_name=spec.output_schema_name,
+            context=context,
+            metadata=metadata,
         )
         ctx = ToolContext(
             thread_id=thread.id,
@@ -311,16 +332,32 @@ class Agent:
             emit=self._emit,
             config=cfg,
             title=spec.title,
+            exec_sessions=self.exec_sessions,
         )
-        tools = self.tools.with_tools(self.mcp.tools()) if self.mcp is not None else self.tools
+        tools = tools_for(self.tools, cfg.model, self.loaded.provider.wire_api)
+        if not spec.allow_edits:  # questions: the read-only tools, whatever the family
+            tools = self.tools
+        if self.mcp is not None:
+            from codex_lsp.mcp.resources import resource_tools
+
+            tools = tools.with_tools([*self.mcp.tools(), *resource_tools(self.mcp)])
         if not spec.allow_edits:
             tools = tools.read_only()
-        guidance = user_instructions(workspace.primary, self.loaded.home, cfg.project_doc_max_bytes)
+        problems: list[str] = []
+        guidance = user_instructions(
+            workspace.primary, self.loaded.home, cfg.project_doc_max_bytes, problems
+        )
+        self._say_problems(problems)
         if guidance is not None and needs_instructions(thread.history, guidance):
             thread.add(guidance)
+        if spec.context:
+            thread.add(context_message(spec.context))
         thread.add(user_message(spec.prompt))
         try:
             result = await run_turn(thread, client, tools, ctx, settings)
+        except asyncio.CancelledError:  # the user cancelled: stop what the turn started
+            await asyncio.shield(self.exec_sessions.close_thread(thread.id))
+            raise
         finally:
             if ctx.applied:  # also when cancelled: what was written can be undone
                 thread.last_applied = list(ctx.applied)
@@ -342,7 +379,18 @@ class Agent:
             self._client = self._client_factory(self.loaded)
         return self._client
 
+    def _say_problems(self, problems: list[str]) -> None:
+        """Log and report each instructions problem the first time it is seen."""
+        for problem in problems:
+            if problem not in self.instruction_problems:
+                self.instruction_problems.append(problem)
+                log.warning("AGENTS.md: %s", problem)
+                if self.on_problem is not None:
+                    self.on_problem(problem)
+
     def _missing_key(self) -> str | None:
+        if self.loaded.blocked:
+            return self.loaded.blocked
         if self.loaded.api_key is None and self.loaded.key_required:
             return self.loaded.missing_key_message()
         return None
@@ -360,6 +408,7 @@ class Agent:
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
             "usage": dict(self.current.usage) if self.current is not None else None,
             "rateLimits": self.rate_limits or None,
+            "execSessions": self.exec_sessions.listing(),
         }
 
     async def _emit(self, event: AgentEvent) -> None:

@@ -38,24 +38,51 @@ def _repo_root(cwd: Path) -> Path:
     return cwd
 
 
-def project_docs(cwd: Path, codex_home: Path | None, max_bytes: int = 32 * 1024) -> str:
-    """The joined AGENTS.md texts that apply to `cwd`, at most `max_bytes` bytes."""
+def _read_doc(doc: Path, max_bytes: int, problems: list[str]) -> str | None:
+    """An AGENTS.md's text (at most `max_bytes`), or None with the reason in `problems`.
+
+    A file that cannot be read or is binary is skipped, so the turn still runs.
+    """
+    try:
+        with doc.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        problems.append(f"{doc} cannot be read ({exc.strerror or exc}): skipped")
+        return None
+    if b"\x00" in data[:8192]:
+        problems.append(f"{doc} is not a text file: skipped")
+        return None
+    if len(data) > max_bytes:
+        problems.append(
+            f"{doc} is longer than project_doc_max_bytes ({max_bytes}): only its start is used"
+        )
+    return data[:max_bytes].decode("utf-8", "replace")
+
+
+def project_docs(
+    cwd: Path,
+    codex_home: Path | None,
+    max_bytes: int = 32 * 1024,
+    problems: list[str] | None = None,
+) -> str:
+    """The joined AGENTS.md texts that apply to `cwd`, at most `max_bytes` bytes.
+
+    Files that cannot be used are skipped, each with a line in `problems`.
+    """
+    found = problems if problems is not None else []
     parts: list[str] = []
-    if codex_home is not None:
-        for name in PROJECT_DOC_NAMES:
-            doc = codex_home / name
-            if doc.is_file():
-                parts.append(doc.read_text("utf-8", "replace"))
-                break
+    folders: list[Path] = [codex_home] if codex_home is not None else []
     root = _repo_root(cwd)
     chain = [cwd, *cwd.parents]
-    folders = list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
+    folders += list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
     for folder in folders:
         for name in PROJECT_DOC_NAMES:
             doc = folder / name
             if doc.is_file():
-                parts.append(doc.read_text("utf-8", "replace"))
-                break
+                text = _read_doc(doc, max_bytes, found)
+                if text is not None:
+                    parts.append(text)
+                    break
     joined = "\n\n".join(p.strip() for p in parts if p.strip())
     data = joined.encode("utf-8")
     if len(data) > max_bytes:
@@ -66,9 +93,11 @@ def project_docs(cwd: Path, codex_home: Path | None, max_bytes: int = 32 * 1024)
 USER_INSTRUCTIONS_PREFIX = "# AGENTS.md instructions for "
 
 
-def user_instructions(cwd: Path, codex_home: Path | None, max_bytes: int) -> MessageItem | None:
+def user_instructions(
+    cwd: Path, codex_home: Path | None, max_bytes: int, problems: list[str] | None = None
+) -> MessageItem | None:
     """The AGENTS.md guidance for `cwd` as a user message (Codex's form), or None."""
-    docs = project_docs(cwd, codex_home, max_bytes)
+    docs = project_docs(cwd, codex_home, max_bytes, problems)
     if not docs:
         return None
     return user_message(

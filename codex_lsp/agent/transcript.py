@@ -13,9 +13,12 @@ import json
 import re
 from typing import Any, Literal, NotRequired, TypedDict
 
+from codex_lsp.agent.instructions import USER_INSTRUCTIONS_PREFIX
+from codex_lsp.agent.tasks import context_labels, is_context
 from codex_lsp.core.items import (
     CustomToolCallItem,
     FunctionCallItem,
+    OutputContent,
     ResponseItem,
     message_text,
 )
@@ -24,6 +27,10 @@ from codex_lsp.redact import redact
 OUTPUT_CAP = 8000
 """Characters of a tool's output shown to the user (head and tail kept)."""
 _EXIT_CODE = re.compile(r"\AExit code: (-?\d+)\n")
+_EXEC_EXIT_CODE = re.compile(
+    r"\AChunk ID: \w+\nWall time: [^\n]*\nProcess exited with code (-?\d+)\n"
+)
+"""`exec_command`/`write_stdin` output (Codex's unified exec layout)."""
 
 
 class Entry(TypedDict):
@@ -38,6 +45,8 @@ class Entry(TypedDict):
     exitCode: NotRequired[int | None]
     plan: NotRequired[list[dict[str, str]]]
     explanation: NotRequired[str | None]
+    chips: NotRequired[list[str]]
+    """On a user entry: what was attached to it (`a.py`, `a.py:3-4`)."""
 
 
 def describe_call(name: str, args: dict[str, Any]) -> str:
@@ -49,7 +58,7 @@ def describe_call(name: str, args: dict[str, Any]) -> str:
             if line.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))
         ]
         return f"apply_patch {', '.join(files)}" if files else "apply_patch"
-    for key in ("path", "pattern", "command"):
+    for key in ("path", "pattern", "command", "cmd", "uri", "session_id"):
         if key in args:
             value = args[key]
             shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
@@ -57,13 +66,17 @@ def describe_call(name: str, args: dict[str, Any]) -> str:
     return name
 
 
-def display_output(output: str) -> tuple[str, int | None]:
+def display_output(output: str | list[OutputContent]) -> tuple[str, int | None]:
     """A tool's output as shown to the user (capped, credentials masked) and its exit code.
 
     The exit code is read from the shell tools' `Exit code: N` header (Codex's
-    output shape, `sandbox.output.format_for_model`); None for other tools.
+    output shape, `sandbox.output.format_for_model`) or exec_command's `Process
+    exited with code N`; None for other tools (and a command still running).
+    Content items show as their text, an image as `[image]`.
     """
-    match = _EXIT_CODE.match(output)
+    if not isinstance(output, str):
+        output = _content_text(output)
+    match = _EXIT_CODE.match(output) or _EXEC_EXIT_CODE.match(output)
     code = int(match.group(1)) if match else None
     output = redact(output)  # before cutting: a cut credential would no longer match
     if len(output) > OUTPUT_CAP:
@@ -72,6 +85,11 @@ def display_output(output: str) -> tuple[str, int | None]:
         cut = len(output) - OUTPUT_CAP
         output = f"{output[:head]}\n… {cut} characters not shown …\n{output[-tail:]}"
     return output, code
+
+
+def _content_text(items: list[OutputContent]) -> str:
+    """Content items as text: their text parts, `[image]` for each image."""
+    return "\n".join(i["text"] if i["type"] == "input_text" else "[image]" for i in items)
 
 
 def _arguments(item: FunctionCallItem | CustomToolCallItem) -> dict[str, Any]:
@@ -110,18 +128,27 @@ def _call_entry(item: FunctionCallItem | CustomToolCallItem) -> Entry:
 def transcript(history: list[ResponseItem]) -> list[Entry]:
     """The thread as a person reads it: messages, reasoning, tool steps with output, plans.
 
-    Instructions (`system`/`developer` messages) are left out; an output is put on its
+    Instructions (`system`/`developer` messages, AGENTS.md) are left out, attached
+    context becomes the next user entry's `chips`; an output is put on its
     call's entry; the plan tool's "Plan updated" output is not shown.
     """
     entries: list[Entry] = []
     calls: dict[str, Entry] = {}
+    attached: list[str] = []
     for item in history:
         if item["type"] == "message":
-            if item["role"] in ("user", "assistant"):
-                role: Literal["user", "assistant"] = (
-                    "user" if item["role"] == "user" else "assistant"
-                )
-                entries.append({"kind": role, "text": message_text(item)})
+            if is_context(item):
+                attached = context_labels(item)  # shown as the next message's chips
+            elif item["role"] == "user" and message_text(item).startswith(
+                USER_INSTRUCTIONS_PREFIX
+            ):
+                continue
+            elif item["role"] in ("user", "assistant"):
+                entry: Entry = {"kind": item["role"], "text": message_text(item)}
+                if item["role"] == "user" and attached:
+                    entry["chips"] = attached
+                    attached = []
+                entries.append(entry)
         elif item["type"] == "reasoning":
             text = "\n\n".join(part["text"] for part in item["summary"] if part["text"])
             if text:

@@ -48,7 +48,7 @@ from codex_lsp.models.base import (
 )
 from codex_lsp.models.family import WireOptions
 from codex_lsp.models.retry import StreamRestart
-from codex_lsp.tools.base import ToolContext, ToolFailure, TurnEnded
+from codex_lsp.tools.base import ToolContext, ToolFailure, ToolOutput, TurnEnded
 from codex_lsp.tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,10 @@ class TurnSettings:
     output_schema: dict[str, Any] | None = None
     """Structured output for the turn's answers (see `TaskSpec.output_schema`)."""
     output_schema_name: str = "codex_output_schema"
+    context: list[ResponseItem] = field(default_factory=list)
+    """Permissions and environment messages (sent by Codex's envelope, see agent/context)."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """The turn's `client_metadata` (thread and turn ids)."""
 
 
 Output = ResponseItem | ToolCall
@@ -112,6 +116,9 @@ def build_request(
         turn=turn,
         output_schema=settings.output_schema,
         output_schema_name=settings.output_schema_name,
+        context=settings.context,
+        metadata=settings.metadata,
+        parallel_tool_calls=wire.parallel_tool_calls,
     )
 
 
@@ -216,9 +223,10 @@ def _call_item(call: ToolCall) -> ResponseItem:
     return function_call(call.call_id, call.name, call.arguments)
 
 
-def _output_item(call: ToolCall, output: str) -> ResponseItem:
+def _output_item(call: ToolCall, output: ToolOutput) -> ResponseItem:
     if call.custom:
-        return custom_tool_call_output(call.call_id, output)
+        text = output if isinstance(output, str) else display_output(output)[0]
+        return custom_tool_call_output(call.call_id, text)
     return function_call_output(call.call_id, output)
 
 
@@ -236,6 +244,7 @@ async def _run_calls(
                 pending.pop(0)
                 continue
             thread.add(_call_item(entry))
+            output: ToolOutput
             if ended is None:
                 output, ended = await _run_one(entry, tools, ctx)
             else:
@@ -260,7 +269,7 @@ async def _run_calls(
 
 async def _run_one(
     call: ToolCall, tools: ToolRegistry, ctx: ToolContext
-) -> tuple[str, TurnEnded | None]:
+) -> tuple[ToolOutput, TurnEnded | None]:
     tool = tools.get(call.name)
     try:
         args = {"input": call.arguments} if call.custom else json.loads(call.arguments or "{}")

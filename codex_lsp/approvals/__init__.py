@@ -15,8 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codex_lsp.core.protocol import ActionKind
+
+if TYPE_CHECKING:
+    from codex_lsp.approvals.safe_commands import PlainCommand
 
 
 class ApprovalPolicy(StrEnum):
@@ -60,6 +64,8 @@ class SessionApprovals:
 
     files: set[Path] = field(default_factory=set)
     actions: set[ActionKey] = field(default_factory=set)
+    prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    """Command prefixes (Codex's `prefix_rule`) approved to run unsandboxed."""
 
     def edit_needs_review(self, policy: ApprovalPolicy, paths: list[Path]) -> bool:
         """True unless the policy is `never` or every file was approved for the session."""
@@ -74,6 +80,18 @@ class SessionApprovals:
     def approve(self, key: ActionKey) -> None:
         """Stop asking about this action for the rest of the thread."""
         self.actions.add(key)
+
+    def approve_prefix(self, prefix: Sequence[str]) -> None:
+        """Stop asking about commands that start with these words (`prefix_rule`)."""
+        self.prefixes.add(tuple(prefix))
+
+    def prefix_approved(self, commands: Sequence[PlainCommand] | None) -> bool:
+        """Whether every one of a script's plain commands starts with an approved prefix."""
+        if not commands or not self.prefixes:
+            return False
+        return all(
+            any(c.argv[: len(p)] == p for p in self.prefixes) and not c.globbed for c in commands
+        )
 
     def approved(self, key: ActionKey) -> bool:
         """Whether the user approved exactly this action (of this kind) for the session."""

@@ -16,7 +16,7 @@ import contextlib
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from codex_lsp.auth.endpoints import CLIENT_ID, ORIGINATOR
+from codex_lsp.auth.endpoints import CLIENT_ID, originator
 from codex_lsp.auth.errors import CANCELLED, ENTITLEMENT, LOGIN_FAILED, AuthError
 from codex_lsp.auth.exchange import (
     ensure_workspace_allowed,
@@ -56,7 +56,7 @@ def authorize_url(
         ("id_token_add_organizations", "true"),
         ("codex_cli_simplified_flow", "true"),
         ("state", state),
-        ("originator", ORIGINATOR),
+        ("originator", originator()),
     ]
     if workspaces:
         query.append(("allowed_workspace_id", ",".join(workspaces)))

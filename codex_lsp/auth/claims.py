@@ -38,6 +38,8 @@ class IdClaims:
     plan: str | None = None
     account_id: str | None = None
     user_id: str | None = None
+    fedramp: bool = False
+    """`chatgpt_account_is_fedramp`: requests then carry `X-OpenAI-Fedramp: true`."""
 
 
 def _text(value: Any) -> str | None:
@@ -56,6 +58,7 @@ def id_claims(id_token: str | None) -> IdClaims:
         plan=_text(auth.get("chatgpt_plan_type")),
         account_id=_text(auth.get("chatgpt_account_id")),
         user_id=_text(auth.get("chatgpt_user_id")) or _text(auth.get("user_id")),
+        fedramp=auth.get("chatgpt_account_is_fedramp") is True,
     )
 
 

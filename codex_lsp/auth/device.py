@@ -18,10 +18,11 @@ from typing import Any
 
 import httpx
 
-from codex_lsp.auth.endpoints import CLIENT_ID
+from codex_lsp.auth.endpoints import CLIENT_ID, auth_client
 from codex_lsp.auth.errors import CANCELLED, LOGIN_FAILED, AuthError
 from codex_lsp.auth.exchange import ensure_workspace_allowed, exchange_code, store_sign_in
 from codex_lsp.auth.manager import AuthSettings
+from codex_lsp.net import NetworkSetupError
 
 DEVICE_TIMEOUT = 15 * 60.0
 HTTP_TIMEOUT = 30.0
@@ -59,9 +60,9 @@ async def request_device_code(issuer: str) -> DeviceCode:
     """Ask the authority for a user code."""
     url = f"{issuer}/api/accounts/deviceauth/usercode"
     try:
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=False) as http:
+        async with auth_client(url, HTTP_TIMEOUT) as http:
             response = await http.post(url, json={"client_id": CLIENT_ID})
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, NetworkSetupError) as exc:
         raise AuthError(f"Could not reach {url}: {exc}", LOGIN_FAILED) from exc
     if response.status_code == 404:
         raise AuthError(
@@ -91,7 +92,7 @@ async def poll_for_code(
     url = f"{issuer}/api/accounts/deviceauth/token"
     body = {"device_auth_id": device.device_auth_id, "user_code": device.user_code}
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=False) as http:
+    async with auth_client(url, HTTP_TIMEOUT) as http:
         while True:
             if cancelled.is_set():  # an interval of 0 never lets the wait below see it
                 raise AuthError("Sign-in cancelled.", CANCELLED)

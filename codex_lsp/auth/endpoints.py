@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+from codex_lsp.models.identity import client_headers
+from codex_lsp.models.identity import originator as originator  # the authorize URL's
+
+if TYPE_CHECKING:
+    import httpx
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 """Codex's public OAuth client id, the same in every call (authorize, exchange, refresh, ...)."""
@@ -16,8 +23,6 @@ ISSUER_ENV = "CODEX_LOGIN_ISSUER"
 REFRESH_URL_ENV = "CODEX_REFRESH_TOKEN_URL_OVERRIDE"
 REVOKE_URL_ENV = "CODEX_REVOKE_TOKEN_URL_OVERRIDE"
 
-ORIGINATOR = "codex_lsp"
-"""Sent as `originator` in the authorize URL (Codex sends its own, e.g. `codex_cli_rs`)."""
 
 
 def issuer(env: Mapping[str, str] | None = None) -> str:
@@ -44,3 +49,10 @@ def revoke_url(env: Mapping[str, str] | None = None) -> str:
         if parts.scheme and parts.netloc:
             return urlunsplit((parts.scheme, parts.netloc, "/oauth/revoke", "", ""))
     return f"{issuer(env)}/oauth/revoke"
+
+
+def auth_client(url: str, timeout: float) -> httpx.AsyncClient:
+    """A client for the authority at `url`: Codex's `originator` and User-Agent, env proxy/CA."""
+    from codex_lsp.net import async_client
+
+    return async_client(url, timeout=timeout, headers=client_headers())

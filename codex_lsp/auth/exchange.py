@@ -19,10 +19,11 @@ import httpx
 from codex_lsp import redact
 from codex_lsp.auth import authfile
 from codex_lsp.auth.claims import id_claims
-from codex_lsp.auth.endpoints import CLIENT_ID
+from codex_lsp.auth.endpoints import CLIENT_ID, auth_client
 from codex_lsp.auth.errors import LOGIN_FAILED, WORKSPACE, AuthError
 from codex_lsp.auth.manager import AuthSettings, manager_for
 from codex_lsp.auth.store import CredentialStore
+from codex_lsp.net import NetworkSetupError
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,9 @@ async def exchange_code(issuer: str, redirect_uri: str, verifier: str, code: str
     }
     url = f"{issuer}/oauth/token"
     try:
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=False) as http:
+        async with auth_client(url, HTTP_TIMEOUT) as http:
             response = await http.post(url, data=form)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, NetworkSetupError) as exc:
         message = f"Token exchange failed: could not reach {url}: {exc}"
         raise AuthError(message, LOGIN_FAILED) from exc
     if response.status_code >= 400:
@@ -100,7 +101,7 @@ async def obtain_api_key(issuer: str, id_token: str) -> str | None:
         "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
     }
     try:
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, trust_env=False) as http:
+        async with auth_client(issuer, HTTP_TIMEOUT) as http:
             response = await http.post(f"{issuer}/oauth/token", data=form)
         key = response.json().get("access_token") if response.status_code < 400 else None
     except (httpx.HTTPError, ValueError, AttributeError) as exc:

@@ -14,10 +14,11 @@ import httpx
 
 from codex_lsp.auth import authfile
 from codex_lsp.auth.authfile import AuthRecord
-from codex_lsp.auth.endpoints import CLIENT_ID, revoke_url
+from codex_lsp.auth.endpoints import CLIENT_ID, auth_client, revoke_url
 from codex_lsp.auth.errors import AuthError
 from codex_lsp.auth.manager import AuthSettings, manager_for
 from codex_lsp.auth.store import CredentialStore
+from codex_lsp.net import NetworkSetupError
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,9 @@ async def revoke(record: AuthRecord | None, timeout: float = REVOKE_TIMEOUT) -> 
         return None
     url = revoke_url()
     try:
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as http:
+        async with auth_client(url, timeout) as http:
             response = await http.post(url, json=body)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, NetworkSetupError) as exc:
         return f"could not reach {url}: {type(exc).__name__}"
     if response.status_code >= 400:
         return f"{url} answered {response.status_code}"

@@ -36,7 +36,7 @@ from codex_lsp.auth.claims import expires_at, id_claims
 from codex_lsp.auth.endpoints import refresh_url
 from codex_lsp.auth.errors import FORCED_METHOD, NOT_SIGNED_IN, WORKSPACE, AuthError
 from codex_lsp.auth.locks import RefreshLock
-from codex_lsp.auth.refresh import request_refresh
+from codex_lsp.auth.refresh import PROACTIVE_EXPIRY, UNAUTHORIZED_RECOVERY, request_refresh
 from codex_lsp.auth.store import CredentialStore
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,8 @@ class AuthManager:
         account_id = account_of(record).account_id
         if account_id:
             headers["ChatGPT-Account-ID"] = str(account_id)
+        if id_claims(tokens.get("id_token")).fedramp:
+            headers["X-OpenAI-Fedramp"] = "true"  # as Codex, for FedRAMP workspaces
         return headers
 
     async def _refresh(self, stale_access: str, after_401: bool) -> AuthRecord:
@@ -260,7 +262,8 @@ class AuthManager:
                 if not spent:
                     raise not_signed_in(self.store)
                 try:
-                    fresh = await request_refresh(refresh_url(), spent)
+                    reason = UNAUTHORIZED_RECOVERY if after_401 else PROACTIVE_EXPIRY
+                    fresh = await request_refresh(refresh_url(), spent, reason)
                 except AuthError as exc:
                     if not exc.permanent:
                         raise

@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from codex_lsp.auth.endpoints import CLIENT_ID
+from codex_lsp.auth.endpoints import CLIENT_ID, auth_client
 from codex_lsp.auth.errors import REFRESH_FAILED, REFRESH_UNAVAILABLE, AuthError
+from codex_lsp.net import NetworkSetupError
 
 REFRESH_TIMEOUT = 30.0
 
@@ -69,13 +70,30 @@ def classify_failure(status: int, body: bytes) -> AuthError:
     )
 
 
-async def request_refresh(url: str, refresh_token: str) -> dict[str, Any]:
-    """New tokens from the authority, or an `AuthError` (permanent or transient)."""
-    body = {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": refresh_token}
+PROACTIVE_EXPIRY = "proactive_expiry"
+"""Codex's `refresh_reason` before a request, when the access token is (nearly) spent."""
+UNAUTHORIZED_RECOVERY = "unauthorized_recovery"
+"""Codex's `refresh_reason` after the backend answered 401."""
+
+
+async def request_refresh(
+    url: str, refresh_token: str, reason: str = PROACTIVE_EXPIRY
+) -> dict[str, Any]:
+    """New tokens from the authority, or an `AuthError` (permanent or transient).
+
+    The JSON body is Codex's, `refresh_reason` included; so are the `originator` and
+    User-Agent headers.
+    """
+    body = {
+        "client_id": CLIENT_ID,
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "refresh_reason": reason,
+    }
     try:
-        async with httpx.AsyncClient(timeout=REFRESH_TIMEOUT, trust_env=False) as http:
+        async with auth_client(url, REFRESH_TIMEOUT) as http:
             response = await http.post(url, json=body)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, NetworkSetupError) as exc:
         raise AuthError(
             f"Could not reach {url} to refresh the ChatGPT sign-in: {exc}", REFRESH_UNAVAILABLE
         ) from exc

@@ -24,6 +24,8 @@ class FimClient:
     def __init__(self, provider: ModelProviderInfo, model: str) -> None:
         import httpx
 
+        from codex_lsp.net import async_client
+
         self.provider = provider
         self.model = model
         self.base_url = (provider.base_url or "").rstrip("/")
@@ -32,7 +34,7 @@ class FimClient:
         if key:
             self._headers["Authorization"] = f"Bearer {key}"
         self._headers.update(provider.http_headers)
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+        self._http = async_client(self.base_url, timeout=httpx.Timeout(30.0, connect=5.0))
 
     async def aclose(self) -> None:
         """Close the connection pool."""

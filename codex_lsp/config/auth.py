@@ -138,7 +138,10 @@ def _stored(
     try:
         record = store.load()
     except AuthError as exc:
-        warnings.append(f"ignoring malformed or unreadable credentials: {exc.message}")
+        warnings.append(
+            f"ignoring malformed or unreadable credentials: {exc.message}; treated as signed "
+            "out (the file is left as it is): fix it, or sign in again to replace it"
+        )
         return None
     if record is None:
         return None

@@ -12,6 +12,7 @@ class ConfigError(Exception):
         detail: str,
         key: str | None = None,
         problems: tuple[str, ...] = (),
+        faults: tuple[tuple[str, tuple[str | int, ...], str], ...] = (),
     ) -> None:
         message = f"{source}: '{key}' {detail}" if key else f"{source}: {detail}"
         super().__init__(message)
@@ -23,3 +24,6 @@ class ConfigError(Exception):
         self.source = source
         #: Every problem found, first one being ``message`` (cattrs reports them all).
         self.problems: tuple[str, ...] = problems or (message,)
+        #: Each problem as (source, key path, detail), empty when only the message is
+        #: known, so a caller can drop the bad keys and go on.
+        self.faults = faults

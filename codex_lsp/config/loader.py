@@ -97,6 +97,9 @@ class LoadedConfig:
     #: Why this credential was chosen over another one also present (e.g. an ignored
     #: ``OPENAI_API_KEY``), for ``check`` and ``codex.status``.
     auth_note: str | None = None
+    #: Why model requests are refused although the config loaded (a broken key that
+    #: chose the provider was dropped: see ``config.lenient``), if they are.
+    blocked: str | None = None
 
     @property
     def key_required(self) -> bool:
@@ -215,12 +218,13 @@ class _Sources:
             messages = tuple(
                 str(ConfigError(self.source_of(p), d, render_key(p) or None)) for p, d in found
             )
+            faults = tuple((self.source_of(p), p, d) for p, d in found)
             path, detail = found[0]
             if len(found) > 1:
                 more = len(found) - 1
                 detail += f" (and {more} more problem{'s' if more > 1 else ''})"
             key = render_key(path) or None
-            raise ConfigError(self.source_of(path), detail, key, messages) from exc
+            raise ConfigError(self.source_of(path), detail, key, messages, faults) from exc
 
 
 def load_config(
@@ -228,6 +232,7 @@ def load_config(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     override_source: str = DEFAULT_OVERRIDE_SOURCE,
+    file_data: tuple[dict[str, Any], bool] | None = None,
 ) -> LoadedConfig:
     """Read, merge, validate and resolve the configuration.
 
@@ -235,11 +240,12 @@ def load_config(
     names as the file, may be nested under a top-level ``"codex"`` key, and may
     spell top-level keys in camelCase (``approvalPolicy``); ``null`` values are
     ignored. Raises :class:`ConfigError` for anything that cannot be used.
+    `file_data` is the file's table (and whether it exists) when already read.
     """
     env = os.environ if env is None else env
     home = codex_home(env) if home is None else home
     config_path = home / CONFIG_FILE_NAME
-    file_raw, found = read_toml(config_path)
+    file_raw, found = read_toml(config_path) if file_data is None else file_data
     sources = _Sources(
         file_raw, normalize_overrides(overrides, override_source), str(config_path), override_source
     )
@@ -250,10 +256,10 @@ def load_config(
     provider = config.model_providers.get(config.model_provider)
     if provider is None:
         known = ", ".join(sorted(config.model_providers))
+        detail = f"names unknown provider '{config.model_provider}' (known: {known})"
+        source = source_of(provider_key)
         raise ConfigError(
-            source_of(provider_key),
-            f"names unknown provider '{config.model_provider}' (known: {known})",
-            render_key(provider_key),
+            source, detail, render_key(provider_key), faults=((source, provider_key, detail),)
         )
     provider = effective_provider(provider, config)
     settings = auth_settings(config, home)

@@ -27,11 +27,9 @@ def apply_profile(
     profile = config.profiles.get(config.profile)
     if profile is None:
         known = ", ".join(sorted(config.profiles)) or "no [profiles] are defined"
-        raise ConfigError(
-            source_of(("profile",)),
-            f"names unknown profile '{config.profile}' (known: {known})",
-            "profile",
-        )
+        detail = f"names unknown profile '{config.profile}' (known: {known})"
+        source = source_of(("profile",))
+        raise ConfigError(source, detail, "profile", faults=((source, ("profile",), detail),))
     updates = {
         name: getattr(profile, name)
         for name in PROFILE_FIELDS

@@ -24,6 +24,17 @@ class OutputText(TypedDict):
     text: str
 
 
+class InputImage(TypedDict):
+    """An image for the model: a data URL (or https URL), as the Responses API takes it."""
+
+    type: Literal["input_image"]
+    image_url: str
+
+
+OutputContent = InputText | InputImage
+"""A content item of a tool's output."""
+
+
 class MessageItem(TypedDict):
     """A user's or the model's message."""
 
@@ -46,7 +57,7 @@ class FunctionCallOutputItem(TypedDict):
 
     type: Literal["function_call_output"]
     call_id: str
-    output: str
+    output: str | list[OutputContent]  # text, or content items (view_image's input_image)
 
 
 class CustomToolCallItem(TypedDict):
@@ -125,6 +136,15 @@ def user_message(text: str) -> MessageItem:
     return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
 
 
+def developer_message(text: str) -> MessageItem:
+    """Instructions as Codex sends them to the OpenAI provider (no `instructions` field)."""
+    return {
+        "type": "message",
+        "role": "developer",
+        "content": [{"type": "input_text", "text": text}],
+    }
+
+
 def assistant_message(text: str) -> MessageItem:
     """The model's answer."""
     return {
@@ -139,7 +159,7 @@ def function_call(call_id: str, name: str, arguments: str) -> FunctionCallItem:
     return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
 
 
-def function_call_output(call_id: str, output: str) -> FunctionCallOutputItem:
+def function_call_output(call_id: str, output: str | list[OutputContent]) -> FunctionCallOutputItem:
     """A tool's result for the model."""
     return {"type": "function_call_output", "call_id": call_id, "output": output}
 

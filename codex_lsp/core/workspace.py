@@ -41,6 +41,10 @@ class Workspace:
         if not roots:
             roots = [Path.cwd()]
         self.roots = [Path(os.path.realpath(r)) for r in roots]
+        self.spellings: dict[Path, Path] = {}
+        """Each real root as the editor named it (a symlink, another case), to name files back."""
+        for root in roots:
+            self.spellings.setdefault(Path(os.path.realpath(root)), Path(os.path.abspath(root)))
         self.home: Path | None = None
         """This view's folder for relative paths, the shell and AGENTS.md (None: the first)."""
 
@@ -71,6 +75,7 @@ class Workspace:
         real = Path(os.path.realpath(root))
         if real not in self.roots:
             self.roots.append(real)
+            self.spellings[real] = Path(os.path.abspath(root))
 
     def remove_root(self, root: Path) -> bool:
         """A folder removed from the editor's workspace; the last one is kept (False)."""
@@ -79,6 +84,19 @@ class Workspace:
             return False
         self.roots.remove(real)
         return True
+
+    def as_named(self, path: Path) -> Path:
+        """`path` (a real path) under its root as the editor named that root.
+
+        The path policy works on real paths; what goes back to the editor must be
+        spelled as the editor knows it, or it opens a second copy of the file.
+        """
+        root = self.root_of(path)
+        named = self.spellings.get(root) if root is not None else None
+        if root is None or named is None or named == root:
+            return path
+        real = Path(os.path.realpath(path))
+        return named / real.relative_to(root) if real != root else named
 
     def root_of(self, path: Path) -> Path | None:
         """The innermost root that contains `path`, if any."""

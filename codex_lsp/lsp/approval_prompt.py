@@ -19,6 +19,7 @@ is; one no prompt decided waits as a pending command (`waiting_commands`).
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import time
 from collections.abc import Callable
@@ -47,11 +48,17 @@ class ApprovalPrompt:
     """Asks the connected editor about edits and commands."""
 
     def __init__(
-        self, client: Client, relative: Callable[[Path], str], timeout: Callable[[], float]
+        self,
+        client: Client,
+        relative: Callable[[Path], str],
+        timeout: Callable[[], float],
+        uri_for: Callable[[Path], str] = Path.as_uri,
     ) -> None:
         self.client = client
         self.relative = relative
         """Workspace-relative names for display."""
+        self.uri_for = uri_for
+        """A file's URI as the editor knows it (`Documents.uri_for`)."""
         self.timeout = timeout
         """Seconds before an unanswered approval counts as rejected (from the config)."""
 
@@ -107,10 +114,10 @@ class ApprovalPrompt:
         # only to clients that ask (a one-line edit of a 10 MB file is then not 20 MB).
         texts = f.kind != "update" or self.client.caps.approval_full_texts
         return {
-            "uri": f.path.as_uri(),
+            "uri": self.uri_for(f.path),
             "path": self.relative(f.path),
             "kind": f.kind,
-            "moveTo": f.move_to.as_uri() if f.move_to else None,
+            "moveTo": self.uri_for(f.move_to) if f.move_to else None,
             "diff": rf.diff,
             "oldText": f.old_text if texts else None,
             "newText": f.new_text if texts else None,
@@ -207,11 +214,12 @@ def parse_decision(answer: Any) -> ReviewDecision:
 
 
 def _uri_to_path(key: str) -> str:
+    """The real path a per-hunk answer names (the editor may name a symlink)."""
     if key.startswith("file:"):
         from pygls.uris import to_fs_path
 
-        return to_fs_path(key) or key
-    return key
+        key = to_fs_path(key) or key
+    return os.path.realpath(key) if os.path.isabs(key) else key
 
 
 def _code(text: str | None) -> str:

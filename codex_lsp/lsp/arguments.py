@@ -96,12 +96,21 @@ class SelectionArgs:
 
 
 @attrs.frozen
+class ContextArg:
+    """`{uri, range?}`: a file (or lines of it) the user attached to a prompt."""
+
+    uri: str = attrs.field(validator=_non_empty)
+    range: Range | None = None
+
+
+@attrs.frozen
 class PromptArgs:
-    """`{prompt, uri?, range?, threadId?}`: `codex.ask` and `codex.runTask`."""
+    """`{prompt, uri?, range?, context?, threadId?}`: `codex.ask` and `codex.runTask`."""
 
     prompt: str
     uri: str | None = None
     range: Range | None = None
+    context: list[ContextArg] | None = None
     thread_id: str | None = attrs.field(default=None, validator=_non_empty)
 
 

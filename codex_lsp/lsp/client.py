@@ -23,6 +23,17 @@ from codex_lsp.lsp.protocol import CodexProtocol
 log = logging.getLogger(__name__)
 
 
+ANSWER_LINES = 12
+"""Lines of an answer shown in a message when the editor cannot open the document."""
+
+
+def first_lines(text: str, count: int = ANSWER_LINES) -> str:
+    """The start of an answer for a message box, marked when cut."""
+    lines = text.strip().splitlines()
+    head = "\n".join(lines[:count])
+    return head + ("\n…" if len(lines) > count else "")
+
+
 class Client:
     """Requests, notifications and capabilities of the connected editor."""
 
@@ -33,6 +44,8 @@ class Client:
         self.refused: set[str] = set()
         """Server->client requests this client refused (e.g. MethodNotFound): not sent
         again this session, the caller's fallback is used at once."""
+        self._errors_shown: list[str] = []
+        """The last few error messages shown, so one failure is not said twice."""
 
     # ---- messages ---------------------------------------------------------------
 
@@ -50,7 +63,13 @@ class Client:
 
     def show_message(self, message: str, kind: int = 3) -> None:
         """`window/showMessage` (1 error, 2 warning, 3 info)."""
+        if kind == 1:
+            self._errors_shown = [*self._errors_shown[-4:], message]
         self.notify("window/showMessage", {"type": kind, "message": message})
+
+    def recently_shown(self, text: str) -> bool:
+        """Whether one of the last error messages already said `text`."""
+        return any(text in shown for shown in self._errors_shown)
 
     async def wait_writable(self) -> None:
         """Let a producer wait while the client is not reading."""
@@ -87,15 +106,20 @@ class Client:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(base) / "codex-lsp"
 
+    def write_file(self, folder: str, name: str, text: str) -> Path:
+        """Write `text` to a new file under the cache folder (never the workspace)."""
+        directory = self.cache_dir / folder
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{int(time.time() * 1000)}-{name}"
+        path.write_text(text, encoding="utf-8")
+        return path
+
     async def show_file(self, folder: str, name: str, text: str) -> tuple[Path, bool]:
         """Write `text` under the cache folder and ask the editor to open it.
 
         Returns the file and whether the editor showed it; the file is kept either way.
         """
-        directory = self.cache_dir / folder
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{int(time.time() * 1000)}-{name}"
-        path.write_text(text, encoding="utf-8")
+        path = self.write_file(folder, name, text)
         try:
             params = {"uri": path.as_uri(), "takeFocus": True}
             await self.request("window/showDocument", params, timeout=30)
@@ -105,10 +129,22 @@ class Client:
         return path, True
 
     async def show_answer(self, thread_id: str, text: str) -> str | None:
-        """Show an answer: a Markdown document if the client can open one, else a message."""
-        if self.caps.show_document:
-            path, shown = await self.show_file("answers", f"{thread_id}.md", text)
-            if shown:
-                return path.as_uri()
-        self.show_message(text)
+        """Show an answer: a Markdown document if the client can open one, else a message.
+
+        The document is a file in the cache folder (LSP cannot open an untitled
+        buffer); the message gives the first lines and where the whole answer is.
+        Returns the document's URI when the editor opened it.
+        """
+        try:
+            if self.caps.show_document:
+                path, shown = await self.show_file("answers", f"{thread_id}.md", text)
+                if shown:
+                    return path.as_uri()
+            else:
+                path = self.write_file("answers", f"{thread_id}.md", text)
+        except OSError as exc:
+            log.warning("could not write the answer to %s: %s", self.cache_dir, exc)
+            self.show_message(first_lines(text))
+            return None
+        self.show_message(f"{first_lines(text)}\n(Whole answer: {path})")
         return None

@@ -28,8 +28,9 @@ from codex_lsp.lsp.arguments import (
     argument_object,
     structure,
 )
+from codex_lsp.lsp.failures import report_failure
 from codex_lsp.lsp.open_documents import origin_of
-from codex_lsp.lsp.selection import instruction_from, selection_from
+from codex_lsp.lsp.selection import context_from, instruction_from, selection_from
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
@@ -120,10 +121,15 @@ async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
         sel = None
         if arg.uri and arg.range:
             sel = selection_from(ctx.documents, arg.uri, arg.range)
+        context = context_from(ctx.documents, arg.context)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.ask(arg.prompt, sel)
-    return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
+    spec = tasks.ask(arg.prompt, sel, context)
+    result = await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
+    plugin = ctx.client.caps.codex_approval  # our plugins show the answer in their chat
+    if result.get("status") == "answered" and result.get("text") and not plugin:
+        result["documentUri"] = await ctx.client.show_answer(result["threadId"], result["text"])
+    return result
 
 
 async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
@@ -133,9 +139,10 @@ async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
     """
     try:
         arg = _prompt_args(args)
+        context = context_from(ctx.documents, arg.context)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.run_task(arg.prompt)
+    spec = tasks.run_task(arg.prompt, context)
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 
@@ -175,7 +182,10 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         "threadId": agent.current.id if agent.current else None,
         "version": __version__,
         "config": agent.loaded.describe(),
-        "configError": ctx.config_error,
+        "configError": "; ".join(ctx.config_problems) or None,
+        "configProblems": list(ctx.config_problems),
+        "requestsBlocked": agent.loaded.blocked,
+        "instructionProblems": list(agent.instruction_problems),
         "warnings": list(agent.loaded.warnings),
         "auth": auth_commands.auth_status(ctx),
         "workspace": [str(r) for r in agent.workspace.roots],
@@ -258,14 +268,18 @@ def _guarded(name: str, handler: Handler) -> Handler:
     """Map a crash in a command to its `failed` result: one line, traceback only in the log.
 
     pygls would answer an internal error carrying the traceback in `error.data`.
+    A failure is also shown to editors without our plugin (`report_failure`).
     """
 
     async def run(ctx: Services, *args: Any) -> dict[str, Any]:
         try:
-            return await handler(ctx, *args)
+            result = await handler(ctx, *args)
         except Exception as exc:
             log.exception("command %s failed", name)
-            return failed(f"Internal error in {name}: {one_line(exc)} (details in the server log)")
+            reason = f"Internal error in {name}: {one_line(exc)} (details in the server log)"
+            result = failed(reason)
+        report_failure(ctx.client, name, result)
+        return result
 
     run.__doc__ = handler.__doc__
     return run

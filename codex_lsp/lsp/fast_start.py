@@ -16,7 +16,7 @@ none can exist here: a change comes from a command, and commands wait for pygls.
 
 The one setting that changes the capabilities, `inline_completion.enabled`, is read
 here too: from the `initializationOptions`, else from `config.toml` (one small TOML
-read; the full configuration loads later, with pygls).
+read that skips broken lines as the full load does; it loads later, with pygls).
 
 This module must import nothing heavy: it runs before pygls is loaded.
 """
@@ -184,12 +184,13 @@ def inline_completion_requested(init_options: Any, env: Mapping[str, str] = os.e
             return enabled
     home = env.get("CODEX_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".codex")
     try:
-        import tomllib
-
         with open(os.path.join(home, "config.toml"), "rb") as fh:
-            data = tomllib.load(fh)
+            text = fh.read().decode("utf-8")
     except (OSError, ValueError):
         return False
+    from codex_lsp.toml_salvage import salvage  # as the full load reads a file with a typo
+
+    data, _broken = salvage(text)
     return _get(data, "inline_completion", "enabled") is True
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
 from codex_lsp import wire
@@ -87,7 +86,7 @@ class Findings:
             findings = self.store.for_path(path)
             lines = self._lines(path) if findings else []
             params: dict[str, Any] = {
-                "uri": from_fs_path(path) or path,
+                "uri": self._documents.uri_for(Path(path)),
                 "diagnostics": [diagnostic(f, lines) for f in findings] + self.also(path),
             }
             doc = self._documents.open_document(Path(path))
@@ -121,7 +120,7 @@ class Findings:
         out = []
         for f in findings:
             data = f.to_json()
-            data["uri"] = from_fs_path(f.path) or f.path
+            data["uri"] = self._documents.uri_for(Path(f.path))
             data["range"] = finding_range(f, self._lines(f.path))
             out.append(data)
         return out

@@ -80,7 +80,9 @@ class LspHost:
             self.client.send_event(event_to_dict(event))
 
     async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
-        reviewed = ReviewedEdit.of(proposal, self.documents.relative, self.client.caps.edits)
+        reviewed = ReviewedEdit.of(
+            proposal, self.documents.relative, self.client.caps.edits, self.documents.uri_for
+        )
         self._reviewed[proposal.thread_id] = reviewed
         decision = await self.prompt.ask(reviewed)
         if decision is None:  # no prompt here, or it was dismissed: decide from code actions
@@ -121,9 +123,9 @@ class LspHost:
             return self._apply_without_editor(proposal)
         support = self.client.caps.edits
         if reviewed is not None:
-            plan = reviewed.plan_for(proposal, support)
+            plan = reviewed.plan_for(proposal, support, self.documents.uri_for)
         else:
-            plan = build_edit(proposal.files, support)
+            plan = build_edit(proposal.files, support, self.documents.uri_for)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
         )

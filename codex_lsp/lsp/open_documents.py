@@ -70,6 +70,18 @@ class Documents:
                     return candidate
         return doc
 
+    def uri_for(self, path: Path) -> str:
+        """The URI the editor knows `path` by (symlinks and case included).
+
+        The open document's own URI, else the path under its workspace folder as
+        the editor named that folder.
+        """
+        doc = self.open_document(path)
+        if doc is not None:
+            return doc.uri
+        named = self.workspace.as_named(path)
+        return from_fs_path(str(named)) or named.as_uri()
+
     def by_uri(self, uri: str) -> TextDocument | None:
         """The open document with this URI, if any."""
         return self._open_documents().get(uri)

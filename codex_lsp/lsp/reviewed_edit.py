@@ -45,16 +45,22 @@ class ReviewedEdit:
         proposal: EditProposal,
         relative: Callable[[Path], str],
         support: ClientEditSupport,
+        uri_for: Callable[[Path], str] = Path.as_uri,
     ) -> ReviewedEdit:
         """Compute everything the review and the apply step need, once."""
         files = [_reviewed_file(f, relative) for f in proposal.files]
-        return cls(proposal, files, build_edit(proposal.files, support))
+        return cls(proposal, files, build_edit(proposal.files, support, uri_for))
 
-    def plan_for(self, approved: EditProposal, support: ClientEditSupport) -> EditPlan:
+    def plan_for(
+        self,
+        approved: EditProposal,
+        support: ClientEditSupport,
+        uri_for: Callable[[Path], str] = Path.as_uri,
+    ) -> EditPlan:
         """The plan for what was approved: this one whole, or one for the kept hunks."""
         if approved.files == self.proposal.files:
             return self.plan
-        return build_edit(approved.files, support)
+        return build_edit(approved.files, support, uri_for)
 
 
 def _reviewed_file(f: FileEdit, relative: Callable[[Path], str]) -> ReviewedFile:

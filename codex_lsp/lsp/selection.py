@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from codex_lsp.agent.tasks import Selection
+from codex_lsp.agent.tasks import Selection, attached_file, attached_selection
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.edits.lines import lsp_lines
-from codex_lsp.lsp.arguments import BadArguments, Range
+from codex_lsp.lsp.arguments import BadArguments, ContextArg, Range
 from codex_lsp.lsp.open_documents import Documents, NotAFile, path_of
 
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
@@ -55,3 +55,18 @@ def instruction_from(given: str | None, sel: Selection) -> str:
         "No instruction: pass 'instruction' in the command arguments or put a comment "
         "starting with 'codex:' in the selection (e.g. '# codex: make this async')."
     )
+
+
+def context_from(documents: Documents, items: list[ContextArg] | None) -> tuple[str, ...]:
+    """What the user attached to a prompt, as the model reads it (files named, lines quoted)."""
+    parts = []
+    for item in items or []:
+        if item.range is not None:
+            parts.append(attached_selection(selection_from(documents, item.uri, item.range)))
+            continue
+        try:
+            path = documents.workspace.resolve(str(path_of(item.uri)))
+        except (NotAFile, OutsideWorkspace) as exc:
+            raise BadArguments(f"'context': {exc}") from exc
+        parts.append(attached_file(documents.relative(path)))
+    return tuple(parts)

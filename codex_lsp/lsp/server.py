@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,13 @@ from codex_lsp import __version__, wire
 from codex_lsp.agent.engine import Agent
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.completion.service import InlineCompletions
-from codex_lsp.config import ConfigError, LoadedConfig, load_config
+from codex_lsp.config.lenient import load_config_keeping_valid
 from codex_lsp.core.workspace import Workspace
 from codex_lsp.lsp import code_actions, commands, inline
 from codex_lsp.lsp.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.auth_commands import AuthUi
 from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.config_watch import ConfigWatch, ProblemReport
 from codex_lsp.lsp.fast_start import inline_completion_requested
 from codex_lsp.lsp.findings import Findings
 from codex_lsp.lsp.host import LspHost
@@ -42,18 +42,6 @@ from codex_lsp.lsp.turns import TurnRegistry
 from codex_lsp.models.identity import editor_name
 
 log = logging.getLogger(__name__)
-
-def load_config_or_defaults(overrides: dict[str, Any] | None) -> tuple[LoadedConfig, str | None]:
-    """Load the config; on error keep going with what still loads, and say why."""
-    try:
-        return load_config(overrides=overrides), None
-    except ConfigError as exc:
-        error = str(exc)
-    try:
-        return load_config(overrides=None), error
-    except ConfigError:
-        return load_config(home=Path(os.devnull) / "codex-lsp-defaults"), error
-
 
 class CodexLanguageServer(LanguageServer):
     """The connection: pygls's server holding the services the handlers get."""
@@ -70,14 +58,17 @@ class CodexLanguageServer(LanguageServer):
         )
         self.overrides: dict[str, Any] = {}
         self.init_options: dict[str, Any] = {}
-        loaded, config_error = load_config_or_defaults(None)
+        loaded, _problems = load_config_keeping_valid()  # said at `initialize`
         self.client = Client(self.protocol)
+        self.config_watch = ConfigWatch()
+        self.config_report = ProblemReport(self.client)
         self.documents = Documents(self._open_documents, lambda: self.agent.workspace)
         reporters: dict[str, TurnReporter] = {}
         prompt = ApprovalPrompt(
             self.client,
             self.documents.relative,
             lambda: float(self.agent.loaded.config.approval_timeout_sec),
+            self.documents.uri_for,
         )
         findings = Findings(self.client, self.documents, lambda: self.agent.store.folder)
         pending = PendingChanges(findings.publish, self.client.show_message)
@@ -103,11 +94,11 @@ class CodexLanguageServer(LanguageServer):
             findings,
             completions,
             pending,
-            config_error,
         )
         self.protocol.change_listener = findings
         self.protocol.offer_inline_completion = self._offer_inline_completion
         turns.on_missing_credentials = self.auth_ui.startup_check
+        self.agent.on_problem = lambda problem: self.client.show_message(f"codex-lsp: {problem}", 2)
 
     def _offer_inline_completion(self) -> bool:
         """At `initialize`: advertise inline completion only when it is enabled.
@@ -147,16 +138,24 @@ class CodexLanguageServer(LanguageServer):
         With no usable credentials (and `prompt`), offer to sign in (see `AuthUi`).
         """
         self.overrides = overrides
-        loaded, config_error = load_config_or_defaults(overrides or None)
-        self.services.config_error = config_error
+        loaded, problems = load_config_keeping_valid(overrides=overrides or None)
+        self.config_watch.remember(loaded.home)
+        self.services.config_problems = [str(p) for p in problems]
         self.agent.reconfigure(loaded)
-        if config_error:
-            self.client.show_message(f"codex-lsp configuration error: {config_error}", 1)
+        for problem in problems:
+            log.warning("configuration: %s", problem)
         for warning in loaded.warnings:
             log.warning("%s", warning)
+        self.config_report.report(problems, loaded.warnings)
         self.auth_ui.watch()
         if prompt:
             self.auth_ui.startup_check()
+
+    def reload_if_changed(self) -> None:
+        """Before a command: load the configuration again if its files changed."""
+        if self.config_watch.changed():
+            log.info("configuration files changed: loading them again")
+            self.apply_overrides(self.overrides, prompt=False)
 
     async def report_mcp_errors(self) -> None:
         """Tell the user about MCP servers that failed to start (the rest keep working)."""
@@ -206,6 +205,7 @@ def _raw_arguments(handler: Any) -> Any:
     """
 
     async def run(ls, *args):  # type: ignore[no-untyped-def]
+        ls.reload_if_changed()
         return await handler(ls.services, *args)
 
     run.__doc__ = handler.__doc__

@@ -34,6 +34,6 @@ class Services:
     completions: InlineCompletions
     pending: PendingChanges
     """Proposed changes waiting for a code action or `codex.approve`."""
-    config_error: str | None = None
-    """Why the last configuration could not be used (defaults were), if it could not."""
+    config_problems: list[str] = field(default_factory=list)
+    """What was wrong in the last configuration loaded (and what was used instead)."""
     started: float = field(default_factory=time.monotonic)

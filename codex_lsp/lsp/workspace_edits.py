@@ -8,7 +8,9 @@ minimal (changed regions only), never whole-file replacements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from codex_lsp.core.protocol import FileEdit
@@ -50,14 +52,21 @@ class EditPlan:
     disk_ops: list[FileEdit]
 
 
-def build_edit(files: list[FileEdit], support: ClientEditSupport) -> EditPlan:
-    """Translate file edits for this client; unsupported resource ops fall back to disk."""
+def build_edit(
+    files: list[FileEdit],
+    support: ClientEditSupport,
+    uri_for: Callable[[Path], str] = Path.as_uri,
+) -> EditPlan:
+    """Translate file edits for this client; unsupported resource ops fall back to disk.
+
+    `uri_for` names each file as the editor knows it (`Documents.uri_for`).
+    """
     doc_changes: list[dict[str, Any]] = []
     changes: dict[str, list[dict[str, Any]]] = {}
     disk_ops: list[FileEdit] = []
     ops = support.resource_operations if support.document_changes else frozenset()
     for f in files:
-        uri = f.path.as_uri()
+        uri = uri_for(f.path)
         if f.kind == "update":
             edits = file_diff(f.old_text or "", f.new_text or "", f.changes).text_edits()
             if f.move_to is not None and "rename" not in ops:
@@ -68,7 +77,7 @@ def build_edit(files: list[FileEdit], support: ClientEditSupport) -> EditPlan:
                     doc_changes.append(_doc_edit(uri, f.version, edits))
                 if f.move_to is not None:
                     doc_changes.append(
-                        {"kind": "rename", "oldUri": uri, "newUri": f.move_to.as_uri()}
+                        {"kind": "rename", "oldUri": uri, "newUri": uri_for(f.move_to)}
                     )
             elif edits:
                 changes[uri] = [text_edit_json(e) for e in edits]

@@ -26,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 import mcp.types as mt
@@ -50,6 +50,8 @@ from codex_lsp.mcp.transport import (
 from codex_lsp.tools.base import ToolFailure
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ServerState = Literal["starting", "restarting", "running", "failed", "disabled", "stopped"]
 
@@ -313,16 +315,24 @@ class McpServerConnection:
 
     async def call_tool(self, tool: str, args: dict[str, Any]) -> mt.CallToolResult:
         """Call ``tool`` within ``tool_timeout_sec``; problems become `ToolFailure`."""
+        timeout = self.config.tool_timeout_sec
+        result: mt.CallToolResult = await self.request(
+            f"mcp tool {tool!r} on server {self.name!r}",
+            lambda session: session.call_tool(tool, args, read_timeout_seconds=timeout),
+        )
+        return result
+
+    async def request(self, what: str, send: Callable[[ClientSession], Awaitable[T]]) -> T:
+        """One request (`send`) within ``tool_timeout_sec``; problems become `ToolFailure`."""
         self._check_running()
         session = self._session
         assert session is not None
         timeout = self.config.tool_timeout_sec
-        what = f"mcp tool {tool!r} on server {self.name!r}"
         try:
-            # The SDK enforces the timeout (and tells the server to cancel); the outer
-            # bound is only a guard against a request that never resolves.
+            # The SDK enforces a call's timeout (and tells the server to cancel); the outer
+            # bound is the timeout of the other requests and a guard for a lost one.
             with anyio.fail_after(timeout + 5.0):
-                return await session.call_tool(tool, args, read_timeout_seconds=timeout)
+                return await send(session)
         except MCPError as exc:
             if exc.code == mt.REQUEST_TIMEOUT:
                 raise ToolFailure(

@@ -29,6 +29,7 @@ from mcp.shared.exceptions import MCPError
 
 from codex_lsp import redact
 from codex_lsp.config.model import McpServerConfig
+from codex_lsp.net import NetworkSetupError, mcp_transport, tls_hint
 
 log = logging.getLogger(__name__)
 
@@ -153,16 +154,25 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     """
 
     def __init__(self, url: str) -> None:
-        self._inner = httpx2.AsyncHTTPTransport()
         self._url = url
         self.last_error: str | None = None
         self.on_connect_error: Callable[[str], None] | None = None
+        self._setup_error: str | None = None
+        try:
+            self._inner = mcp_transport(url)  # proxy and CA from the environment
+        except NetworkSetupError as exc:  # said when a request is tried, as a startup error
+            self._setup_error = str(exc)
+            self._inner = httpx2.AsyncHTTPTransport(trust_env=False)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self._setup_error is not None:
+            self.last_error = self._setup_error
+            raise httpx2.ConnectError(self._setup_error, request=request)
         try:
             response = await self._inner.handle_async_request(request)
         except httpx2.TransportError as exc:
-            self.last_error = f"cannot reach {self._url}: {exc or type(exc).__name__}"
+            reason = f"{exc or type(exc).__name__}{tls_hint(exc)}"
+            self.last_error = f"cannot reach {self._url}: {reason}"
             if self.on_connect_error is not None:
                 self.on_connect_error(self.last_error)
             raise

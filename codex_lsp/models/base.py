@@ -62,6 +62,12 @@ class ModelRequest:
     output_schema: dict[str, Any] | None = None
     """Structured output: the answer is JSON following this strict schema."""
     output_schema_name: str = "codex_output_schema"
+    context: list[ResponseItem] = field(default_factory=list)
+    """Codex's envelope only: the permissions and environment messages after the prompt."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """Codex's envelope only: the Responses `client_metadata` (turn and thread ids)."""
+    parallel_tool_calls: bool = False
+    """Whether the model may call several tools in one response (run in order here)."""
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,11 @@ class Endpoint:
     """Per-request credentials (ChatGPT mode); None when `headers` carry a static key."""
     bad_request_hint: str | None = None
     """Added to a 400's message (ChatGPT mode names `model_instructions_file`)."""
+    codex_envelope: bool = False
+    """Codex 0.169's request shape (the built-in `openai` provider on the Responses wire)."""
+    chatgpt_backend: bool = False
+    """Codex's OpenAI provider in ChatGPT mode: zstd bodies (`content-encoding: zstd`) and
+    the `x-codex-routing-hint` header, as Codex sends them to the ChatGPT backend."""
 
     def url(self, path: str) -> str:
         """Full URL for an API path, with the provider's query parameters."""
@@ -56,5 +61,10 @@ class Endpoint:
         """An httpx client whose read timeout is the stream idle timeout."""
         import httpx  # imported on first use: keeps server start-up fast
 
+        from codex_lsp.net import async_client
+
         timeout = httpx.Timeout(connect=15.0, read=self.idle_timeout, write=30.0, pool=30.0)
-        return httpx.AsyncClient(timeout=timeout, headers=self.headers, trust_env=False)
+        client = async_client(self.base_url, timeout=timeout, headers=self.headers)
+        # Like Codex: no compressed answers asked for (an SSE stream is read as it comes).
+        client.headers.pop("Accept-Encoding", None)
+        return client

@@ -107,6 +107,11 @@ def http_error(
 def transport_error(exc: Exception, *, base_url: str, stream_started: bool) -> ModelError:
     """Map a connection-level failure; a refused connection asks if the server runs."""
     if isinstance(exc, httpx.ConnectError):
+        from codex_lsp.net import tls_hint
+
+        hint = tls_hint(exc)
+        if hint:  # a refused certificate: retrying cannot help, the setting must change
+            return ModelError(f"Could not connect to {base_url} securely ({exc}).{hint}")
         return ModelError(
             f"Could not connect to {base_url}: is the server running at {base_url}? ({exc})",
             retryable=True,

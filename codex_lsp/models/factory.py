@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.endpoint import Endpoint
+from codex_lsp.models.family import uses_codex_envelope
 from codex_lsp.models.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def endpoint_for(loaded: LoadedConfig) -> Endpoint:
     else:
         key_hint = f"the [model_providers.{loaded.provider_id}] section of {loaded.config_path}"
     endpoint = Endpoint(
+        codex_envelope=uses_codex_envelope(loaded),
         base_url=provider.base_url or "",
         headers=request_headers(loaded),
         query_params=dict(provider.query_params),
@@ -56,6 +58,7 @@ def _chatgpt(endpoint: Endpoint, loaded: LoadedConfig) -> Endpoint:
         base_url=base_url,
         auth=manager_for(loaded.auth_settings),
         key_hint="your ChatGPT sign-in",
+        chatgpt_backend=endpoint.codex_envelope,
         bad_request_hint=(
             "If it refused the instructions or a parameter, check model_instructions_file "
             f"in {loaded.config_path} (it replaces the built-in instructions)."

@@ -15,6 +15,10 @@ REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4", "codex-")
 """Model names (after any `vendor/` prefix) that reason and return encrypted reasoning."""
 FREEFORM_PATCH_PREFIXES = ("gpt-5", "codex-")
 """Families trained on `apply_patch` as a freeform (custom) tool."""
+PARALLEL_PREFIXES = ("gpt-5", "codex-")
+"""Families Codex lets call several tools in one response (`parallel_tool_calls: true`)."""
+VERBOSITY_PREFIXES = ("gpt-5",)
+"""Families that take `text.verbosity` (Codex sends `low` to gpt-5 chat models, not to codex)."""
 DEFAULT_EFFORT = "medium"
 DEFAULT_SUMMARY = "auto"
 DEFAULT_CHAT_MAX_TOKENS = 8192
@@ -23,6 +27,24 @@ DEFAULT_CHAT_MAX_TOKENS = 8192
 
 def _base_name(model: str) -> str:
     return model.lower().rsplit("/", 1)[-1]
+
+
+def uses_codex_envelope(loaded: LoadedConfig) -> bool:
+    """Whether requests take Codex 0.169's shape: the built-in `openai` provider, Responses wire.
+
+    Then the prompt travels as developer messages (no `instructions`), with the permissions
+    and environment context, `client_metadata` and Codex's family defaults; other providers
+    (chat wire, local servers, other Responses services) keep `instructions`.
+    """
+    return loaded.provider_id == "openai" and loaded.provider.wire_api == "responses"
+
+
+def default_verbosity(model: str, envelope: bool) -> str | None:
+    """Codex's `text.verbosity` for the family: `low` for gpt-5 chat models, else none."""
+    name = _base_name(model)
+    if envelope and name.startswith(VERBOSITY_PREFIXES) and "codex" not in name:
+        return "low"
+    return None
 
 
 def is_reasoning_model(model: str) -> bool:
@@ -42,12 +64,15 @@ class WireOptions:
     freeform_apply_patch: bool = False
     max_output_tokens: int | None = None
     """Chat Completions `max_tokens` (never sent to the Responses API, as Codex)."""
+    parallel_tool_calls: bool = False
+    """Codex's envelope: the model may call several tools at once (gpt-5 and codex families)."""
 
 
 def wire_options(loaded: LoadedConfig) -> WireOptions:
     """The options for the configured model and provider."""
     cfg = loaded.config
     responses = loaded.provider.wire_api == "responses"
+    envelope = uses_codex_envelope(loaded)
     forced = cfg.model_supports_reasoning_summaries
     reasoning = responses and (forced if forced is not None else is_reasoning_model(cfg.model))
     if responses and cfg.model_reasoning_effort and forced is None:
@@ -62,10 +87,13 @@ def wire_options(loaded: LoadedConfig) -> WireOptions:
     return WireOptions(
         reasoning_effort=effort,
         reasoning_summary=None if summary == "none" else summary,
-        verbosity=cfg.model_verbosity if responses else None,
+        verbosity=(cfg.model_verbosity or default_verbosity(cfg.model, envelope))
+        if responses
+        else None,
         service_tier=cfg.service_tier if responses else None,
         freeform_apply_patch=responses and freeform,
         max_output_tokens=None
         if responses
         else (cfg.model_max_output_tokens or DEFAULT_CHAT_MAX_TOKENS),
+        parallel_tool_calls=envelope and _base_name(cfg.model).startswith(PARALLEL_PREFIXES),
     )

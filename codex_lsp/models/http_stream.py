@@ -64,6 +64,13 @@ def parse_event_data(raw: str, event: str) -> dict[str, Any] | None:
         return None
 
 
+def zstd_compress(data: bytes) -> bytes:
+    """A zstd frame of `data` (level 3, Codex's), for `content-encoding: zstd` bodies."""
+    import zstandard
+
+    return zstandard.ZstdCompressor(level=3).compress(data)
+
+
 class StreamingClient:
     """Base of the wire clients; subclasses set `path` and implement the two hooks."""
 
@@ -71,11 +78,24 @@ class StreamingClient:
 
     def __init__(self, endpoint: Endpoint, http: httpx.AsyncClient | None = None) -> None:
         self.endpoint = endpoint
-        self._http = http or endpoint.new_http_client()
+        self._client = http
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The connection pool, built on first use (a bad CA setting is then the turn's error)."""
+        if self._client is None:
+            from codex_lsp.net import NetworkSetupError
+
+            try:
+                self._client = self.endpoint.new_http_client()
+            except NetworkSetupError as exc:
+                raise ModelError(str(exc)) from exc
+        return self._client
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
         """Stream one response, retrying transient failures (see `with_retries`)."""
@@ -97,13 +117,17 @@ class StreamingClient:
         return error
 
     def headers_for(self, request: ModelRequest) -> dict[str, str]:
-        """Headers of one request: the request's own, unless configured ones name them too.
+        """Headers of one request: identity, the request's own, unless configured ones name them.
 
         A provider's `http_headers` (or `Authorization`) stay as the user set them.
         """
+        from codex_lsp.models.identity import CODEX_WIRE_VERSION, client_headers
+
         configured = {name.lower() for name in self.endpoint.headers}
         headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
-        for name, value in request.headers.items():
+        # Codex's identity on every request, also those without a thread (compaction, inline).
+        identity = {**client_headers(), "version": CODEX_WIRE_VERSION, **request.headers}
+        for name, value in identity.items():
             if name.lower() not in configured:
                 headers[name] = value
         return headers
@@ -151,11 +175,13 @@ class StreamingClient:
             if turn is not None and turn.turn_state:
                 headers[TURN_STATE_HEADER] = turn.turn_state
             try:
+                content = dumps_utf8(self.build_body(request))
+                if ep.chatgpt_backend:
+                    content = zstd_compress(content)
+                    headers["Content-Encoding"] = "zstd"
+                    headers["x-codex-routing-hint"] = f"model={request.model}"
                 async with self._http.stream(
-                    "POST",
-                    ep.url(self.path),
-                    content=dumps_utf8(self.build_body(request)),
-                    headers=headers,
+                    "POST", ep.url(self.path), content=content, headers=headers
                 ) as response:
                     if response.status_code == 401 and ep.auth is not None and not auth_retried:
                         await response.aread()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from httpx_sse import EventSource
 
-from codex_lsp.core.items import reasoning_item
+from codex_lsp.core.items import developer_message, reasoning_item
 from codex_lsp.models.base import (
     Completed,
     ModelError,
@@ -64,16 +64,27 @@ def tool_json(tool: ToolSpec) -> dict[str, Any]:
     }
 
 
-def build_body(request: ModelRequest) -> dict[str, Any]:
-    """The JSON body of a streamed Responses request (key order as Codex sends it)."""
-    body: dict[str, Any] = {
-        "model": request.model,
-        "instructions": request.instructions,
-        "input": [{k: v for k, v in item.items() if k != "id"} for item in request.input],
-        "tools": [tool_json(t) for t in request.tools],
-        "tool_choice": "auto",
-        "parallel_tool_calls": False,
-    }
+def _input(request: ModelRequest, envelope: bool) -> list[dict[str, Any]]:
+    """The conversation; in Codex's envelope led by the prompt and the turn's context."""
+    items: list[Any] = list(request.input)
+    if envelope:
+        items = [developer_message(request.instructions), *request.context, *items]
+    return [{k: v for k, v in item.items() if k != "id"} for item in items]
+
+
+def build_body(request: ModelRequest, envelope: bool = False) -> dict[str, Any]:
+    """The JSON body of a streamed Responses request (key order as Codex sends it).
+
+    `envelope`: Codex 0.169's shape for the OpenAI provider (see `uses_codex_envelope`):
+    no `instructions`, the prompt as a developer message, `client_metadata`.
+    """
+    body: dict[str, Any] = {"model": request.model}
+    if not envelope:
+        body["instructions"] = request.instructions
+    body["input"] = _input(request, envelope)
+    body["tools"] = [tool_json(t) for t in request.tools]
+    body["tool_choice"] = "auto"
+    body["parallel_tool_calls"] = request.parallel_tool_calls
     if request.reasoning_effort:
         reasoning: dict[str, str] = {"effort": request.reasoning_effort}
         if request.reasoning_summary:
@@ -98,6 +109,8 @@ def build_body(request: ModelRequest) -> dict[str, Any]:
         }
     if text:
         body["text"] = text
+    if envelope and request.metadata:
+        body["client_metadata"] = dict(request.metadata)
     return body
 
 
@@ -107,7 +120,7 @@ class ResponsesClient(StreamingClient):
     path = "/responses"
 
     def build_body(self, request: ModelRequest) -> dict[str, Any]:
-        return build_body(request)
+        return build_body(request, self.endpoint.codex_envelope)
 
     async def events(
         self, response: httpx.Response, request: ModelRequest, progress: StreamProgress

@@ -20,6 +20,9 @@ Update semantics follow Codex's ``apply-patch``:
   updated file always ends with a newline, as with Codex.
 * Several operations on the same path run one after another: each sees the
   result of the previous ones (a deleted or moved-away file is then missing).
+* ``*** Move to:`` onto an existing file replaces it, as Codex does; its text
+  is kept as a delete change (`FileChange.replaced_by_move`), so the review
+  shows it and an undo restores it.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class FileChange:
     move_to: str | None = None
     changes: LineChanges | None = field(default=None, compare=False)
     """Where an update changed the text, if the patch says so exactly (`patch.regions`)."""
+    replaced_by_move: bool = False
+    """A delete the patch did not write: a ``*** Move to:`` lands on this existing file."""
 
 
 class PatchApplyError(Exception):
@@ -273,7 +278,9 @@ def derive_changes(patch: Patch, read_text: Callable[[str], str]) -> list[FileCh
             new, located = apply_chunks_located(old, op.chunks, op.path)
             move_to = op.move_to if op.move_to and _key(op.move_to) != _key(op.path) else None
             if move_to is not None:
-                _require_absent(move_to, op.path, current)
+                replaced = _existing_text(move_to, current)
+                if replaced is not None:  # as Codex: the move replaces it (shown, undoable)
+                    changes.append(FileChange(move_to, "delete", replaced, None, None, None, True))
                 state[_key(op.path)] = None
                 state[_key(move_to)] = new
             else:
@@ -282,22 +289,18 @@ def derive_changes(patch: Patch, read_text: Callable[[str], str]) -> list[FileCh
     return changes
 
 
-def _require_absent(target: str, source: str, current: Callable[[str], str]) -> None:
-    """Refuse a ``*** Move to:`` onto an existing file.
+def _existing_text(target: str, current: Callable[[str], str]) -> str | None:
+    """The text of a ``*** Move to:`` target that exists, else None.
 
-    Its text would be lost for good (an undo could not bring it back); a patch
-    that means it deletes the target first.
+    Codex's move overwrites it; here its text is kept in a delete change, so
+    the review shows what is replaced and an undo brings it back.
     """
     try:
-        current(target)
+        return current(target)
     except PatchApplyError as exc:
         if exc.missing:
-            return
-    raise PatchApplyError(
-        f"cannot move {source} to {target}: {target} already exists "
-        "(delete it first in the same patch if it should be replaced)",
-        path=source,
-    )
+            return None
+        raise
 
 
 def summarize(changes: Sequence[FileChange]) -> str:
@@ -312,7 +315,7 @@ def summarize(changes: Sequence[FileChange]) -> str:
     for change in changes:
         if change.kind == "add":
             groups["A"][change.path] = None
-        elif change.kind == "delete":
+        elif change.kind == "delete" and not change.replaced_by_move:
             groups["D"][change.path] = None
         else:
             groups["M"][change.move_to or change.path] = None

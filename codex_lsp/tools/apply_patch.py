@@ -183,25 +183,52 @@ async def _review(ctx: ToolContext, proposal: EditProposal) -> tuple[EditProposa
 
 
 def merge_changes(changes: list[FileChange]) -> list[FileChange]:
-    """One change per file: a patch may touch the same file in several operations."""
+    """One change per file: a patch may touch the same file in several operations.
+
+    A change of a file an earlier operation moved somewhere is folded into that
+    move (the moved file is edited, replaced or deleted where it landed).
+    """
     merged: dict[str, FileChange] = {}
+    landed: dict[str, str] = {}
+    """Move target -> the key of the move that put a file there."""
     for change in changes:
+        source = landed.pop(change.path, None)
+        if source is not None:
+            _fold_into_move(merged, landed, source, change)
+            continue
         first = merged.get(change.path)
         if first is None:
             merged[change.path] = change
-            continue
-        if first.kind == "add" and change.kind == "delete":
+        elif first.kind == "add" and change.kind == "delete":
             del merged[change.path]
-            continue
-        kind = "add" if first.kind == "add" else change.kind
-        merged[change.path] = FileChange(
-            path=change.path,
-            kind=kind,
-            old_text=first.old_text,
-            new_text=change.new_text,
-            move_to=change.move_to or first.move_to,
-        )
+        else:
+            kind = "add" if first.kind == "add" else change.kind
+            merged[change.path] = FileChange(
+                path=change.path,
+                kind=kind,
+                old_text=first.old_text,
+                new_text=change.new_text,
+                move_to=change.move_to or first.move_to,
+            )
+        if merged.get(change.path) is not None and merged[change.path].move_to is not None:
+            landed[merged[change.path].move_to or ""] = change.path
     return list(merged.values())
+
+
+def _fold_into_move(
+    merged: dict[str, FileChange], landed: dict[str, str], source: str, change: FileChange
+) -> None:
+    """`change` acts on the file the move at `source` put in place."""
+    move = merged[source]
+    if change.kind == "delete":
+        merged[source] = FileChange(source, "delete", move.old_text, None)
+        return
+    target = change.move_to or move.move_to
+    if target == source:  # moved back where it was: an edit in place
+        target = None
+    merged[source] = FileChange(source, "update", move.old_text, change.new_text, target)
+    if target is not None:
+        landed[target] = source
 
 
 PARTIAL_HEADER = (

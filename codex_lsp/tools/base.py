@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
 from codex_lsp.config import Config
+from codex_lsp.core.items import OutputContent
 from codex_lsp.core.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
 from codex_lsp.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from codex_lsp.tools.exec_sessions import ExecSessions
+
+
+ToolOutput = str | list[OutputContent]
+"""What a tool returns: text, or Responses content items (`input_image` for `view_image`)."""
 
 
 class ToolFailure(Exception):
@@ -47,6 +55,8 @@ class ToolContext:
     applied: list[FileEdit] = field(default_factory=list)
     """Every edit written during this turn, in order (for undo)."""
     title: str = "Codex edit"
+    exec_sessions: ExecSessions | None = None
+    """The agent's long-lived command sessions (`exec_command`), if it keeps any."""
 
 
 class Tool(Protocol):
@@ -56,8 +66,8 @@ class Tool(Protocol):
     description: str
     parameters: dict[str, Any]
 
-    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> str:
-        """Do the work and return the text the model sees."""
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+        """Do the work and return what the model sees (text, or content items)."""
         ...
 
 

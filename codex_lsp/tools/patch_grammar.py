@@ -8,9 +8,10 @@ format `codex_lsp.patch` parses). The description is Codex's.
 from __future__ import annotations
 
 FREEFORM_DESCRIPTION = (
-    "Use the `apply_patch` tool to edit files. This is a FREEFORM tool, so do not wrap "
-    "the patch in JSON."
+    "The `apply_patch` tool can be used to edit files. This is a FREEFORM tool, so do not "
+    "wrap the patch in JSON."
 )
+"""Codex 0.169's wording (tests/fixtures/codex-0.169-tools.json)."""
 
 APPLY_PATCH_LARK = r"""start: begin_patch hunk+ end_patch
 begin_patch: "*** Begin Patch" LF

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from codex_lsp.models.base import ToolSpec
 from codex_lsp.tools.apply_patch import ApplyPatch
 from codex_lsp.tools.base import Tool
+from codex_lsp.tools.exec_command import ExecCommandTool, WriteStdinTool
 from codex_lsp.tools.files import GrepFiles, ListDir, ReadFile
 from codex_lsp.tools.patch_grammar import APPLY_PATCH_LARK, FREEFORM_DESCRIPTION
 from codex_lsp.tools.plan import UpdatePlan
 from codex_lsp.tools.shell import ShellCommandTool, ShellTool
+from codex_lsp.tools.view_image import ViewImageTool
 
 READ_ONLY_TOOLS = {"read_file", "list_dir", "grep_files", "update_plan"}
 """Tools that cannot change anything; the only ones offered for questions."""
@@ -39,6 +41,20 @@ class ToolRegistry:
         """Names of all tools, sorted."""
         return sorted(self._tools)
 
+    def offering(self, names: Iterable[str], withheld: Iterable[str]) -> ToolRegistry:
+        """A copy advertising `names` first (in order), then any tool not `withheld`.
+
+        Withheld tools, and tools in neither list, stay callable; a hidden tool
+        named in `names` becomes advertised.
+        """
+        every = {**self._hidden, **self._tools}
+        first = [n for n in dict.fromkeys(names) if n in every]
+        skip = set(withheld) | set(first)
+        rest = [n for n in self._tools if n not in skip]
+        offered = [every[n] for n in [*first, *rest]]
+        hidden = [t for n, t in every.items() if n not in first and n not in rest]
+        return ToolRegistry(offered, hidden)
+
     def read_only(self) -> ToolRegistry:
         """Only tools that cannot change anything (MCP tools that say they are read-only)."""
         return ToolRegistry(
@@ -66,5 +82,5 @@ def default_tools() -> ToolRegistry:
     """The built-in tools every turn gets."""
     return ToolRegistry(
         [ReadFile(), ListDir(), GrepFiles(), ApplyPatch(), UpdatePlan(), ShellTool()],
-        hidden=[ShellCommandTool()],
+        hidden=[ShellCommandTool(), ExecCommandTool(), WriteStdinTool(), ViewImageTool()],
     )

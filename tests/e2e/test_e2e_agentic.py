@@ -276,7 +276,7 @@ async def test_thread_persisted_server_restarted_thread_resumed(
         await second.start()
         listed = await second.command("codex.listThreads", {})
         assert [t["threadId"] for t in listed["threads"]] == [thread_id]
-        assert listed["threads"][0]["title"] == "Codex: first question"
+        assert listed["threads"][0]["title"] == "first question"
         resumed = await second.command("codex.resumeThread", {"threadId": thread_id})
         assert resumed["history"] == [
             {"role": "user", "text": "first question"},

@@ -104,6 +104,7 @@ async def test_browser_sign_in_over_lsp_then_an_edit_turn_with_chatgpt_headers(
     await editor.wait_for(lambda: bool(editor.state.shown_documents), timeout=20)
     shown = editor.state.shown_documents[0]
     assert shown["external"] is True and "/oauth/authorize?" in shown["uri"]
+    assert "originator=codex_cli_rs" in shown["uri"]  # Codex's own, as its sign-in requires
     page = await play_browser(shown["uri"])
     assert page.status_code == 200
     result = await login
@@ -129,6 +130,14 @@ async def test_browser_sign_in_over_lsp_then_an_edit_turn_with_chatgpt_headers(
     assert first.headers["chatgpt-account-id"] == ACCOUNT_ID
     assert "x-codex-turn-state" not in first.headers
     assert second.headers["x-codex-turn-state"] == "ts-1"  # sent back within the turn
+    # Codex 0.169's envelope: zstd body, Codex's identity, the prompt as developer messages.
+    assert first.headers["content-encoding"] == "zstd" and first.headers["originator"] == "codex_cli_rs"
+    assert first.headers["version"] == "0.169.0" and first.headers["thread-id"]
+    assert first.body is not None and "instructions" not in first.body
+    roles = [item.get("role") for item in first.body["input"]]
+    assert roles[:3] == ["developer", "developer", "user"]
+    assert first.body["input"][2]["content"][0]["text"].startswith("<environment_context>")
+    assert first.body["client_metadata"]["thread_id"] == first.headers["thread-id"]
     status = await editor.command("codex.status")
     assert status["auth"] == {
         "authMode": "chatgpt", "email": EMAIL, "plan": PLAN, "authSource": str(home / "auth.json"),

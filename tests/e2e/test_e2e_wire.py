@@ -74,7 +74,7 @@ async def test_reasoning_is_replayed_in_place_under_one_cache_key(
     assert all(b is not None for b in bodies)
     key = first["threadId"]
     assert [b["prompt_cache_key"] for b in bodies] == [key, key, key]
-    assert all(r.headers["session_id"] == key for r in model.requests)
+    assert all(r.headers["session-id"] == r.headers["thread-id"] == key for r in model.requests)
     assert bodies[0]["reasoning"] == {"effort": "medium", "summary": "auto"}
     assert bodies[0]["include"] == ["reasoning.encrypted_content"]
     # Step 2 replays the reasoning right before the call it led to, without its id.
@@ -104,9 +104,10 @@ async def test_reasoning_is_replayed_in_place_under_one_cache_key(
     assert "Reading hello.py." in thinking and "Reading" not in editor.text_events()
     reports = [p["value"].get("message") for p in editor.state.progress]
     assert "Thinking…" in reports
-    ua = model.requests[0].headers["user-agent"]
-    assert ua.startswith("codex_lsp/") and ua.endswith(" test-editor/1.2")
-    assert model.requests[0].headers["originator"] == "codex_lsp"
+    ua = model.requests[0].headers["user-agent"]  # Codex's shape, codex-lsp and the editor last
+    assert ua.startswith("codex_cli_rs/0.169.0 (") and ua.endswith("; test-editor/1.2)")
+    assert model.requests[0].headers["originator"] == "codex_cli_rs"
+    assert model.requests[0].headers["version"] == "0.169.0"
 
 
 async def test_cached_prefix_survives_an_agents_md_edit(

@@ -29,6 +29,7 @@ SETUP_HINT = "run `bash .ci/setup-vscode.sh` (with the venv active) first"
 
 SCENARIOS = [
     "apply",
+    "saveAfterApply",
     "reject",
     "codeAction",
     "hunks",
@@ -42,6 +43,8 @@ SCENARIOS = [
     "reviewFindings",
     "inlineCompletion",
     "panel",
+    "panelReload",
+    "panelHunks",
 ]
 SCENARIO_TIMEOUT_SEC = 240
 

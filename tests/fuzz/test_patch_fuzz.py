@@ -231,6 +231,10 @@ def test_random_patches_stay_inside_apply_whole_and_undo_exactly(
         "*** Update File: b.txt\n@@\n+more\n*** Add File: A.py/x.txt\n+x\n",
         # Two spellings of one file (a link and its target) in one patch.
         "*** Update File: in_link.py\n@@\n+one\n*** Update File: a.py\n@@\n+two\n",
+        # Found by this suite: a move onto an existing file, then the target re-added.
+        "*** Update File: ./a.py\n*** Move to: b.txt\n@@\n+added\n*** Add File: b.txt\n+new\n",
+        # A move onto an existing file, then the moved file deleted where it landed.
+        "*** Update File: a.py\n*** Move to: b.txt\n@@\n+added\n*** Delete File: b.txt\n",
     ],
 )
 def test_known_cases(ops: str, tmp_path: Path) -> None:

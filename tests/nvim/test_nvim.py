@@ -156,6 +156,8 @@ stream_max_retries = 0
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_DATA_HOME": str(tmp_path / "data"),
             "XDG_STATE_HOME": str(tmp_path / "state"),
+            # A daemon (on by default) started by a test does not outlive it for long.
+            "CODEX_LSP_DAEMON_IDLE": "10",
         }
     )
     return env
@@ -447,7 +449,7 @@ def test_command_approval_runs_after_run(
     assert run.result.get("status", {}).get("config", {}).get("approval_policy") == "untrusted", (
         run.explain()
     )
-    if "shell" not in tool_names(model.requests[0].body if model.requests else {}):
+    if not {"shell", "exec_command"} & set(tool_names(model.requests[0].body if model.requests else {})):
         pytest.skip("the server does not offer the shell tool yet")
     result = passed(run)
 
@@ -590,3 +592,37 @@ def test_inline_completion_ghost_text_accepted_with_tab(
     assert first.path == "/v1/completions" and first.body is not None
     assert first.body["prompt"].endswith("def shout(name):\n    ret")
     assert first.body["model"] == "fim-model"
+
+
+def test_save_after_apply_writes_the_applied_buffer(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    script_edit(model, TWO_PATCH, "Done.")
+    result = passed(run_nvim("save_after_apply", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "applied"
+    expected = TWO.replace("return 'hi ' + name", 'return f"hi {name}"').replace(
+        "return 'HI ' + name.upper()", 'return f"HI {name.upper()}"'
+    )
+    assert result["modified"] is False
+    assert result["buffer"] == expected.splitlines()
+    assert (workspace / "two.py").read_text() == expected
+
+
+def test_without_save_after_apply_the_buffer_stays_unsaved(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    script_edit(model, HELLO_PATCH, "Done: greet uses an f-string.")
+    result = passed(run_nvim("edit_code_action", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "applied"
+    assert result["modified"] is True  # the default: the user saves
+
+
+def test_the_server_starts_through_the_daemon_unless_turned_off(
+    workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = passed(run_nvim("daemon_setting", workspace, nvim_env, tmp_path))
+
+    assert result["default_env"] == {"CODEX_LSP_DAEMON": "1"}
+    assert result["off_env"] == {"CODEX_LSP_DAEMON": "0"}

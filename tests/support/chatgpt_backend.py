@@ -10,22 +10,11 @@ decodes ``content-encoding: zstd`` bodies.
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 from urllib.parse import urlsplit
 
 from .chatgpt_auth import ACCOUNT_ID, ScriptedAuthority
 from .model_server import ScriptedModelServer, _Handler
-
-
-def decode_zstd(raw: bytes) -> bytes:
-    """A zstd request body (Codex compresses its requests): `zstandard`, else the `zstd` program."""
-    try:
-        import zstandard
-    except ImportError:
-        done = subprocess.run(["zstd", "-dc"], input=raw, capture_output=True, check=True)
-        return done.stdout
-    return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
 
 
 def accounts_check() -> dict[str, Any]:
@@ -39,12 +28,6 @@ def accounts_check() -> dict[str, Any]:
 
 
 class _BackendHandler(_Handler):
-    def _read_body(self) -> bytes:
-        raw = super()._read_body()
-        if self.headers.get("Content-Encoding", "").strip().lower() == "zstd":
-            return decode_zstd(raw)
-        return raw
-
     def _dispatch(self) -> None:
         backend: ChatGPTBackend = self.server.owner  # type: ignore[assignment]
         path = urlsplit(self.path).path

@@ -18,7 +18,8 @@ and prints ``LISTENING <url>`` on stdout once the socket is bound; with
 Tools: ``add(a, b)``, ``echo(text)``, ``slow(seconds)``, ``fail(message)``
 (raises, so the result has ``isError``), ``pid()`` (the server's process id, so
 tests can check the process is gone after shutdown) and ``picture()`` (text plus
-an image block).
+an image block). Resources: ``test://readme`` (text), ``test://logo`` (a PNG blob)
+and the template ``test://greeting/{name}``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,21 @@ def picture() -> list[Any]:
     return ["a tiny picture", Image(data=_PNG, format="png")]
 
 
+@server.resource("test://readme", name="readme", description="The project readme.", mime_type="text/plain")
+def readme() -> str:
+    return "Read me first."
+
+
+@server.resource("test://logo", name="logo", mime_type="image/png")
+def logo() -> bytes:
+    return _PNG
+
+
+@server.resource("test://greeting/{name}", name="greeting", description="A greeting for a name.")
+def greeting(name: str) -> str:
+    return f"Hello, {name}!"
+
+
 def _serve_http(token: str | None) -> None:
     import uvicorn
 
@@ -92,6 +108,7 @@ def _serve_http(token: str | None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    sock.listen(128)  # before saying so: a client may connect before uvicorn starts serving
     print(f"LISTENING http://127.0.0.1:{port}/mcp", flush=True)
     config = uvicorn.Config(guarded, log_level="warning", lifespan="on")
     uvicorn_server = uvicorn.Server(config)

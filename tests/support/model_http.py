@@ -33,6 +33,7 @@ from .model_faults import (
     peer_closed,
 )
 from .model_fim import completion_object
+from .model_inputs import input_error
 from .model_resolved import MODELS_LIST, _Resolved
 from .model_script import (
     Drop,
@@ -155,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raw = gzip.decompress(raw)
             elif encoding == "deflate":
                 raw = zlib.decompress(raw)
+        if encoding == "zstd":  # Codex compresses bodies to the ChatGPT backend
+            import zstandard
+
+            # A streamed frame may not declare its size: read it as a stream.
+            raw = zstandard.ZstdDecompressor().decompressobj().decompress(raw)
         return raw
 
     # -- responses -------------------------------------------------------------------------
@@ -223,6 +229,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_"):
             self._control(path, query, body)
             return
+        if self.command == "GET" and path.rstrip("/").endswith("/responses"):
+            # Codex tries a WebSocket first; 426 sends it to HTTPS at once (as OpenAI's does).
+            self._send_json(426, _error_body(426, "Upgrade Required", "upgrade_required"))
+            return
 
         record_body = body if isinstance(body, dict) else None
         request = RecordedRequest(self.command, path, query, headers, record_body, raw)
@@ -231,6 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         is_model = kind in ("responses", "chat", "completions")
         if is_model and parse_error is None and not isinstance(body, dict):
             parse_error = "request body must be a JSON object"
+        if kind == "responses" and parse_error is None:
+            parse_error = input_error(body)  # OpenAI refuses malformed tool outputs
         turn, number = owner._record(request, consume=is_model and parse_error is None)
         request_id = f"req_{number}"
 

@@ -65,7 +65,11 @@ async def test_codex_written_auth_json_is_refreshed_and_rewritten_keeping_unknow
         "client_id": CLIENT_ID,
         "grant_type": "refresh_token",
         "refresh_token": tokens["refresh_token"],
+        "refresh_reason": "proactive_expiry",  # Codex's reason before a request
     }
+    sent = {k.lower(): v for k, v in refresh.headers.items()}
+    assert sent["originator"] == "codex_cli_rs"
+    assert sent["user-agent"].startswith("codex_cli_rs/0.169.0 (")
     stored = json.loads((tmp_path / "auth.json").read_text())
     assert stored["agent_identity_future_key"] == {"kept": True}
     assert stored["OPENAI_API_KEY"] is None and stored["auth_mode"] == "chatgpt"

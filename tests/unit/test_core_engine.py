@@ -104,7 +104,7 @@ async def test_ask_streams_the_answer_with_read_only_tools(tmp_path: Path) -> No
         "update_plan",
     ]
     assert core.thread.history == [user_message(spec.prompt), assistant_message(answer)]
-    assert core.thread.title == spec.title
+    assert core.thread.title == spec.subject == "What does greet do?"
     assert core.host.calls == []
 
 

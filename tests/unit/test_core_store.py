@@ -129,7 +129,7 @@ async def test_a_thread_resumes_in_a_new_engine_with_history_and_undo(tmp_path: 
 
     assert resumed.id == before.id
     assert resumed.history == before.history
-    assert resumed.title == spec.title
+    assert resumed.title == spec.subject == "Change a to b"
     assert resumed.last_applied == before.last_applied
     assert [s.thread_id for s in later.list_threads()] == [before.id]
     assert later.list_threads()[0].items == len(before.history)

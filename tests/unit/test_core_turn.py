@@ -8,6 +8,7 @@ from typing import Any
 
 from codex_lsp.agent import tasks
 from codex_lsp.agent.turn import TurnResult
+from codex_lsp.config import load_config
 from codex_lsp.core.items import (
     assistant_message,
     function_call,
@@ -76,6 +77,30 @@ async def test_an_open_buffer_is_what_read_file_returns(tmp_path: Path) -> None:
 async def test_edit_turn_offers_the_editing_tools(tmp_path: Path) -> None:
     core = await run_calls(tmp_path)
     tools = {t.name: t for t in core.model.requests[0].tools}
+    # gpt-5.5 (the default model) gets Codex 0.169's tools (codex_lsp.tools.toolsets).
+    assert sorted(tools) == [
+        "apply_patch",
+        "exec_command",
+        "update_plan",
+        "view_image",
+        "write_stdin",
+    ]
+    # apply_patch as a freeform tool, as from Codex.
+    assert tools["apply_patch"].grammar is not None
+    assert tools["apply_patch"].grammar.startswith("start: begin_patch hunk+ end_patch")
+    assert tools["exec_command"].parameters["required"] == ["cmd"]
+
+
+async def test_other_models_are_offered_codex_lsps_own_tools(tmp_path: Path) -> None:
+    model = ScriptedModel(reply(text("Finished.")))
+    core = make_core(tmp_path, model)
+    core.agent.reconfigure(
+        load_config(
+            home=tmp_path / "home", env={"OPENAI_API_KEY": "sk-test"}, overrides={"model": "gpt-4.1"}
+        )
+    )
+    await core.agent.run(TASK)
+    tools = {t.name: t for t in core.model.requests[0].tools}
     assert sorted(tools) == [
         "apply_patch",
         "grep_files",
@@ -84,9 +109,6 @@ async def test_edit_turn_offers_the_editing_tools(tmp_path: Path) -> None:
         "shell",
         "update_plan",
     ]
-    # gpt-5.5 (the default model) gets apply_patch as a freeform tool, as from Codex.
-    assert tools["apply_patch"].grammar is not None
-    assert tools["apply_patch"].grammar.startswith("start: begin_patch hunk+ end_patch")
     assert tools["shell"].parameters["properties"]["command"]["type"] == "array"
 
 
@@ -102,8 +124,8 @@ async def test_unknown_tool_gets_an_error_output_and_the_turn_goes_on(tmp_path: 
 
     assert last_output(core.model.requests[1]) == function_call_output(
         "u1",
-        "Error: unknown tool 'frobnicate'. Available: apply_patch, grep_files, list_dir, "
-        "read_file, shell, update_plan",
+        "Error: unknown tool 'frobnicate'. Available: apply_patch, exec_command, update_plan, "
+        "view_image, write_stdin",
     )
     assert core.host.of_type(ToolStep) == []
     assert core.thread.history[-1] == assistant_message("Finished.")

@@ -8,6 +8,7 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.core.protocol import EditProposal, FileEdit
 from tests.support.core_harness import Core, make_core
+from tests.support.fake_host import APPROVE, FakeHost
 from tests.support.scripted_model import ScriptedModel, call, reply, text
 
 TASK = tasks.run_task("Change files")
@@ -149,3 +150,36 @@ async def test_undo_refused_by_the_host_keeps_the_edit_undoable(tmp_path: Path) 
     core.host.refuse_apply = None
     assert await undo(core.agent) == (["a.txt"], None)
     assert core.read("a.txt") == "a\n"
+
+
+async def test_move_onto_an_existing_file_is_reviewed_applied_and_undone(tmp_path: Path) -> None:
+    # Codex's scenario 010_move_overwrites_existing_destination, through the engine.
+    body = patch(
+        "*** Update File: old/name.txt", "*** Move to: renamed/dir/name.txt", "@@", "-from", "+new"
+    )
+    model = ScriptedModel(reply(call("apply_patch", {"input": body}, "p0")), reply(text("Done.")))
+    core = make_core(tmp_path, model, FakeHost([APPROVE]))  # on-request: the edit is reviewed
+    core.write("old/name.txt", "from\n")
+    core.write("renamed/dir/name.txt", "what was here\n")
+
+    result = await core.agent.run(TASK)
+
+    assert result.status == "applied", result
+    (review,) = core.host.reviews
+    replaced, moved = review.files
+    assert (replaced.kind, replaced.path, replaced.old_text) == (
+        "delete",
+        core.path("renamed/dir/name.txt"),
+        "what was here\n",
+    )
+    assert (moved.kind, moved.move_to) == ("update", core.path("renamed/dir/name.txt"))
+    assert core.read("renamed/dir/name.txt") == "new\n"
+    assert not core.path("old/name.txt").exists()
+    output = model.requests[1].input[-1]
+    assert output["output"] == "Success. Updated the following files:\nM renamed/dir/name.txt\n"
+
+    changed, error = await undo(core.agent)
+
+    assert error is None and sorted(changed) == ["old/name.txt", "renamed/dir/name.txt"]
+    assert core.read("old/name.txt") == "from\n"
+    assert core.read("renamed/dir/name.txt") == "what was here\n"

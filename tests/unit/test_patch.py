@@ -331,14 +331,18 @@ def test_derive_changes_is_pure_and_reads_each_file_once() -> None:
     ]
 
 
-def test_move_onto_an_existing_file_is_refused_unless_deleted_first() -> None:
+def test_move_onto_an_existing_file_replaces_it_and_keeps_its_text() -> None:
     files = {"src.txt": "a\n", "dst.txt": "precious\n"}
     move = "*** Update File: src.txt\n*** Move to: dst.txt\n@@\n-a\n+b\n"
-    with pytest.raises(PatchApplyError, match=r"dst\.txt already exists"):
-        derive_changes(_patch(move), _reader(files))
-    changes = derive_changes(_patch("*** Delete File: dst.txt\n" + move), _reader(files))
-    assert [c.kind for c in changes] == ["delete", "update"]
-    assert changes[0].old_text == "precious\n"
+    changes = derive_changes(_patch(move), _reader(files))
+    assert changes == [
+        FileChange("dst.txt", "delete", "precious\n", None, replaced_by_move=True),
+        FileChange("src.txt", "update", "a\n", "b\n", move_to="dst.txt"),
+    ]
+    assert summarize(changes) == "Success. Updated the following files:\nM dst.txt\n"
+    explicit = derive_changes(_patch("*** Delete File: dst.txt\n" + move), _reader(files))
+    assert [(c.kind, c.replaced_by_move) for c in explicit] == [("delete", False), ("update", False)]
+    assert "D dst.txt" in summarize(explicit)
 
 
 def test_add_never_reads_and_move_makes_source_missing() -> None:

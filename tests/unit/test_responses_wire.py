@@ -183,10 +183,10 @@ async def test_identity_headers_go_out_and_rate_limit_headers_come_back(
     server: ScriptedModelServer,
 ) -> None:
     server.script(Reply([Text("ok")], headers=LIMIT_HEADERS))
-    headers = {"session_id": "t-1", "originator": "codex_lsp", "Authorization": "Bearer evil"}
+    headers = {"session-id": "t-1", "originator": "codex_cli_rs", "Authorization": "Bearer evil"}
     events = await _stream(server, replace(request(), headers=headers))
     [sent] = server.requests
-    assert sent.headers["session_id"] == "t-1" and sent.headers["originator"] == "codex_lsp"
+    assert sent.headers["session-id"] == "t-1" and sent.headers["originator"] == "codex_cli_rs"
     assert sent.headers["authorization"] == "Bearer sk-test"  # configured headers win
     assert events[0] == RateLimits(
         {

@@ -103,6 +103,10 @@ end
 ---@type vim.lsp.Config
 return {
   cmd = { 'codex-lsp' },
+  -- One warm server per user: the first window starts the daemon, later ones attach to it
+  -- in milliseconds (each still its own process); unreachable: a private server starts.
+  -- `setup({ daemon = false })` turns it off.
+  cmd_env = { CODEX_LSP_DAEMON = '1' },
   root_markers = { 'AGENTS.md', '.git' },
   capabilities = {
     experimental = { codexApproval = true },
@@ -120,6 +124,10 @@ return {
       { decision = 'reject' }
     ),
     ['codex/event'] = plugin('codex_lsp.chat', 'event_handler', nil),
+    -- Neovim's own handler, plus `save_after_apply` (setup option) with the plugin.
+    ['workspace/applyEdit'] = plugin('codex_lsp.save', 'apply_edit_handler', function(...)
+      return vim.lsp.handlers['workspace/applyEdit'](...)
+    end),
   },
   commands = {
     ['codex.editSelection'] = plugin('codex_lsp.commands', 'code_action_command', forward),

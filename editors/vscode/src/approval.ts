@@ -198,3 +198,28 @@ export function formatCommand(argv: readonly string[]): string {
     .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
     .join(' ');
 }
+
+/** A hunk (or a file without hunks) as a review card lists it, kept or not. */
+export interface CardHunk {
+  uri: string;
+  index: number;
+  label: string;
+  detail: string;
+  kept: boolean;
+}
+
+/** The card's per-hunk choices (all kept to start with); none when there is one thing. */
+export function cardHunks(params: ApproveEditParams): CardHunk[] {
+  if (!offersHunkChoice(params)) return [];
+  return allHunks(params).map((ref) => {
+    const file = params.files.find((f) => f.uri === ref.uri)!;
+    const hunk = file.hunks.find((h) => h.index === ref.index);
+    return { ...ref, ...(hunk ? describeHunk(file, hunk) : describeWholeFile(file)), kept: true };
+  });
+}
+
+/** The kept hunks of a card, or undefined when all are kept (a plain Apply). */
+export function keptFromCard(hunks: readonly CardHunk[]): HunkRef[] | undefined {
+  if (hunks.every((h) => h.kept)) return undefined;
+  return hunks.filter((h) => h.kept).map(({ uri, index }) => ({ uri, index }));
+}

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 
 import { AnswerStream } from './answers';
 import { Commands, ServerCommands } from './constants';
+import { saveAfterApplyEnabled } from './saveAfterApply';
 import { CodexServer, errorText, ServerNotRunning } from './server';
 
 export interface CommandResult {
@@ -171,7 +172,7 @@ export class CodexCommands {
       }
       case 'applied': {
         const choice = await vscode.window.showInformationMessage(
-          `Codex: applied${files ? ` (${files})` : ''}. Save to keep the change.`,
+          `Codex: applied${files ? ` (${files})` : ''}.${saveAfterApplyEnabled() ? '' : ' Save to keep the change.'}`,
           'Undo Last Turn',
         );
         if (choice === 'Undo Last Turn') await vscode.commands.executeCommand(Commands.undo);

@@ -79,12 +79,14 @@ export const Settings = {
   serverPath: 'server.path',
   serverPython: 'server.python',
   serverEnv: 'server.env',
+  daemon: 'server.daemon',
   model: 'model',
   reasoningEffort: 'reasoningEffort',
   approvalPolicy: 'approvalPolicy',
   sandboxMode: 'sandboxMode',
   profile: 'profile',
   inlineCompletion: 'inlineCompletion.enabled',
+  saveAfterApply: 'saveAfterApply',
 } as const;
 
 /** Virtual documents holding proposed (and empty) file contents for the diff editor. */

@@ -31,7 +31,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const answersChannel = vscode.window.createOutputChannel(ANSWERS_CHANNEL);
   const answers = new AnswerStream(answersChannel);
   const statusBar = new StatusBar();
-  const progress = new ProgressNotifications();
+  let panel: CodexPanel | undefined;
+  const progress = new ProgressNotifications({
+    quiet: () => panel?.visible ?? false,
+    status: (key, text) => statusBar.setProgress(key, text),
+  });
   const reviewer = new EditReviewer(log);
   context.subscriptions.push(log, answersChannel, statusBar, progress, reviewer);
 
@@ -49,7 +53,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   let commands: CodexCommands | undefined;
-  let panel: CodexPanel | undefined;
   server = new CodexServer({
     log,
     progress,
@@ -88,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     executeCommand: (command, args, next) => commands!.intercept(command, args, next),
   });
   commands = new CodexCommands(server, answers, answersChannel, log);
-  panel = new CodexPanel(context.extensionUri, server, reviewer, log);
+  panel = new CodexPanel(context.extensionUri, server, reviewer, log, context.workspaceState);
   context.subscriptions.push(
     panel,
     vscode.window.registerWebviewViewProvider(VIEW_ID, panel),

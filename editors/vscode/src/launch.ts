@@ -36,6 +36,7 @@ import {
   PYTHON_VERSION_PROBE,
   readSettings,
   resolveServerCommand,
+  serverEnvironment,
   ServerCommand,
   which,
 } from './settings';
@@ -157,7 +158,7 @@ export class ServerLauncher {
   }
 
   private serverEnv(settings: CodexSettings): NodeJS.ProcessEnv {
-    return { ...process.env, ...settings.serverEnv };
+    return serverEnvironment(process.env, settings);
   }
 
   private cwd(): string | undefined {

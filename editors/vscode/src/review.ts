@@ -63,7 +63,11 @@ export const REJECT = 'Reject';
 export const RUN = 'Run';
 export const RUN_FOR_SESSION = 'Run Always (This Session)';
 
-type Outcome = { kind: 'decision'; decision: Decision } | { kind: 'chooseHunks' } | { kind: 'closed' };
+type Outcome =
+  | { kind: 'decision'; decision: Decision }
+  | { kind: 'kept'; kept: HunkRef[] }
+  | { kind: 'chooseHunks' }
+  | { kind: 'closed' };
 
 interface DiffPair {
   left: vscode.Uri;
@@ -78,6 +82,8 @@ export class EditReviewer implements vscode.Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   /** Resolves the review being shown (title-bar buttons and commands). */
   private current: ((decision: Decision) => void) | undefined;
+  /** Resolves the review being shown with a per-hunk choice (the Codex view's card). */
+  private currentKept: ((kept: HunkRef[]) => void) | undefined;
   /** Ends the review being shown without an answer (the server withdrew it). */
   private withdrawCurrent: (() => void) | undefined;
   /** Opens the diffs of the review being shown (the Codex view's "Review" button). */
@@ -97,6 +103,12 @@ export class EditReviewer implements vscode.Disposable {
     } else {
       void vscode.window.showInformationMessage('Codex: no edit is waiting for review.');
     }
+  }
+
+  /** The card's Apply with some hunks rejected: apply only the kept ones. */
+  decideHunks(kept: HunkRef[]): void {
+    if (this.currentKept) this.currentKept(kept);
+    else void vscode.window.showInformationMessage('Codex: no edit is waiting for review.');
   }
 
   /** The server withdrew its question (`approvalWithdrawn` event, timeout): close the review. */
@@ -163,6 +175,11 @@ export class EditReviewer implements vscode.Disposable {
           this.log.info(`review #${id}: ${outcome.decision}`);
           return buildAnswer(outcome.decision, params);
         }
+        if (outcome.kind === 'kept') {
+          const answer = buildAnswer('approve', params, outcome.kept);
+          this.log.info(`review #${id}: hunks from the card ${JSON.stringify(answer)}`);
+          return answer;
+        }
         const kept = await this.pickHunks(params, pairs);
         if (kept !== undefined) {
           const answer = buildAnswer('approve', params, kept);
@@ -174,6 +191,7 @@ export class EditReviewer implements vscode.Disposable {
     } finally {
       listeners.forEach((d) => d.dispose());
       this.current = undefined;
+      this.currentKept = undefined;
       this.withdrawCurrent = undefined;
       this.openCurrent = undefined;
       await vscode.commands.executeCommand('setContext', REVIEWING_CONTEXT, false);
@@ -230,6 +248,7 @@ export class EditReviewer implements vscode.Disposable {
         }
       };
       this.current = (decision) => finish({ kind: 'decision', decision });
+      this.currentKept = (kept) => finish({ kind: 'kept', kept });
       this.withdrawCurrent = () => finish({ kind: 'closed' });
       listeners.push(token.onCancellationRequested(() => finish({ kind: 'closed' })));
       if (inline) return; // the card decides; its diffs are just a view

@@ -10,6 +10,7 @@
 import * as cp from 'child_process';
 import * as vscode from 'vscode';
 import {
+  CancellationToken,
   CloseAction,
   ErrorAction,
   ExecuteCommandRequest,
@@ -21,6 +22,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { CLIENT_ID, CLIENT_NAME } from './constants';
+import { applyAndSave } from './saveAfterApply';
 import { CodexFeature, ServerHooks } from './feature';
 import { currentSettings, errorText, ServerLauncher } from './launch';
 import { ServerCommand, toInitializationOptions } from './settings';
@@ -147,6 +149,9 @@ export class CodexServer implements vscode.Disposable {
       initializationOptions: () => toInitializationOptions(currentSettings()),
       middleware: {
         executeCommand: (command, args, next) => this.hooks.executeCommand(command, args, next),
+        workspace: {
+          handleApplyEdit: (params, next) => applyAndSave(params, (p) => next(p, CancellationToken.None), this.hooks.log),
+        },
       },
       initializationFailedHandler: (err) => {
         this.hooks.log.error(`initialize failed: ${errorText(err)}`);

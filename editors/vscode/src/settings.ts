@@ -24,6 +24,8 @@ export interface CodexSettings {
   profile: string;
   /** `codex.inlineCompletion.enabled`: true turns ghost text on; false leaves it to config.toml. */
   inlineCompletion: boolean;
+  /** `codex.server.daemon`: start through the per-user daemon (later windows attach warm). */
+  daemon: boolean;
 }
 
 /** `initializationOptions` / `workspace/didChangeConfiguration` settings, config.toml names. */
@@ -67,6 +69,7 @@ export function readSettings(get: SettingGetter): CodexSettings {
     sandboxMode: str(get(Settings.sandboxMode)),
     profile: str(get(Settings.profile)),
     inlineCompletion: get(Settings.inlineCompletion) === true,
+    daemon: get(Settings.daemon) !== false,
   };
 }
 
@@ -95,7 +98,8 @@ export function configurationChange(before: CodexSettings, after: CodexSettings)
   if (
     before.serverPath !== after.serverPath ||
     before.serverPython !== after.serverPython ||
-    JSON.stringify(before.serverEnv) !== JSON.stringify(after.serverEnv)
+    JSON.stringify(before.serverEnv) !== JSON.stringify(after.serverEnv) ||
+    before.daemon !== after.daemon
   ) {
     return { kind: 'restart', reason: 'the server command changed' };
   }
@@ -111,6 +115,15 @@ export function configurationChange(before: CodexSettings, after: CodexSettings)
   }
   const changed = Object.keys(now).some((k) => JSON.stringify(old[k]) !== JSON.stringify(now[k]));
   return changed ? { kind: 'notify', settings: now } : { kind: 'none' };
+}
+
+/**
+ * The server's environment: `CODEX_LSP_DAEMON` from `codex.server.daemon` (1: the first
+ * window starts the per-user daemon, later ones attach to it; a daemon that cannot be
+ * reached falls back to a private server), then `codex.server.env`, which wins.
+ */
+export function serverEnvironment(base: NodeJS.ProcessEnv, s: CodexSettings): NodeJS.ProcessEnv {
+  return { ...base, CODEX_LSP_DAEMON: s.daemon ? '1' : '0', ...s.serverEnv };
 }
 
 /** How the server is started. */

@@ -1,4 +1,7 @@
-/** The status bar item: model and state, a spinner while turns run; click for status. */
+/**
+ * The status bar item: model and state; while turns run, a spinner and the progress
+ * (the one progress UI while the Codex view shows the turn), and a click opens the view.
+ */
 
 import * as vscode from 'vscode';
 
@@ -14,6 +17,8 @@ export class StatusBar implements vscode.Disposable {
   private model = '';
   private detail = '';
   private readonly running = new Set<string>();
+  /** `$/progress` lines by token, newest last. */
+  private readonly progress = new Map<string, string>();
 
   constructor() {
     this.item.name = 'Codex';
@@ -25,7 +30,10 @@ export class StatusBar implements vscode.Disposable {
   setState(state: ServerState, detail = ''): void {
     this.state = state;
     this.detail = detail;
-    if (state !== 'ready' && state !== 'noKey') this.running.clear();
+    if (state !== 'ready' && state !== 'noKey') {
+      this.running.clear();
+      this.progress.clear();
+    }
     this.render();
   }
 
@@ -41,6 +49,13 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** The progress of one `$/progress` token (undefined: it ended). */
+  setProgress(key: string, text: string | undefined): void {
+    this.progress.delete(key);
+    if (text !== undefined) this.progress.set(key, text);
+    this.render();
+  }
+
   get busy(): boolean {
     return this.running.size > 0;
   }
@@ -50,9 +65,12 @@ export class StatusBar implements vscode.Disposable {
     let icon = '$(sparkle)';
     let state = 'ready';
     this.item.backgroundColor = undefined;
-    if (this.running.size > 0) {
+    this.item.command = Commands.showStatus;
+    const working = [...this.progress.values()].pop();
+    if (this.running.size > 0 || working !== undefined) {
       icon = '$(sync~spin)';
       state = 'working';
+      this.item.command = Commands.openPanel;
     } else if (this.state === 'starting') {
       icon = '$(loading~spin)';
       state = 'starting';
@@ -68,12 +86,21 @@ export class StatusBar implements vscode.Disposable {
       icon = '$(circle-slash)';
       state = 'stopped';
     }
-    this.item.text = `${icon} Codex${model}`;
-    const extra = this.detail ? `\n\n${this.detail}` : '';
-    this.item.tooltip = `Codex (${state})${model ? ` — model ${this.model}` : ''}${extra}\nClick for status`;
+    this.item.text = working ? `${icon} ${shorten(working, 50)}` : `${icon} Codex${model}`;
+    const extra = working ? `\n\n${working}` : this.detail ? `\n\n${this.detail}` : '';
+    const click = this.item.command === Commands.openPanel ? 'Click to open the Codex view' : 'Click for status';
+    this.item.tooltip = `Codex (${state})${model ? ` — model ${this.model}` : ''}${extra}\n${click}`;
   }
 
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** `text` cut to `max` characters at a word boundary. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }

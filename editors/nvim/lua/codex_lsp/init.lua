@@ -25,6 +25,8 @@ M.name = 'codex_lsp'
 ---@field settings? table `config.toml` keys sent as `initializationOptions` (override the file).
 ---@field chat? codex_lsp.ChatOpts
 ---@field progress? boolean Echo the server's `$/progress` messages (default true).
+---@field daemon? boolean Start the server through the per-user daemon (default true).
+---@field save_after_apply? boolean `:write` the buffers an applied Codex edit touched (default false).
 ---@field lsp? vim.lsp.Config Anything else to merge into the server config.
 
 ---@type codex_lsp.Opts
@@ -34,6 +36,8 @@ M.defaults = {
   settings = nil,
   chat = { position = 'right', size = 80, open_on_ask = true },
   progress = true,
+  daemon = true,
+  save_after_apply = false,
   lsp = nil,
 }
 
@@ -52,6 +56,9 @@ function M.setup(opts)
   local config = vim.deepcopy(M.options.lsp or {})
   if M.options.cmd then
     config.cmd = M.options.cmd
+  end
+  if M.options.daemon == false then
+    config.cmd_env = vim.tbl_extend('force', config.cmd_env or {}, { CODEX_LSP_DAEMON = '0' })
   end
   if M.options.settings then
     config.init_options = vim.tbl_deep_extend('force', config.init_options or {}, M.options.settings)

@@ -9,7 +9,8 @@
 
 import * as vscode from 'vscode';
 
-import type { ApproveCommandParams, ApproveEditParams } from '../approval';
+import { cardHunks, keptFromCard } from '../approval';
+import type { ApproveCommandParams, ApproveEditParams, HunkRef } from '../approval';
 import { Commands, ServerCommands, SETTINGS_SECTION, Settings } from '../constants';
 import type { EditReviewer } from '../review';
 import type { CodexServer } from '../server';
@@ -19,16 +20,18 @@ import {
   Action,
   Chip,
   CodexEvent,
-  composePrompt,
   chipLabel,
   Decision,
   initialState,
   PanelState,
+  promptContext,
   reduce,
   ThreadRow,
   TranscriptEntry,
 } from './model';
 import { pageHtml } from './page';
+import { applyRestored } from './restoredEdit';
+import { restoredState, SAVED_VIEW_KEY, toSaved } from './restore';
 
 export const VIEW_ID = 'codex-lsp.conversation';
 
@@ -51,6 +54,13 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   private counter = 0;
   private pending = new Map<string, (d: Decision) => void>();
   private timer: NodeJS.Timeout | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  /** Change card id -> its `codex/approveEdit`, while pending (saved with the view). */
+  private readonly proposals = new Map<string, ApproveEditParams>();
+  /** Pending cards restored after a reload: their server is gone, so they are decided here. */
+  private restored = new Map<string, ApproveEditParams>();
+  /** The restored thread is not loaded in this server yet: resume it before the next prompt. */
+  private resumeFirst = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -58,7 +68,14 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     private readonly server: CodexServer,
     private readonly reviewer: EditReviewer,
     private readonly log: vscode.LogOutputChannel,
+    private readonly memory: vscode.Memento,
   ) {
+    const saved = restoredState(memory.get(SAVED_VIEW_KEY));
+    if (saved) {
+      this.state = saved.state;
+      this.restored = saved.proposals;
+      this.resumeFirst = saved.state.threadId !== null;
+    }
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(() => {
         this.autoContext = true;
@@ -116,9 +133,11 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   async reviewEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown> {
     const id = `edit${++this.counter}`;
     const files = params.files.map((f) => ({ path: f.path, kind: f.kind }));
-    this.dispatch({ type: 'proposal', id, proposal: { title: params.title, summary: params.summary, files } });
+    this.proposals.set(id, params);
+    const hunks = cardHunks(params);
+    this.dispatch({ type: 'proposal', id, proposal: { title: params.title, summary: params.summary, files, hunks } });
     void this.reveal();
-    const answer = await this.reviewer.review(params, token, true);
+    const answer = await this.reviewer.review(params, token, true).finally(() => this.proposals.delete(id));
     this.dispatch({ type: 'proposalDecided', id, decision: token.isCancellationRequested ? 'withdrawn' : answer.decision });
     return answer;
   }
@@ -159,9 +178,19 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       case 'undo':
         return this.undo();
       case 'review':
+        if (this.restored.has(m.id)) {
+          void vscode.window.showInformationMessage('Codex: this change was proposed before the window reloaded; Apply writes it into the editor if the files are unchanged.');
+          return;
+        }
         return this.reviewer.showDiffs();
-      case 'decideEdit':
+      case 'hunk':
+        return this.dispatch({ type: 'hunkChoice', id: m.id, hunk: m.hunk, kept: m.kept });
+      case 'decideEdit': {
+        const kept = m.decision === 'reject' ? undefined : this.keptHunks(m.id);
+        if (this.restored.has(m.id)) return this.decideRestored(m.id, m.decision, kept);
+        if (kept) return this.reviewer.decideHunks(kept);
         return this.reviewer.decide(m.decision);
+      }
       case 'decideCommand':
         this.pending.get(m.id)?.(m.decision);
         this.pending.delete(m.id);
@@ -193,7 +222,12 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     this.dispatch({ type: 'prompt', text: text.trim(), chips: chips.map(chipLabel) });
     this.chips = [];
     this.refreshContext(); // the active editor stays attached
-    const arg: Record<string, unknown> = { prompt: composePrompt(text, chips) };
+    const arg: Record<string, unknown> = { prompt: text.trim() };
+    if (chips.length) arg.context = promptContext(chips);
+    if (this.state.threadId && this.resumeFirst) {
+      await this.run(ServerCommands.resumeThread, { threadId: this.state.threadId });
+      this.resumeFirst = false;
+    }
     if (this.state.threadId) arg.threadId = this.state.threadId;
     if (chips[0]) arg.uri = chips[0].uri;
     const result = await this.run(ServerCommands.runTask, arg);
@@ -201,6 +235,21 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     if (result && this.state.busy && result.status !== 'failed') {
       this.dispatch({ type: 'event', event: { type: 'turnFinished', status: result.status, text: result.text } });
     }
+  }
+
+  /** The hunks kept on card `id` when some were rejected there (else undefined: all). */
+  private keptHunks(id: string): HunkRef[] | undefined {
+    const card = this.state.items.find((i) => i.id === id);
+    return card?.kind === 'change' && card.hunks ? keptFromCard(card.hunks) : undefined;
+  }
+
+  /** Apply or reject a card restored after a reload (see restore.ts). */
+  private async decideRestored(id: string, decision: Decision, kept?: HunkRef[]): Promise<void> {
+    const params = this.restored.get(id);
+    this.restored.delete(id);
+    if (!params || decision === 'reject' || kept?.length === 0) return this.dispatch({ type: 'cardSettled', id, state: 'rejected' });
+    const problem = await applyRestored(params, kept);
+    this.dispatch(problem ? { type: 'cardSettled', id, state: 'stale', detail: problem } : { type: 'cardSettled', id, state: 'applied' });
   }
 
   private async newThread(): Promise<void> {
@@ -268,6 +317,10 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
         startLine: selection.start.line + 1,
         endLine: selection.end.line + 1,
         text: doc.getText(selection),
+        range: {
+          start: { line: selection.start.line, character: selection.start.character },
+          end: { line: selection.end.line, character: selection.end.character },
+        },
       };
     }
     return { id, kind: 'file', path, uri: wire };
@@ -309,7 +362,19 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
 
   private dispatch(action: Action): void {
     this.state = reduce(this.state, action);
+    if (action.type === 'reset') this.resumeFirst = false;
     this.post();
+    this.save();
+  }
+
+  /** Save the view for a reload or restart, at most every 300 ms. */
+  private save(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      const proposals = new Map([...this.restored, ...this.proposals]);
+      void Promise.resolve(this.memory.update(SAVED_VIEW_KEY, toSaved(this.state, proposals))).catch((e) => this.log.warn(`could not save the Codex view: ${errorText(e)}`));
+    }, 300);
   }
 
   private async reveal(): Promise<void> {
@@ -342,6 +407,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       reasoningEffort: config.get<string>(Settings.reasoningEffort) ?? '',
       approvalPolicy: config.get<string>(Settings.approvalPolicy) ?? '',
       effectiveModel: this.effectiveModel,
+      saveAfterApply: config.get<boolean>(Settings.saveAfterApply) === true,
     };
   }
 

@@ -11,6 +11,8 @@ export interface PanelSettings {
   approvalPolicy: string;
   /** The model the server runs (`codex.status`), shown when the setting is empty. */
   effectiveModel: string;
+  /** `codex.saveAfterApply`: an applied change is saved, not left "save to keep". */
+  saveAfterApply: boolean;
 }
 
 /** Host -> webview: everything the view shows. */
@@ -43,6 +45,7 @@ export type FromWebview =
   | { type: 'undo' }
   | { type: 'review'; id: string }
   | { type: 'decideEdit'; id: string; decision: Decision }
+  | { type: 'hunk'; id: string; hunk: number; kept: boolean }
   | { type: 'decideCommand'; id: string; decision: Decision }
   | { type: 'setting'; key: 'model' | 'reasoningEffort' | 'approvalPolicy'; value: string }
   | { type: 'copy'; text: string }

@@ -6,6 +6,8 @@
  * (panel/host.ts), which posts the state to the webview script (webview/main.ts).
  */
 
+import type { CardHunk } from '../approval';
+
 export type ServerState = 'starting' | 'ready' | 'noAuth' | 'crashed' | 'stopped';
 export type Decision = 'approve' | 'approveForSession' | 'reject';
 
@@ -20,6 +22,13 @@ export interface Chip {
   startLine?: number;
   endLine?: number;
   text?: string;
+  /** The selection as an LSP range (0-based), for selections. */
+  range?: LspRange;
+}
+
+export interface LspRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
 }
 
 export interface PlanStep {
@@ -54,6 +63,7 @@ export type Item = Base &
         title: string;
         summary: string;
         files: { path: string; kind: string }[];
+        hunks?: CardHunk[];
         state: 'pending' | 'approved' | 'applied' | 'rejected' | 'stale' | 'withdrawn';
         detail?: string;
       }
@@ -89,6 +99,8 @@ export interface ProposalInfo {
   title: string;
   summary: string;
   files: { path: string; kind: string }[];
+  /** Per-hunk Apply / Reject (empty: one thing to decide). */
+  hunks?: CardHunk[];
 }
 
 export interface CommandInfo {
@@ -110,6 +122,8 @@ export type TranscriptEntry = {
   exitCode?: number | null;
   plan?: PlanStep[];
   explanation?: string | null;
+  /** On a user entry: what was attached to it. */
+  chips?: string[];
 };
 
 export type Action =
@@ -120,6 +134,8 @@ export type Action =
   | { type: 'server'; state: ServerState; message?: string }
   | { type: 'reset'; threadId: string | null; transcript?: TranscriptEntry[] }
   | { type: 'proposal'; id: string; proposal: ProposalInfo }
+  | { type: 'cardSettled'; id: string; state: 'applied' | 'rejected' | 'stale'; detail?: string }
+  | { type: 'hunkChoice'; id: string; hunk: number; kept: boolean }
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
@@ -276,7 +292,7 @@ function onEvent(s: Draft, e: CodexEvent): void {
 /** The items a resumed thread starts with (`codex.resumeThread`'s `transcript`). */
 function fromTranscript(s: Draft, entries: TranscriptEntry[]): void {
   for (const e of entries) {
-    if (e.kind === 'user') push(s, { kind: 'user', text: e.text ?? '', chips: [] });
+    if (e.kind === 'user') push(s, { kind: 'user', text: e.text ?? '', chips: e.chips ?? [] });
     else if (e.kind === 'assistant' || e.kind === 'reasoning') push(s, { kind: e.kind, text: e.text ?? '', streaming: false });
     else if (e.kind === 'plan') push(s, { kind: 'plan', steps: e.plan ?? [], explanation: e.explanation ?? null });
     else if (e.kind === 'tool') {
@@ -333,6 +349,18 @@ export function reduce(state: PanelState, action: Action): PanelState {
       push(s, { kind: 'change', callId: row?.callId ?? '', ...action.proposal, state: 'pending' }, action.id);
       break;
     }
+    case 'hunkChoice': {
+      const card = s.items.find((i) => i.id === action.id);
+      if (card?.kind === 'change' && card.state === 'pending' && card.hunks?.[action.hunk]) {
+        change(card, { hunks: card.hunks.map((h, i) => (i === action.hunk ? { ...h, kept: action.kept } : h)) });
+      }
+      break;
+    }
+    case 'cardSettled': {
+      const card = s.items.find((i) => i.id === action.id);
+      if (card?.kind === 'change') change(card, { state: action.state, detail: action.detail });
+      break;
+    }
     case 'proposalDecided': {
       const card = s.items.find((i) => i.id === action.id);
       if (card?.kind === 'change' && card.state === 'pending') {
@@ -361,16 +389,12 @@ export function formatCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** The prompt sent to the server: the user's text, then the attached context. */
-export function composePrompt(text: string, chips: readonly Chip[]): string {
-  const parts = [text.trim()];
-  const files = chips.filter((c) => c.kind === 'file').map((c) => `- ${c.path}`);
-  if (files.length) parts.push(`Files attached for context (read them as needed):\n${files.join('\n')}`);
-  for (const c of chips.filter((c) => c.kind === 'selection')) {
-    const fence = c.text?.includes('```') ? '~~~~' : '```';
-    parts.push(`Selected in ${c.path}, lines ${c.startLine}-${c.endLine}:\n${fence}\n${c.text ?? ''}\n${fence}`);
-  }
-  return parts.join('\n\n');
+/**
+ * The attached context as `codex.runTask`'s `context` (files, selections as ranges): it
+ * travels apart from the prompt, so titles stay the user's words.
+ */
+export function promptContext(chips: readonly Chip[]): { uri: string; range?: LspRange }[] {
+  return chips.map((c) => (c.kind === 'selection' && c.range ? { uri: c.uri, range: c.range } : { uri: c.uri }));
 }
 
 /** A chip's label: `hello.py` or `hello.py:3-7`. */

@@ -44,6 +44,8 @@ function button(label: string, onClick: () => void, aria?: string): HTMLButtonEl
 // ---- items -------------------------------------------------------------------------------
 
 const STEP_MARK: Record<string, string> = { completed: '✔', in_progress: '◐', pending: '○' };
+/** `codex.saveAfterApply`, from the latest update: an applied card then says "saved". */
+let saveAfterApply = false;
 const CHANGE_STATE: Record<string, string> = {
   pending: 'Waiting for your review',
   approved: 'Approved: applying…',
@@ -114,6 +116,26 @@ function renderItem(item: Item): HTMLElement {
   }
 }
 
+/** Per-hunk Apply / Reject, as in the diff editor: the card's Apply applies the kept ones. */
+function renderHunks(item: Extract<Item, { kind: 'change' }>): HTMLElement {
+  const list = el('ul', 'hunks');
+  (item.hunks ?? []).forEach((h, i) => {
+    const row = el('li', `hunk ${h.kept ? 'kept' : 'dropped'}`);
+    row.append(el('span', 'hunk-label', h.label));
+    if (h.detail) row.append(el('code', 'hunk-detail', h.detail));
+    const choose = (kept: boolean) => () => post({ type: 'hunk', id: item.id, hunk: i, kept });
+    const apply = button('Apply', choose(true), `Apply hunk ${h.label}`);
+    const reject = button('Reject', choose(false), `Reject hunk ${h.label}`);
+    apply.setAttribute('aria-pressed', String(h.kept));
+    reject.setAttribute('aria-pressed', String(!h.kept));
+    const actions = el('span', 'hunk-actions');
+    actions.append(apply, reject);
+    row.append(actions);
+    list.append(row);
+  });
+  return list;
+}
+
 function renderChange(item: Extract<Item, { kind: 'change' }>): HTMLElement {
   const node = el('section', `item change ${item.state}`);
   node.setAttribute('aria-label', `Proposed change: ${item.title}`);
@@ -121,6 +143,7 @@ function renderChange(item: Extract<Item, { kind: 'change' }>): HTMLElement {
   const files = el('ul', 'files');
   item.files.forEach((f) => files.append(el('li', `file ${f.kind}`, `${f.kind === 'add' ? 'A' : f.kind === 'delete' ? 'D' : 'M'} ${f.path}`)));
   node.append(files);
+  if (item.state === 'pending' && item.hunks?.length) node.append(renderHunks(item));
   if (item.state === 'pending') {
     const actions = el('div', 'actions');
     actions.append(
@@ -130,7 +153,8 @@ function renderChange(item: Extract<Item, { kind: 'change' }>): HTMLElement {
     );
     node.append(actions);
   }
-  const state = el('div', 'state', CHANGE_STATE[item.state] + (item.detail ? `: ${item.detail}` : ''));
+  const label = item.state === 'applied' && saveAfterApply ? 'Applied and saved' : CHANGE_STATE[item.state];
+  const state = el('div', 'state', label + (item.detail ? `: ${item.detail}` : ''));
   state.setAttribute('role', 'status');
   node.append(state);
   return node;
@@ -224,6 +248,7 @@ function renderChips(u: ViewUpdate): void {
 
 function renderControls(u: ViewUpdate): void {
   const model = $<HTMLInputElement>('model');
+  saveAfterApply = u.settings.saveAfterApply;
   if (document.activeElement !== model) model.value = u.settings.model;
   model.placeholder = u.settings.effectiveModel || 'model';
   const list = $<HTMLElement>('models');

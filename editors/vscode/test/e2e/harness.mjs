@@ -289,6 +289,9 @@ export class Workbench {
       // shell's environment (from the empty HOME), whose PATH lacks the venv with codex-lsp.
       VSCODE_CLI: '1',
       CODEX_HOME: this.codexHome,
+      // The server starts through the daemon (codex.server.daemon, on by default): its
+      // zygote ends soon after the scenario, also when a failed run's folder is kept.
+      CODEX_LSP_DAEMON_IDLE: '30',
     };
     if (this.apiKey) this.env.CODEX_TEST_KEY = 'sk-test';
     const base = [

@@ -109,6 +109,25 @@ async function apply() {
   });
 }
 
+/** `codex.saveAfterApply`: Apply writes hello.py at once, no Ctrl+S. */
+async function saveAfterApply() {
+  const options = { files: { 'hello.py': HELLO }, turns: editTurns(), settings: { 'codex.saveAfterApply': true } };
+  return withWorkbench('saveAfterApply', options, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 2);
+    await wb.runCommand('Codex: Edit Selection…');
+    await wb.answerInputBox('Codex: Edit Selection', 'use an f-string');
+    await wb.waitForDiff('hello.py');
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    await wb.toast('Codex: applied (hello.py).').first().waitFor();
+    await wb.page.locator('.tab.active', { hasText: 'hello.py' }).waitFor();
+    assert.equal(await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).count(), 0, 'saved, not dirty');
+    log('hello.py saved by the apply');
+  });
+}
+
 /** Same flow, Reject: nothing changes, in the buffer or on disk. */
 async function reject() {
   return withWorkbench('reject', { files: { 'hello.py': HELLO }, turns: editTurns() }, async (wb) => {
@@ -274,6 +293,7 @@ async function askAndCancel() {
     const progress = wb.toast('rename greet to welcome everywhere').first();
     await progress.waitFor();
     await wb.page.locator('.statusbar-item .codicon-sync').first().waitFor();
+    await wb.page.locator('.statusbar-item', { hasText: 'rename greet to welcome' }).first().waitFor();
     await wb.screenshot('progress-cancel.png');
     await progress.getByRole('button', { name: 'Cancel', exact: true }).click();
     log('clicked Cancel on the progress notification');
@@ -512,7 +532,9 @@ async function panel() {
     await answer.locator('pre code .hljs-built_in', { hasText: 'print' }).waitFor();
     await view.locator('.item.user .chip', { hasText: 'hello.py' }).waitFor();
     const asked = (await wb.modelRequests())[0].body.input.map((i) => JSON.stringify(i)).join('\n');
-    assert.match(asked, /Files attached for context[^"]*hello\.py/);
+    // The chip travels as its own context message; the prompt is the user's words alone.
+    assert.match(asked, /"<attached_context>".*File attached for context[^"]*hello\.py/);
+    assert.match(asked, /"text":"what does greet do\?"/);
     log('the answer is rendered as Markdown with a highlighted code block');
 
     // A task: plan, command, change card.
@@ -528,6 +550,15 @@ async function panel() {
     const card = view.locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
     await card.getByRole('button', { name: /^Apply/ }).waitFor();
     log('checklist, command row with output and change card shown');
+    // One progress UI: the status bar item shows the turn, no notification; it opens the view.
+    const busy = wb.page.locator('.statusbar-item', { hasText: 'Codex: use an f-string in greet' }).first();
+    await busy.waitFor();
+    assert.equal(await wb.toast('use an f-string in greet').count(), 0, 'no progress notification while the view shows the turn');
+    await wb.runCommand('View: Show Explorer');
+    await prompt.waitFor({ state: 'hidden' });
+    await busy.click();
+    await card.getByRole('button', { name: /^Apply/ }).waitFor();
+    log('the status bar item shows the turn and opens the view');
     await card.getByRole('button', { name: /^Review/ }).click();
     await wb.waitForDiff('hello.py');
     await wb.page.waitForTimeout(500);
@@ -559,7 +590,7 @@ async function panel() {
     await view.locator('.item').first().waitFor({ state: 'detached' });
     await view.getByRole('button', { name: 'Show threads' }).click();
     await view.getByRole('searchbox', { name: 'Search threads' }).fill('greet');
-    await view.getByRole('button', { name: /^Resume Codex: what does greet do/ }).click();
+    await view.getByRole('button', { name: /^Resume what does greet do/ }).click();
     await view.locator('.item.user', { hasText: 'use an f-string in greet' }).waitFor();
     await view.locator('details.item.tool', { hasText: 'shell echo hello from the shell' }).locator('summary', { hasText: 'exit 0' }).waitFor();
     await view.locator('.item.plan li.step.completed', { hasText: 'Check the greeting' }).waitFor();
@@ -568,6 +599,77 @@ async function panel() {
     log('resumed the thread from the list after a restart');
     return { screenshot, media: 'panel.png' };
   });
+}
+
+/** The card's per-hunk choice: Reject the second hunk, Apply: only the first lands. */
+async function panelHunks() {
+  const settings = { 'codex.approvalPolicy': 'on-request', 'codex.sandboxMode': 'danger-full-access' };
+  return withWorkbench('panelHunks', { files: { 'hello.py': TWO_FUNCS }, turns: editTurns(TWO_HUNKS), settings }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    await prompt.fill('use f-strings');
+    await prompt.press('Enter');
+    const card = view.locator('.item.change');
+    await card.locator('li.hunk', { hasText: 'hello.py: line 6 (+1 -1)' }).waitFor();
+    assert.equal(await card.locator('li.hunk').count(), 2);
+    await card.getByRole('button', { name: 'Reject hunk hello.py: line 6 (+1 -1)' }).click();
+    await card.locator('li.hunk.dropped', { hasText: 'hello.py: line 6' }).waitFor();
+    await card.getByRole('button', { name: /^Apply Codex: use f-strings/ }).click();
+    await card.locator('.state', { hasText: 'Applied' }).waitFor();
+    await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).click();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', TWO_FUNCS.replace(`return 'hi ' + name`, `return f"hello {name}"`));
+    log('the card applied only the kept hunk');
+  });
+}
+
+/**
+ * The view remembers: a pending change card, then the window reloads (the extension host
+ * and the server restart); the conversation is back and Apply on the card still works.
+ */
+async function panelReload() {
+  const settings = { 'codex.approvalPolicy': 'on-request', 'codex.sandboxMode': 'danger-full-access' };
+  return withWorkbench('panelReload', { files: { 'hello.py': HELLO }, turns: editTurns(), settings }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.runCommand('Codex: Open Conversation');
+    const prompt = panelFrame(wb).getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    await prompt.fill('use an f-string in greet');
+    await prompt.press('Enter');
+    const card = () => panelFrame(wb).locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
+    await card().getByRole('button', { name: /^Apply/ }).waitFor();
+    await panelFrame(wb).locator('.item.assistant', { hasText: 'Updating greet.' }).waitFor();
+    await wb.page.waitForTimeout(1000); // the view is saved at most every 300 ms
+    log('a change card is pending; reloading the window');
+
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await wb.waitForServer();
+    if (!(await panelFrame(wb).locator('#conversation').isVisible().catch(() => false))) {
+      await wb.runCommand('Codex: Open Conversation');
+    }
+    const view = panelFrame(wb);
+    await view.locator('.item.user', { hasText: 'use an f-string in greet' }).waitFor();
+    await view.locator('.item.user .chip', { hasText: 'hello.py' }).waitFor();
+    await view.locator('.item.assistant', { hasText: 'Updating greet.' }).waitFor();
+    await card().locator('.state', { hasText: 'Waiting for your review' }).waitFor();
+    await wb.screenshot('panel-reloaded.png');
+    log('the conversation is back after the reload');
+
+    await card().getByRole('button', { name: /^Apply/ }).click();
+    await card().locator('.state', { hasText: 'Applied' }).waitFor();
+    await wb.page.locator('.tab.dirty', { hasText: 'hello.py' }).click();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
+    await wb.waitForFile('hello.py', HELLO_EDITED);
+    log('Apply on the restored card changed hello.py');
+  }, { allowErrors: true });
 }
 
 /** A finding as the review's structured output carries it (1-based lines). */
@@ -689,6 +791,7 @@ async function inlineCompletion() {
 }
 
 export const scenarios = {
+  saveAfterApply,
   apply,
   reject,
   codeAction,
@@ -701,6 +804,8 @@ export const scenarios = {
   bundled,
   noPython,
   panel,
+  panelReload,
+  panelHunks,
   reviewFindings,
   inlineCompletion,
 };

@@ -5,13 +5,13 @@ import { renderMarkdown } from '../../src/webview/markdown';
 import {
   Action,
   Chip,
-  composePrompt,
   dropMention,
   filterThreads,
   initialState,
   Item,
   mentionQuery,
   PanelState,
+  promptContext,
   reduce,
 } from '../../src/panel/model';
 
@@ -148,16 +148,30 @@ describe('Codex view model: events -> items', () => {
 
 describe('Codex view: prompt, mentions, threads, page', () => {
   const chips: Chip[] = [
-    { id: 'auto', kind: 'selection', path: 'src/a.py', uri: 'file:///w/src/a.py', startLine: 3, endLine: 4, text: 'x = 1\ny = 2' },
+    {
+      id: 'auto',
+      kind: 'selection',
+      path: 'src/a.py',
+      uri: 'file:///w/src/a.py',
+      startLine: 3,
+      endLine: 4,
+      text: 'x = 1\ny = 2',
+      range: { start: { line: 2, character: 0 }, end: { line: 3, character: 5 } },
+    },
     { id: 'f1', kind: 'file', path: 'README.md', uri: 'file:///w/README.md' },
   ];
 
-  it('puts the attached context after the prompt', () => {
-    assert.strictEqual(
-      composePrompt(' explain ', chips),
-      'explain\n\nFiles attached for context (read them as needed):\n- README.md\n\nSelected in src/a.py, lines 3-4:\n```\nx = 1\ny = 2\n```',
-    );
-    assert.strictEqual(composePrompt('hi', []), 'hi');
+  it('sends the attached context apart from the prompt, selections as ranges', () => {
+    assert.deepStrictEqual(promptContext(chips), [
+      { uri: 'file:///w/src/a.py', range: { start: { line: 2, character: 0 }, end: { line: 3, character: 5 } } },
+      { uri: 'file:///w/README.md' },
+    ]);
+    assert.deepStrictEqual(promptContext([]), []);
+  });
+
+  it('shows a resumed message with the chips it was sent with', () => {
+    const s = run({ type: 'reset', threadId: 't', transcript: [{ kind: 'user', text: 'explain', chips: ['a.py:3-4'] }] });
+    assert.deepStrictEqual(shape(s), [{ kind: 'user', text: 'explain', chips: ['a.py:3-4'] }]);
   });
 
   it('finds the @-mention being typed and drops it once picked', () => {

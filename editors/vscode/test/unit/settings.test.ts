@@ -9,6 +9,7 @@ import {
   parsePythonVersion,
   readSettings,
   resolveServerCommand,
+  serverEnvironment,
   toInitializationOptions,
   which,
 } from '../../src/settings';
@@ -23,6 +24,7 @@ const defaults: CodexSettings = {
   sandboxMode: '',
   profile: '',
   inlineCompletion: false,
+  daemon: true,
 };
 
 function settings(values: Record<string, unknown>): CodexSettings {
@@ -214,5 +216,14 @@ describe('bundled server', () => {
     assert.strictEqual(parseBundledManifest(JSON.stringify({ codexLsp: '0.1.0', pythons: [] }), '/ext'), undefined);
     assert.strictEqual(parseBundledManifest(JSON.stringify({ codexLsp: '0.1.0', pythons: ['three'] }), '/ext'), undefined);
     assert.strictEqual(parseBundledManifest(JSON.stringify({ pythons: ['3.11'] }), '/ext'), undefined);
+  });
+
+  it('starts through the daemon unless codex.server.daemon is off; codex.server.env wins', () => {
+    assert.equal(readSettings(() => undefined).daemon, true);
+    assert.equal(readSettings((k) => (k === 'server.daemon' ? false : undefined)).daemon, false);
+    assert.equal(serverEnvironment({ PATH: '/bin' }, defaults).CODEX_LSP_DAEMON, '1');
+    assert.equal(serverEnvironment({}, { ...defaults, daemon: false }).CODEX_LSP_DAEMON, '0');
+    assert.equal(serverEnvironment({}, { ...defaults, serverEnv: { CODEX_LSP_DAEMON: '0' } }).CODEX_LSP_DAEMON, '0');
+    assert.equal(configurationChange(defaults, { ...defaults, daemon: false }).kind, 'restart');
   });
 });
