@@ -2,16 +2,18 @@
 
 - Clients with `experimental.codexApproval`: a `codex/approveEdit` request
   carrying each file's unified diff, its hunks and the `WorkspaceEdit`.
-- Any other client with `window.showMessage`: `window/showMessageRequest` with
-  Apply / Show diff / Reject; "Show diff" opens a `.diff` file with
-  `window/showDocument`, then the question is asked again.
+- Any other client: `window/showMessageRequest` with Apply / Show diff / Reject,
+  whether or not it announced `window.showMessage` (`message_prompt`); "Show
+  diff" opens a `.diff` file with `window/showDocument`, then the question is
+  asked again.
 No answer within `approval_timeout_sec` counts as a rejection, and the open
 prompt is withdrawn with `$/cancelRequest`. An edit no prompt decided (the
 client has none, refused the request, or the user dismissed it) is undecided:
 `LspHost` then offers it as a pending change (`pending_changes`).
 
 Commands and MCP tool calls are asked about the same way (`codex/approveCommand`
-or a message prompt), but the request's `kind` and the wording say which one it is.
+or a message prompt), but the request's `kind` and the wording say which one it
+is; one no prompt decided waits as a pending command (`waiting_commands`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from pygls.exceptions import JsonRpcException
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision, ReviewDecision
+from codex_lsp.lsp import message_prompt
 from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.message_prompt import NoPrompt
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.reviewed_edit import ReviewedEdit, ReviewedFile
 
@@ -80,14 +84,12 @@ class ApprovalPrompt:
         try:
             if self.client.caps.codex_approval:
                 return await self._ask_codex(reviewed, timeout)
-            if not self.client.caps.show_message_request:
-                return None
             return await self._ask_message(reviewed, timeout)
         except RequestAbandoned:
             self._withdrawn(reviewed.proposal.thread_id, "edit")
             return ReviewDecision("reject", reason=f"No answer within {timeout:g}s; edit rejected.")
-        except JsonRpcException as exc:
-            log.info("the approval prompt failed (%s); the edit waits as a pending change", exc)
+        except (JsonRpcException, NoPrompt) as exc:
+            log.info("no prompt decided (%s); the edit waits as a pending change", exc)
             return None
 
     def _withdrawn(self, thread_id: str, kind: str, action: str | None = None) -> None:
@@ -140,12 +142,7 @@ class ApprovalPrompt:
         actions = [APPLY, SHOW_DIFF, REJECT]
         for _round in range(MAX_SHOW_DIFF_ROUNDS):
             remaining = max(0.01, deadline - time.monotonic())
-            answer = await self.client.request(
-                "window/showMessageRequest",
-                {"type": 3, "message": message, "actions": [{"title": a} for a in actions]},
-                timeout=remaining,
-            )
-            title = answer.get("title") if isinstance(answer, dict) else None
+            title = await message_prompt.ask(self.client, message, actions, remaining)
             if title == APPLY:
                 return ReviewDecision("approve")
             if title == SHOW_DIFF:
@@ -165,8 +162,12 @@ class ApprovalPrompt:
 
     # ---- commands ------------------------------------------------------------------------
 
-    async def ask_command(self, request: CommandRequest) -> Decision:
-        """Ask whether a command or MCP call may run: `codex/approveCommand` or a message."""
+    async def ask_command(self, request: CommandRequest) -> Decision | None:
+        """Ask whether a command or MCP call may run: `codex/approveCommand` or a message.
+
+        None: undecided (no prompt in this client, it refused the request, or the
+        user dismissed the message); `LspHost` then waits for it as a pending command.
+        """
         timeout = self.timeout()
         try:
             if self.client.caps.codex_approval:
@@ -177,24 +178,21 @@ class ApprovalPrompt:
                 if decision in ("approve", "approveForSession"):
                     return "approve" if decision == "approve" else "approveForSession"
                 return "reject"
-            answer = await self.client.request(
-                "window/showMessageRequest",
-                {
-                    "type": 3,
-                    "message": command_prompt(request),
-                    "actions": [{"title": t} for t in (RUN, RUN_ALWAYS, REJECT)],
-                },
-                timeout=timeout,
+            titles = [RUN, RUN_ALWAYS, REJECT]
+            title = await message_prompt.ask(
+                self.client, command_prompt(request), titles, timeout
             )
         except RequestAbandoned:
             self._withdrawn(request.thread_id, "command", action=request.kind)
             return "reject"
-        title = answer.get("title") if isinstance(answer, dict) else None
+        except (JsonRpcException, NoPrompt) as exc:
+            log.info("no prompt decided (%s); the %s waits as a pending command", exc, request.kind)
+            return None
         if title == RUN:
             return "approve"
         if title == RUN_ALWAYS:
             return "approveForSession"
-        return "reject"
+        return "reject" if title == REJECT else None
 
 
 def parse_decision(answer: Any) -> ReviewDecision:

@@ -17,7 +17,12 @@ from codex_lsp.config._structure import InvalidValue, iter_errors, make_converte
 
 T = TypeVar("T")
 
-_WIRE_NAMES = {"thread_id": "threadId", "change_id": "changeId"}
+_WIRE_NAMES = {
+    "thread_id": "threadId",
+    "change_id": "changeId",
+    "command_id": "commandId",
+    "for_session": "forSession",
+}
 """Fields whose JSON name is camelCase."""
 
 _converter = make_converter()
@@ -130,11 +135,16 @@ class ClearFindingsArgs:
 
 @attrs.frozen
 class PendingArgs:
-    """`{changeId?, uri?, hunk?}`: `codex.approve` / `codex.reject` / `codex.showDiff`."""
+    """`codex.approve` / `codex.reject` / `codex.showDiff` arguments.
+
+    `{changeId?, uri?, hunk?}` for a change, `{commandId?, forSession?}` for a command.
+    """
 
     change_id: str | None = attrs.field(default=None, validator=_non_empty)
     uri: str | None = attrs.field(default=None, validator=_non_empty)
     hunk: int | None = attrs.field(default=None, validator=attrs.validators.optional(_non_negative))
+    command_id: str | None = attrs.field(default=None, validator=_non_empty)
+    for_session: bool = False
 
 
 @attrs.frozen

@@ -20,7 +20,9 @@ from codex_lsp.auth.endpoints import issuer
 from codex_lsp.auth.errors import CANCELLED, NOT_SIGNED_IN, AuthError
 from codex_lsp.auth.manager import AuthManager, manager_for
 from codex_lsp.background import BackgroundTasks
+from codex_lsp.lsp import message_prompt
 from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.message_prompt import NoPrompt
 from codex_lsp.lsp.progress import TurnReporter
 
 NO_API_KEY = "noApiKey"
@@ -85,17 +87,17 @@ class AuthUi:
             self.background.spawn(self._prompt(message))
 
     async def _prompt(self, message: str) -> None:
+        title = None
         try:
-            params = {"type": 2, "message": message, "actions": [{"title": wire.SIGN_IN_ACTION}]}
-            answer = await self.client.request(
-                "window/showMessageRequest", params, timeout=3600
+            title = await message_prompt.ask(
+                self.client, message, [wire.SIGN_IN_ACTION], timeout=3600, kind=2
             )
+        except NoPrompt:  # no prompt in this client: say how to sign in instead
+            self.client.show_message(f"{message} (Run the command {wire.LOGIN} to sign in.)", 2)
         except Exception as exc:
             log.info("sign-in prompt not answered: %s", exc)
-            answer = None
         finally:
             self._prompting = False
-        title = answer.get("title") if isinstance(answer, dict) else getattr(answer, "title", None)
         if title == wire.SIGN_IN_ACTION:
             await self.login("browser")
 

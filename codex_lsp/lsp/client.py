@@ -41,6 +41,9 @@ class Client:
         self._protocol = protocol
         self.caps = ClientCapabilities()
         """Resolved once at `initialize`; nothing is assumed before that."""
+        self.refused: set[str] = set()
+        """Server->client requests this client refused (e.g. MethodNotFound): not sent
+        again this session, the caller's fallback is used at once."""
         self._errors_shown: list[str] = []
         """The last few error messages shown, so one failure is not said twice."""
 

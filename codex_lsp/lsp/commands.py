@@ -194,6 +194,7 @@ async def status(ctx: Services, *args: Any) -> dict[str, Any]:
         "threads": len(agent.threads),
         "findings": len(ctx.findings.store.all()),
         "pendingChanges": ctx.pending.describe(),
+        "pendingCommands": ctx.pending.commands.describe(),
         "inlineCompletion": ctx.completions.status(),
         "uptimeSec": round(time.monotonic() - ctx.started, 1),
     }

@@ -10,6 +10,8 @@ import asyncio
 import logging
 from pathlib import Path
 
+from pygls.exceptions import JsonRpcException
+
 from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
 from codex_lsp.core.protocol import (
     AgentEvent,
@@ -34,8 +36,15 @@ from codex_lsp.lsp.workspace_edits import build_edit
 
 log = logging.getLogger(__name__)
 
+APPLY_EDIT = "workspace/applyEdit"
+METHOD_NOT_FOUND = -32601
+
 WAITING = 'Waiting for your decision: code action "Codex: Apply change" or codex.approve'
 """The progress message while a change is pending."""
+WAITING_COMMAND = (
+    'Waiting for your decision: code action "Codex: Allow command" or codex.approve'
+)
+"""The progress message while a command (or MCP call) waits."""
 
 
 class LspHost:
@@ -110,7 +119,7 @@ class LspHost:
                     check_fresh(f, read_text_if_present(f.path), None)
         except StaleEdit as exc:
             return ApplyOutcome(False, str(exc))
-        if not self.client.caps.apply_edit:
+        if APPLY_EDIT in self.client.refused:
             return self._apply_without_editor(proposal)
         support = self.client.caps.edits
         if reviewed is not None:
@@ -123,19 +132,26 @@ class LspHost:
         if has_changes:
             try:
                 answer = await self.client.request(
-                    "workspace/applyEdit",
-                    {"label": proposal.title, "edit": plan.workspace_edit},
-                    timeout=60,
+                    APPLY_EDIT, {"label": proposal.title, "edit": plan.workspace_edit}, timeout=60
                 )
             except RequestAbandoned as exc:
                 return ApplyOutcome(False, str(exc))
+            except JsonRpcException as exc:
+                if exc.code != METHOD_NOT_FOUND:
+                    return ApplyOutcome(False, f"the editor refused the edit: {exc.message}")
+                # Tried because many editors apply edits they do not announce (Kate);
+                # this one does not: remembered, and what it cannot take is refused.
+                self.client.refused.add(APPLY_EDIT)
+                return self._apply_without_editor(proposal)
             if not isinstance(answer, dict) or not answer.get("applied"):
                 reason = answer.get("failureReason") if isinstance(answer, dict) else None
                 return ApplyOutcome(False, reason or "the editor refused the edit")
         return _write_files(plan.disk_ops)
 
     def _apply_without_editor(self, proposal: EditProposal) -> ApplyOutcome:
-        """A client without `workspace.applyEdit`: write closed files as `exec` does.
+        """A client without `workspace/applyEdit` (MethodNotFound): write closed files.
+
+        Closed files are written as `exec` does.
 
         An open buffer cannot be changed behind the editor's back (the user would
         save over it), so an edit touching one fails at once with the reason.
@@ -150,13 +166,21 @@ class LspHost:
             return ApplyOutcome(
                 False,
                 f"{', '.join(open_files)} is open in the editor, and this editor does not "
-                "accept workspace edits (no 'workspace.applyEdit' client capability); "
+                "accept workspace edits (it answers 'workspace/applyEdit' with MethodNotFound); "
                 "close the file and try again",
             )
         return _write_files(proposal.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
-        return await self.prompt.ask_command(request)
+        decision = await self.prompt.ask_command(request)
+        if decision is not None:
+            return decision
+        # No prompt decided: wait for a code action or `codex.approve`, as a change does.
+        reporter = self.reporters.get(request.thread_id)
+        if reporter is not None:
+            reporter.report(WAITING_COMMAND)
+        origin = reporter.origin if reporter is not None else None
+        return await self.pending.commands.wait(request, origin, self.prompt.timeout())
 
 
 def _write_files(files: list[FileEdit]) -> ApplyOutcome:

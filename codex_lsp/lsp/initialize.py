@@ -1,8 +1,10 @@
 """What the client announced at `initialize`, resolved once into plain booleans.
 
-The rest of the server asks `server.caps.apply_edit` instead of walking
+The rest of the server asks `client.caps.edits` instead of walking
 lsprotocol's optional attribute chains, so a missing capability is a clear
-`False` everywhere and never a request the client cannot answer.
+`False` everywhere. Prompts and `workspace/applyEdit` are tried even when not
+announced (editors answer more than they announce); `Client.refused` remembers
+the ones a client refused.
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ class ClientCapabilities:
     """The client capabilities the server acts on (all `False` until `initialize`)."""
 
     apply_edit: bool = False
-    """`workspace.applyEdit`: the client accepts `workspace/applyEdit` requests."""
+    """`workspace.applyEdit`: the client says it accepts `workspace/applyEdit` (informative:
+    the request is tried anyway, Kate applies edits it does not announce; `LspHost`
+    falls back only when the client answers MethodNotFound)."""
     edits: ClientEditSupport = NO_EDIT_SUPPORT
     show_document: bool = False
     work_done_progress: bool = False
     show_message_request: bool = False
-    """`window.showMessage`: the client shows `window/showMessageRequest` prompts (Helix
-    25.07 does not: it answers MethodNotFound, so edits wait as pending changes instead)."""
+    """`window.showMessage`: the client says it shows `window/showMessageRequest` prompts
+    (informative: prompts are tried in every client, `message_prompt`; Eglot 1.9 shows them
+    unannounced, Helix 25.07 answers MethodNotFound and its edits wait as pending changes)."""
     show_message_request_actions: bool = False
     """`window.showMessageRequest.messageActionItem`: buttons in a message request."""
     codex_approval: bool = False

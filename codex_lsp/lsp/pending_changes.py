@@ -21,6 +21,7 @@ from codex_lsp import wire
 from codex_lsp.core.protocol import ReviewDecision
 from codex_lsp.edits.hunks import Hunk
 from codex_lsp.lsp.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.lsp.waiting_commands import WaitingCommand, WaitingCommands
 
 Json = dict[str, Any]
 
@@ -42,6 +43,8 @@ class PendingChange:
     reviewed: ReviewedEdit
     summary: str
     """One line per file with +/- counts (as the message prompt shows it)."""
+    order: int
+    """Shared with waiting commands: the newest item of either kind has the highest."""
     decided: asyncio.Future[ReviewDecision] = field(repr=False)
 
     @property
@@ -59,7 +62,7 @@ class PendingChange:
 
 
 class PendingChanges:
-    """The connection's pending changes, newest last."""
+    """The connection's pending changes, newest last, and its waiting commands."""
 
     def __init__(
         self,
@@ -72,6 +75,9 @@ class PendingChanges:
         """Tells the user a change is waiting (`window/showMessage`)."""
         self._changes: dict[str, PendingChange] = {}
         self._ids = itertools.count(1)
+        self._order = itertools.count(1)
+        self.commands = WaitingCommands(notify, lambda: next(self._order))
+        """Commands and MCP calls no prompt decided (`codex.approve` answers either kind)."""
 
     # ---- waiting ---------------------------------------------------------------------
 
@@ -81,6 +87,7 @@ class PendingChanges:
             f"change-{next(self._ids)}",
             reviewed,
             summary,
+            next(self._order),
             asyncio.get_running_loop().create_future(),
         )
         self._changes[change.id] = change
@@ -121,6 +128,14 @@ class PendingChanges:
                 f"Change {change_id!r} is not waiting for a decision (already decided, "
                 "cancelled or timed out)."
             )
+        return change
+
+    def newest(self) -> PendingChange | WaitingCommand | None:
+        """The item decided last-in-first-out by `codex.approve` without arguments."""
+        change = list(self._changes.values())[-1] if self._changes else None
+        command = self.commands.newest()
+        if change is None or (command is not None and command.order > change.order):
+            return command
         return change
 
     def describe(self) -> list[Json]:

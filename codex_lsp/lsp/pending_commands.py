@@ -1,8 +1,12 @@
-"""Deciding a pending change: its code actions, `codex.approve`, `codex.reject`, `codex.showDiff`.
+"""Deciding pending changes and commands: code actions, `codex.approve`, `codex.reject`.
 
-Every command takes `{changeId?}` and acts on the newest pending change without
-it: Helix's `:lsp-workspace-command codex.approve` sends no arguments.
-`codex.approve` also takes `{uri, hunk}` to apply one hunk of that file only.
+`codex.showDiff` shows a pending change's diff.
+
+Every command takes `{changeId?}` (or `{commandId?}`) and acts on the newest
+pending item, change or command, without it: Helix's `:lsp-workspace-command
+codex.approve` sends no arguments. `codex.approve` also takes `{uri, hunk}` to
+apply one hunk of that file only, and `{commandId, forSession: true}` to allow
+that command for the rest of the session.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from codex_lsp.lsp.pending_changes import (
 )
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
+from codex_lsp.lsp.waiting_commands import NoWaitingCommand, WaitingCommand, what
 
 Json = dict[str, Any]
 SHOWN_DIFF_LINES = 40
@@ -40,30 +45,64 @@ def _decided(change: PendingChange, verb: str) -> dict[str, Any]:
 
 
 async def approve(ctx: Services, *args: Any) -> dict[str, Any]:
-    """`{changeId?, uri?, hunk?}`: apply a pending change (or one hunk of it)."""
+    """Apply a pending change (or one hunk of it) or allow a waiting command.
+
+    `{changeId?, uri?, hunk?}` or `{commandId?, forSession?}`; without an id: the newest.
+    """
     try:
         arg = _args(args)
-        change = ctx.pending.get(arg.change_id)
+        target = _target(ctx.pending, arg)
+        if isinstance(target, WaitingCommand):
+            ctx.pending.commands.decide(
+                target.id, "approveForSession" if arg.for_session else "approve"
+            )
+            return _allowed(target, "Allowed for this session" if arg.for_session else "Allowed")
+        change = target
         hunks = None
         if arg.hunk is not None:
             if arg.uri is None:
                 raise BadArguments("'hunk' needs the 'uri' of its file")
             hunks = change.hunks_only(_path(ctx, arg.uri), arg.hunk)
         ctx.pending.decide(change.id, ReviewDecision("approve", hunks))
-    except (BadArguments, NoPendingChange) as exc:
+    except (BadArguments, NoPendingChange, NoWaitingCommand) as exc:
         return failed(str(exc))
     return _decided(change, "Approved" if arg.hunk is None else f"Approved hunk {arg.hunk + 1} of")
 
 
 async def reject(ctx: Services, *args: Any) -> dict[str, Any]:
-    """`{changeId?}`: reject a pending change (the newest without an id)."""
+    """`{changeId?}` or `{commandId?}`: reject a change or deny a command (default: newest)."""
     try:
         arg = _args(args)
+        target = _target(ctx.pending, arg)
+        if isinstance(target, WaitingCommand):
+            ctx.pending.commands.decide(target.id, "reject")
+            return _allowed(target, "Denied")
         rejected = ReviewDecision("reject", reason="Edit rejected.")
-        change = ctx.pending.decide(arg.change_id, rejected)
-    except (BadArguments, NoPendingChange) as exc:
+        change = ctx.pending.decide(target.id, rejected)
+    except (BadArguments, NoPendingChange, NoWaitingCommand) as exc:
         return failed(str(exc))
     return _decided(change, "Rejected")
+
+
+def _target(pending: PendingChanges, arg: PendingArgs) -> PendingChange | WaitingCommand:
+    """The item named by its id, else the newest (a change when a hunk is named)."""
+    if arg.command_id is not None:
+        return pending.commands.get(arg.command_id)
+    if arg.change_id is not None or arg.hunk is not None:
+        return pending.get(arg.change_id)
+    newest = pending.newest()
+    if newest is None:
+        raise NoPendingChange("Nothing is waiting for a decision (no proposed change or command).")
+    return newest
+
+
+def _allowed(command: WaitingCommand, verb: str) -> dict[str, Any]:
+    return {
+        "status": "answered",
+        "threadId": command.thread_id,
+        "commandId": command.id,
+        "text": f"{verb}: {what(command.request)}",
+    }
 
 
 async def show_diff(ctx: Services, *args: Any) -> dict[str, Any]:
@@ -112,7 +151,7 @@ def pending_actions(
     if path is None:  # not a workspace file (`untitled:` included)
         return []
     changes = pending.in_file(path)
-    actions: list[Json] = []
+    actions: list[Json] = command_actions(pending, path, uri)
     for change in changes:
         suffix = f" ({change.reviewed.proposal.title})" if len(changes) > 1 else ""
         hits = [
@@ -132,6 +171,25 @@ def pending_actions(
                 actions.append(_action(title, wire.APPROVE, arg, [d]))
         actions.append(_action("Codex: Reject change" + suffix, wire.REJECT, ref, hits))
         actions.append(_action("Codex: Show diff" + suffix, wire.SHOW_DIFF, ref, []))
+    return actions
+
+
+def command_actions(pending: PendingChanges, path: str, uri: str) -> list[Json]:
+    """Allow / allow for this session / deny each command waiting in this document."""
+    actions: list[Json] = []
+    for command in pending.commands.in_file(path, uri):
+        ref = {"commandId": command.id}
+        asked = what(command.request)
+        actions.append(_action(f"Codex: Allow {asked}", wire.APPROVE, ref, []))
+        actions.append(
+            _action(
+                f"Codex: Allow {asked} for this session",
+                wire.APPROVE,
+                {**ref, "forSession": True},
+                [],
+            )
+        )
+        actions.append(_action(f"Codex: Deny {asked}", wire.REJECT, ref, []))
     return actions
 
 

@@ -11,6 +11,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp.core.protocol import (
@@ -55,6 +56,8 @@ class TurnReporter:
         self._thinking = False
         """A "Thinking…" report is showing: later reasoning deltas need no new one."""
         self.on_cancel: Callable[[], None] | None = None
+        self.origin: Path | None = None
+        """The document the turn started from (a waiting command's actions are offered there)."""
 
     # ---- lifecycle -------------------------------------------------------
 

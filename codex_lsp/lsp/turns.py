@@ -77,6 +77,7 @@ class TurnRegistry:
         except KeyError as exc:
             return failed(str(exc.args[0]))
         reporter = TurnReporter(self._client)
+        reporter.origin = origin
         self.reporters[thread.id] = reporter
         task = asyncio.ensure_future(self._agent.run(spec, thread.id, origin))
         self.running[thread.id] = task

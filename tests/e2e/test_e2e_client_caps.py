@@ -1,4 +1,9 @@
-"""Clients that announce less: no `workspace.applyEdit` means no applyEdit request."""
+"""Clients that announce less than they do, and clients that do less.
+
+`workspace/applyEdit` is tried even when `workspace.applyEdit` is not announced (Kate
+applies edits it does not announce). Only a MethodNotFound answer makes the server
+write closed files itself and refuse edits to open buffers, and that is remembered.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +11,97 @@ import asyncio
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcMethodNotFound
 
-from tests.e2e.test_e2e_edit import RANGE, script_edit
-from tests.support.lsp_client import MESSAGE_REQUESTS, Editor
+from tests.e2e.test_e2e_edit import PATCH, RANGE, script_edit
+from tests.support.lsp_client import Editor
 from tests.support.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
 
 NO_APPLY_EDIT = types.ClientCapabilities(
     workspace=types.WorkspaceClientCapabilities(apply_edit=False),
-    window=types.WindowClientCapabilities(work_done_progress=True, show_message=MESSAGE_REQUESTS),
+    window=types.WindowClientCapabilities(work_done_progress=True),
 )
+NEW_LINE = '    return f"hello {name}"'
 
 
-async def test_closed_file_is_written_on_disk_without_apply_edit(
+def lacks_apply_edit(editor: Editor) -> list[Any]:
+    """Answer `workspace/applyEdit` with MethodNotFound, as an editor without it does."""
+    attempts: list[Any] = []
+
+    def refuse(params: Any) -> None:
+        attempts.append(params)
+        raise JsonRpcMethodNotFound.of("workspace/applyEdit")
+
+    editor.client.protocol.fm.features["workspace/applyEdit"] = refuse
+    return attempts
+
+
+async def edit_hello(editor: Editor, uri: str) -> dict[str, Any]:
+    editor.message_answers = ["Apply"]
+    args = {"uri": uri, "range": RANGE, "instruction": "f-string"}
+    result: dict[str, Any] = await editor.command("codex.editSelection", args)
+    return result
+
+
+async def test_closed_file_is_written_on_disk_when_apply_edit_is_not_found(
     editor: Editor, model: ScriptedModelServer, workspace: Path
 ) -> None:
     script_edit(model)
+    script_edit(model, PATCH.replace("'hi ' + name", '"hi " + name').replace(
+        '+    return f"hello {name}"', '+    return f"hi {name}"'))
+    attempts = lacks_apply_edit(editor)
     await editor.start(capabilities=NO_APPLY_EDIT)
-    editor.message_answers = ["Apply"]
-    args = {"uri": (workspace / "hello.py").as_uri(), "range": RANGE, "instruction": "f-string"}
-    result = await editor.command("codex.editSelection", args)
+    uri = (workspace / "hello.py").as_uri()
+    result = await edit_hello(editor, uri)
     assert result["status"] == "applied", result
-    assert editor.state.apply_edits == []
-    assert (workspace / "hello.py").read_text().splitlines()[1] == '    return f"hello {name}"'
+    assert len(attempts) == 1  # tried once: the editor might have applied it
+    assert (workspace / "hello.py").read_text().splitlines()[1] == NEW_LINE
     assert not list(workspace.glob(".*codex-tmp"))
+    (workspace / "hello.py").write_text("def greet(name):\n    return \"hi \" + name\n")
+    second = await edit_hello(editor, uri)
+    assert second["status"] == "applied", second
+    assert len(attempts) == 1  # MethodNotFound is remembered for the session
+    assert (workspace / "hello.py").read_text().splitlines()[1] == '    return f"hi {name}"'
 
 
-async def test_open_file_fails_at_once_without_apply_edit(
+async def test_open_file_fails_at_once_when_apply_edit_is_not_found(
     editor: Editor, model: ScriptedModelServer, workspace: Path
 ) -> None:
     script_edit(model)
     before = (workspace / "hello.py").read_text()
+    attempts = lacks_apply_edit(editor)
     await editor.start(capabilities=NO_APPLY_EDIT)
     uri = editor.open("hello.py")
-    editor.message_answers = ["Apply"]
     started = time.monotonic()
-    result = await editor.command(
-        "codex.editSelection", {"uri": uri, "range": RANGE, "instruction": "f-string"}
-    )
+    result = await edit_hello(editor, uri)
     assert time.monotonic() - started < 20
-    assert editor.state.apply_edits == []
+    assert len(attempts) == 1
     assert (workspace / "hello.py").read_text() == before
     assert result["status"] == "failed", result
     assert "does not accept workspace edits" in result["error"] and "hello.py" in result["error"]
+    assert "MethodNotFound" in result["error"]
+
+
+async def test_unannounced_apply_edit_edits_the_open_buffer(
+    editor: Editor, model: ScriptedModelServer, workspace: Path
+) -> None:
+    """Kate: no `workspace.applyEdit`, yet it applies `workspace/applyEdit` to its buffers."""
+    script_edit(model)
+    before = (workspace / "hello.py").read_text()
+    await editor.start(capabilities=NO_APPLY_EDIT)
+    uri = editor.open("hello.py")
+    result = await edit_hello(editor, uri)
+    assert result["status"] == "applied", result
+    [applied] = editor.state.apply_edits
+    assert list(applied["edit"]["changes"]) == [uri]  # no `documentChanges` announced either
+    assert editor.state.docs[uri].text.splitlines()[1] == NEW_LINE
+    assert (workspace / "hello.py").read_text() == before  # the buffer, not the disk
 
 
 async def test_requests_are_answered_while_the_sandbox_probe_runs(

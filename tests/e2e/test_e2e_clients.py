@@ -37,26 +37,16 @@ SELECTION = ((0, 0), (3, 0))
 ANSWER = "greet joins 'hi ' and the name."
 FINDING = "Guard against None name"
 
-SCENARIOS = ("edit", "explain", "fix", "review", "approve", "reject", "failure")
-NEEDS_APPROVE = "needs #19 item 1: approval through code actions (feat/approve)"
+SCENARIOS = ("edit", "explain", "fix", "review", "approve", "reject", "command", "failure")
 NEEDS_MESSAGES = "needs #19 item 2: failed commands as window/showMessage (feat/config)"
-SILENT_APPLY = (
-    "this editor applies workspace/applyEdit without announcing workspace.applyEdit, "
-    "and the server refuses to edit an open buffer then (not covered by #19)"
-)
 
 RESULTS: dict[tuple[str, str], str] = {}
 
 
 def expected_gap(profile: ClientProfile, scenario: str) -> str | None:
     """Why a case cannot pass yet (it is then marked xfail), or None."""
-    announces_apply = (profile.capabilities.get("workspace") or {}).get("applyEdit") is True
     if scenario == "failure":
         return NEEDS_MESSAGES
-    if scenario == "approve" or (scenario in ("edit", "fix", "reject") and not profile.prompts):
-        return NEEDS_APPROVE
-    if scenario in ("edit", "fix") and not announces_apply:
-        return SILENT_APPLY
     return None
 
 
@@ -201,6 +191,33 @@ async def reject(editor: ProfiledEditor, model: ScriptedModelServer, uri: str) -
     assert not any(t.startswith("Codex: Apply change") for t in titles), titles
 
 
+async def allow_command(editor: ProfiledEditor, model: ScriptedModelServer, uri: str) -> None:
+    """`approval_policy = "untrusted"`: a shell command runs once the user allows it, in
+    the prompt where there is one, else from the code action in the document."""
+    made = editor.workspace / "made.txt"
+    model.script(Reply([FunctionCall("shell", {"command": ["touch", str(made)]})]),
+                 Reply([Text("Made it.")]))
+    edit = await action(editor, uri, *SELECTION, "Codex: Edit selection")
+    if editor.profile.prompts:
+        editor.message_answers = ["Run"]
+        result = await run(editor, edit["command"])
+        asked = [m["message"] for m in editor.state.message_requests]
+        assert any(m.startswith("Codex wants to run the command: touch") for m in asked), asked
+    else:
+        turn = asyncio.ensure_future(run(editor, edit["command"]))
+        try:
+            allow = await pending_action(editor, uri, "Codex: Allow command", turn)
+            await run(editor, allow["command"])
+            result = await asyncio.wait_for(turn, 60)
+        finally:
+            turn.cancel()
+    assert result["status"] == "answered" and made.exists(), result
+    body = model.requests[1].body
+    assert body is not None
+    [output] = [i["output"] for i in body["input"] if i.get("type") == "function_call_output"]
+    assert output.startswith("Exit code: 0"), output
+
+
 async def failure(editor: ProfiledEditor, model: ScriptedModelServer, uri: str) -> None:
     """The model is unreachable: the failed Explain reaches the user as an error message."""
     result = await run(editor, (await action(editor, uri, *SELECTION, "Codex: Explain"))["command"])
@@ -215,6 +232,7 @@ RUNS: dict[str, Callable[[ProfiledEditor, ScriptedModelServer, str], Awaitable[N
     "review": review,
     "approve": approve_later,
     "reject": reject,
+    "command": allow_command,
     "failure": failure,
 }
 
@@ -265,6 +283,9 @@ async def test_scenario_in_client(
     (workspace / "greet.py").write_text(GREET)
     if scenario == "failure":
         write_config(codex_home, closed_port_url())
+    if scenario == "command":
+        policy = 'approval_policy = "untrusted"\nsandbox_mode = "danger-full-access"'
+        write_config(codex_home, model.base_url, policy)
     editor = ProfiledEditor(workspace, editor_env, profile)
     try:
         await editor.start_as_editor()

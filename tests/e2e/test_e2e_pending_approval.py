@@ -2,9 +2,10 @@
 
 The client announces Helix's real initialize capabilities
 (`tests/support/clients/helix.json`, read from Helix's sources) and answers any
-server request Helix does not handle as Helix does: MethodNotFound. A proposed
-change must then wait as a pending change with diagnostics and code actions, and
-land through `workspace/applyEdit` when the user picks "Codex: Apply change".
+server request Helix does not handle as Helix does: MethodNotFound. The server
+tries the prompt once, remembers the refusal, and a proposed change then waits
+as a pending change with diagnostics and code actions, landing through
+`workspace/applyEdit` when the user picks "Codex: Apply change".
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ async def test_helix_applies_the_change_from_a_code_action(
     assert (diag["severity"], diag["source"]) == (3, "codex")
     assert "replace 1 line with 1: return 'hello ' + name" in diag["message"]
     assert '"Codex: Apply change"' in diag["message"] and "codex.approve" in diag["message"]
-    assert editor.state.message_requests == []  # Helix announces no prompt: none is sent
+    # Tried once although Helix announces no prompt; its MethodNotFound is remembered.
+    assert [r["method"] for r in editor.state.message_requests] == ["window/showMessageRequest"]
     [notice] = [m for m in editor.state.messages if "Codex proposes" in m["message"]]
     assert "edit hello.py (+1 -1)" in notice["message"]
     assert editor.state.progress[-1]["value"] == {
@@ -340,3 +342,47 @@ async def test_an_explicit_reject_in_the_prompt_is_a_rejection(
     result = await edit_selection(editor, uri)
     assert result["status"] == "rejected"
     assert editor.state.diagnostic_updates == 0
+
+
+async def test_a_refused_prompt_is_not_tried_again_this_session(
+    editor: Editor, model: ScriptedModelServer
+) -> None:
+    """Helix answered MethodNotFound once: the next change goes straight to pending."""
+    model.script(
+        Reply([patch_call(ONE_HUNK)]),
+        Reply([Text("first done")]),
+        Reply([patch_call("*** Update File: hello.py\n@@\n-print(greet('bob'))\n+print(greet('eve'))\n")]),
+        Reply([Text("second done")]),
+    )
+    uri = await start_helix(editor)
+    turn = edit_selection(editor, uri)
+    await editor.wait_for(lambda: bool(pending_diagnostics(editor, uri)))
+    await editor.command("codex.approve")
+    assert (await turn)["status"] == "applied"
+    await editor.wait_for(lambda: pending_diagnostics(editor, uri) == [])
+    turn = edit_selection(editor, uri)
+    await editor.wait_for(lambda: bool(pending_diagnostics(editor, uri)))
+    await editor.command("codex.approve")
+    assert (await turn)["status"] == "applied"
+    assert "greet('eve')" in editor.state.docs[uri].text
+    assert [r["method"] for r in editor.state.message_requests] == ["window/showMessageRequest"]
+
+
+async def test_a_prompt_answered_without_being_announced_decides(
+    editor: Editor, model: ScriptedModelServer
+) -> None:
+    """Debian's Eglot 1.9 announces no `window.showMessage` but shows the prompt."""
+    model.script(Reply([patch_call(ONE_HUNK)]), Reply([Text("done")]))
+    caps = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(apply_edit=True),
+        window=types.WindowClientCapabilities(work_done_progress=True),
+    )
+    await editor.start(capabilities=caps)
+    uri = editor.open("hello.py", SOURCE)
+    editor.message_answers = ["Apply"]
+    result = await edit_selection(editor, uri)
+    assert result["status"] == "applied", result
+    [prompt] = editor.state.message_requests
+    assert [a["title"] for a in prompt["actions"]] == ["Apply", "Show diff", "Reject"]
+    assert editor.state.diagnostic_updates == 0  # decided in the prompt: nothing pending
+    assert editor.state.docs[uri].text == SOURCE.replace("'hi '", "'hello '")

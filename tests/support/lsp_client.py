@@ -28,7 +28,10 @@ REPO = Path(__file__).resolve().parents[2]
 MESSAGE_REQUESTS = types.ShowMessageRequestClientCapabilities(
     message_action_item=types.ClientShowMessageActionItemOptions(additional_properties_support=True)
 )
-"""`window.showMessage`: the editor shows `window/showMessageRequest` prompts."""
+"""`window.showMessage`: the editor says it shows `window/showMessageRequest` prompts.
+
+Not announced by default: the server asks every client (Eglot 1.9 answers the request
+without announcing it), and `Editor` answers as told in `message_answers`."""
 
 
 class RawResultProtocol(LanguageClientProtocol):
@@ -164,7 +167,6 @@ class Editor:
             window=types.WindowClientCapabilities(
                 work_done_progress=True,
                 show_document=types.ShowDocumentClientCapabilities(support=True),
-                show_message=MESSAGE_REQUESTS,
             ),
             experimental={"codexApproval": codex_approval} if codex_approval else None,
         )
