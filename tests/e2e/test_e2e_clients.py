@@ -38,15 +38,12 @@ ANSWER = "greet joins 'hi ' and the name."
 FINDING = "Guard against None name"
 
 SCENARIOS = ("edit", "explain", "fix", "review", "approve", "reject", "command", "failure")
-NEEDS_MESSAGES = "needs #19 item 2: failed commands as window/showMessage (feat/config)"
 
 RESULTS: dict[tuple[str, str], str] = {}
 
 
 def expected_gap(profile: ClientProfile, scenario: str) -> str | None:
-    """Why a case cannot pass yet (it is then marked xfail), or None."""
-    if scenario == "failure":
-        return NEEDS_MESSAGES
+    """Why a case cannot pass yet (it is then marked xfail), or None: none known today."""
     return None
 
 
@@ -56,7 +53,7 @@ def cases() -> Iterator[Any]:
         for scenario in SCENARIOS:
             marks: list[Any] = []
             if profile is None:
-                reason = f"tests/support/clients/{name}.json is not there (helix.json: feat/approve)"
+                reason = f"tests/support/clients/{name}.json is not there"
                 marks.append(pytest.mark.skip(reason=reason))
             elif (gap := expected_gap(profile, scenario)) is not None:
                 marks.append(pytest.mark.xfail(strict=False, reason=gap))
