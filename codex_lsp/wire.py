@@ -110,6 +110,10 @@ PENDING_CHANGE_CODE: Final = "pending-change"
 """`Diagnostic.code` over a pending change's lines (source `codex`; `data.changeId`)."""
 INLINE_COMPLETION: Final = "textDocument/inlineCompletion"
 
+WEB_SEARCH_EVENT: Final = "webSearch"
+"""`codex/event` type for the model's built-in web search: `{type, threadId, callId,
+phase: "begin"|"end", detail, status, query, sources}` (`detail`: "Searching the web: …")."""
+
 AUTH_REQUIRED_EVENT: Final = "authRequired"
 """`codex/event` type sent when there are no usable credentials: `{type, reason, message}`."""
 LOGIN_EVENT: Final = "login"

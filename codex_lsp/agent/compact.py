@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from codex_lsp.agent.thread import Thread
-from codex_lsp.core.items import ResponseItem, user_message
+from codex_lsp.core.items import MessageItem, ResponseItem, user_message
 from codex_lsp.models.base import ModelClient, ModelRequest, StreamRestart, TextDelta
 
 DEFAULT_CONTEXT_WINDOW = 200_000
@@ -54,7 +54,8 @@ def compact_limit(auto_compact_limit: int | None, context_window: int | None) ->
 def _last_user_message(history: list[ResponseItem]) -> ResponseItem | None:
     for item in reversed(history):
         if item["type"] == "message" and item["role"] == "user":
-            return item
+            message: MessageItem = item
+            return message
     return None
 
 

@@ -23,6 +23,7 @@ from codex_lsp.core.items import (
     message_text,
 )
 from codex_lsp.redact import redact
+from codex_lsp.tools.web_search import describe_search
 
 OUTPUT_CAP = 8000
 """Characters of a tool's output shown to the user (head and tail kept)."""
@@ -153,6 +154,8 @@ def transcript(history: list[ResponseItem]) -> list[Entry]:
             text = "\n\n".join(part["text"] for part in item["summary"] if part["text"])
             if text:
                 entries.append({"kind": "reasoning", "text": text})
+        elif item["type"] == "web_search_call":
+            entries.append({"kind": "tool", "name": "web_search", "detail": describe_search(item)})
         elif item["type"] == "function_call" or item["type"] == "custom_tool_call":
             entry = _call_entry(item)
             entries.append(entry)

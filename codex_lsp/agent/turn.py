@@ -45,11 +45,13 @@ from codex_lsp.models.base import (
     TextDelta,
     ToolCall,
     TurnContext,
+    WebSearchCall,
 )
 from codex_lsp.models.family import WireOptions
 from codex_lsp.models.retry import StreamRestart
 from codex_lsp.tools.base import ToolContext, ToolFailure, ToolOutput, TurnEnded
 from codex_lsp.tools.registry import ToolRegistry
+from codex_lsp.tools.web_search import search_event, web_search_item
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,7 @@ def build_request(
         context=settings.context,
         metadata=settings.metadata,
         parallel_tool_calls=wire.parallel_tool_calls,
+        hosted_tools=list(wire.hosted_tools),
     )
 
 
@@ -204,6 +207,11 @@ async def _stream_step(
         elif isinstance(event, ToolCall | OutputItem):
             outputs.append(event if isinstance(event, ToolCall) else event.item)
             text = None
+        elif isinstance(event, WebSearchCall):
+            await ctx.emit(search_event(thread.id, event.item, event.done))
+            if event.done:  # kept in history as Codex keeps it
+                outputs.append(web_search_item(event.item))
+                text = None
         elif isinstance(event, RateLimits):
             await ctx.emit(RateLimitsUpdate(thread.id, event.windows))
         elif isinstance(event, StreamRestart):

@@ -48,7 +48,6 @@ KNOWN_UNUSED_KEYS: Mapping[type, frozenset[str]] = {
             "developer_instructions",
             "disable_paste_burst",
             "disable_response_storage",
-            "features",
             "feedback",
             "file_opener",
             "ghost_snapshot",
@@ -99,7 +98,6 @@ KNOWN_UNUSED_KEYS: Mapping[type, frozenset[str]] = {
             "tools",
             "tui",
             "use_experimental_streamable_shell_tool",
-            "web_search",
             "windows",
             "windows_wsl_setup_acknowledged",
         }
@@ -123,7 +121,6 @@ KNOWN_UNUSED_KEYS: Mapping[type, frozenset[str]] = {
             "tools",
             "tools_view_image",
             "tools_web_search",
-            "web_search",
             "windows",
         }
     ),

@@ -28,6 +28,7 @@ ReasoningSummary = Literal["auto", "concise", "detailed", "none"]
 Verbosity = Literal["low", "medium", "high"]
 ApplyPatchToolType = Literal["freeform", "function"]
 CredentialsStore = Literal["file", "keyring", "auto"]
+WebSearchMode = Literal["disabled", "cached", "live"]
 LoginMethod = Literal["chatgpt", "api"]
 
 #: Allowed values, in Codex's documented order (for messages and UIs).
@@ -308,6 +309,8 @@ class Profile:
     model_verbosity: Verbosity | None = None
     #: Service tier override.
     service_tier: str | None = None
+    #: Web search override (``disabled``, ``cached``, ``live``).
+    web_search: WebSearchMode | None = None
 
 
 #: Profile fields that override same-named top-level ``Config`` fields.
@@ -379,6 +382,11 @@ class Config:
     forced_chatgpt_workspace_id: list[str] | None = None
     #: A file whose text replaces the built-in base instructions.
     model_instructions_file: str | None = None
+    #: The built-in ``web_search`` tool (OpenAI provider, Responses wire): ``disabled``,
+    #: ``cached`` (no live fetches) or ``live`` (``None``: as the ``features`` say, else cached).
+    web_search: WebSearchMode | None = None
+    #: Codex's feature flags; only ``web_search_request`` / ``web_search_cached`` are read.
+    features: dict[str, Any] = attrs.field(factory=dict)
     #: Inline completions (ghost text).
     inline_completion: InlineCompletionConfig = attrs.field(factory=InlineCompletionConfig)
     #: Language servers codex-lsp starts itself (editors without our plugin).

@@ -104,6 +104,28 @@ class ReasoningItem(TypedDict):
     encrypted_content: NotRequired[str | None]
 
 
+class WebSearchAction(TypedDict, total=False):
+    """What a built-in web search did: `search` (query, sources), `open_page`, `find`."""
+
+    type: str
+    query: str
+    queries: list[str]
+    url: str
+    pattern: str
+    sources: list[dict[str, Any]]
+
+
+class WebSearchCallItem(TypedDict):
+    """A search the Responses API's built-in `web_search` tool ran (kept as Codex keeps it).
+
+    Replayed in later requests minus its `id`, like reasoning items (`store: false`).
+    """
+
+    type: Literal["web_search_call"]
+    status: NotRequired[str]
+    action: NotRequired[WebSearchAction]
+
+
 ResponseItem = (
     MessageItem
     | FunctionCallItem
@@ -111,6 +133,7 @@ ResponseItem = (
     | CustomToolCallItem
     | CustomToolCallOutputItem
     | ReasoningItem
+    | WebSearchCallItem
 )
 """Any item of a thread's history."""
 
@@ -122,6 +145,7 @@ ITEM_TYPES = frozenset(
         "custom_tool_call",
         "custom_tool_call_output",
         "reasoning",
+        "web_search_call",
     }
 )
 

@@ -191,6 +191,21 @@ class ToolStep:
 
 
 @dataclass(frozen=True)
+class WebSearch:
+    """The model's built-in web search (`codex/event` type `webSearch`, see wire.py)."""
+
+    thread_id: str
+    call_id: str
+    phase: Literal["begin", "end"]
+    detail: str
+    """"Searching the web: <query>" (or opening a page, finding in one)."""
+    status: str | None = None
+    query: str | None = None
+    sources: list[str] = field(default_factory=list)
+    type: str = "webSearch"
+
+
+@dataclass(frozen=True)
 class PlanUpdate:
     """The model's plan (from `update_plan`)."""
 
@@ -229,6 +244,7 @@ AgentEvent = (
     | RateLimitsUpdate
     | TextReset
     | ToolStep
+    | WebSearch
     | PlanUpdate
     | Notice
     | TurnFinished

@@ -32,7 +32,9 @@ from codex_lsp.lsp.pending_changes import PendingChanges
 from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.user_prompt import ask_question
 from codex_lsp.lsp.workspace_edits import build_edit
+from codex_lsp.tools.user_input import UserAnswer, UserQuestion
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,13 @@ class LspHost:
             reporter.report(WAITING_COMMAND)
         origin = reporter.origin if reporter is not None else None
         return await self.pending.commands.wait(request, origin, self.prompt.timeout())
+
+    async def ask_user(self, question: UserQuestion) -> UserAnswer:
+        """The model's `request_user_input` question, as a message request (see user_prompt)."""
+        reporter = self.reporters.get(question.thread_id)
+        if reporter is not None:
+            reporter.report(f"Waiting for your answer: {question.question}")
+        return await ask_question(self.client, question, self.prompt.timeout())
 
 
 def _write_files(files: list[FileEdit]) -> ApplyOutcome:

@@ -24,6 +24,7 @@ from codex_lsp.core.protocol import (
     ToolStep,
     TurnFinished,
     TurnStarted,
+    WebSearch,
     event_to_dict,
 )
 
@@ -156,6 +157,8 @@ def _progress_message(event: AgentEvent) -> str | None:
     if isinstance(event, ToolStep):
         mark = "▶" if event.phase == "begin" else ("✓" if event.ok else "✗")
         return f"{mark} {event.detail}"
+    if isinstance(event, WebSearch):
+        return f"{'▶' if event.phase == 'begin' else '✓'} {event.detail}"
     if isinstance(event, PlanUpdate):
         steps = "; ".join(f"{PLAN_MARKS.get(s['status'], '[ ]')} {s['step']}" for s in event.plan)
         return f"Plan: {steps}"

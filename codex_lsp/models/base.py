@@ -68,6 +68,8 @@ class ModelRequest:
     """Codex's envelope only: the Responses `client_metadata` (turn and thread ids)."""
     parallel_tool_calls: bool = False
     """Whether the model may call several tools in one response (run in order here)."""
+    hosted_tools: list[dict[str, Any]] = field(default_factory=list)
+    """Responses only: tools the API runs itself (`web_search`), sent after `tools`."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,14 @@ class OutputItem:
 
 
 @dataclass(frozen=True)
+class WebSearchCall:
+    """A built-in web search: started (`done` false) or finished (the whole output item)."""
+
+    item: dict[str, Any]
+    done: bool
+
+
+@dataclass(frozen=True)
 class RateLimits:
     """The provider's usage-limit windows, from response headers (`x-codex-*`)."""
 
@@ -128,7 +138,14 @@ class StreamRestart:
 
 
 ModelEvent = (
-    TextDelta | ReasoningDelta | ToolCall | OutputItem | RateLimits | Completed | StreamRestart
+    TextDelta
+    | ReasoningDelta
+    | ToolCall
+    | OutputItem
+    | WebSearchCall
+    | RateLimits
+    | Completed
+    | StreamRestart
 )
 
 

@@ -8,8 +8,10 @@ Resolved once per turn into a `WireOptions`, so the wire clients only read field
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from codex_lsp.config import LoadedConfig
+from codex_lsp.tools.web_search import web_search_tool
 
 REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4", "codex-")
 """Model names (after any `vendor/` prefix) that reason and return encrypted reasoning."""
@@ -66,6 +68,8 @@ class WireOptions:
     """Chat Completions `max_tokens` (never sent to the Responses API, as Codex)."""
     parallel_tool_calls: bool = False
     """Codex's envelope: the model may call several tools at once (gpt-5 and codex families)."""
+    hosted_tools: tuple[dict[str, Any], ...] = ()
+    """Tools the Responses API runs itself (`web_search`, see tools/web_search)."""
 
 
 def wire_options(loaded: LoadedConfig) -> WireOptions:
@@ -96,4 +100,5 @@ def wire_options(loaded: LoadedConfig) -> WireOptions:
         if responses
         else (cfg.model_max_output_tokens or DEFAULT_CHAT_MAX_TOKENS),
         parallel_tool_calls=envelope and _base_name(cfg.model).startswith(PARALLEL_PREFIXES),
+        hosted_tools=tuple(t for t in [web_search_tool(cfg, envelope)] if t is not None),
     )

@@ -8,10 +8,11 @@ findings) goes in `text.format` (`json_schema`, strict), next to `text.verbosity
 
 Stream events handled (OpenAI's Responses streaming reference): text deltas,
 reasoning summary deltas and parts, `response.output_item.done` for
-`function_call`, `custom_tool_call` and `reasoning` items, `response.completed`
-(usage), `response.failed` / `response.incomplete` / `error`. Other events and
-output item types (messages arrive as deltas; web search calls and the like are
-never asked for) are ignored, never fatal.
+`function_call`, `custom_tool_call` and `reasoning` items, `web_search_call` items
+(`response.output_item.added` and `.done`: the built-in search started and ended;
+the `response.web_search_call.*` status events add nothing to those),
+`response.completed` (usage), `response.failed` / `response.incomplete` / `error`.
+Other events and output item types (messages arrive as deltas) are ignored, never fatal.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from codex_lsp.models.base import (
     TextDelta,
     ToolCall,
     ToolSpec,
+    WebSearchCall,
 )
 from codex_lsp.models.http_stream import StreamingClient, StreamProgress, parse_event_data
 from codex_lsp.models.limits import usage_limit_message
@@ -82,7 +84,7 @@ def build_body(request: ModelRequest, envelope: bool = False) -> dict[str, Any]:
     if not envelope:
         body["instructions"] = request.instructions
     body["input"] = _input(request, envelope)
-    body["tools"] = [tool_json(t) for t in request.tools]
+    body["tools"] = [*(tool_json(t) for t in request.tools), *request.hosted_tools]
     body["tool_choice"] = "auto"
     body["parallel_tool_calls"] = request.parallel_tool_calls
     if request.reasoning_effort:
@@ -157,8 +159,12 @@ def _translate(kind: str, data: dict[str, Any]) -> ModelEvent | None:
         # A new summary section: a paragraph break between sections.
         index = data.get("summary_index")
         return ReasoningDelta("\n\n") if isinstance(index, int) and index > 0 else None
-    if kind == "response.output_item.done":
+    if kind in ("response.output_item.added", "response.output_item.done"):
         item = data.get("item")
+        if isinstance(item, dict) and item.get("type") == "web_search_call":
+            return WebSearchCall(item, done=kind.endswith(".done"))
+        if kind.endswith(".added"):
+            return None
         return _output_item(item) if isinstance(item, dict) else None
     if kind == "response.completed":
         resp = data.get("response") or {}

@@ -12,6 +12,7 @@ from codex_lsp.tools.files import GrepFiles, ListDir, ReadFile
 from codex_lsp.tools.patch_grammar import APPLY_PATCH_LARK, FREEFORM_DESCRIPTION
 from codex_lsp.tools.plan import UpdatePlan
 from codex_lsp.tools.shell import ShellCommandTool, ShellTool
+from codex_lsp.tools.user_input import RequestUserInputTool
 from codex_lsp.tools.view_image import ViewImageTool
 
 READ_ONLY_TOOLS = {"read_file", "list_dir", "grep_files", "update_plan"}
@@ -82,5 +83,11 @@ def default_tools() -> ToolRegistry:
     """The built-in tools every turn gets."""
     return ToolRegistry(
         [ReadFile(), ListDir(), GrepFiles(), ApplyPatch(), UpdatePlan(), ShellTool()],
-        hidden=[ShellCommandTool(), ExecCommandTool(), WriteStdinTool(), ViewImageTool()],
+        hidden=[
+            ShellCommandTool(),
+            ExecCommandTool(),
+            WriteStdinTool(),
+            ViewImageTool(),
+            RequestUserInputTool(),
+        ],
     )

@@ -15,7 +15,10 @@ tests/fixtures/codex-0.169-tools.json):
 | -                              | update_plan                | our editors show the plan;|
 |                                |                            | Codex moved to goals      |
 | get_goal/create_goal/update_goal | -                        | not built yet             |
-| request_user_input, web_search | -                          | not built yet (issue 21)  |
+| web_search (built-in)          | same (OpenAI provider on   | see tools/web_search.py   |
+|                                | the Responses wire only)   |                           |
+| request_user_input             | same (a message request    | tools/user_input.py       |
+|                                | per question)              |                           |
 | tool_search, image_gen         | -                          | MCP tools are offered     |
 |                                |                            | directly; no image API    |
 
@@ -42,6 +45,7 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
         "list_mcp_resources",
         "list_mcp_resource_templates",
         "read_mcp_resource",
+        "request_user_input",
         "apply_patch",
         "view_image",
         "update_plan",

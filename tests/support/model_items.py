@@ -10,6 +10,10 @@ Shapes from OpenAI's Responses streaming reference (and what Codex accepts):
   Over Chat Completions its summary streams as ``delta.reasoning_content``.
 * :class:`CustomCall` — a freeform tool call: ``custom_tool_call`` ``{call_id, name, input}``
   with ``response.custom_tool_call_input.delta`` pieces.
+* :class:`WebSearchCall` — the built-in ``web_search`` tool's ``web_search_call`` item
+  ``{id, status, action: {type: "search", query, sources?}}``: ``response.output_item.added``
+  (``in_progress``, no action), ``response.web_search_call.in_progress``, ``.searching``,
+  ``.completed`` (each ``{output_index, item_id}``), then ``response.output_item.done``.
 * :class:`OtherItem` — an output item of a type the client does not know (added + done).
 
 Each streamed event is ``(bytes, is_delta)`` like the server's own generators.
@@ -71,7 +75,19 @@ class OtherItem:
         return {"type": self.kind, "item": self.item}
 
 
-EXTRA_ITEMS: tuple[type[Any], ...] = (Reasoning, CustomCall, OtherItem)
+@dataclass
+class WebSearchCall:
+    """A search OpenAI ran with the built-in ``web_search`` tool (``sources``: URLs)."""
+
+    query: str
+    sources: list[str] = field(default_factory=list)
+    kind: ClassVar[str] = "web_search_call"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, "query": self.query, "sources": self.sources}
+
+
+EXTRA_ITEMS: tuple[type[Any], ...] = (Reasoning, CustomCall, OtherItem, WebSearchCall)
 
 
 def _pieces(text: str) -> list[str]:
@@ -83,7 +99,7 @@ def _pieces(text: str) -> list[str]:
 class ResolvedExtra:
     """One extra item bound to a response: its id and final JSON."""
 
-    source: Reasoning | CustomCall | OtherItem
+    source: Reasoning | CustomCall | OtherItem | WebSearchCall
     id: str
     call_id: str = ""
 
@@ -108,6 +124,16 @@ class ResolvedExtra:
                 "call_id": self.call_id,
                 "name": src.name,
                 "input": src.input,
+            }
+        if isinstance(src, WebSearchCall):
+            action: dict[str, Any] = {"type": "search", "query": src.query}
+            if src.sources:
+                action["sources"] = [{"type": "url", "url": u} for u in src.sources]
+            return {
+                "type": "web_search_call",
+                "id": self.id,
+                "status": "completed",
+                "action": action,
             }
         return {"id": self.id, **src.item}
 
@@ -136,6 +162,17 @@ class ResolvedExtra:
                     delta=piece,
                 )
                 yield event, True
+        elif isinstance(src, WebSearchCall):
+            added = {"type": "web_search_call", "id": self.id, "status": "in_progress"}
+            yield (
+                responses_event("response.output_item.added", output_index=index, item=added),
+                False,
+            )
+            for phase in ("in_progress", "searching", "completed"):
+                event = responses_event(
+                    f"response.web_search_call.{phase}", output_index=index, item_id=self.id
+                )
+                yield event, False
         else:
             yield (
                 responses_event("response.output_item.added", output_index=index, item=final),
@@ -156,10 +193,14 @@ def _summary_part_events(item_id: str, index: int, n: int, text: str) -> _Events
 
 
 def resolve_extra(
-    item: Reasoning | CustomCall | OtherItem, number: int, index: int, next_call_id: Any
+    item: Reasoning | CustomCall | OtherItem | WebSearchCall,
+    number: int,
+    index: int,
+    next_call_id: Any,
 ) -> ResolvedExtra:
     """Bind an extra item to response ``number`` (ids like the server's own)."""
-    prefix = {"reasoning": "rs", "custom_tool_call": "ctc"}.get(item.kind, "oi")
+    prefixes = {"reasoning": "rs", "custom_tool_call": "ctc", "web_search_call": "ws"}
+    prefix = prefixes.get(item.kind, "oi")
     call_id = ""
     if isinstance(item, CustomCall):
         call_id = item.call_id or next_call_id()

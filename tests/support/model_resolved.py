@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .model_items import CustomCall, OtherItem, Reasoning, ResolvedExtra, resolve_extra
+from .model_items import (
+    CustomCall,
+    OtherItem,
+    Reasoning,
+    ResolvedExtra,
+    WebSearchCall,
+    resolve_extra,
+)
 from .model_script import Flood, Item, Text
 from .sse import dumps
 
@@ -185,7 +192,7 @@ def resolve(
     outputs: list[_Message | _Call | ResolvedExtra] = []
     out_chars = 0
     for index, item in enumerate(items):
-        if isinstance(item, Reasoning | CustomCall | OtherItem):
+        if isinstance(item, Reasoning | CustomCall | OtherItem | WebSearchCall):
             outputs.append(resolve_extra(item, number, index, next_call_id))
             out_chars += len(dumps(item.to_dict()))
         elif isinstance(item, Text):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar, TypeAlias
 
-from .model_items import EXTRA_ITEMS, CustomCall, OtherItem, Reasoning
+from .model_items import EXTRA_ITEMS, CustomCall, OtherItem, Reasoning, WebSearchCall
 
 __all__ = [
     "Drop",
@@ -93,7 +93,7 @@ class Flood(_Serialisable):
     kind: ClassVar[str] = "flood"
 
 
-Item: TypeAlias = Text | FunctionCall | Flood | Reasoning | CustomCall | OtherItem
+Item: TypeAlias = Text | FunctionCall | Flood | Reasoning | CustomCall | OtherItem | WebSearchCall
 
 
 def _coerce_items(items: Iterable[Item | dict[str, Any] | str]) -> list[Item]:
@@ -103,7 +103,7 @@ def _coerce_items(items: Iterable[Item | dict[str, Any] | str]) -> list[Item]:
             out.append(Text(item))
         elif isinstance(item, dict):
             out.append(item_from_dict(item))
-        elif isinstance(item, Text | FunctionCall | Flood | Reasoning | CustomCall | OtherItem):
+        elif isinstance(item, Item):
             out.append(item)
         else:
             raise TypeError(f"not a script item: {item!r}")

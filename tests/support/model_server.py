@@ -73,7 +73,7 @@ from .model_faults import _error_body
 from .model_http import DEFAULT_BATCH as DEFAULT_BATCH
 from .model_http import _Handler as _Handler
 from .model_http import _HTTPServer
-from .model_items import CustomCall, OtherItem, Reasoning
+from .model_items import CustomCall, OtherItem, Reasoning, WebSearchCall
 from .model_process import ModelServerProcess
 from .model_resolved import DEFAULT_MODEL, _Resolved, resolve
 from .model_script import (
@@ -114,6 +114,7 @@ __all__ = [
     "ScriptedModelServer",
     "Text",
     "Turn",
+    "WebSearchCall",
     "item_from_dict",
     "load_script",
     "main",

@@ -81,9 +81,13 @@ async def test_edit_turn_offers_the_editing_tools(tmp_path: Path) -> None:
     assert sorted(tools) == [
         "apply_patch",
         "exec_command",
+        "request_user_input",
         "update_plan",
         "view_image",
         "write_stdin",
+    ]
+    assert core.model.requests[0].hosted_tools == [
+        {"type": "web_search", "external_web_access": False, "search_content_types": ["text", "image"]}
     ]
     # apply_patch as a freeform tool, as from Codex.
     assert tools["apply_patch"].grammar is not None
@@ -124,8 +128,8 @@ async def test_unknown_tool_gets_an_error_output_and_the_turn_goes_on(tmp_path: 
 
     assert last_output(core.model.requests[1]) == function_call_output(
         "u1",
-        "Error: unknown tool 'frobnicate'. Available: apply_patch, exec_command, update_plan, "
-        "view_image, write_stdin",
+        "Error: unknown tool 'frobnicate'. Available: apply_patch, exec_command, "
+        "request_user_input, update_plan, view_image, write_stdin",
     )
     assert core.host.of_type(ToolStep) == []
     assert core.thread.history[-1] == assistant_message("Finished.")

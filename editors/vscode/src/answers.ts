@@ -41,6 +41,9 @@ export class AnswerStream {
         this.line(`${phase} ${detail.startsWith(name) ? detail : `${name} ${detail}`.trim()}`);
         break;
       }
+      case 'webSearch':
+        if (e.phase === 'end') this.line(`✓ ${String(e.detail ?? 'Searching the web')}`);
+        break;
       case 'plan': {
         const plan = Array.isArray(e.plan) ? (e.plan as { step: string; status: string }[]) : [];
         const marks: Record<string, string> = { completed: '[x]', in_progress: '[~]', pending: '[ ]' };

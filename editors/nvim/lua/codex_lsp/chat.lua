@@ -320,6 +320,13 @@ function M.on_event(event)
     if event.phase == 'end' then
       tool_end(thread, event)
     end
+  elseif kind == 'webSearch' then
+    if event.phase == 'end' then
+      note(thread, '> ✓ ' .. (type(event.detail) == 'string' and event.detail or 'Searching the web'))
+      for _, url in ipairs(type(event.sources) == 'table' and event.sources or {}) do
+        note(thread, '>     ' .. tostring(url))
+      end
+    end
   elseif kind == 'plan' then
     local marks = { completed = '[x]', in_progress = '[~]', pending = '[ ]' }
     local lines = {}

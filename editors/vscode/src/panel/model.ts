@@ -209,6 +209,22 @@ function onTool(s: Draft, e: CodexEvent): void {
   else push(s, { kind: 'tool', callId, name, ...patch });
 }
 
+/** The model's built-in web search: a tool row, its detail naming the query, sources as output. */
+function onWebSearch(s: Draft, e: CodexEvent): void {
+  const callId = String(e.callId ?? '');
+  const name = 'web_search';
+  const detail = String(e.detail ?? 'Searching the web');
+  const row = last(s, 'tool', (t) => t.state === 'running' && t.name === name && t.callId === callId);
+  if (e.phase === 'begin') {
+    if (!row) push(s, { kind: 'tool', callId, name, detail, state: 'running' });
+    return;
+  }
+  const sources = Array.isArray(e.sources) ? e.sources.map(String).join('\n') : '';
+  const patch = { state: 'ok' as const, detail, output: sources || undefined, exitCode: null };
+  if (row) change(row, patch);
+  else push(s, { kind: 'tool', callId, name, ...patch });
+}
+
 function onPlan(s: Draft, e: CodexEvent): void {
   const steps = Array.isArray(e.plan) ? (e.plan as PlanStep[]).map((p) => ({ step: String(p.step), status: String(p.status) })) : [];
   const explanation = typeof e.explanation === 'string' ? e.explanation : null;
@@ -257,6 +273,9 @@ function onEvent(s: Draft, e: CodexEvent): void {
     }
     case 'tool':
       onTool(s, e);
+      break;
+    case 'webSearch':
+      onWebSearch(s, e);
       break;
     case 'plan':
       onPlan(s, e);

@@ -71,6 +71,17 @@ describe('Codex view model: events -> items', () => {
     ]);
   });
 
+  it('shows a web search as a tool row naming the query, its sources as output', () => {
+    const url = 'https://pygls.readthedocs.io/';
+    const s = run(
+      ev('webSearch', { callId: 'ws1', phase: 'begin', detail: 'Searching the web' }),
+      ev('webSearch', { callId: 'ws1', phase: 'end', detail: 'Searching the web: pygls 2', query: 'pygls 2', sources: [url] }),
+    );
+    assert.deepStrictEqual(shape(s), [
+      { kind: 'tool', callId: 'ws1', name: 'web_search', detail: 'Searching the web: pygls 2', state: 'ok', output: url, exitCode: null },
+    ]);
+  });
+
   it('bumps the rev of changed items only (the webview re-renders those)', () => {
     const a = run(ev('text', { delta: 'a' }), ev('tool', { name: 'read_file', detail: 'read_file a', phase: 'begin', callId: 'r' }));
     const b = reduce(a, ev('tool', { name: 'read_file', detail: 'read_file a', phase: 'end', ok: true, callId: 'r', output: 'L1' }));
