@@ -3,23 +3,18 @@
 One `window/showMessageRequest` per question: the message is the question with
 each option's description, the buttons are the option labels plus "Answer in
 chat…" (a message request cannot take typed text, so a free-form answer goes in
-the user's next prompt). A client without message requests, or one that answers
-the request with an error (MethodNotFound), gets the question as a
-`window/showMessage` and the model hears that the user could not be asked. No
+the user's next prompt). A client that answers the request with an error
+(MethodNotFound; remembered for the session by `message_prompt`) gets the question
+as a `window/showMessage` and the model hears that the user could not be asked. No
 answer within `approval_timeout_sec` counts as dismissed.
 """
 
 from __future__ import annotations
 
-import logging
-
-from pygls.exceptions import JsonRpcException
-
+from codex_lsp.lsp import message_prompt
 from codex_lsp.lsp.client import Client
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.tools.user_input import UserAnswer, UserQuestion
-
-log = logging.getLogger(__name__)
 
 ANSWER_IN_CHAT = "Answer in chat…"
 """The last button of every question: the user answers in their next prompt instead."""
@@ -39,26 +34,16 @@ def question_text(question: UserQuestion) -> str:
 async def ask_question(client: Client, question: UserQuestion, timeout: float) -> UserAnswer:
     """Ask one question; never raises for an editor or a user that does not answer."""
     message = question_text(question)
-    if not client.caps.show_message_request:
-        client.show_message(message + "\n(This editor cannot show questions; Codex goes on.)")
-        return UserAnswer("unavailable")
     labels = [o.label for o in question.options]
-    actions = [{"title": t} for t in [*labels, ANSWER_IN_CHAT]]
     try:
-        answer = await client.request(
-            "window/showMessageRequest",
-            {"type": 3, "message": message, "actions": actions},
-            timeout=timeout,
-        )
+        title = await message_prompt.ask(client, message, [*labels, ANSWER_IN_CHAT], timeout)
     except RequestAbandoned:
         return UserAnswer("dismissed")
-    except JsonRpcException as exc:
-        log.info("the question could not be shown (%s); telling the user instead", exc)
+    except message_prompt.NoPrompt:
         client.show_message(message + "\n(This editor cannot show questions; Codex goes on.)")
         return UserAnswer("unavailable")
-    title = answer.get("title") if isinstance(answer, dict) else None
     if title == ANSWER_IN_CHAT:
         return UserAnswer("in_chat")
-    if isinstance(title, str) and title in labels:
+    if title is not None:
         return UserAnswer("answered", title)
     return UserAnswer("dismissed")

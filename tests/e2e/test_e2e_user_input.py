@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcMethodNotFound
 
 from tests.e2e.test_e2e_exec_command import outputs, write_gpt55_config
 from tests.support.lsp_client import Editor
@@ -66,7 +68,7 @@ async def test_questions_are_asked_one_at_a_time_and_answered(
     assert "answer 'What should the service be called?' in the chat" in note
 
 
-async def test_an_editor_without_message_requests_is_told_and_the_model_goes_on(
+async def test_an_editor_that_refuses_message_requests_is_told_and_the_model_goes_on(
     editor: Editor, model: ScriptedModelServer, codex_home: Path
 ) -> None:
     write_gpt55_config(codex_home, model.base_url, 'approval_policy = "never"')
@@ -76,9 +78,16 @@ async def test_an_editor_without_message_requests_is_told_and_the_model_goes_on(
     )
     caps = types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True))
     await editor.start(capabilities=caps)
+    refused: list[Any] = []
+
+    def refuse(params: Any) -> None:  # as Helix 25.07 answers it
+        refused.append(params)
+        raise JsonRpcMethodNotFound.of("window/showMessageRequest")
+
+    editor.client.protocol.fm.features["window/showMessageRequest"] = refuse
     result = await editor.command("codex.runTask", {"prompt": "set up the service"})
     assert result["status"] == "answered" and result["text"] == "Going with Postgres.", result
-    assert editor.state.message_requests == []
+    assert len(refused) == 1
     shown = [m["message"] for m in editor.state.messages]
     assert any("Which database should the service use?" in m for m in shown), shown
     (output,) = outputs(model, 1)
