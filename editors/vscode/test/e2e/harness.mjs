@@ -500,6 +500,21 @@ export class Workbench {
     return Array.isArray(body) ? body : body.requests;
   }
 
+  /**
+   * Wait until the model has received `count` requests. The request after an applied edit
+   * comes once the editor's diagnostics have settled (a bounded wait, see `[code_intel]`),
+   * which may be after the file is saved.
+   */
+  async waitForModelRequests(count, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    let seen = (await this.modelRequests()).length;
+    while (seen < count) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${count} model requests (seen ${seen})`);
+      await new Promise((r) => setTimeout(r, 200));
+      seen = (await this.modelRequests()).length;
+    }
+  }
+
   /** Extension host logs: {path: text} for "Codex LSP.log" and remoteexthost.log. */
   logFiles() {
     const out = {};

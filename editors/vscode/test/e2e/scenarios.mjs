@@ -447,6 +447,7 @@ async function bundled() {
     await wb.focusEditor();
     await wb.page.keyboard.press('Control+S');
     await wb.waitForFile('hello.py', HELLO_EDITED);
+    await wb.waitForModelRequests(3);
     assert.equal((await wb.modelRequests()).length, 3);
   });
 }
