@@ -39,6 +39,17 @@ from tests.unit.test_shell_support import (
 DIRECT = {"policy": "never", "sandbox_mode": "danger-full-access"}
 
 
+@pytest.fixture(autouse=True)
+def clean_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Login shells (`bash -lc`) read a home without the machine's dotfiles.
+
+    A developer's or CI machine's ~/.bashrc (pyenv's `rehash`, with a lock a killed shell
+    can leave behind) is not what these tests are about, and can stall every command.
+    """
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+
+
 def test_exports_and_shapes() -> None:
     assert (ShellTool().name, ShellCommandTool().name) == ("shell", "shell_command")
     shell = ShellTool().parameters
