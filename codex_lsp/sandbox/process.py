@@ -86,7 +86,7 @@ async def run_process(
     """
     loop = asyncio.get_running_loop()
     started = time.monotonic()
-    proc, reader = await _spawn(argv, cwd, env)
+    proc, reader = await spawn_merged_output(argv, cwd, env)
     collector = OutputCollector()
     eof: asyncio.Future[None] = loop.create_future()
     transport: asyncio.ReadTransport | None = None
@@ -119,10 +119,10 @@ async def run_process(
     return ExecResult(code, collector.render(), duration, timed_out, shown_timeout)
 
 
-async def _spawn(
+async def spawn_merged_output(
     argv: Sequence[str], cwd: Path, env: Mapping[str, str]
 ) -> tuple[asyncio.subprocess.Process, BinaryIO]:
-    """Start `argv` in its own session, stdout and stderr into one pipe we read."""
+    """Start `argv` in its own session, stdin /dev/null, stdout and stderr into one pipe we read."""
     read_fd, write_fd = os.pipe()
     try:
         proc = await asyncio.create_subprocess_exec(

@@ -24,7 +24,6 @@ from typing import Any
 from codex_lsp.approvals import ActionKey, ApprovalPolicy
 from codex_lsp.approvals.commands import (
     REJECTED_BY_USER,
-    decide_command,
     retry_question,
     should_offer_unsandboxed_retry,
 )
@@ -37,7 +36,6 @@ from codex_lsp.sandbox import (
     SandboxPolicy,
     default_sandbox,
     looks_like_sandbox_denial,
-    policy_from_config,
     reaper,
 )
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int, require_str
@@ -53,6 +51,7 @@ from codex_lsp.tools.shell import (
     _escalation,
     _escalation_hint,
     _workdir,
+    decide_shell_call,
 )
 
 DEFAULT_MAX_OUTPUT_TOKENS = 10_000
@@ -197,24 +196,12 @@ async def _approve(
     ctx: ToolContext, argv: list[str], cwd: Path, args: dict[str, Any], sandbox: Bubblewrap | None
 ) -> SandboxPolicy | None:
     """Decide and maybe ask; the sandbox policy to run under, None for unsandboxed."""
-    escalate = _escalation(args)
+    _escalation(args)  # a bad `sandbox_permissions` is the model's error, approved prefix or not
     justification = args.get("justification")
     prefix = _prefix_rule(args.get("prefix_rule"))
-    bwrap = sandbox if sandbox is not None else default_sandbox()
-    status = await asyncio.to_thread(bwrap.status)
-    policy = policy_from_config(ctx.config, ctx.workspace.roots, os.environ)
     if ctx.approvals.prefix_approved(plain_commands(argv)):
         return None
-    decision = decide_command(
-        argv,
-        policy=ctx.policy,
-        sandbox_mode=ctx.config.sandbox_mode,
-        sandbox_available=status.available,
-        sandbox_reason=status.detail,
-        approvals=ctx.approvals,
-        escalate=escalate,
-        justification=justification if isinstance(justification, str) else None,
-    )
+    decision, policy, _ = await decide_shell_call(ctx, argv, args, sandbox)
     if decision.action == "reject":
         raise ToolFailure(decision.reason or REJECTED_BY_USER)
     if decision.action == "ask":

@@ -21,7 +21,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from codex_lsp.sandbox import OutputCollector, kill_process_group
+from codex_lsp.sandbox.process import spawn_merged_output
 
 MAX_SESSIONS = 64
 """At most this many sessions stay open (Codex's limit); the oldest is killed first."""
@@ -139,7 +139,7 @@ class ExecSessions:
         if tty:
             proc, reader, writer_fd = await _spawn_tty(argv, cwd, env)
         else:
-            proc, reader = await _spawn_pipes(argv, cwd, env)
+            proc, reader = await spawn_merged_output(argv, cwd, env)
             writer_fd = None
         session = ExecSession(session_id, thread_id, display, proc, tty, graceful_stop, writer_fd)
         loop = asyncio.get_running_loop()
@@ -231,29 +231,6 @@ class ExecSessions:
             with contextlib.suppress(OSError):
                 os.close(session.writer_fd)
             session.writer_fd = None
-
-
-async def _spawn_pipes(
-    argv: Sequence[str], cwd: Path, env: Mapping[str, str]
-) -> tuple[asyncio.subprocess.Process, BinaryIO]:
-    """Own session, stdin /dev/null, stdout and stderr into one pipe (see `run_process`)."""
-    read_fd, write_fd = os.pipe()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=write_fd,
-            stderr=write_fd,
-            start_new_session=True,
-        )
-    except BaseException:
-        os.close(read_fd)
-        raise
-    finally:
-        os.close(write_fd)
-    return proc, os.fdopen(read_fd, "rb", buffering=0)
 
 
 async def _spawn_tty(

@@ -20,6 +20,7 @@ from typing import Any
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.approvals.commands import (
     REJECTED_BY_USER,
+    CommandDecision,
     ask_user,
     decide_command,
     retry_question,
@@ -147,21 +148,7 @@ async def run_shell_call(
     """Decide, maybe ask, run, and after a sandbox failure maybe ask and re-run."""
     cwd = _workdir(ctx, args.get("workdir"))
     timeout_ms = _timeout_ms(args)
-    escalate = _escalation(args)
-    justification = args.get("justification")
-    bwrap = sandbox if sandbox is not None else default_sandbox()
-    status = await asyncio.to_thread(bwrap.status)
-    policy = policy_from_config(ctx.config, ctx.workspace.roots, os.environ)
-    decision = decide_command(
-        argv,
-        policy=ctx.policy,
-        sandbox_mode=ctx.config.sandbox_mode,
-        sandbox_available=status.available,
-        sandbox_reason=status.detail,
-        approvals=ctx.approvals,
-        escalate=escalate,
-        justification=justification if isinstance(justification, str) else None,
-    )
+    decision, policy, bwrap = await decide_shell_call(ctx, argv, args, sandbox)
     if decision.action == "reject":
         raise ToolFailure(decision.reason or REJECTED_BY_USER)
     if decision.action == "ask" and not await _ask(ctx, argv, cwd, decision.reason):
@@ -238,6 +225,31 @@ def _timeout_ms(args: dict[str, Any]) -> int:
     if value <= 0:
         raise ToolFailure("'timeout_ms' must be a positive number of milliseconds")
     return min(value, MAX_TIMEOUT_MS)
+
+
+async def decide_shell_call(
+    ctx: ToolContext, argv: list[str], args: dict[str, Any], sandbox: Bubblewrap | None
+) -> tuple[CommandDecision, SandboxPolicy, Bubblewrap]:
+    """The approval decision for `argv`, its sandbox policy and bubblewrap.
+
+    One step for `shell` and `exec_command` (`sandbox_permissions` and `justification`
+    come from `args`).
+    """
+    justification = args.get("justification")
+    bwrap = sandbox if sandbox is not None else default_sandbox()
+    status = await asyncio.to_thread(bwrap.status)
+    policy = policy_from_config(ctx.config, ctx.workspace.roots, os.environ)
+    decision = decide_command(
+        argv,
+        policy=ctx.policy,
+        sandbox_mode=ctx.config.sandbox_mode,
+        sandbox_available=status.available,
+        sandbox_reason=status.detail,
+        approvals=ctx.approvals,
+        escalate=_escalation(args),
+        justification=justification if isinstance(justification, str) else None,
+    )
+    return decision, policy, bwrap
 
 
 def _escalation(args: dict[str, Any]) -> bool:
