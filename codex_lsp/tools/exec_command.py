@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import secrets
 import shutil
 import time
@@ -28,15 +27,12 @@ from codex_lsp.approvals.commands import (
     should_offer_unsandboxed_retry,
 )
 from codex_lsp.approvals.safe_commands import plain_commands
-from codex_lsp.config import build_shell_env
 from codex_lsp.core.protocol import CommandRequest
-from codex_lsp.redact import scrub_env
 from codex_lsp.sandbox import (
     Bubblewrap,
     SandboxPolicy,
     default_sandbox,
     looks_like_sandbox_denial,
-    reaper,
 )
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int, require_str
 from codex_lsp.tools.codex_schemas import (
@@ -47,11 +43,11 @@ from codex_lsp.tools.codex_schemas import (
 )
 from codex_lsp.tools.exec_sessions import ExecSession, ExecSessions
 from codex_lsp.tools.shell import (
-    NETWORK_DISABLED_ENV,
     _escalation,
     _escalation_hint,
     _workdir,
     decide_shell_call,
+    launch_command,
 )
 
 DEFAULT_MAX_OUTPUT_TOKENS = 10_000
@@ -237,16 +233,8 @@ async def _start(
     policy: SandboxPolicy | None,
     sandbox: Bubblewrap | None,
 ) -> ExecSession:
-    env = scrub_env(build_shell_env(ctx.config.shell_environment_policy, os.environ))
-    if policy is not None:
-        bwrap = sandbox if sandbox is not None else default_sandbox()
-        full = bwrap.wrap(argv, cwd, policy)
-        if not policy.network_access:
-            env[NETWORK_DISABLED_ENV] = "1"
-    elif reaper.supported():
-        full = reaper.reaper_command(argv, cwd, env)
-    else:
-        full = argv
+    bwrap = sandbox if sandbox is not None else default_sandbox()
+    full, env = launch_command(ctx, argv, cwd, policy, bwrap)
     try:
         return await sessions.start(
             full,

@@ -190,16 +190,8 @@ async def _execute(
     daemon: bubblewrap's PID namespace dies with the command, and the reaper
     kills every descendant it inherits.
     """
-    env = scrub_env(build_shell_env(ctx.config.shell_environment_policy, os.environ))
     try:
-        if policy is not None:
-            full = bwrap.wrap(argv, cwd, policy)
-            if not policy.network_access:
-                env[NETWORK_DISABLED_ENV] = "1"
-        elif reaper.supported():
-            full = reaper.reaper_command(argv, cwd, env)
-        else:
-            full = argv
+        full, env = launch_command(ctx, argv, cwd, policy, bwrap)
         graceful = policy is None and full is not argv
         return await run_process(full, cwd, env, timeout_ms, graceful_stop=graceful)
     except OSError as exc:
@@ -225,6 +217,28 @@ def _timeout_ms(args: dict[str, Any]) -> int:
     if value <= 0:
         raise ToolFailure("'timeout_ms' must be a positive number of milliseconds")
     return min(value, MAX_TIMEOUT_MS)
+
+
+def launch_command(
+    ctx: ToolContext,
+    argv: list[str],
+    cwd: Path,
+    policy: SandboxPolicy | None,
+    bwrap: Bubblewrap,
+) -> tuple[list[str], dict[str, str]]:
+    """What to spawn for `argv`, and its environment (`shell` and `exec_command`).
+
+    Inside bubblewrap under `policy`; else under the reaper where it works; else `argv`.
+    """
+    env = scrub_env(build_shell_env(ctx.config.shell_environment_policy, os.environ))
+    if policy is not None:
+        full = bwrap.wrap(argv, cwd, policy)
+        if not policy.network_access:
+            env[NETWORK_DISABLED_ENV] = "1"
+        return full, env
+    if reaper.supported():
+        return reaper.reaper_command(argv, cwd, env), env
+    return argv, env
 
 
 async def decide_shell_call(
