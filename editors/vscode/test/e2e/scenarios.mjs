@@ -487,6 +487,20 @@ function panelFrame(wb) {
   return wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/**
+ * Send `text` from the Codex view's prompt box. The view ignores Enter while a turn runs
+ * (Send is disabled until the turn has finished, which comes after its last text is shown),
+ * so wait for Send to be enabled first; the prompt shows as the conversation's last user item
+ * once it is sent.
+ */
+async function sendPrompt(view, text) {
+  const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+  await view.locator('#send:enabled').waitFor();
+  await prompt.fill(text);
+  await prompt.press('Enter');
+  await view.locator('.item.user').last().filter({ hasText: text }).waitFor();
+}
+
 const PLAN_STEPS = [
   { step: 'Check the greeting', status: 'completed' },
   { step: 'Use an f-string', status: 'in_progress' },
@@ -526,6 +540,7 @@ async function panel() {
     await prompt.press('Enter');
     await view.locator('#chips .chip', { hasText: 'hello.py' }).waitFor();
     assert.equal(await prompt.inputValue(), 'what does greet do? ');
+    await view.locator('#send:enabled').waitFor();
     await prompt.press('Enter');
     const answer = view.locator('.item.assistant').first();
     await answer.locator('strong', { hasText: 'greets' }).waitFor();
@@ -539,8 +554,7 @@ async function panel() {
     log('the answer is rendered as Markdown with a highlighted code block');
 
     // A task: plan, command, change card.
-    await prompt.fill('use an f-string in greet');
-    await prompt.press('Enter');
+    await sendPrompt(view, 'use an f-string in greet');
     const plan = view.locator('.item.plan');
     await plan.locator('li.step.completed', { hasText: 'Check the greeting' }).waitFor();
     await plan.locator('li.step.in_progress', { hasText: 'Use an f-string' }).waitFor();
@@ -575,8 +589,8 @@ async function panel() {
     log('Apply in the card changed hello.py');
 
     // Stop cancels a slow turn.
-    await prompt.fill('rename greet everywhere');
-    await prompt.press('Enter');
+    await sendPrompt(view, 'rename greet everywhere');
+    await wb.waitForModelRequests(6); // the server's turn is waiting on the (hanging) model
     const stop = view.getByRole('button', { name: 'Stop the turn' });
     await stop.waitFor();
     await stop.click();
@@ -612,8 +626,7 @@ async function panelHunks() {
     const view = panelFrame(wb);
     const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
     await prompt.waitFor();
-    await prompt.fill('use f-strings');
-    await prompt.press('Enter');
+    await sendPrompt(view, 'use f-strings');
     const card = view.locator('.item.change');
     await card.locator('li.hunk', { hasText: 'hello.py: line 6 (+1 -1)' }).waitFor();
     assert.equal(await card.locator('li.hunk').count(), 2);
@@ -641,8 +654,7 @@ async function panelReload() {
     await wb.runCommand('Codex: Open Conversation');
     const prompt = panelFrame(wb).getByRole('textbox', { name: /Ask Codex/ });
     await prompt.waitFor();
-    await prompt.fill('use an f-string in greet');
-    await prompt.press('Enter');
+    await sendPrompt(panelFrame(wb), 'use an f-string in greet');
     const card = () => panelFrame(wb).locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
     await card().getByRole('button', { name: /^Apply/ }).waitFor();
     await panelFrame(wb).locator('.item.assistant', { hasText: 'Updating greet.' }).waitFor();
