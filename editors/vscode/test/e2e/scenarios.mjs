@@ -495,6 +495,7 @@ function panelFrame(wb) {
  */
 async function sendPrompt(view, text) {
   const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+  if (await view.locator('#send:disabled').count()) log(`"${text}": the previous turn is still finishing, waiting for Send`);
   await view.locator('#send:enabled').waitFor();
   await prompt.fill(text);
   await prompt.press('Enter');
