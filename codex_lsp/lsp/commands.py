@@ -30,7 +30,12 @@ from codex_lsp.lsp.arguments import (
 )
 from codex_lsp.lsp.failures import report_failure
 from codex_lsp.lsp.open_documents import origin_of
-from codex_lsp.lsp.selection import context_from, instruction_from, selection_from
+from codex_lsp.lsp.selection import (
+    NoInstruction,
+    context_from,
+    instruction_from,
+    selection_from,
+)
 from codex_lsp.lsp.services import Services
 from codex_lsp.lsp.turns import failed
 from codex_lsp.wire import (
@@ -45,6 +50,7 @@ from codex_lsp.wire import (
     LIST_THREADS,
     LOGIN,
     LOGOUT,
+    NEEDS_INSTRUCTION,
     NEW_THREAD,
     RESUME_THREAD,
     REVIEW,
@@ -66,6 +72,8 @@ async def _selection_task(
         arg = structure(SelectionArgs, argument_object(args))
         sel = selection_from(ctx.documents, arg.uri, arg.range)
         spec = build(arg, sel)
+    except NoInstruction as exc:  # the editor asks the user, then sends the command again
+        return {**failed(str(exc)), NEEDS_INSTRUCTION: True}
     except BadArguments as exc:
         return failed(str(exc))
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
