@@ -32,9 +32,9 @@ from codex_lsp.lsp.pending_changes import PendingChanges
 from codex_lsp.lsp.progress import TurnReporter
 from codex_lsp.lsp.protocol import RequestAbandoned
 from codex_lsp.lsp.reviewed_edit import ReviewedEdit
-from codex_lsp.lsp.user_prompt import ask_question
+from codex_lsp.lsp.user_prompt import ask_form, ask_question
 from codex_lsp.lsp.workspace_edits import build_edit
-from codex_lsp.tools.user_input import UserAnswer, UserQuestion
+from codex_lsp.tools.user_input import FormAnswers, UserAnswer, UserQuestion
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +190,15 @@ class LspHost:
         if reporter is not None:
             reporter.report(f"Waiting for your answer: {question.question}")
         return await ask_question(self.client, question, self.prompt.timeout())
+
+    async def ask_user_form(
+        self, call_id: str, questions: list[UserQuestion]
+    ) -> FormAnswers | None:
+        """All of a call's questions inline, in clients that show them (see user_prompt)."""
+        reporter = self.reporters.get(questions[0].thread_id)
+        if reporter is not None:
+            reporter.report(f"Waiting for your answer: {questions[0].question}")
+        return await ask_form(self.client, call_id, questions, self.prompt.timeout())
 
 
 def _write_files(files: list[FileEdit]) -> ApplyOutcome:
