@@ -26,7 +26,7 @@ M.TYPE_ANSWER = 'Type an answer…'
 ---@param value any
 ---@return string
 local function str(value)
-  return (type(value) == 'string' and value or ''):gsub('\n', ' ')
+  return ((type(value) == 'string' and value or ''):gsub('\n', ' '))
 end
 
 ---@param question codex_lsp.Question
@@ -86,7 +86,7 @@ function M.ask_all(params)
   local chat = require('codex_lsp.chat')
   local questions = type(params) == 'table' and type(params.questions) == 'table' and params.questions
     or {}
-  local lines = {}
+  local lines = { '' }
   for _, question in ipairs(questions) do
     vim.list_extend(lines, M.question_lines(question))
   end
