@@ -20,9 +20,9 @@ from typing import Any
 
 from pygls.exceptions import JsonRpcException
 
-from codex_lsp.lsp import message_prompt
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.protocol import RequestAbandoned
+from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
+from codex_lsp.lsp.session import message_prompt
+from codex_lsp.lsp.session.client import Client
 from codex_lsp.tools.user_input import FormAnswers, UserAnswer, UserQuestion
 from codex_lsp.wire import USER_INPUT_REQUEST
 
