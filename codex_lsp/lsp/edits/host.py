@@ -1,0 +1,210 @@
+"""The agent's host inside the language server: buffers, events, review, apply.
+
+It works through the services the handlers use too (open documents, the client,
+the running turns' reporters), never through the server itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from pygls.exceptions import JsonRpcException
+
+from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.protocol import (
+    AgentEvent,
+    ApplyOutcome,
+    CommandRequest,
+    Decision,
+    EditProposal,
+    FileEdit,
+    ReviewDecision,
+    Snapshot,
+    event_to_dict,
+)
+from codex_lsp.core.workspace import read_text_if_present
+from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
+from codex_lsp.lsp.edits.pending_changes import PendingChanges
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.workspace_edits import build_edit
+from codex_lsp.lsp.features.user_input import ask_form, ask_question
+from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.progress import TurnReporter
+from codex_lsp.tools.user_input import FormAnswers, UserAnswer, UserQuestion
+
+log = logging.getLogger(__name__)
+
+APPLY_EDIT = "workspace/applyEdit"
+METHOD_NOT_FOUND = -32601
+
+WAITING = 'Waiting for your decision: code action "Codex: Apply change" or codex.approve'
+"""The progress message while a change is pending."""
+WAITING_COMMAND = (
+    'Waiting for your decision: code action "Codex: Allow command" or codex.approve'
+)
+"""The progress message while a command (or MCP call) waits."""
+
+
+class LspHost:
+    """Implements `AgentHost` on top of the LSP connection."""
+
+    def __init__(
+        self,
+        documents: Documents,
+        client: Client,
+        prompt: ApprovalPrompt,
+        reporters: dict[str, TurnReporter],
+        pending: PendingChanges,
+    ) -> None:
+        self.documents = documents
+        self.client = client
+        self.prompt = prompt
+        self.reporters = reporters
+        """The running turns' reporters by thread id (`TurnRegistry.reporters`)."""
+        self.pending = pending
+        """Where a change no prompt decided waits for a code action or `codex.approve`."""
+        self._apply_lock = asyncio.Lock()
+        self._reviewed: dict[str, ReviewedEdit] = {}
+        """The edit each thread's user last reviewed, sent as is when approved whole."""
+
+    def snapshot(self, path: Path) -> Snapshot | None:
+        return self.documents.snapshot(path)
+
+    async def emit(self, event: AgentEvent) -> None:
+        reporter = self.reporters.get(event.thread_id)
+        if reporter is not None:
+            await reporter.emit(event)
+        else:
+            self.client.send_event(event_to_dict(event))
+
+    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+        reviewed = ReviewedEdit.of(
+            proposal, self.documents.relative, self.client.caps.edits, self.documents.uri_for
+        )
+        self._reviewed[proposal.thread_id] = reviewed
+        decision = await self.prompt.ask(reviewed)
+        if decision is None:  # no prompt here, or it was dismissed: decide from code actions
+            reporter = self.reporters.get(proposal.thread_id)
+            if reporter is not None:
+                reporter.report(WAITING)
+            decision = await self.pending.wait(
+                reviewed, self.prompt.summary(reviewed), self.prompt.timeout()
+            )
+        if decision.decision == "reject":
+            self._reviewed.pop(proposal.thread_id, None)  # nothing will be applied
+        return decision
+
+    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+        """Check freshness and apply, one edit at a time.
+
+        Two turns may be approved at once: without the lock both pass the
+        freshness check before either edit lands, and the second is applied
+        over text it was not computed from (unversioned for closed files).
+        """
+        reviewed = self._reviewed.pop(proposal.thread_id, None)
+        async with self._apply_lock:
+            return await self._apply_edit(proposal, reviewed)
+
+    async def _apply_edit(
+        self, proposal: EditProposal, reviewed: ReviewedEdit | None
+    ) -> ApplyOutcome:
+        try:
+            for f in proposal.files:
+                snap = self.documents.snapshot(f.path)
+                if snap is not None:
+                    check_fresh(f, snap.text, snap.version)
+                else:
+                    check_fresh(f, read_text_if_present(f.path), None)
+        except StaleEdit as exc:
+            return ApplyOutcome(False, str(exc))
+        if APPLY_EDIT in self.client.refused:
+            return self._apply_without_editor(proposal)
+        support = self.client.caps.edits
+        if reviewed is not None:
+            plan = reviewed.plan_for(proposal, support, self.documents.uri_for)
+        else:
+            plan = build_edit(proposal.files, support, self.documents.uri_for)
+        has_changes = bool(
+            plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
+        )
+        if has_changes:
+            try:
+                answer = await self.client.request(
+                    APPLY_EDIT, {"label": proposal.title, "edit": plan.workspace_edit}, timeout=60
+                )
+            except RequestAbandoned as exc:
+                return ApplyOutcome(False, str(exc))
+            except JsonRpcException as exc:
+                if exc.code != METHOD_NOT_FOUND:
+                    return ApplyOutcome(False, f"the editor refused the edit: {exc.message}")
+                # Tried because many editors apply edits they do not announce (Kate);
+                # this one does not: remembered, and what it cannot take is refused.
+                self.client.refused.add(APPLY_EDIT)
+                return self._apply_without_editor(proposal)
+            if not isinstance(answer, dict) or not answer.get("applied"):
+                reason = answer.get("failureReason") if isinstance(answer, dict) else None
+                return ApplyOutcome(False, reason or "the editor refused the edit")
+        return _write_files(plan.disk_ops)
+
+    def _apply_without_editor(self, proposal: EditProposal) -> ApplyOutcome:
+        """A client without `workspace/applyEdit` (MethodNotFound): write closed files.
+
+        Closed files are written as `exec` does.
+
+        An open buffer cannot be changed behind the editor's back (the user would
+        save over it), so an edit touching one fails at once with the reason.
+        """
+        open_files = [
+            self.documents.relative(path)
+            for f in proposal.files
+            for path in (f.path, f.move_to)
+            if path is not None and self.documents.open_document(path) is not None
+        ]
+        if open_files:
+            return ApplyOutcome(
+                False,
+                f"{', '.join(open_files)} is open in the editor, and this editor does not "
+                "accept workspace edits (it answers 'workspace/applyEdit' with MethodNotFound); "
+                "close the file and try again",
+            )
+        return _write_files(proposal.files)
+
+    async def approve_command(self, request: CommandRequest) -> Decision:
+        decision = await self.prompt.ask_command(request)
+        if decision is not None:
+            return decision
+        # No prompt decided: wait for a code action or `codex.approve`, as a change does.
+        reporter = self.reporters.get(request.thread_id)
+        if reporter is not None:
+            reporter.report(WAITING_COMMAND)
+        origin = reporter.origin if reporter is not None else None
+        return await self.pending.commands.wait(request, origin, self.prompt.timeout())
+
+    async def ask_user(self, question: UserQuestion) -> UserAnswer:
+        """The model's `request_user_input` question, as a message request (see user_prompt)."""
+        reporter = self.reporters.get(question.thread_id)
+        if reporter is not None:
+            reporter.report(f"Waiting for your answer: {question.question}")
+        return await ask_question(self.client, question, self.prompt.timeout())
+
+    async def ask_user_form(
+        self, call_id: str, questions: list[UserQuestion]
+    ) -> FormAnswers | None:
+        """All of a call's questions inline, in clients that show them (see features/user_input)."""
+        reporter = self.reporters.get(questions[0].thread_id)
+        if reporter is not None:
+            reporter.report(f"Waiting for your answer: {questions[0].question}")
+        return await ask_form(self.client, call_id, questions, self.prompt.timeout())
+
+
+def _write_files(files: list[FileEdit]) -> ApplyOutcome:
+    """Atomic writes for files the editor does not manage: all of them or none."""
+    try:
+        apply_all_on_disk(files)
+    except OSError as exc:
+        return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
+    return ApplyOutcome(True)

@@ -1,0 +1,213 @@
+"""Proposed changes nobody decided on in a prompt: waiting for a code action or a command.
+
+An editor without `window/showMessageRequest` (Helix 25.07), or a user who
+dismissed the prompt, still gets to decide: the change stays pending, its
+changed lines carry an Information diagnostic (`source: "codex"`) saying what
+is proposed and how to apply it, and the code actions there (`pending_commands`)
+run `codex.approve` / `codex.reject`. The turn waits here as it would for a
+prompt: the approval timeout and every way to cancel the turn end the wait,
+and the diagnostics go away as soon as the change is decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from codex_lsp import wire
+from codex_lsp.core.protocol import ReviewDecision
+from codex_lsp.edits.hunks import Hunk
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.lsp.edits.waiting_commands import WaitingCommand, WaitingCommands
+
+Json = dict[str, Any]
+
+HOW_TO = (
+    'Code actions: "Codex: Apply change", "Codex: Apply this hunk", "Codex: Reject change", '
+    f'"Codex: Show diff"; or run {wire.APPROVE} / {wire.REJECT}.'
+)
+
+
+class NoPendingChange(Exception):
+    """The change asked for is not (or no longer) waiting for a decision."""
+
+
+@dataclass
+class PendingChange:
+    """One proposed change waiting for the user's decision."""
+
+    id: str
+    reviewed: ReviewedEdit
+    summary: str
+    """One line per file with +/- counts (as the message prompt shows it)."""
+    order: int
+    """Shared with waiting commands: the newest item of either kind has the highest."""
+    decided: asyncio.Future[ReviewDecision] = field(repr=False)
+
+    @property
+    def thread_id(self) -> str:
+        return self.reviewed.proposal.thread_id
+
+    def files_at(self, path: str) -> list[ReviewedFile]:
+        """The files of this change filed under `path` (its old location for a move)."""
+        return [rf for rf in self.reviewed.files if str(rf.edit.path) == path]
+
+    def hunks_only(self, path: str, index: int) -> dict[str, list[int]]:
+        """A per-hunk decision keeping hunk `index` of `path` and nothing else."""
+        return {str(rf.edit.path): [index] if str(rf.edit.path) == path else []
+                for rf in self.reviewed.files}
+
+
+class PendingChanges:
+    """The connection's pending changes, newest last, and its waiting commands."""
+
+    def __init__(
+        self,
+        publish: Callable[[Iterable[str]], None],
+        notify: Callable[[str], None],
+    ) -> None:
+        self._publish = publish
+        """Re-sends the diagnostics of these files (ours merged with the findings)."""
+        self._notify = notify
+        """Tells the user a change is waiting (`window/showMessage`)."""
+        self._changes: dict[str, PendingChange] = {}
+        self._ids = itertools.count(1)
+        self._order = itertools.count(1)
+        self.commands = WaitingCommands(notify, lambda: next(self._order))
+        """Commands and MCP calls no prompt decided (`codex.approve` answers either kind)."""
+
+    # ---- waiting ---------------------------------------------------------------------
+
+    async def wait(self, reviewed: ReviewedEdit, summary: str, timeout: float) -> ReviewDecision:
+        """Offer the change until decided; no decision within `timeout` rejects it."""
+        change = PendingChange(
+            f"change-{next(self._ids)}",
+            reviewed,
+            summary,
+            next(self._order),
+            asyncio.get_running_loop().create_future(),
+        )
+        self._changes[change.id] = change
+        paths = [str(rf.edit.path) for rf in reviewed.files]
+        self._publish(paths)
+        self._notify(
+            f"Codex proposes: {summary}. Apply it with the code action \"Codex: Apply change\" "
+            f"on a changed line, or run {wire.APPROVE} ({wire.REJECT} to discard it)."
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(change.decided), timeout)
+        except TimeoutError:
+            reason = f"No decision within {timeout:g}s; edit rejected."
+            self._notify(f"Codex: {summary}: {reason}")
+            return ReviewDecision("reject", reason=reason)
+        finally:
+            self._changes.pop(change.id, None)
+            self._publish(paths)
+
+    def decide(self, change_id: str | None, decision: ReviewDecision) -> PendingChange:
+        """Answer a pending change (None: the newest); the turn goes on with `decision`."""
+        change = self.get(change_id)
+        self._changes.pop(change.id, None)
+        change.decided.set_result(decision)
+        return change
+
+    # ---- queries ---------------------------------------------------------------------
+
+    def get(self, change_id: str | None) -> PendingChange:
+        """That change, or the newest one when `change_id` is None."""
+        if change_id is None:
+            if not self._changes:
+                raise NoPendingChange("No proposed change is waiting for a decision.")
+            return list(self._changes.values())[-1]
+        change = self._changes.get(change_id)
+        if change is None:
+            raise NoPendingChange(
+                f"Change {change_id!r} is not waiting for a decision (already decided, "
+                "cancelled or timed out)."
+            )
+        return change
+
+    def newest(self) -> PendingChange | WaitingCommand | None:
+        """The item decided last-in-first-out by `codex.approve` without arguments."""
+        change = list(self._changes.values())[-1] if self._changes else None
+        command = self.commands.newest()
+        if change is None or (command is not None and command.order > change.order):
+            return command
+        return change
+
+    def describe(self) -> list[Json]:
+        """The pending changes for `codex.status`, oldest first."""
+        return [
+            {"changeId": c.id, "threadId": c.thread_id, "summary": c.summary}
+            for c in self._changes.values()
+        ]
+
+    def in_file(self, path: str) -> list[PendingChange]:
+        """The pending changes touching `path`, newest first."""
+        return [c for c in reversed(self._changes.values()) if c.files_at(path)]
+
+    def diagnostics(self, path: str) -> list[Json]:
+        """The Information diagnostics over the changed ranges of `path`."""
+        return [
+            diagnostic
+            for change in self.in_file(path)
+            for rf in change.files_at(path)
+            for diagnostic in file_diagnostics(change, rf)
+        ]
+
+
+# ---- diagnostics -----------------------------------------------------------------------
+
+
+def hunk_range(hunk: Hunk) -> Json:
+    """The old lines a hunk replaces, whole (an insertion: an empty range where it goes)."""
+    return {
+        "start": {"line": hunk.old_start, "character": 0},
+        "end": {"line": hunk.old_end, "character": 0},
+    }
+
+
+def _preview(lines: list[str]) -> str:
+    first = next((line.strip() for line in lines if line.strip()), "")
+    return first if len(first) <= 60 else first[:59] + "…"
+
+
+def _hunk_message(change: PendingChange, hunk: Hunk) -> str:
+    old, new = len(hunk.old_lines), len(hunk.new_lines)
+    if not old:
+        what = f"insert {new} line{'s' * (new != 1)} here"
+    elif not new:
+        what = f"delete {old} line{'s' * (old != 1)}"
+    else:
+        what = f"replace {old} line{'s' * (old != 1)} with {new}"
+    preview = f": {_preview(hunk.new_lines)}" if new and _preview(hunk.new_lines) else ""
+    return f"Codex proposes to {what}{preview} ({change.reviewed.proposal.title}). {HOW_TO}"
+
+
+def pending_diagnostic(change: PendingChange, rng: Json, message: str, hunk: int | None) -> Json:
+    """One pending-change diagnostic (its `data` names the change and hunk)."""
+    return {
+        "range": rng,
+        "severity": 3,
+        "source": wire.FINDINGS_SOURCE,
+        "code": wire.PENDING_CHANGE_CODE,
+        "message": message,
+        "data": {"changeId": change.id, "hunk": hunk},
+    }
+
+
+def file_diagnostics(change: PendingChange, rf: ReviewedFile) -> list[Json]:
+    """One diagnostic per hunk of an update; one on the first line for other changes."""
+    f = rf.edit
+    if f.kind == "update" and rf.hunks:
+        return [
+            pending_diagnostic(change, hunk_range(h), _hunk_message(change, h), h.index)
+            for h in rf.hunks
+        ]
+    verb = {"add": "create", "delete": "delete", "update": "move"}[f.kind]
+    message = f"Codex proposes to {verb} this file ({change.summary}). {HOW_TO}"
+    top = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}
+    return [pending_diagnostic(change, top, message, None)]
