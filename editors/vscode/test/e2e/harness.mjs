@@ -132,7 +132,9 @@ const USER_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
-  'extensions.autoUpdate': false,
+  // 'off', not false: VS Code migrates false to 'off' by rewriting settings.json at startup,
+  // and an extension host started during that rewrite can miss the codex.* settings.
+  'extensions.autoUpdate': 'off',
   'extensions.autoCheckUpdates': false,
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
