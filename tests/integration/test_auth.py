@@ -11,9 +11,7 @@ import time
 from pathlib import Path
 
 from codex_lsp.auth import authfile
-from tests.support.chatgpt_auth import (
-    ScriptedAuthority,
-)
+from tests.support.chatgpt_auth import ScriptedAuthority
 from tests.unit.test_auth import authority, write_codex_file
 
 __all__ = ["authority"]  # the fixture, used by name

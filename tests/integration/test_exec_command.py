@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.tools.base import ToolContext, ToolFailure
-from codex_lsp.tools.exec_command import (
-    STDIN_CLOSED,
-    ExecCommandTool,
-    WriteStdinTool,
-)
+from codex_lsp.tools.exec_command import STDIN_CLOSED, ExecCommandTool, WriteStdinTool
 from tests.unit.test_exec_command import _ctx
 from tests.unit.test_shell_support import (
     BWRAP,

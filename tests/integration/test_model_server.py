@@ -14,12 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.model_server import (
-    HttpError,
-    ModelServerProcess,
-    RecordedRequest,
-    Reply,
-)
+from tests.support.model_server import HttpError, ModelServerProcess, RecordedRequest, Reply
 from tests.unit.test_model_server import CHAT_BODY, RESPONSES_BODY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

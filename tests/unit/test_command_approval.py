@@ -13,11 +13,7 @@ from codex_lsp.approvals.commands import CommandDecision, decide_command
 from codex_lsp.approvals.safe_commands import is_known_safe_command, parse_plain_script
 from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.shell import ShellTool
-from tests.unit.test_shell_support import (
-    NO_BWRAP,
-    FakeEditor,
-    make_ctx,
-)
+from tests.unit.test_shell_support import NO_BWRAP, FakeEditor, make_ctx
 
 # ---- classifier -------------------------------------------------------------------
 

@@ -9,11 +9,7 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.tools.base import ToolContext, ToolFailure
-from codex_lsp.tools.exec_command import (
-    ExecCommandTool,
-    WriteStdinTool,
-    truncate_to_tokens,
-)
+from codex_lsp.tools.exec_command import ExecCommandTool, WriteStdinTool, truncate_to_tokens
 from codex_lsp.tools.exec_sessions import ExecSessions
 from tests.unit.test_shell_support import NO_BWRAP, FakeEditor, make_ctx
 

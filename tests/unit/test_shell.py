@@ -7,19 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.sandbox import (
-    MAX_OUTPUT_BYTES,
-    MAX_OUTPUT_LINES,
-    OutputCollector,
-    cap_output,
-)
+from codex_lsp.sandbox import MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES, OutputCollector, cap_output
 from codex_lsp.tools.base import ToolFailure
-from codex_lsp.tools.shell import (
-    DEFAULT_TIMEOUT_MS,
-    MAX_TIMEOUT_MS,
-    ShellCommandTool,
-    ShellTool,
-)
+from codex_lsp.tools.shell import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, ShellCommandTool, ShellTool
 from tests.unit.test_shell_support import NO_BWRAP, make_ctx
 
 # Unsandboxed runs (danger-full-access, never asks) test the process handling itself.
