@@ -32,6 +32,7 @@ from codex_lsp.core.protocol import (
     Snapshot,
     TextReset,
     ToolStep,
+    WebSearch,
 )
 from codex_lsp.core.workspace import (
     OutsideWorkspace,
@@ -66,6 +67,12 @@ def colour_diff(diff: str, enabled: bool) -> str:
     return "".join(out)
 
 
+def web_search_line(event: WebSearch) -> str:
+    """A finished search as `codex exec` prints it (`web search: <query>`), then its sources."""
+    sources = "".join(f"  {url}\n" for url in event.sources)
+    return f"web search: {event.query or event.detail}\n{sources}"
+
+
 class TerminalHost:
     """`AgentHost` for a terminal: disk files, stdout text, y/n questions."""
 
@@ -88,6 +95,8 @@ class TerminalHost:
         elif isinstance(event, ToolStep) and event.phase == "end":
             mark = "✓" if event.ok else "✗"
             self.err.write(f"{mark} {event.detail}\n")
+        elif isinstance(event, WebSearch) and event.phase == "end":
+            self.err.write(web_search_line(event))
         elif isinstance(event, PlanUpdate):
             for step in event.plan:
                 self.err.write(f"  [{step['status']}] {step['step']}\n")

@@ -120,3 +120,21 @@ def test_exec_bad_image_is_a_clear_error_and_sends_nothing(
     assert result.returncode == 1
     assert "error: image path `missing.png` is not a file" in result.stderr
     assert model.requests == []
+
+
+def test_exec_shows_web_searches_as_codex_exec_does(
+    editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path, codex_home: Path
+) -> None:
+    from tests.support.model_server import WebSearchCall
+
+    (codex_home / "config.toml").write_text(
+        f'model = "gpt-5.5"\nopenai_base_url = "{model.base_url}"\napproval_policy = "never"\n'
+    )
+    source = "https://pygls.readthedocs.io/en/latest/changelog.html"
+    model.script(Reply([WebSearchCall("pygls 2.0 release date", [source]), Text("pygls 2 is out.")], full=True))
+    env = {**editor_env, "OPENAI_API_KEY": "sk-test-exec-search"}
+    result = run(env, "exec", "when did pygls 2 ship?", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "pygls 2 is out." in result.stdout
+    # `codex exec` prints "web search: <query>" on stderr; we add the sources below it.
+    assert f"web search: pygls 2.0 release date\n  {source}\n" in result.stderr
