@@ -60,6 +60,8 @@ class ToolContext:
     """The agent's long-lived command sessions (`exec_command`), if it keeps any."""
     intel: CodeIntel | None = None
     """Language servers' knowledge (diagnostics after edits, `lsp_*` tools), if any."""
+    call_id: str | None = None
+    """The call being run (set per call: live output names the step it belongs to)."""
 
 
 class Tool(Protocol):
