@@ -14,7 +14,7 @@ from codex_lsp.agent.attachments import (
     load_images,
     user_message_with_images,
 )
-from codex_lsp.lsp.arguments import BadArguments, ImageArg, PromptArgs, structure
+from codex_lsp.lsp.features.arguments import BadArguments, ImageArg, PromptArgs, structure
 from codex_lsp.models.base import ModelRequest
 from codex_lsp.models.chat_request import build_messages
 from codex_lsp.tools.images import MAX_IMAGE_BYTES, ImageProblem
