@@ -11,6 +11,7 @@ prompt's text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,3 +69,27 @@ def user_message_with_images(prompt: str, images: Iterable[AttachedImage]) -> Me
 
 def _text(text: str) -> InputText:
     return {"type": "input_text", "text": text}
+
+
+_FILE_TAG = re.compile(r'<image name=\[Image #\d+\] path="(?P<path>.*)">\Z', re.S)
+
+
+def split_images(item: MessageItem) -> tuple[str, list[str]]:
+    """A user message's own text, and a label per image in it (`shot.png`, `image`).
+
+    What a transcript shows: the prompt as typed, the images as chips, not their tags.
+    """
+    texts: list[str] = []
+    labels: list[str] = []
+    for part in item["content"]:
+        if part["type"] == "input_image":
+            continue
+        text = part["text"]
+        tag = _FILE_TAG.match(text)
+        if tag is not None:
+            labels.append(tag.group("path").rsplit("/", 1)[-1])
+        elif text == "<image>":
+            labels.append("image")
+        elif text != "</image>":
+            texts.append(text)
+    return "".join(texts), labels

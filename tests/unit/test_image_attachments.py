@@ -109,3 +109,13 @@ def test_chat_completions_gets_image_url_parts() -> None:
             {"type": "text", "text": "what is it"},
         ],
     }
+
+
+def test_transcript_shows_the_prompt_and_the_images_as_chips() -> None:
+    from codex_lsp.agent.transcript import transcript
+
+    message = user_message_with_images(
+        "what is it", [AttachedImage(_url(GIF_1X1, "image/gif"), "shots/a.gif"), AttachedImage(_url(GIF_1X1, "image/gif"))]
+    )
+    (entry,) = transcript([message])
+    assert entry == {"kind": "user", "text": "what is it", "chips": ["a.gif", "image"]}
