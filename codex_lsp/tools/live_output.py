@@ -80,5 +80,5 @@ async def _report(ctx: ToolContext, tail: LiveTail) -> None:
         text = tail.text()
         if text and text != shown:
             shown = text
-            await ctx.emit(ToolOutput(ctx.thread_id, ctx.call_id, text))
+            await ctx.emit(ToolOutput(ctx.thread_id, ctx.call_id or None, text))
         await asyncio.sleep(1 / MAX_REPORTS_PER_SEC)

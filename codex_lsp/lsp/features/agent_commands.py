@@ -33,6 +33,7 @@ from codex_lsp.lsp.features.arguments import (
 )
 from codex_lsp.lsp.features.failures import report_failure
 from codex_lsp.lsp.features.selection import (
+    NoInstruction,
     context_from,
     images_from,
     instruction_from,
@@ -53,6 +54,7 @@ from codex_lsp.wire import (
     LIST_THREADS,
     LOGIN,
     LOGOUT,
+    NEEDS_INSTRUCTION,
     NEW_THREAD,
     RESUME_THREAD,
     REVIEW,
@@ -74,6 +76,8 @@ async def _selection_task(
         arg = structure(SelectionArgs, argument_object(args))
         sel = selection_from(ctx.documents, arg.uri, arg.range)
         spec = build(arg, sel)
+    except NoInstruction as exc:  # the editor asks the user, then sends the command again
+        return {**failed(str(exc)), NEEDS_INSTRUCTION: True}
     except BadArguments as exc:
         return failed(str(exc))
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
