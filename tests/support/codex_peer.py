@@ -161,12 +161,17 @@ def base_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, st
 
 
 def write_codex_home(
-    home: Path, settings: Mapping[str, str], auth: Mapping[str, Any] | None = None
+    home: Path,
+    settings: Mapping[str, str],
+    auth: Mapping[str, Any] | None = None,
+    tables: str = "",
 ) -> None:
     """The CODEX_HOME both sides read: config.toml (`settings` as top-level strings, no
-    update check, no analytics) and, when given, auth.json as Codex writes it (mode 600)."""
+    update check, no analytics, then `tables` as written) and, when given, auth.json as
+    Codex writes it (mode 600)."""
     lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     lines += ["check_for_update_on_startup = false", "", "[analytics]", "enabled = false", ""]
+    lines += [tables, ""] if tables else []
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text("\n".join(lines))
     if auth is not None:
