@@ -15,21 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.codex_peer import (
-    Netns,
-    add_setting,
-    base_env,
-    codex_binary,
-    codex_exec_argv,
-    lsp_argv,
-    netns_problem,
-    write_codex_home,
-)
-from tests.support.wire_endpoints import wire_endpoints
+from tests.support.codex_peer import Netns, codex_binary, netns_problem
+from tests.support.wire_endpoints import first_requests
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(900)]
 BINARY = codex_binary()
-PROMPT = "say hi"
 
 OPTIONS = (
     '[tools.web_search]\ncontext_size = "high"\nallowed_domains = ["docs.rs"]\n'
@@ -58,34 +48,18 @@ def _search_entries(request: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in request["body"]["tools"] if t.get("type") == "web_search"]
 
 
-def _both(ns: Netns, tmp: Path, top: str, sections: str) -> tuple[Any, Any]:
-    """(codex-lsp's web_search entries, Codex's) for one setting."""
-    codex_home, lsp_home, work = tmp / "codex" / "home", tmp / "lsp" / "home", tmp / "work"
-    work.mkdir(parents=True)
-    assert BINARY is not None
-    with wire_endpoints(ns, "apikey", tmp / "endpoints") as ep:
-        for home in (codex_home, lsp_home):
-            write_codex_home(home, ep.settings(), ep.auth, tables=sections)
-            if top:
-                add_setting(home, top)
-        argv = codex_exec_argv(BINARY, PROMPT, cwd=work)
-        run = ns.run("codex", argv, base_env(codex_home), work)
-        assert ep.responses(), f"codex sent no request:\n{run.describe()}"
-        theirs = _search_entries(ep.responses()[0])
-        run = ns.run("codex-lsp", lsp_argv("exec", "--cd", str(work), PROMPT), base_env(lsp_home), work)
-        assert run.returncode == 0, run.describe()
-        ours = _search_entries(ep.responses()[1])
-    return ours, theirs
-
-
 @pytest.mark.skipif(BINARY is None, reason="the Codex CLI binary is not installed (bench cache)")
 @pytest.mark.skipif(netns_problem() is not None, reason=f"no offline namespace: {netns_problem()}")
 def test_web_search_entry_matches_codex_for_each_setting(tmp_path: Path) -> None:
+    assert BINARY is not None
     differences: dict[str, tuple[Any, Any]] = {}
     seen: dict[str, Any] = {}
     with Netns() as ns:
         for name, (top, sections) in SETTINGS.items():
-            ours, theirs = _both(ns, tmp_path / name, top, sections)
+            ours, theirs = (
+                _search_entries(request)
+                for request in first_requests(ns, BINARY, "apikey", tmp_path / name, top, sections)
+            )
             seen[name] = theirs
             if ours != theirs:
                 differences[name] = (ours, theirs)

@@ -12,61 +12,27 @@ every row there must still be observed.  Skipped only when the Codex binary is m
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.support.codex_peer import (
-    Netns,
-    PeerRun,
-    base_env,
-    codex_binary,
-    codex_exec_argv,
-    lsp_argv,
-    netns_problem,
-    write_codex_home,
-)
+from tests.support.codex_peer import Netns, codex_binary, netns_problem
 from tests.support.wire_diff import MODES, REPO_DOC, Row, as_table, diff, documented
-from tests.support.wire_endpoints import Endpoints, wire_endpoints
+from tests.support.wire_endpoints import first_requests
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(600)]
 DOC = REPO_DOC
 BINARY = codex_binary()
-PROMPT = "say hi"
-
-
-def _first_request(ep: Endpoints, after: int, run: PeerRun) -> dict[str, Any]:
-    requests = ep.responses()
-    assert len(requests) > after, f"{run.side} sent no /responses request:\n{run.describe()}"
-    return requests[after]
-
-
-def _capture(ns: Netns, mode: str, tmp: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(codex-lsp's first request, Codex's first request) in `mode`."""
-    codex_home, lsp_home, work = tmp / "codex" / "home", tmp / "lsp" / "home", tmp / "work"
-    work.mkdir(parents=True)
-    assert BINARY is not None
-    with wire_endpoints(ns, mode, tmp / "endpoints") as ep:
-        for home in (codex_home, lsp_home):
-            write_codex_home(home, ep.settings(), ep.auth)
-        tls = {"CODEX_CA_CERTIFICATE": str(ep.ca_certificate)}
-        argv = codex_exec_argv(BINARY, PROMPT, cwd=work)
-        theirs = _first_request(ep, 0, ns.run("codex", argv, base_env(codex_home, tls), work))
-        seen = len(ep.responses())
-        argv = lsp_argv("exec", "--cd", str(work), PROMPT)
-        run = ns.run("codex-lsp", argv, base_env(lsp_home, tls), work)
-        assert run.returncode == 0, run.describe()
-        ours = _first_request(ep, seen, run)
-    return ours, theirs
 
 
 @pytest.mark.skipif(BINARY is None, reason="the Codex CLI binary is not installed (bench cache)")
 @pytest.mark.skipif(netns_problem() is not None, reason=f"no offline namespace: {netns_problem()}")
 def test_first_request_matches_codex_except_documented_rows(tmp_path: Path) -> None:
+    assert BINARY is not None
     observed: dict[str, dict[str, Row]] = {}
     with Netns() as ns:
         for mode in MODES:
-            ours, theirs = _capture(ns, "apikey" if mode == "api-key" else mode, tmp_path / mode)
+            wire_mode = "apikey" if mode == "api-key" else mode
+            ours, theirs = first_requests(ns, BINARY, wire_mode, tmp_path / mode)
             assert ours["headers"].get("originator") and "instructions" not in ours["body"]
             for row in diff(ours, theirs):
                 observed.setdefault(row.key, {})[mode] = row

@@ -34,7 +34,15 @@ from .chatgpt_auth import (
     ScriptedAuthority,
     codex_auth_json,
 )
-from .codex_peer import Netns
+from .codex_peer import (
+    Netns,
+    PeerRun,
+    add_setting,
+    base_env,
+    codex_exec_argv,
+    lsp_argv,
+    write_codex_home,
+)
 from .model_http import _Handler
 from .model_script import Reply, Text
 from .model_server import ScriptedModelServer
@@ -42,6 +50,7 @@ from .tls_ca import make_ca, tls_context
 
 API_KEY = "sk-test-wire-parity-0000"
 MODEL = "gpt-5.5"
+PROMPT = "say hi"
 
 
 @dataclass
@@ -181,3 +190,33 @@ def wire_endpoints(ns: Netns, mode: str, folder: Path) -> Iterator[Endpoints]:
             auth=_auth_record(mode, authority),
             log=log,
         )
+
+
+def _first_request(ep: Endpoints, after: int, run: PeerRun) -> dict[str, Any]:
+    requests = ep.responses()
+    assert len(requests) > after, f"{run.side} sent no /responses request:\n{run.describe()}"
+    return requests[after]
+
+
+def first_requests(
+    ns: Netns, binary: Path, mode: str, folder: Path, top: str = "", tables: str = ""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(codex-lsp's first `/responses` request, Codex's): `codex exec "say hi"`, then
+    `codex-lsp exec "say hi"`, against the same endpoints of `mode`, each with its own
+    CODEX_HOME holding the same config.toml (plus the `top` line and the `tables`)."""
+    codex_home, lsp_home, work = folder / "codex" / "home", folder / "lsp" / "home", folder / "work"
+    work.mkdir(parents=True)
+    with wire_endpoints(ns, mode, folder / "endpoints") as ep:
+        for home in (codex_home, lsp_home):
+            write_codex_home(home, ep.settings(), ep.auth, tables=tables)
+            if top:
+                add_setting(home, top)
+        tls = {"CODEX_CA_CERTIFICATE": str(ep.ca_certificate)}
+        argv = codex_exec_argv(binary, PROMPT, cwd=work)
+        theirs = _first_request(ep, 0, ns.run("codex", argv, base_env(codex_home, tls), work))
+        seen = len(ep.responses())
+        argv = lsp_argv("exec", "--cd", str(work), PROMPT)
+        run = ns.run("codex-lsp", argv, base_env(lsp_home, tls), work)
+        assert run.returncode == 0, run.describe()
+        ours = _first_request(ep, seen, run)
+    return ours, theirs
