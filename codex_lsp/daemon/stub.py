@@ -75,11 +75,51 @@ def _handoff(sock: socket.socket, argv: list[str], print_: str) -> int | None:
         return None
     send_message(sock, {"go": True})  # without this, a late fork never touches our stdio
     sock.settimeout(None)
+    if not lines.buffer:
+        _wait_in_shell(sock, first.get("pid"))  # returns only if it cannot
     last = lines.message()
     if last is None or not isinstance(last.get("exit"), int):
-        _say(f"the server process {first.get('pid')} (started by the daemon) ended unexpectedly")
+        _say(_ended_unexpectedly(first.get("pid")))
         return 1
     return int(last["exit"])
+
+
+def _ended_unexpectedly(pid: object) -> str:
+    return f"the server process {pid} (started by the daemon) ended unexpectedly"
+
+
+WAITER_SHELL = "/bin/sh"
+WAITER_FD = 3
+_WAITER_SCRIPT = """\
+IFS= read -r line <&3
+case $line in
+  *'"exit": '*) code=${line#*'"exit": '}; code=${code%%[!0-9]*}; exit "${code:-1}" ;;
+esac
+echo "codex-lsp: $1" >&2
+exit 1
+"""
+
+
+def _wait_in_shell(sock: socket.socket, pid: object) -> None:
+    """Wait for the server's exit code as a shell: ~0.2 MB where Python keeps ~8 MB per window.
+
+    The editor watches this process, so it must last as long as the server; only
+    the `{"exit": code}` line is left to read. The shell exits with that code,
+    else says the server ended unexpectedly. Killing it closes the socket, which
+    ends the server as before.
+    """
+    import signal
+
+    try:
+        os.dup2(sock.fileno(), WAITER_FD)
+        os.set_inheritable(WAITER_FD, True)
+        for name in ("SIGPIPE", "SIGXFSZ"):  # Python ignores these; a shell should not
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        sys.stderr.flush()
+        argv = ["codex-lsp-stub", "-c", _WAITER_SCRIPT, "codex-lsp", _ended_unexpectedly(pid)]
+        os.execv(WAITER_SHELL, argv)
+    except OSError:
+        pass  # no shell: wait in Python
 
 
 def start_zygote_soon(delay_s: float = 1.0) -> None:
