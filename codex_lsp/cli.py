@@ -97,8 +97,34 @@ def main(argv: list[str] | None = None) -> int:
         code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
         if code is not None:
             return code
-        return _serve(None, after_load=stub.start_zygote_soon)
-    return _serve(args.tcp)
+
+        def after_load() -> None:
+            _preload_soon()
+            stub.start_zygote_soon()
+
+        return _serve(None, after_load=after_load)
+    return _serve(args.tcp, after_load=_preload_soon)
+
+
+FIRST_TURN_IMPORTS = ("httpx", "httpx_sse", "codex_lsp.models.responses")
+"""What the first model request imports: loaded after the first answers, not before them."""
+
+
+def _preload_soon(delay_s: float = 1.0) -> None:
+    """Import `FIRST_TURN_IMPORTS` in a moment, in the background (or on first use if sooner)."""
+    import importlib
+    import threading
+
+    def preload() -> None:
+        for name in FIRST_TURN_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the request that needs it will say so
+                pass
+
+    timer = threading.Timer(delay_s, preload)
+    timer.daemon = True
+    timer.start()
 
 
 def _serve(

@@ -46,7 +46,9 @@ def main(path: Path, print_: str) -> int:
     except OSError:
         return 0  # another zygote serves this socket
     _ZYGOTE_ONLY.append(lock)  # a forked server must not keep the zygote's lock
-    for name in PRELOAD:
+    from codex_lsp.cli import FIRST_TURN_IMPORTS
+
+    for name in (*PRELOAD, *FIRST_TURN_IMPORTS):
         try:
             importlib.import_module(name)
         except ImportError:
