@@ -151,6 +151,7 @@ def _serve(
         loader.join()
         os.close(loaded_r)
 
+    import_server()
     from codex_lsp.lsp.server import create_server
     from codex_lsp.lsp.transport import run_stdio, run_tcp
 
@@ -184,13 +185,24 @@ def _serve(
     return 0
 
 
-def _load_server(done_fd: int) -> None:
-    """Import the server (pygls, lsprotocol: the slow part), then say so on `done_fd`."""
+def import_server() -> None:
+    """Import the server (pygls, lsprotocol: the slow part), reusing attrs' compiled code."""
+    if "codex_lsp.lsp.server" in sys.modules:
+        return
     import importlib
+
+    from codex_lsp.compile_cache import attrs_code_cache
+
+    with attrs_code_cache():
+        importlib.import_module("codex_lsp.lsp.server")
+
+
+def _load_server(done_fd: int) -> None:
+    """`import_server`, then say so on `done_fd`."""
     import os
 
     try:
-        importlib.import_module("codex_lsp.lsp.server")
+        import_server()
     finally:
         os.write(done_fd, b".")
         os.close(done_fd)

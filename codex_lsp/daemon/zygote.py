@@ -46,8 +46,9 @@ def main(path: Path, print_: str) -> int:
     except OSError:
         return 0  # another zygote serves this socket
     _ZYGOTE_ONLY.append(lock)  # a forked server must not keep the zygote's lock
-    from codex_lsp.cli import FIRST_TURN_IMPORTS
+    from codex_lsp.cli import FIRST_TURN_IMPORTS, import_server
 
+    import_server()
     for name in (*PRELOAD, *FIRST_TURN_IMPORTS):
         try:
             importlib.import_module(name)
