@@ -6,9 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
 
 def _setup_logging(log_file: str | None, verbose: bool) -> None:
@@ -92,17 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     from codex_lsp.daemon import wanted
 
     if args.tcp is None and wanted(args.daemon, args.no_daemon):
-        from codex_lsp.daemon import stub
+        from codex_lsp.daemon import first_start, stub
 
-        code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
-        if code is not None:
-            return code
-
-        def after_load() -> None:
-            _preload_soon()
-            stub.start_zygote_soon()
-
-        return _serve(None, after_load=after_load)
+        argv_ = list(sys.argv[1:] if argv is None else argv)
+        code = stub.serve_remote(argv_)
+        if code is None:
+            outcome = first_start.serve_first(argv_)
+            if isinstance(outcome, int):
+                return outcome
+            return _serve(None, after_load=_preload_soon, early=outcome)
+        return code
     return _serve(args.tcp, after_load=_preload_soon)
 
 
@@ -132,13 +134,18 @@ def _serve(
     early_start: bool = True,
     on_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
     after_load: Callable[[], None] | None = None,
+    early: EarlyStart | None = None,
 ) -> int:
-    """Serve until `exit`. `on_start` runs in the loop first; `after_load` once loaded."""
+    """Serve until `exit`. `on_start` runs in the loop first; `after_load` once loaded.
+
+    `early`: what was already read from stdin and answered (by the daemon's first start).
+    """
     import os
     import threading
 
-    early = None
-    if early_start and not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
+    if early is None and early_start and not tcp and (
+        os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0"
+    ):
         # Load the server in a thread while the main thread answers `initialize`
         # and code actions (fast_start).
         from codex_lsp.lsp.rpc.fast_start import answer_initialize, answer_until_loaded

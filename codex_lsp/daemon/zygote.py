@@ -18,10 +18,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
 from codex_lsp.daemon.handoff import Lines, receive_request, send_message
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
 IDLE_ENV = "CODEX_LSP_DAEMON_IDLE"
 DEFAULT_IDLE_S = 900.0
@@ -38,8 +41,11 @@ _ZYGOTE_ONLY: list[int] = []
 """The zygote's lock and listening socket: closed in every forked server."""
 
 
-def main(path: Path, print_: str) -> int:
-    """Serve on `path` until idle for long enough or the socket file is gone."""
+def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
+    """Serve on `path` until idle for long enough or the socket file is gone.
+
+    `ready_fd` gets one byte once connections are accepted (the first window waits on it).
+    """
     lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -62,6 +68,9 @@ def main(path: Path, print_: str) -> int:
     os.chmod(path, 0o600)
     listener.listen(16)
     _ZYGOTE_ONLY.append(listener.fileno())
+    if ready_fd is not None:
+        os.write(ready_fd, b".")
+        os.close(ready_fd)
     listener.settimeout(1.0)
     inode = os.stat(path).st_ino
     try:
@@ -216,9 +225,28 @@ def _serve_child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -
     args = cli.build_parser().parse_args(list(request.get("argv") or []))
     cli._setup_logging(args.log_file, args.verbose)
     logging.getLogger(__name__).info("serving as pid %d, forked by the daemon", os.getpid())
-    code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn))
+    code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn),
+                      early=_early_of(request))
     send_message(conn, {"exit": code})
     return code
+
+
+def _early_of(request: dict[str, Any]) -> EarlyStart | None:
+    """What the first start read and answered before handing over (None: nothing)."""
+    import base64
+
+    from codex_lsp.lsp.rpc.fast_start import EarlyStart
+
+    early = request.get("early")
+    if not isinstance(early, dict):
+        return None
+    answered = [a for a in early.get("answered") or [] if isinstance(a, int | str)]
+    initialize_id = early.get("initializeId")
+    return EarlyStart(
+        initialize_id if isinstance(initialize_id, int | str) else None,
+        base64.b64decode(str(early.get("consumed") or "")),
+        answered,
+    )
 
 
 async def _watch_stub(conn: socket.socket) -> None:

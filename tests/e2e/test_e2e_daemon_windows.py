@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,6 +18,7 @@ import pytest
 from tests.e2e.test_e2e_daemon import Window, _env, _wait, _zygote_socket
 from tests.support.chatgpt_auth import ScriptedAuthority, codex_auth_json
 from tests.support.chatgpt_backend import ChatGPTBackend
+from tests.support.lsp_client import REPO
 from tests.support.model_server import Reply, Text
 
 pytestmark = pytest.mark.e2e
@@ -108,5 +110,32 @@ def test_the_stub_waits_as_a_shell_and_passes_on_the_exit_code(
         window.peer.notify("exit", None)  # without `shutdown`: the LSP exit code is 1
         assert window.process.wait(20) == 1
         assert "ended unexpectedly" not in window.stderr()
+    finally:
+        window.kill()
+
+
+def test_a_zygote_that_dies_while_loading_means_a_private_server_unnoticed(
+    tmp_path: Path, workspace: Path, editor_env: dict[str, str], runtime: Path
+) -> None:
+    env = _env(editor_env, runtime)
+    fingerprint = subprocess.run(
+        [sys.executable, "-c", "from codex_lsp.daemon import place; print(place.fingerprint())"],
+        env=env, cwd=str(REPO), capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    folder = runtime / "codex-lsp"
+    folder.mkdir(mode=0o700)
+    (folder / f"zygote-{fingerprint}.sock").mkdir()  # the zygote cannot bind: it dies
+    window = Window(env, tmp_path / "w.err", "--daemon")
+    try:
+        status = window.status(workspace)  # `initialize` answered while the zygote loaded
+        assert status["workspace"] == [str(workspace.resolve())]
+        assert window.forked_pid() is None  # served in-process with what was read
+        rid = window.peer.request("textDocument/codeAction", {
+            "textDocument": {"uri": (workspace / "hello.py").as_uri()},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "context": {"diagnostics": []},
+        })
+        assert "result" in window.peer.response(rid)
+        assert window.close() == 0
     finally:
         window.kill()
