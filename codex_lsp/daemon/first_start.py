@@ -23,16 +23,21 @@ READY_TIMEOUT_S = 120.0
 
 
 def serve_first(argv: list[str]) -> int | EarlyStart | None:
-    """The server's exit code; else what was read, to serve in-process (None: nothing read)."""
+    """The server's exit code; else what was read, to serve in-process (None: nothing read).
+
+    `CODEX_LSP_EARLY_INITIALIZE=0` turns the early answers off, as without the daemon.
+    """
     found = stub._place()
     if found is None:
         return None
     ready = stub.spawn_zygote(*found)
     if ready is None:
         return None
+    early = None
     try:
-        early = answer_initialize(0, 1)
-        early = answer_until_loaded(early, ready, 0, 1)
+        if os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
+            early = answer_initialize(0, 1)
+            early = answer_until_loaded(early, ready, 0, 1)
         select.select([ready], [], [], READY_TIMEOUT_S)  # ready, or gone (end of file)
     finally:
         os.close(ready)

@@ -17,6 +17,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,15 +29,11 @@ if TYPE_CHECKING:
 
 IDLE_ENV = "CODEX_LSP_DAEMON_IDLE"
 DEFAULT_IDLE_S = 900.0
-PRELOAD = (
-    "codex_lsp.cli",
-    "codex_lsp.lsp.server",
-    "codex_lsp.lsp.rpc.nonblocking_transport",
-    "codex_lsp.sandbox",
-    "httpcore._async.connection_pool",
-    "anyio._backends._asyncio",
-)
-"""What a server imports before its first answer (and its first model request)."""
+PRELOAD = ("codex_lsp.cli", "codex_lsp.lsp.server", "codex_lsp.lsp.rpc.nonblocking_transport")
+"""What a server imports before its first answer: loaded before the first window is served."""
+PRELOAD_LATER = ("codex_lsp.sandbox", "httpcore._async.connection_pool", "anyio._backends._asyncio")
+"""What its first turn imports (with `cli.FIRST_TURN_IMPORTS`): loaded once the first
+window is served, for the windows after it (the first one imports them itself)."""
 _ZYGOTE_ONLY: list[int] = []
 """The zygote's lock and listening socket: closed in every forked server."""
 
@@ -55,11 +52,7 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     from codex_lsp.cli import FIRST_TURN_IMPORTS, import_server
 
     import_server()
-    for name in (*PRELOAD, *FIRST_TURN_IMPORTS):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    _preload(PRELOAD)
     _prewarm()
     os.chdir("/")
     path.unlink(missing_ok=True)
@@ -74,12 +67,21 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     listener.settimeout(1.0)
     inode = os.stat(path).st_ino
     try:
-        _accept_loop(listener, path, inode, print_, _idle_seconds())
+        later = (*PRELOAD_LATER, *FIRST_TURN_IMPORTS)
+        _accept_loop(listener, path, inode, print_, _idle_seconds(), lambda: _preload(later))
     finally:
         if _is_ours(path, inode):
             path.unlink(missing_ok=True)
         listener.close()
     return 0
+
+
+def _preload(names: tuple[str, ...]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the server that needs it will say so
+            pass
 
 
 def _prewarm() -> None:
@@ -132,18 +134,26 @@ def _is_ours(path: Path, inode: int) -> bool:
 
 
 def _accept_loop(
-    listener: socket.socket, path: Path, inode: int, print_: str, idle: float
+    listener: socket.socket, path: Path, inode: int, print_: str, idle: float,
+    later: Callable[[], None],
 ) -> None:
+    """Fork a server per connection; `later` runs once, after the first one or a quiet second."""
     last = time.monotonic()
+    pending: Callable[[], None] | None = later
     while _is_ours(path, inode) and time.monotonic() - last < idle:
         _reap()
         try:
             conn, _addr = listener.accept()
         except TimeoutError:
-            continue
-        last = time.monotonic()
-        with conn:
-            _handle(conn, print_)
+            conn = None
+        if conn is not None:
+            last = time.monotonic()
+            with conn:
+                _handle(conn, print_)
+        if pending is not None:
+            run = pending
+            pending = None
+            run()
 
 
 def _reap() -> None:
@@ -226,7 +236,7 @@ def _serve_child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -
     cli._setup_logging(args.log_file, args.verbose)
     logging.getLogger(__name__).info("serving as pid %d, forked by the daemon", os.getpid())
     code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn),
-                      early=_early_of(request))
+                      after_load=cli._preload_soon, early=_early_of(request))
     send_message(conn, {"exit": code})
     return code
 
