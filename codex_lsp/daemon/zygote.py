@@ -68,7 +68,7 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     inode = os.stat(path).st_ino
     try:
         later = (*PRELOAD_LATER, *FIRST_TURN_IMPORTS)
-        _accept_loop(listener, path, inode, print_, _idle_seconds(), lambda: _preload(later))
+        _accept_loop(listener, path, inode, print_, _idle_seconds(), lambda: _preload_later(later))
     finally:
         if _is_ours(path, inode):
             path.unlink(missing_ok=True)
@@ -82,6 +82,22 @@ def _preload(names: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except ImportError:  # the server that needs it will say so
             pass
+
+
+def _preload_later(names: tuple[str, ...]) -> None:
+    """The first turn's modules, and the usual TLS roots loaded once for every window.
+
+    The roots (certifi's bundle parsed into an SSL context, about a megabyte of C
+    memory no refcount touches) stay shared by every forked server that trusts no
+    company CA of its own (`net.ssl_context` is cached by the CA file it adds).
+    """
+    _preload(names)
+    from codex_lsp import net
+
+    try:
+        net.ssl_context({})
+    except (OSError, ValueError):  # each server will build (and report) its own
+        pass
 
 
 def _prewarm() -> None:
