@@ -266,13 +266,18 @@ def _early_of(request: dict[str, Any]) -> EarlyStart | None:
     early = request.get("early")
     if not isinstance(early, dict):
         return None
-    answered = [a for a in early.get("answered") or [] if isinstance(a, int | str)]
+    answered = [a for a in early.get("answered") or [] if _is_id(a)]
     initialize_id = early.get("initializeId")
     return EarlyStart(
-        initialize_id if isinstance(initialize_id, int | str) else None,
+        initialize_id if _is_id(initialize_id) else None,
         base64.b64decode(str(early.get("consumed") or "")),
         answered,
     )
+
+
+def _is_id(value: object) -> bool:
+    """A JSON-RPC id (a number or a string; true and false are not)."""
+    return isinstance(value, int | str) and not isinstance(value, bool)
 
 
 async def _watch_stub(conn: socket.socket) -> None:
