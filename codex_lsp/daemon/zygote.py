@@ -17,7 +17,6 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +28,18 @@ if TYPE_CHECKING:
 
 IDLE_ENV = "CODEX_LSP_DAEMON_IDLE"
 DEFAULT_IDLE_S = 900.0
-PRELOAD = ("codex_lsp.cli", "codex_lsp.lsp.server", "codex_lsp.lsp.rpc.nonblocking_transport")
-"""What a server imports before its first answer: loaded before the first window is served."""
-PRELOAD_LATER = ("codex_lsp.sandbox", "httpcore._async.connection_pool", "anyio._backends._asyncio")
-"""What its first turn imports (with `cli.FIRST_TURN_IMPORTS`): loaded once the first
-window is served, for the windows after it (the first one imports them itself)."""
+PRELOAD = (
+    "codex_lsp.cli",
+    "codex_lsp.lsp.server",
+    "codex_lsp.lsp.rpc.nonblocking_transport",
+    "codex_lsp.sandbox",
+    "httpcore._async.connection_pool",
+    "anyio._backends._asyncio",
+)
+"""What a server imports before its first answer and its first turn (with
+`cli.FIRST_TURN_IMPORTS`). All of it is loaded before the first fork: what the
+zygote loaded after a fork would unshare the pages it touches (+18 MB for one
+idle window, measured), costing more than loading it first."""
 _ZYGOTE_ONLY: list[int] = []
 """The zygote's lock and listening socket: closed in every forked server."""
 
@@ -52,7 +58,8 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     from codex_lsp.cli import FIRST_TURN_IMPORTS, import_server
 
     import_server()
-    _preload(PRELOAD)
+    _preload((*PRELOAD, *FIRST_TURN_IMPORTS))
+    _share_tls_roots()
     _prewarm()
     os.chdir("/")
     path.unlink(missing_ok=True)
@@ -67,8 +74,7 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     listener.settimeout(1.0)
     inode = os.stat(path).st_ino
     try:
-        later = (*PRELOAD_LATER, *FIRST_TURN_IMPORTS)
-        _accept_loop(listener, path, inode, print_, _idle_seconds(), lambda: _preload_later(later))
+        _accept_loop(listener, path, inode, print_, _idle_seconds())
     finally:
         if _is_ours(path, inode):
             path.unlink(missing_ok=True)
@@ -84,14 +90,13 @@ def _preload(names: tuple[str, ...]) -> None:
             pass
 
 
-def _preload_later(names: tuple[str, ...]) -> None:
-    """The first turn's modules, and the usual TLS roots loaded once for every window.
+def _share_tls_roots() -> None:
+    """Parse the usual TLS roots once, for every window.
 
-    The roots (certifi's bundle parsed into an SSL context, about a megabyte of C
-    memory no refcount touches) stay shared by every forked server that trusts no
-    company CA of its own (`net.ssl_context` is cached by the CA file it adds).
+    The roots (certifi's bundle in an SSL context, C memory no refcount touches)
+    stay shared by every forked server that trusts no company CA of its own
+    (`net.ssl_context` is cached by the CA file it adds).
     """
-    _preload(names)
     from codex_lsp import net
 
     try:
@@ -150,26 +155,18 @@ def _is_ours(path: Path, inode: int) -> bool:
 
 
 def _accept_loop(
-    listener: socket.socket, path: Path, inode: int, print_: str, idle: float,
-    later: Callable[[], None],
+    listener: socket.socket, path: Path, inode: int, print_: str, idle: float
 ) -> None:
-    """Fork a server per connection; `later` runs once, after the first one or a quiet second."""
     last = time.monotonic()
-    pending: Callable[[], None] | None = later
     while _is_ours(path, inode) and time.monotonic() - last < idle:
         _reap()
         try:
             conn, _addr = listener.accept()
         except TimeoutError:
-            conn = None
-        if conn is not None:
-            last = time.monotonic()
-            with conn:
-                _handle(conn, print_)
-        if pending is not None:
-            run = pending
-            pending = None
-            run()
+            continue
+        last = time.monotonic()
+        with conn:
+            _handle(conn, print_)
 
 
 def _reap() -> None:
@@ -252,7 +249,7 @@ def _serve_child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -
     cli._setup_logging(args.log_file, args.verbose)
     logging.getLogger(__name__).info("serving as pid %d, forked by the daemon", os.getpid())
     code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn),
-                      after_load=cli._preload_soon, early=_early_of(request))
+                      early=_early_of(request))
     send_message(conn, {"exit": code})
     return code
 
