@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from codex_lsp import __version__, daemon
-from codex_lsp.daemon import place, stub
+from codex_lsp.daemon import place, stub, zygote
 from codex_lsp.daemon.handoff import receive_request, send_message
 from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
