@@ -154,6 +154,13 @@ class ToggleArgs:
     enabled: bool | None = None
 
 
+@attrs.frozen
+class LoginArgs:
+    """`{method?}`: `codex.login` ("browser" or "device"; checked by the command)."""
+
+    method: str = "browser"
+
+
 def argument_object(args: tuple[Any, ...]) -> dict[str, Any]:
     """The one argument object a command takes (none or `[]` from Lua clients: `{}`)."""
     if not args:

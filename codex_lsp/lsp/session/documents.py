@@ -15,7 +15,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from codex_lsp.core.protocol import Snapshot
-from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
+from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile, Workspace, snapshot_of
 from codex_lsp.edits.lines import split_lsp_lines
 from codex_lsp.lsp.session.text_sync import adopt
 
@@ -122,6 +122,16 @@ class Documents:
     def relative(self, path: Path) -> str:
         """Workspace-relative path for display."""
         return self.workspace.relative(path)
+
+    def workspace_path(self, uri: str) -> str | None:
+        """The absolute path `uri` is filed under (None: not a file of the workspace).
+
+        Findings and pending changes are kept by this path.
+        """
+        try:
+            return str(self.workspace.resolve(str(path_of(uri))))
+        except (NotAFile, OutsideWorkspace):
+            return None
 
 
 def path_of(uri: str) -> Path:
