@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from codex_lsp import wire
 from codex_lsp.lsp.features.results import (
     CancelResult,
     ClearFindingsResult,
     CommandResult,
     DecisionResult,
+    NeedsInstructionResult,
     ResumeResult,
     ReviewResult,
     SignedInResult,
@@ -67,6 +69,10 @@ CASES: list[tuple[str, CommandResult, dict[str, Any]]] = [
     ("cancel nothing",
      CancelResult(status="answered", thread_id="t", cancelled=[], text="Nothing to cancel."),
      {"status": "answered", "threadId": "t", "cancelled": [], "text": "Nothing to cancel."}),
+    ("editSelection without instruction",
+     NeedsInstructionResult(status="failed", thread_id=None, error="No instruction"),
+     {"status": "failed", "threadId": None, "error": "No instruction",
+      wire.NEEDS_INSTRUCTION: True}),
     ("newThread", thread_result("t"), {"status": "answered", "threadId": "t"}),
     ("listThreads",
      ThreadListResult(status="answered", thread_id="t", threads=[

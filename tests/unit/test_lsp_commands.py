@@ -83,7 +83,8 @@ async def test_edit_selection_without_instruction_fails_with_the_next_step(tmp_p
     session, editor, model, uri = _session(tmp_path)
     result = await execute(session, wire.EDIT_SELECTION, {"uri": uri, "range": LINES_0_2})
     assert result["status"] == "failed" and "codex:" in result["error"]
-    assert result == {"status": "failed", "threadId": None, "error": result["error"]}
+    assert result == {"status": "failed", "threadId": None, "error": result["error"],
+                      wire.NEEDS_INSTRUCTION: True}
     assert model.requests == []
     [shown] = editor.messages()  # an editor without our plugin is told
     assert shown.startswith("Codex: Edit selection failed: No instruction")

@@ -75,6 +75,17 @@ def failed(message: str, thread_id: str | None = None) -> CommandResult:
     return CommandResult(status="failed", thread_id=thread_id, error=message)
 
 
+@attrs.define(kw_only=True)
+class NeedsInstructionResult(CommandResult):
+    """`codex.editSelection` failed for want of an instruction: the editor should ask.
+
+    Neither an argument nor a `codex:` comment gave one; the editor asks the user
+    and sends the command again (`wire.NEEDS_INSTRUCTION`).
+    """
+
+    needs_instruction: bool = True
+
+
 def thread_result(thread_id: str | None) -> CommandResult:
     """`{status: answered, threadId}`: a command whose answer is the thread it made current."""
     return CommandResult(status="answered", thread_id=thread_id)

@@ -13,8 +13,8 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.lsp.features.arguments import BadArguments, SelectionArgs
 from codex_lsp.lsp.features.registry import command
-from codex_lsp.lsp.features.results import CommandResult, TurnAnswer
-from codex_lsp.lsp.features.selection import instruction_from, selection_from
+from codex_lsp.lsp.features.results import CommandResult, NeedsInstructionResult, TurnAnswer
+from codex_lsp.lsp.features.selection import NoInstruction, instruction_from, selection_from
 from codex_lsp.lsp.session.documents import origin_of
 from codex_lsp.lsp.session.session import Session
 
@@ -23,7 +23,10 @@ async def _selection_task(
     session: Session, arg: SelectionArgs, build: Callable[[SelectionArgs, Selection], TaskSpec]
 ) -> CommandResult:
     """Run the turn `build` makes of the selection; bad arguments fail before it starts."""
-    spec = build(arg, selection_from(session.documents, arg.uri, arg.range))
+    try:
+        spec = build(arg, selection_from(session.documents, arg.uri, arg.range))
+    except NoInstruction as exc:  # the editor asks the user, then sends the command again
+        return NeedsInstructionResult(status="failed", thread_id=None, error=str(exc))
     return await session.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 
