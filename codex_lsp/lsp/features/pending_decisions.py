@@ -32,13 +32,15 @@ SHOWN_DIFF_LINES = 40
 """A diff shown as a message (no `showDocument`) is cut after this many lines."""
 
 
-def _decided(change: PendingChange, verb: str) -> DecisionResult:
-    return DecisionResult(
-        status="answered",
-        thread_id=change.thread_id,
-        change_id=change.id,
-        text=f"{verb}: {change.summary}",
-    )
+def _decided(item: PendingChange | WaitingCommand, verb: str) -> DecisionResult:
+    """The answer naming the change (or command) decided and what it was."""
+    if isinstance(item, WaitingCommand):
+        text = f"{verb}: {what(item.request)}"
+        return DecisionResult(
+            status="answered", thread_id=item.thread_id, command_id=item.id, text=text
+        )
+    text = f"{verb}: {item.summary}"
+    return DecisionResult(status="answered", thread_id=item.thread_id, change_id=item.id, text=text)
 
 
 @command(wire.APPROVE, PendingArgs)
@@ -53,7 +55,7 @@ async def approve(session: Session, arg: PendingArgs) -> CommandResult:
             session.waiting_commands.decide(
                 target.id, "approveForSession" if arg.for_session else "approve"
             )
-            return _allowed(target, "Allowed for this session" if arg.for_session else "Allowed")
+            return _decided(target, "Allowed for this session" if arg.for_session else "Allowed")
         change = target
         hunks = None
         if arg.hunk is not None:
@@ -73,7 +75,7 @@ async def reject(session: Session, arg: PendingArgs) -> CommandResult:
         target = _target(session.pending, arg)
         if isinstance(target, WaitingCommand):
             session.waiting_commands.decide(target.id, "reject")
-            return _allowed(target, "Denied")
+            return _decided(target, "Denied")
         rejected = ReviewDecision("reject", reason="Edit rejected.")
         change = session.pending.decide(target.id, rejected)
     except (NoPendingChange, NoWaitingCommand) as exc:
@@ -91,15 +93,6 @@ def _target(pending: PendingChanges, arg: PendingArgs) -> PendingChange | Waitin
     if newest is None:
         raise NoPendingChange("Nothing is waiting for a decision (no proposed change or command).")
     return newest
-
-
-def _allowed(waiting: WaitingCommand, verb: str) -> DecisionResult:
-    return DecisionResult(
-        status="answered",
-        thread_id=waiting.thread_id,
-        command_id=waiting.id,
-        text=f"{verb}: {what(waiting.request)}",
-    )
 
 
 @command(wire.SHOW_DIFF, PendingArgs)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from codex_lsp import wire
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.intel.backend import DocText
@@ -134,12 +136,7 @@ async def review(session: Session, arg: ReviewArgs) -> CommandResult:
         }
     )
     return ReviewResult(
-        status=result.status,
-        thread_id=result.thread_id,
-        text=result.text,
-        changed_files=result.changed_files,
-        usage=result.usage,
-        error=result.error,
+        **attrs.asdict(result, recurse=False),
         summary=summary,
         findings=shown,
         overall_correctness=parsed.correctness,
