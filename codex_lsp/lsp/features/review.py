@@ -26,7 +26,7 @@ from codex_lsp.lsp.features.results import (
     failed,
 )
 from codex_lsp.lsp.features.selection import selection_from
-from codex_lsp.lsp.session.documents import NotAFile, origin_of, path_of
+from codex_lsp.lsp.session.documents import NotAFile, origin_of
 from codex_lsp.lsp.session.session import Session
 from codex_lsp.review.findings import ReviewParseError, parse_review
 from codex_lsp.review.prompts import ReviewTarget, read_diff, review_task, scope_key, summary_text
@@ -44,7 +44,7 @@ def _target(session: Session, arg: ReviewArgs) -> ReviewTarget:
     if arg.uri is None:
         raise BadArguments(f"missing 'uri' (the document to review with scope '{arg.scope}')")
     try:
-        path = session.documents.workspace.resolve(str(path_of(arg.uri)))
+        path = session.documents.resolve(arg.uri)
         language = session.documents.language_id(path)
         if arg.scope == "selection":
             if arg.range is None:
@@ -64,11 +64,12 @@ def _target(session: Session, arg: ReviewArgs) -> ReviewTarget:
 
 
 def _resolver(session: Session, origin: Path | None) -> Any:
-    root = session.documents.workspace.rooted_at(origin).primary
+    """Resolves the paths the review names, from the folder it ran in (outside: None)."""
+    workspace, root = session.documents.workspace, session.documents.root_for(origin)
 
     def resolve(raw: str) -> Path | None:
         try:
-            return session.documents.workspace.resolve(raw, cwd=root)
+            return workspace.resolve(raw, cwd=root)
         except OutsideWorkspace:
             return None
 
@@ -100,7 +101,7 @@ async def review(session: Session, arg: ReviewArgs) -> CommandResult:
     origin = origin_of(arg.uri)
     diff = None
     if target.scope in ("uncommitted", "baseBranch"):
-        root = session.documents.workspace.rooted_at(origin).primary
+        root = session.documents.root_for(origin)
         try:
             diff = await read_diff(target, root)
         except ValueError as exc:

@@ -13,7 +13,7 @@ from codex_lsp.agent.tasks import Selection, attached_file, attached_selection
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.edits.lines import lsp_lines
 from codex_lsp.lsp.features.arguments import BadArguments, ContextArg, Range
-from codex_lsp.lsp.session.documents import Documents, NotAFile, path_of
+from codex_lsp.lsp.session.documents import Documents, NotAFile
 
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
 """A `codex: <instruction>` comment in the selection, in any common comment syntax."""
@@ -25,7 +25,7 @@ def selection_from(documents: Documents, uri: str, rng: Range) -> Selection:
     if end_line < start_line:
         raise BadArguments("'range.end' is before 'range.start'")
     try:
-        path = documents.workspace.resolve(str(path_of(uri)))
+        path = documents.resolve(uri)
         lines = documents.lines(path)
     except (NotAFile, OutsideWorkspace, UnreadableFile) as exc:
         raise BadArguments(str(exc)) from exc
@@ -69,7 +69,7 @@ def context_from(documents: Documents, items: list[ContextArg] | None) -> tuple[
             parts.append(attached_selection(selection_from(documents, item.uri, item.range)))
             continue
         try:
-            path = documents.workspace.resolve(str(path_of(item.uri)))
+            path = documents.resolve(item.uri)
         except (NotAFile, OutsideWorkspace) as exc:
             raise BadArguments(f"'context': {exc}") from exc
         parts.append(attached_file(documents.relative(path)))

@@ -123,15 +123,23 @@ class Documents:
         """Workspace-relative path for display."""
         return self.workspace.relative(path)
 
+    def resolve(self, uri: str) -> Path:
+        """The workspace file `uri` names; `NotAFile` or `OutsideWorkspace` says why not."""
+        return self.workspace.resolve(str(path_of(uri)))
+
     def workspace_path(self, uri: str) -> str | None:
         """The absolute path `uri` is filed under (None: not a file of the workspace).
 
         Findings and pending changes are kept by this path.
         """
         try:
-            return str(self.workspace.resolve(str(path_of(uri))))
+            return str(self.resolve(uri))
         except (NotAFile, OutsideWorkspace):
             return None
+
+    def root_for(self, origin: Path | None) -> Path:
+        """The workspace folder a command started from `origin` works in."""
+        return self.workspace.rooted_at(origin).primary
 
 
 def path_of(uri: str) -> Path:
