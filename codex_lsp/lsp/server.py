@@ -21,7 +21,6 @@ from pygls.workspace import TextDocument
 from codex_lsp import __version__, wire
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config.lenient import load_config_keeping_valid
-from codex_lsp.core.workspace import Workspace
 from codex_lsp.lsp.features import code_actions
 from codex_lsp.lsp.features import inline_completion as inline
 from codex_lsp.lsp.features.command_table import commands
@@ -31,7 +30,6 @@ from codex_lsp.lsp.rpc.fast_start import inline_completion_requested
 from codex_lsp.lsp.rpc.jsonrpc import INTERNAL_ERROR, ChangeListener, CodexProtocol, make_converter
 from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
-from codex_lsp.lsp.session.editor_intel import EditorIntel
 from codex_lsp.lsp.session.session import Session
 from codex_lsp.models.identity import editor_name
 
@@ -155,15 +153,14 @@ def create_server() -> CodexLanguageServer:
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
-        session = ls.session
-        session.agent.workspace = Workspace(_workspace_roots(params) or [Path.cwd()])
-        session.client.caps = ClientCapabilities.from_lsp(params.capabilities)
-        if session.client.caps.codex_intel:
-            session.agent.intel.editor = EditorIntel(session.client)
         info = params.client_info
-        session.agent.editor = editor_name(info.name, info.version) if info is not None else None
+        ls.session.initialize(
+            _workspace_roots(params) or [Path.cwd()],
+            ClientCapabilities.from_lsp(params.capabilities),
+            editor_name(info.name, info.version) if info is not None else None,
+        )
         ls.init_options = _codex_section(_as_dict(params.initialization_options))
-        session.configure(ls.init_options)
+        ls.session.configure(ls.init_options)
 
     @server.feature(types.INITIALIZED)
     def on_initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:

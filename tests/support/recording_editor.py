@@ -135,7 +135,7 @@ def make_session(
         Client(editor), lambda: buffers, loaded, BackgroundTasks(), lambda _loaded: model,
         root=root,
     )
-    session.client.caps = ClientCapabilities(**caps)  # what `initialize` resolves
+    session.initialize([root], ClientCapabilities(**caps), "recording-editor")
     return session
 
 

@@ -29,10 +29,12 @@ from codex_lsp.lsp.edits.host import LspHost
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
 from codex_lsp.lsp.edits.waiting_commands import WaitingCommands
 from codex_lsp.lsp.features.sign_in import SignIn
+from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.config_watch import ConfigWatch, ProblemReport
 from codex_lsp.lsp.session.diagnostics import Diagnostics
 from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.editor_intel import EditorIntel
 from codex_lsp.lsp.session.progress import TurnReporter
 from codex_lsp.lsp.session.turns import TurnRegistry
 from codex_lsp.models.factory import create_client
@@ -86,6 +88,16 @@ class Session:
         """What was wrong in the last configuration loaded (and what was used instead)."""
         self.started = time.monotonic()
         self.agent.on_problem = self.report_problem  # the engine takes no listener when built
+
+    def initialize(
+        self, roots: list[Path], caps: ClientCapabilities, editor: str | None
+    ) -> None:
+        """What `initialize` tells: the workspace folders, the client's capabilities, its name."""
+        self.agent.workspace = Workspace(roots)
+        self.client.caps = caps
+        if caps.codex_intel:
+            self.agent.intel.editor = EditorIntel(self.client)
+        self.agent.editor = editor
 
     # ---- configuration -------------------------------------------------------------
 
