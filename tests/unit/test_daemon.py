@@ -14,6 +14,7 @@ import pytest
 from codex_lsp import __version__, daemon
 from codex_lsp.daemon import place, stub, zygote
 from codex_lsp.daemon.handoff import receive_request, send_message
+from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,3 +123,42 @@ def test_no_daemon_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not daemon.wanted(True, True) and not daemon.wanted(False, True)
     monkeypatch.delenv(daemon.DAEMON_ENV)
     assert not daemon.wanted(False, False)
+
+
+def test_what_the_first_start_read_travels_with_the_handoff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "z.sock"
+    monkeypatch.setattr(stub, "_place", lambda: (path, "fp"))
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(1)
+    seen: list[dict[str, object]] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, listener:
+            request, fds = receive_request(conn)
+            for fd in fds:
+                os.close(fd)
+            seen.append(request)
+            send_message(conn, {"ok": False, "error": "just looking"})
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    read = b"Content-Length: 2\r\n\r\n{}\xff"  # not even UTF-8: passed on as bytes
+    assert stub.serve_remote([], EarlyStart(7, read, [7, "a"])) is None
+    thread.join(5)
+    early = zygote._early_of(seen[0])
+    assert early is not None
+    assert (early.initialize_id, early.consumed, early.answered) == (7, read, [7, "a"])
+
+
+@pytest.mark.parametrize("early", [None, "x", {"consumed": "", "answered": [True, {}, 3]}])
+def test_a_handoff_without_usable_early_bytes_starts_from_nothing(early: object) -> None:
+    got = zygote._early_of({"early": early} if early is not None else {})
+    if early is None or early == "x":
+        assert got is None
+    else:
+        assert got is not None and got.consumed == b"" and got.answered == [3]
+        assert got.initialize_id is None
