@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from codex_lsp import wire
-from codex_lsp.lsp.features import agent_commands as commands
+from codex_lsp.lsp.features.command_table import commands
 
 REPO = Path(__file__).resolve().parents[2]
 VSCODE_CONSTANTS = REPO / "editors" / "vscode" / "src" / "constants.ts"
@@ -31,7 +31,7 @@ def _nvim_strings(pattern: str) -> set[str]:
 
 
 def test_server_registers_exactly_the_wire_commands() -> None:
-    assert tuple(commands.HANDLERS) == wire.COMMANDS
+    assert tuple(commands()) == wire.COMMANDS
     assert len(set(wire.COMMANDS)) == len(wire.COMMANDS)
 
 
