@@ -244,16 +244,6 @@ async def test_resume_needs_a_known_thread(tmp_path: Path) -> None:
     assert unknown["status"] == "failed" and "nope" in unknown["error"]
 
 
-async def test_status_reports_the_session(tmp_path: Path) -> None:
-    session, _, _, _ = _session(tmp_path)
-    result = await execute(session, wire.STATUS, "ignored")
-    assert result["status"] == "answered" and result["running"] == []
-    for key in ("version", "config", "configError", "auth", "sandbox", "mcpServers",
-                "findings", "pendingChanges", "pendingCommands", "inlineCompletion", "uptimeSec"):
-        assert key in result, key
-    assert result["auth"]["authMode"] == "apikey"
-
-
 # ---- pending decisions ---------------------------------------------------------------------
 
 
