@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { FeatureState, LanguageClient, StaticFeature, WorkDoneProgressCreateRequest } from 'vscode-languageclient/node';
 
-import { CodexEvent } from './answers';
+import { CodexEvent, isCodexEvent } from './events';
 import { ApproveCommandParams, ApproveEditParams } from './approval';
 import { Methods } from './constants';
 import { answerIntel, IntelRequest } from './intel';
@@ -50,7 +50,9 @@ export class CodexFeature implements StaticFeature {
     this.disposables.push(
       client.onRequest(Methods.approveEdit, (params: ApproveEditParams, token) => hooks.approveEdit(params, token)),
       client.onRequest(Methods.approveCommand, (params: ApproveCommandParams) => hooks.approveCommand(params)),
-      client.onNotification(Methods.event, (event: CodexEvent) => hooks.onEvent(event)),
+      client.onNotification(Methods.event, (event: unknown) => {
+        if (isCodexEvent(event)) hooks.onEvent(event);
+      }),
       client.onRequest(Methods.intel, (request: IntelRequest) => answerIntel(request)),
       // Registered after the built-in ProgressFeature's, so this one wins.
       client.onRequest(WorkDoneProgressCreateRequest.type, (params) => hooks.progress.create(client, params)),

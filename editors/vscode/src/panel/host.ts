@@ -12,6 +12,8 @@ import * as vscode from 'vscode';
 import { cardHunks, keptFromCard } from '../approval';
 import type { ApproveCommandParams, ApproveEditParams, HunkRef } from '../approval';
 import { Commands, ServerCommands, SETTINGS_SECTION, Settings } from '../constants';
+import { dispatchEvent } from '../events';
+import type { SomeEvents, TurnFinishedEvent, TurnStatus } from '../events';
 import type { EditReviewer } from '../review';
 import type { CodexServer } from '../server';
 import { errorText } from '../server';
@@ -110,14 +112,24 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   // ---- fed by extension.ts -----------------------------------------------------------
 
   handleEvent(event: CodexEvent): void {
-    if (event.type === 'approvalWithdrawn' && event.kind === 'command') {
-      for (const [id, resolve] of this.pending) {
-        resolve('reject');
-        this.dispatch({ type: 'approvalDecided', id, decision: 'withdrawn' });
-      }
-      this.pending.clear();
-    }
+    dispatchEvent(this.hostHandlers, event);
     this.dispatch({ type: 'event', event });
+  }
+
+  /** What the host itself does on some events (the model handles every kind). */
+  private readonly hostHandlers: SomeEvents = {
+    approvalWithdrawn: (e) => {
+      if (e.kind === 'command') this.withdrawCommands();
+    },
+  };
+
+  /** The server gave up waiting for the pending command approvals. */
+  private withdrawCommands(): void {
+    for (const [id, resolve] of this.pending) {
+      resolve('reject');
+      this.dispatch({ type: 'approvalDecided', id, decision: 'withdrawn' });
+    }
+    this.pending.clear();
   }
 
   setServerState(state: PanelState['server'], message?: string): void {
@@ -233,7 +245,9 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     const result = await this.run(ServerCommands.runTask, arg);
     if (result?.threadId) this.state = { ...this.state, threadId: result.threadId };
     if (result && this.state.busy && result.status !== 'failed') {
-      this.dispatch({ type: 'event', event: { type: 'turnFinished', status: result.status, text: result.text } });
+      const status = (result.status ?? 'answered') as TurnStatus;
+      const event: TurnFinishedEvent = { type: 'turnFinished', threadId: this.state.threadId ?? '', status, text: result.text ?? '', error: null, changedFiles: [] };
+      this.dispatch({ type: 'event', event });
     }
   }
 

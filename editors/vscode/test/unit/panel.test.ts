@@ -1,5 +1,7 @@
 import * as assert from 'assert';
 
+import type { CodexEvent, CodexEventType } from '../../src/events';
+
 import { csp, pageHtml } from '../../src/panel/page';
 import { renderMarkdown } from '../../src/webview/markdown';
 import {
@@ -21,7 +23,11 @@ function run(...actions: Action[]): PanelState {
   return actions.reduce(reduce, initialState());
 }
 
-const ev = (type: string, extra: Record<string, unknown> = {}): Action => ({ type: 'event', event: { threadId: T, type, ...extra } });
+/** A server event; fields the server always sends but a case does not need are left out. */
+const ev = (type: CodexEventType, extra: Record<string, unknown> = {}): Action => ({
+  type: 'event',
+  event: { threadId: T, type, ...extra } as CodexEvent,
+});
 
 /** The items without ids and revs, for comparing. */
 function shape(s: PanelState): Record<string, unknown>[] {

@@ -1,11 +1,17 @@
 import * as assert from 'assert';
 
+import type { CodexEvent, CodexEventType } from '../../src/events';
+
 import type { ApproveEditParams } from '../../src/approval';
 import { Action, initialState, PanelState, reduce } from '../../src/panel/model';
 import { applyAllHunks, restoredState, toSaved } from '../../src/panel/restore';
 
 const T = 'thread-1';
-const ev = (type: string, extra: Record<string, unknown> = {}): Action => ({ type: 'event', event: { threadId: T, type, ...extra } });
+/** A server event; fields the server always sends but a case does not need are left out. */
+const ev = (type: CodexEventType, extra: Record<string, unknown> = {}): Action => ({
+  type: 'event',
+  event: { threadId: T, type, ...extra } as CodexEvent,
+});
 
 const PROPOSAL: ApproveEditParams = {
   threadId: T,
