@@ -115,7 +115,7 @@ def _serve(
     if early_start and not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
         # Load the server in a thread while the main thread answers `initialize`
         # and code actions (fast_start).
-        from codex_lsp.lsp.fast_start import answer_initialize, answer_until_loaded
+        from codex_lsp.lsp.rpc.fast_start import answer_initialize, answer_until_loaded
 
         loaded_r, loaded_w = os.pipe()
         loader = threading.Thread(target=_load_server, args=(loaded_w,), daemon=True)
@@ -125,8 +125,8 @@ def _serve(
         loader.join()
         os.close(loaded_r)
 
+    from codex_lsp.lsp.rpc.nonblocking_transport import run_stdio, run_tcp
     from codex_lsp.lsp.server import create_server
-    from codex_lsp.lsp.transport import run_stdio, run_tcp
 
     server = create_server()
     if early is not None:

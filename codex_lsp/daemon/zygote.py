@@ -28,7 +28,7 @@ DEFAULT_IDLE_S = 900.0
 PRELOAD = (
     "codex_lsp.cli",
     "codex_lsp.lsp.server",
-    "codex_lsp.lsp.transport",
+    "codex_lsp.lsp.rpc.nonblocking_transport",
     "codex_lsp.sandbox",
     "httpcore._async.connection_pool",
     "anyio._backends._asyncio",

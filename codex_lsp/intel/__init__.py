@@ -2,7 +2,7 @@
 
 The engine speaks to one small contract, `CodeIntel` (backend.py); two backends
 implement it: language servers codex-lsp starts itself (`codex_lsp.lsp_peers`)
-and the editor through `codex/intel` (`codex_lsp.lsp.intel_host`).
+and the editor through `codex/intel` (`codex_lsp.lsp.session.editor_intel`).
 """
 
 from __future__ import annotations

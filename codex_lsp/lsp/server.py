@@ -23,23 +23,25 @@ from codex_lsp.background import BackgroundTasks
 from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.config.lenient import load_config_keeping_valid
 from codex_lsp.core.workspace import Workspace
-from codex_lsp.lsp import code_actions, commands, inline
-from codex_lsp.lsp.approval_prompt import ApprovalPrompt
-from codex_lsp.lsp.auth_commands import AuthUi
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.config_watch import ConfigWatch, ProblemReport
-from codex_lsp.lsp.fast_start import inline_completion_requested
-from codex_lsp.lsp.findings import Findings
-from codex_lsp.lsp.host import LspHost
-from codex_lsp.lsp.initialize import ClientCapabilities
-from codex_lsp.lsp.intel_host import EditorIntel
-from codex_lsp.lsp.open_documents import Documents
-from codex_lsp.lsp.pending_changes import PendingChanges
-from codex_lsp.lsp.pending_commands import pending_actions
-from codex_lsp.lsp.progress import TurnReporter
-from codex_lsp.lsp.protocol import INTERNAL_ERROR, CodexProtocol, make_converter
-from codex_lsp.lsp.services import Services
-from codex_lsp.lsp.turns import TurnRegistry
+from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
+from codex_lsp.lsp.edits.host import LspHost
+from codex_lsp.lsp.edits.pending_changes import PendingChanges
+from codex_lsp.lsp.features import agent_commands as commands
+from codex_lsp.lsp.features import code_actions
+from codex_lsp.lsp.features import inline_completion as inline
+from codex_lsp.lsp.features.pending_decisions import pending_actions
+from codex_lsp.lsp.features.sign_in import AuthUi
+from codex_lsp.lsp.rpc.fast_start import inline_completion_requested
+from codex_lsp.lsp.rpc.jsonrpc import INTERNAL_ERROR, CodexProtocol, make_converter
+from codex_lsp.lsp.session.capabilities import ClientCapabilities
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.config_watch import ConfigWatch, ProblemReport
+from codex_lsp.lsp.session.diagnostics import Findings
+from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.editor_intel import EditorIntel
+from codex_lsp.lsp.session.progress import TurnReporter
+from codex_lsp.lsp.session.services import Services
+from codex_lsp.lsp.session.turns import TurnRegistry
 from codex_lsp.models.identity import editor_name
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codex_lsp.lsp.arguments import (
+from codex_lsp.lsp.features.arguments import (
     BadArguments,
     Position,
     PromptArgs,
@@ -60,7 +60,7 @@ def test_null_fields_count_as_absent_and_lua_empty_tables_as_no_arguments() -> N
 
 def test_diagnostic_code_may_be_a_string_or_an_integer() -> None:
     """Regression: a diagnostic with a `code` made every fixDiagnostic fail (no hook for the union)."""
-    from codex_lsp.lsp.arguments import SelectionArgs
+    from codex_lsp.lsp.features.arguments import SelectionArgs
 
     base = {"uri": "file:///a.py", "range": {"start": {"line": 0}, "end": {"line": 1}}}
     for code in ("E501", 7):

@@ -424,7 +424,7 @@ async def test_full_access_needs_no_sandbox(tmp_path: Path) -> None:
 
 def test_prompts_say_which_kind_of_action() -> None:
     from codex_lsp.core.protocol import CommandRequest
-    from codex_lsp.lsp.approval_prompt import command_params, command_prompt
+    from codex_lsp.lsp.edits.approval_prompt import command_params, command_prompt
 
     cwd = Path("/work/project")
     mcp = CommandRequest("t", ["mcp", "docs", "search"], cwd, '{"q": "x"}', "mcp", "docs", "search")

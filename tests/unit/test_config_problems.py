@@ -91,7 +91,7 @@ def test_agents_md_huge_unreadable_or_binary_is_said(tmp_path: Path) -> None:
 
 
 def test_the_early_capability_read_skips_broken_lines_as_the_full_load_does(tmp_path: Path) -> None:
-    from codex_lsp.lsp.fast_start import inline_completion_requested
+    from codex_lsp.lsp.rpc.fast_start import inline_completion_requested
 
     (tmp_path / "config.toml").write_text(
         "approval_policy = \n[inline_completion]\nenabled = true\n"

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from codex_lsp.edits.text_edits import offset_at
-from codex_lsp.lsp.documents import apply_changes
+from codex_lsp.lsp.session.text_sync import apply_changes
 
 
 @dataclass
@@ -86,7 +86,7 @@ def test_thousand_changes_in_one_notification() -> None:
 def test_document_kept_as_lines_reads_back_its_text() -> None:
     from pygls.workspace import TextDocument
 
-    from codex_lsp.lsp.documents import LinesTextDocument, adopt
+    from codex_lsp.lsp.session.text_sync import LinesTextDocument, adopt
 
     doc = TextDocument("file:///x.py", "a = 1\nb = 2\n", version=1)
     lines_doc = adopt(doc)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from codex_lsp.lsp.config_watch import ConfigWatch, error_message
-from codex_lsp.lsp.failures import NEXT_STEP, command_label, failure_message
+from codex_lsp.lsp.features.failures import NEXT_STEP, command_label, failure_message
+from codex_lsp.lsp.session.config_watch import ConfigWatch, error_message
 
 
 def test_command_labels_read_as_the_user_knows_them() -> None:

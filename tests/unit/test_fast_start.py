@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.lsp.code_actions import actions_for, code_actions_json
-from codex_lsp.lsp.fast_start import answer_initialize, answer_until_loaded
+from codex_lsp.lsp.features.code_actions import actions_for, code_actions_json
+from codex_lsp.lsp.rpc.fast_start import answer_initialize, answer_until_loaded
 from tests.support.raw_lsp import frame
 
 RANGE = {"start": {"line": 1, "character": 0}, "end": {"line": 3, "character": 4}}

@@ -6,8 +6,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from codex_lsp.lsp.lenient import structure_leniently
-from codex_lsp.lsp.protocol import make_converter
+from codex_lsp.lsp.rpc.jsonrpc import make_converter
+from codex_lsp.lsp.rpc.lenient_initialize import structure_leniently
 
 
 def _initialize(params: Any) -> dict[str, Any]:

@@ -15,10 +15,10 @@ import pytest
 
 from codex_lsp.agent import tasks
 from codex_lsp.core.protocol import EditProposal, FileEdit, ReviewDecision
-from codex_lsp.lsp.pending_changes import NoPendingChange, PendingChanges
-from codex_lsp.lsp.pending_commands import pending_actions
-from codex_lsp.lsp.reviewed_edit import ReviewedEdit
-from codex_lsp.lsp.workspace_edits import ClientEditSupport
+from codex_lsp.lsp.edits.pending_changes import NoPendingChange, PendingChanges
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
+from codex_lsp.lsp.features.pending_decisions import pending_actions
 from tests.support.core_harness import EDIT, NEW, OLD, Core, edit_script, make_core
 from tests.support.fake_host import FakeHost
 from tests.support.scripted_model import ScriptedModel, call, reply, text

@@ -1,6 +1,6 @@
 """The pygls internals codex_lsp relies on still exist with the shapes we use.
 
-`lsp/transport.py`, `lsp/protocol.py`, `lsp/server.py`, `lsp/documents.py` and
+`lsp/rpc/nonblocking_transport.py`, `lsp/rpc/jsonrpc.py`, `lsp/server.py`, `lsp/session/text_sync.py` and
 `cli.py` subclass or call private parts of pygls 2 (the writer, the request
 table, the response hooks, `run_async`). pyproject bounds pygls to `<3`; a
 minor release could still change them, and then this test fails naming the
@@ -137,7 +137,7 @@ def test_server_internals() -> None:
 
 
 def test_text_document_keeps_its_source_in_an_attribute() -> None:
-    # LinesTextDocument (lsp/documents.py) assigns `_source` and reads `source` via super().
+    # LinesTextDocument (lsp/session/text_sync.py) assigns `_source` and reads `source` via super().
     doc = TextDocument("file:///internals.txt", "abc")
     assert "_source" in vars(doc), _fail("TextDocument._source", "missing")
     assert isinstance(inspect.getattr_static(TextDocument, "source"), property), _fail(

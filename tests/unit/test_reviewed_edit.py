@@ -6,8 +6,8 @@ from pathlib import Path
 
 from codex_lsp.core.protocol import EditProposal, FileEdit
 from codex_lsp.edits.hunks import apply_hunks
-from codex_lsp.lsp.reviewed_edit import ReviewedEdit
-from codex_lsp.lsp.workspace_edits import ClientEditSupport
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
 
 ROOT = Path("/ws")
 OLD = "".join(f"line {i}\n" for i in range(20))

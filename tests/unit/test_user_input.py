@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.lsp.user_prompt import question_text
+from codex_lsp.lsp.features.user_input import question_text
 from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.user_input import (
     DESCRIPTION,

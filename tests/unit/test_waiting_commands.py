@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.core.protocol import CommandRequest, EditProposal, FileEdit
-from codex_lsp.lsp.pending_changes import PendingChanges
-from codex_lsp.lsp.pending_commands import pending_actions
-from codex_lsp.lsp.reviewed_edit import ReviewedEdit
-from codex_lsp.lsp.waiting_commands import NoWaitingCommand, command_label, what
-from codex_lsp.lsp.workspace_edits import ClientEditSupport
+from codex_lsp.lsp.edits.pending_changes import PendingChanges
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.waiting_commands import NoWaitingCommand, command_label, what
+from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
+from codex_lsp.lsp.features.pending_decisions import pending_actions
 from tests.unit.test_pending_changes import Recorder
 
 

@@ -10,7 +10,7 @@ from typing import get_args
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import AgentEvent
-from codex_lsp.lsp import commands
+from codex_lsp.lsp.features import agent_commands as commands
 
 REPO = Path(__file__).resolve().parents[2]
 VSCODE_CONSTANTS = REPO / "editors" / "vscode" / "src" / "constants.ts"

@@ -17,11 +17,11 @@ from lsprotocol import types
 
 from codex_lsp import wire
 from codex_lsp.completion.service import Cursor
-from codex_lsp.lsp.arguments import BadArguments, ToggleArgs, argument_object, structure
-from codex_lsp.lsp.documents import lines_of
-from codex_lsp.lsp.open_documents import path_of
-from codex_lsp.lsp.services import Services
-from codex_lsp.lsp.turns import failed
+from codex_lsp.lsp.features.arguments import BadArguments, ToggleArgs, argument_object, structure
+from codex_lsp.lsp.session.documents import path_of
+from codex_lsp.lsp.session.services import Services
+from codex_lsp.lsp.session.text_sync import lines_of
+from codex_lsp.lsp.session.turns import failed
 
 NEIGHBOUR_LINES = 80
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.session.client import Client
 
 MAX_MESSAGE = 400
 """Characters of the error kept in the one-line message."""

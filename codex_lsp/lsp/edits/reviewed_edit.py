@@ -15,7 +15,7 @@ from pathlib import Path
 from codex_lsp.core.protocol import EditProposal, FileEdit
 from codex_lsp.edits.file_diff import file_diff
 from codex_lsp.edits.hunks import Hunk
-from codex_lsp.lsp.workspace_edits import ClientEditSupport, EditPlan, build_edit
+from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport, EditPlan, build_edit
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Any
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision
-from codex_lsp.lsp.approval_prompt import command_prompt
-from codex_lsp.lsp.open_documents import origin_of
+from codex_lsp.lsp.edits.approval_prompt import command_prompt
+from codex_lsp.lsp.session.documents import origin_of
 
 LABEL_CHARS = 60
 """A command longer than this is cut in code action titles."""

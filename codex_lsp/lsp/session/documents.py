@@ -17,7 +17,7 @@ from pygls.workspace import TextDocument
 from codex_lsp.core.protocol import Snapshot
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.edits.lines import split_lsp_lines
-from codex_lsp.lsp.documents import adopt
+from codex_lsp.lsp.session.text_sync import adopt
 
 LANGUAGE_BY_SUFFIX = {
     ".py": "python",

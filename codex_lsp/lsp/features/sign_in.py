@@ -20,16 +20,16 @@ from codex_lsp.auth.endpoints import issuer
 from codex_lsp.auth.errors import CANCELLED, NOT_SIGNED_IN, AuthError
 from codex_lsp.auth.manager import AuthManager, manager_for
 from codex_lsp.background import BackgroundTasks
-from codex_lsp.lsp import message_prompt
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.message_prompt import NoPrompt
-from codex_lsp.lsp.progress import TurnReporter
+from codex_lsp.lsp.session import message_prompt
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.message_prompt import NoPrompt
+from codex_lsp.lsp.session.progress import TurnReporter
 
 NO_API_KEY = "noApiKey"
 
 if TYPE_CHECKING:
     from codex_lsp.agent.engine import Agent
-    from codex_lsp.lsp.services import Services
+    from codex_lsp.lsp.session.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from codex_lsp.core.protocol import (
 )
 
 if TYPE_CHECKING:
-    from codex_lsp.lsp.client import Client
+    from codex_lsp.lsp.session.client import Client
 
 MAX_UPDATES_PER_SEC = 20
 FLUSH_INTERVAL = 1.0 / MAX_UPDATES_PER_SEC

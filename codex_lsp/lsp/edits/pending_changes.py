@@ -20,8 +20,8 @@ from typing import Any
 from codex_lsp import wire
 from codex_lsp.core.protocol import ReviewDecision
 from codex_lsp.edits.hunks import Hunk
-from codex_lsp.lsp.reviewed_edit import ReviewedEdit, ReviewedFile
-from codex_lsp.lsp.waiting_commands import WaitingCommand, WaitingCommands
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.lsp.edits.waiting_commands import WaitingCommand, WaitingCommands
 
 Json = dict[str, Any]
 

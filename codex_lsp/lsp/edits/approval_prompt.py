@@ -30,11 +30,11 @@ from pygls.exceptions import JsonRpcException
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision, ReviewDecision
-from codex_lsp.lsp import message_prompt
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.message_prompt import NoPrompt
-from codex_lsp.lsp.protocol import RequestAbandoned
-from codex_lsp.lsp.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
+from codex_lsp.lsp.session import message_prompt
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.message_prompt import NoPrompt
 
 log = logging.getLogger(__name__)
 

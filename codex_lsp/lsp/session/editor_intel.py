@@ -15,7 +15,7 @@ from typing import Any
 from codex_lsp import wire
 from codex_lsp.intel.backend import DocText, IntelUnavailable, QueryMethod
 from codex_lsp.intel.diagnostics import Diagnostic
-from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.session.client import Client
 
 QUERY_TIMEOUT_SEC = 10.0
 """Longest wait for one query through the editor (it waits on its own servers)."""

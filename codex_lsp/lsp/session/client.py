@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp import wire
-from codex_lsp.lsp.initialize import ClientCapabilities
-from codex_lsp.lsp.protocol import CodexProtocol
+from codex_lsp.lsp.rpc.jsonrpc import CodexProtocol
+from codex_lsp.lsp.session.capabilities import ClientCapabilities
 
 log = logging.getLogger(__name__)
 

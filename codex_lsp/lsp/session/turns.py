@@ -18,8 +18,8 @@ from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread
 from codex_lsp.core.protocol import TurnFinished
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.progress import TurnReporter
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.progress import TurnReporter
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ answer within `approval_timeout_sec` counts as dismissed.
 
 from __future__ import annotations
 
-from codex_lsp.lsp import message_prompt
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.protocol import RequestAbandoned
+from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
+from codex_lsp.lsp.session import message_prompt
+from codex_lsp.lsp.session.client import Client
 from codex_lsp.tools.user_input import UserAnswer, UserQuestion
 
 ANSWER_IN_CHAT = "Answer in chat…"

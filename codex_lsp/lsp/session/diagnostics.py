@@ -17,9 +17,9 @@ from pygls.workspace import TextDocument
 from codex_lsp import wire
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.edits.lines import lsp_lines
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.documents import lines_of
-from codex_lsp.lsp.open_documents import Documents, NotAFile, path_of
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.documents import Documents, NotAFile, path_of
+from codex_lsp.lsp.session.text_sync import lines_of
 from codex_lsp.review.findings import Finding, severity
 from codex_lsp.review.store import FindingStore, LineChange
 

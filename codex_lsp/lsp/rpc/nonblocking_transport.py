@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from pygls.exceptions import JsonRpcException
 
-from codex_lsp.lsp.protocol import PARSE_ERROR, CodexProtocol, short_text
+from codex_lsp.lsp.rpc.jsonrpc import PARSE_ERROR, CodexProtocol, short_text
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,11 @@ from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.agent.transcript import transcript
 from codex_lsp.core.items import message_text
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp import auth_commands, inline, pending_commands, review_commands
-from codex_lsp.lsp.arguments import (
+from codex_lsp.lsp.features import inline_completion as inline
+from codex_lsp.lsp.features import pending_decisions as pending_commands
+from codex_lsp.lsp.features import review as review_commands
+from codex_lsp.lsp.features import sign_in as auth_commands
+from codex_lsp.lsp.features.arguments import (
     BadArguments,
     PromptArgs,
     SelectionArgs,
@@ -28,11 +31,11 @@ from codex_lsp.lsp.arguments import (
     argument_object,
     structure,
 )
-from codex_lsp.lsp.failures import report_failure
-from codex_lsp.lsp.open_documents import origin_of
-from codex_lsp.lsp.selection import context_from, instruction_from, selection_from
-from codex_lsp.lsp.services import Services
-from codex_lsp.lsp.turns import failed
+from codex_lsp.lsp.features.failures import report_failure
+from codex_lsp.lsp.features.selection import context_from, instruction_from, selection_from
+from codex_lsp.lsp.session.documents import origin_of
+from codex_lsp.lsp.session.services import Services
+from codex_lsp.lsp.session.turns import failed
 from codex_lsp.wire import (
     ADD_DOCSTRING,
     ASK,

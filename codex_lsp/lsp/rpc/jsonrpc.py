@@ -38,7 +38,7 @@ from pygls.protocol import (
 )
 from pygls.protocol.json_rpc import MsgId
 
-from codex_lsp.lsp.lenient import structure_leniently
+from codex_lsp.lsp.rpc.lenient_initialize import structure_leniently
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ class CodexProtocol(LanguageServerProtocol):
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> None:
         """Apply all changes of one notification with one split of the document."""
-        from codex_lsp.lsp.documents import adopt
+        from codex_lsp.lsp.session.text_sync import adopt
 
         uri = params.text_document.uri
         docs = self.workspace.text_documents

@@ -14,17 +14,17 @@ from codex_lsp import wire
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.intel.backend import DocText
 from codex_lsp.intel.review_context import problems_in_range
-from codex_lsp.lsp.arguments import (
+from codex_lsp.lsp.features.arguments import (
     BadArguments,
     ClearFindingsArgs,
     ReviewArgs,
     argument_object,
     structure,
 )
-from codex_lsp.lsp.open_documents import NotAFile, origin_of, path_of
-from codex_lsp.lsp.selection import selection_from
-from codex_lsp.lsp.services import Services
-from codex_lsp.lsp.turns import failed
+from codex_lsp.lsp.features.selection import selection_from
+from codex_lsp.lsp.session.documents import NotAFile, origin_of, path_of
+from codex_lsp.lsp.session.services import Services
+from codex_lsp.lsp.session.turns import failed
 from codex_lsp.review.findings import ReviewParseError, parse_review
 from codex_lsp.review.prompts import ReviewTarget, read_diff, review_task, scope_key, summary_text
 

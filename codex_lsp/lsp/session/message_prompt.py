@@ -13,7 +13,7 @@ import logging
 
 from pygls.exceptions import JsonRpcException
 
-from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.session.client import Client
 
 log = logging.getLogger(__name__)
 

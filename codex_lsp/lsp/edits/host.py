@@ -25,15 +25,15 @@ from codex_lsp.core.protocol import (
     event_to_dict,
 )
 from codex_lsp.core.workspace import read_text_if_present
-from codex_lsp.lsp.approval_prompt import ApprovalPrompt
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.open_documents import Documents
-from codex_lsp.lsp.pending_changes import PendingChanges
-from codex_lsp.lsp.progress import TurnReporter
-from codex_lsp.lsp.protocol import RequestAbandoned
-from codex_lsp.lsp.reviewed_edit import ReviewedEdit
-from codex_lsp.lsp.user_prompt import ask_question
-from codex_lsp.lsp.workspace_edits import build_edit
+from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
+from codex_lsp.lsp.edits.pending_changes import PendingChanges
+from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.workspace_edits import build_edit
+from codex_lsp.lsp.features.user_input import ask_question
+from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.progress import TurnReporter
 from codex_lsp.tools.user_input import UserAnswer, UserQuestion
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from codex_lsp.lsp.code_actions import code_actions_json
+from codex_lsp.lsp.features.code_actions import code_actions_json
 from codex_lsp.wire import initialize_result
 
 CODE_ACTION = b"textDocument/codeAction"

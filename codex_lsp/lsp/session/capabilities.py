@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codex_lsp import wire
-from codex_lsp.lsp.workspace_edits import ClientEditSupport
+from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
 
 
 def _get(value: Any, *names: str) -> Any:

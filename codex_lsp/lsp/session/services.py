@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 from codex_lsp.agent.engine import Agent
 from codex_lsp.completion.service import InlineCompletions
-from codex_lsp.lsp.auth_commands import AuthUi
-from codex_lsp.lsp.client import Client
-from codex_lsp.lsp.findings import Findings
-from codex_lsp.lsp.open_documents import Documents
-from codex_lsp.lsp.pending_changes import PendingChanges
-from codex_lsp.lsp.turns import TurnRegistry
+from codex_lsp.lsp.edits.pending_changes import PendingChanges
+from codex_lsp.lsp.features.sign_in import AuthUi
+from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.diagnostics import Findings
+from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.turns import TurnRegistry
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from codex_lsp.config import AUTH_FILE_NAME, CONFIG_FILE_NAME
 from codex_lsp.config.problems import ConfigProblem
-from codex_lsp.lsp.client import Client
+from codex_lsp.lsp.session.client import Client
 
 NEXT_STEP = "Fix it and run any Codex command: the file is read again, no restart needed."
 

@@ -12,8 +12,8 @@ import re
 from codex_lsp.agent.tasks import Selection, attached_file, attached_selection
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.edits.lines import lsp_lines
-from codex_lsp.lsp.arguments import BadArguments, ContextArg, Range
-from codex_lsp.lsp.open_documents import Documents, NotAFile, path_of
+from codex_lsp.lsp.features.arguments import BadArguments, ContextArg, Range
+from codex_lsp.lsp.session.documents import Documents, NotAFile, path_of
 
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
 """A `codex: <instruction>` comment in the selection, in any common comment syntax."""

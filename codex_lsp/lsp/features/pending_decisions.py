@@ -15,16 +15,16 @@ from typing import Any
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import ReviewDecision
-from codex_lsp.lsp.arguments import BadArguments, PendingArgs, argument_object, structure
-from codex_lsp.lsp.pending_changes import (
+from codex_lsp.lsp.edits.pending_changes import (
     NoPendingChange,
     PendingChange,
     PendingChanges,
     file_diagnostics,
 )
-from codex_lsp.lsp.services import Services
-from codex_lsp.lsp.turns import failed
-from codex_lsp.lsp.waiting_commands import NoWaitingCommand, WaitingCommand, what
+from codex_lsp.lsp.edits.waiting_commands import NoWaitingCommand, WaitingCommand, what
+from codex_lsp.lsp.features.arguments import BadArguments, PendingArgs, argument_object, structure
+from codex_lsp.lsp.session.services import Services
+from codex_lsp.lsp.session.turns import failed
 
 Json = dict[str, Any]
 SHOWN_DIFF_LINES = 40

@@ -1,0 +1,1 @@
+"""The edit pipeline: reviewed edits, approval prompts, pending changes, the host."""

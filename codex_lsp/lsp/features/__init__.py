@@ -1,0 +1,1 @@
+"""One file per LSP feature or command family: what a request does."""

@@ -1,0 +1,1 @@
+"""JSON-RPC plumbing: the non-blocking transport, the protocol, answering before pygls loads."""

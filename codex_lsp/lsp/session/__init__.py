@@ -1,0 +1,1 @@
+"""One connection's state: client, capabilities, documents, turns, progress, diagnostics."""
