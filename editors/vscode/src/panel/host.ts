@@ -102,6 +102,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       cspSource: view.webview.cspSource,
       script: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       style: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      codicons: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
     });
     view.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m).catch((e) => this.fail(e)));
     view.onDidChangeVisibility(() => view.visible && this.post());

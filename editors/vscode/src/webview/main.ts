@@ -6,6 +6,7 @@
 
 import type { FromWebview, ToWebview, ViewUpdate } from '../panel/messages';
 import { chipLabel, dropMention, filterThreads, Item, mentionQuery, ThreadRow } from '../panel/model';
+import type { Codicon } from './codicons';
 import { renderMarkdown } from './markdown';
 
 declare function acquireVsCodeApi(): {
@@ -33,17 +34,33 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return node;
 }
 
-function button(label: string, onClick: () => void, aria?: string): HTMLButtonElement {
-  const b = el('button', undefined, label);
+/** `primary`/`secondary`: a themed button with an icon and its label; `icon`: the icon only (toolbar style); `row`: a list row. */
+type ButtonStyle = 'primary' | 'secondary' | 'icon' | 'row';
+
+/** A codicon (@vscode/codicons, bundled), hidden from screen readers: the button has the name. */
+function codicon(name: Codicon, spin = false): HTMLSpanElement {
+  const glyph = el('span', `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`);
+  glyph.setAttribute('aria-hidden', 'true');
+  return glyph;
+}
+
+/** A button that looks like VS Code's: a codicon, theme colours, its name as aria-label and tooltip. */
+function button(label: string, icon: Codicon, onClick: () => void, opts: { aria?: string; style?: ButtonStyle } = {}): HTMLButtonElement {
+  const style = opts.style ?? 'secondary';
+  const b = el('button', style);
   b.type = 'button';
-  if (aria) b.setAttribute('aria-label', aria);
+  b.title = opts.aria ?? label;
+  b.setAttribute('aria-label', opts.aria ?? label);
+  b.append(codicon(icon));
+  if (style !== 'icon') b.append(el('span', 'label', label));
   b.addEventListener('click', onClick);
   return b;
 }
 
 // ---- items -------------------------------------------------------------------------------
 
-const STEP_MARK: Record<string, string> = { completed: '✔', in_progress: '◐', pending: '○' };
+const STEP_MARK: Record<string, Codicon> = { completed: 'pass-filled', in_progress: 'arrow-circle-right', pending: 'circle-large-outline' };
+const TOOL_MARK: Record<'running' | 'ok' | 'failed', Codicon> = { running: 'loading', ok: 'pass', failed: 'error' };
 /** `codex.saveAfterApply`, from the latest update: an applied card then says "saved". */
 let saveAfterApply = false;
 const CHANGE_STATE: Record<string, string> = {
@@ -55,10 +72,12 @@ const CHANGE_STATE: Record<string, string> = {
   withdrawn: 'Review timed out',
 };
 
-function details(summary: string, body: HTMLElement, cls: string, open = false): HTMLDetailsElement {
+function details(summary: string, body: HTMLElement, cls: string, icon?: Codicon): HTMLDetailsElement {
   const d = el('details', cls);
-  d.open = open;
-  d.append(el('summary', undefined, summary), body);
+  const head = el('summary');
+  if (icon) head.append(codicon(icon, icon === 'loading'), ' ');
+  head.append(summary);
+  d.append(head, body);
   return d;
 }
 
@@ -84,7 +103,7 @@ function renderItem(item: Item): HTMLElement {
     case 'reasoning': {
       const body = el('div', 'reasoning-text');
       body.innerHTML = renderMarkdown(item.text);
-      return details(item.streaming ? 'Thinking…' : 'Thought', body, 'item reasoning');
+      return details(item.streaming ? 'Thinking…' : 'Thought', body, 'item reasoning', 'lightbulb');
     }
     case 'plan': {
       const node = el('section', 'item plan');
@@ -94,7 +113,9 @@ function renderItem(item: Item): HTMLElement {
       const list = el('ul');
       for (const s of item.steps) {
         const li = el('li', `step ${s.status}`);
-        li.append(el('span', 'mark', STEP_MARK[s.status] ?? '○'), el('span', 'label', s.step));
+        const mark = el('span', 'mark');
+        mark.append(codicon(STEP_MARK[s.status] ?? STEP_MARK.pending));
+        li.append(mark, el('span', 'label', s.step));
         li.setAttribute('aria-label', `${s.step}: ${s.status.replace('_', ' ')}`);
         list.append(li);
       }
@@ -103,9 +124,8 @@ function renderItem(item: Item): HTMLElement {
     }
     case 'tool': {
       const code = typeof item.exitCode === 'number' ? ` · exit ${item.exitCode}` : '';
-      const mark = item.state === 'running' ? '…' : item.state === 'ok' ? '✔' : '✘';
       const body = el('pre', 'output', item.output ?? (item.state === 'running' ? 'running…' : '(no output)'));
-      return details(`${mark} ${item.detail}${code}`, body, `item tool ${item.state}`);
+      return details(`${item.detail}${code}`, body, `item tool ${item.state}`, TOOL_MARK[item.state]);
     }
     case 'change':
       return renderChange(item);
@@ -124,8 +144,8 @@ function renderHunks(item: Extract<Item, { kind: 'change' }>): HTMLElement {
     row.append(el('span', 'hunk-label', h.label));
     if (h.detail) row.append(el('code', 'hunk-detail', h.detail));
     const choose = (kept: boolean) => () => post({ type: 'hunk', id: item.id, hunk: i, kept });
-    const apply = button('Apply', choose(true), `Apply hunk ${h.label}`);
-    const reject = button('Reject', choose(false), `Reject hunk ${h.label}`);
+    const apply = button('Apply', 'check', choose(true), { aria: `Apply hunk ${h.label}`, style: 'icon' });
+    const reject = button('Reject', 'close', choose(false), { aria: `Reject hunk ${h.label}`, style: 'icon' });
     apply.setAttribute('aria-pressed', String(h.kept));
     reject.setAttribute('aria-pressed', String(!h.kept));
     const actions = el('span', 'hunk-actions');
@@ -147,9 +167,9 @@ function renderChange(item: Extract<Item, { kind: 'change' }>): HTMLElement {
   if (item.state === 'pending') {
     const actions = el('div', 'actions');
     actions.append(
-      button('Review', () => post({ type: 'review', id: item.id }), `Review ${item.title} in the diff editor`),
-      button('Apply', () => post({ type: 'decideEdit', id: item.id, decision: 'approve' }), `Apply ${item.title}`),
-      button('Reject', () => post({ type: 'decideEdit', id: item.id, decision: 'reject' }), `Reject ${item.title}`),
+      button('Apply', 'check', () => post({ type: 'decideEdit', id: item.id, decision: 'approve' }), { aria: `Apply ${item.title}`, style: 'primary' }),
+      button('Reject', 'close', () => post({ type: 'decideEdit', id: item.id, decision: 'reject' }), { aria: `Reject ${item.title}` }),
+      button('Review', 'diff', () => post({ type: 'review', id: item.id }), { aria: `Review ${item.title} in the diff editor` }),
     );
     node.append(actions);
   }
@@ -171,9 +191,9 @@ function renderApproval(item: Extract<Item, { kind: 'approval' }>): HTMLElement 
     const decide = (decision: 'approve' | 'approveForSession' | 'reject') => () => post({ type: 'decideCommand', id: item.id, decision });
     const actions = el('div', 'actions');
     actions.append(
-      button('Run', decide('approve')),
-      button('Run always this session', decide('approveForSession')),
-      button('Deny', decide('reject')),
+      button('Run', 'play', decide('approve'), { style: 'primary' }),
+      button('Run always this session', 'check-all', decide('approveForSession')),
+      button('Deny', 'circle-slash', decide('reject')),
     );
     node.append(actions);
   } else {
@@ -225,12 +245,15 @@ function renderServer(u: ViewUpdate): void {
   if (server === 'starting') box.append(el('span', undefined, 'Starting the Codex server…'));
   if (server === 'noAuth') {
     box.append(el('span', undefined, serverMessage || 'Not signed in.'));
-    if (signInAction) box.append(button('Sign in with ChatGPT', () => post({ type: 'signIn' })));
-    box.append(button('Open Settings', () => post({ type: 'openSettings' })));
+    if (signInAction) box.append(button('Sign in with ChatGPT', 'account', () => post({ type: 'signIn' }), { style: 'primary' }));
+    box.append(button('Open Settings', 'gear', () => post({ type: 'openSettings' })));
   }
   if (server === 'crashed' || server === 'stopped') {
     box.append(el('span', undefined, serverMessage || 'The Codex server stopped.'));
-    box.append(button('Restart', () => post({ type: 'restart' })), button('Show Log', () => post({ type: 'showLog' })));
+    box.append(
+      button('Restart', 'debug-restart', () => post({ type: 'restart' }), { style: 'primary' }),
+      button('Show Log', 'output', () => post({ type: 'showLog' })),
+    );
   }
 }
 
@@ -241,7 +264,11 @@ function renderChips(u: ViewUpdate): void {
     const c = el('span', 'chip');
     c.setAttribute('role', 'listitem');
     c.title = chip.path;
-    c.append(el('span', undefined, chipLabel(chip)), button('×', () => post({ type: 'removeChip', id: chip.id }), `Remove ${chipLabel(chip)}`));
+    c.append(
+      codicon(chip.kind === 'selection' ? 'selection' : 'file'),
+      el('span', undefined, chipLabel(chip)),
+      button('Remove', 'close', () => post({ type: 'removeChip', id: chip.id }), { aria: `Remove ${chipLabel(chip)}`, style: 'icon' }),
+    );
     box.append(c);
   }
 }
@@ -273,7 +300,10 @@ function renderThreads(threads: ThreadRow[] | null): void {
     li.setAttribute('role', 'option');
     const when = new Date(t.updated * 1000).toLocaleString();
     const title = t.title || 'New thread';
-    const b = button(`${title}${t.current ? ' (current)' : ''}`, () => post({ type: 'resume', threadId: t.threadId }), `Resume ${title}, ${when}`);
+    const b = button(`${title}${t.current ? ' (current)' : ''}`, t.current ? 'comment-discussion' : 'comment', () => post({ type: 'resume', threadId: t.threadId }), {
+      aria: `Resume ${title}, ${when}`,
+      style: 'row',
+    });
     li.append(b, el('span', 'when', when));
     rows.append(li);
   }
@@ -375,12 +405,16 @@ $('model').addEventListener('change', () => post({ type: 'setting', key: 'model'
 $('effort').addEventListener('change', () => post({ type: 'setting', key: 'reasoningEffort', value: $<HTMLSelectElement>('effort').value }));
 $('approval').addEventListener('change', () => post({ type: 'setting', key: 'approvalPolicy', value: $<HTMLSelectElement>('approval').value }));
 conversation.addEventListener('click', (e) => {
-  const target = e.target as HTMLElement;
-  if (target.classList.contains('copy')) {
-    const code = target.parentElement?.querySelector('pre')?.textContent ?? '';
+  const copy = (e.target as HTMLElement).closest<HTMLButtonElement>('button.copy');
+  if (copy) {
+    const code = copy.parentElement?.querySelector('pre')?.textContent ?? '';
     post({ type: 'copy', text: code });
-    target.textContent = 'Copied';
-    setTimeout(() => (target.textContent = 'Copy'), 1500);
+    copy.replaceChildren(codicon('check'));
+    copy.title = 'Copied';
+    setTimeout(() => {
+      copy.replaceChildren(codicon('copy'));
+      copy.title = 'Copy';
+    }, 1500);
   }
 });
 

@@ -1,8 +1,10 @@
 import * as assert from 'assert';
+import { readFileSync } from 'fs';
 
 import type { CodexEvent, CodexEventType } from '../../src/events';
 
 import { csp, pageHtml } from '../../src/panel/page';
+import { CODICONS } from '../../src/webview/codicons';
 import { renderMarkdown } from '../../src/webview/markdown';
 import {
   Action,
@@ -208,12 +210,24 @@ describe('Codex view: prompt, mentions, threads, page', () => {
   });
 
   it('allows only the nonce script and local resources', () => {
-    const html = pageHtml({ cspSource: 'vscode-resource:', script: 'vscode-resource:/dist/webview.js', style: 'vscode-resource:/media/panel.css', nonce: 'abc' });
+    const html = pageHtml({ cspSource: 'vscode-resource:', script: 'vscode-resource:/dist/webview.js', style: 'vscode-resource:/media/panel.css', codicons: 'vscode-resource:/dist/codicons/codicon.css', nonce: 'abc' });
     assert.ok(html.includes(`content="${csp('vscode-resource:', 'abc')}"`));
     assert.match(csp('x:', 'n'), /^default-src 'none'; .*script-src 'nonce-n'$/);
     assert.ok(!/unsafe-inline|unsafe-eval|https?:/.test(csp('x:', 'n')));
     assert.strictEqual((html.match(/<script/g) ?? []).length, 1);
     assert.ok(html.includes('<script nonce="abc" src="vscode-resource:/dist/webview.js">'));
+  });
+
+  it('gives every button a codicon and a name, and loads the bundled codicons', () => {
+    const html = pageHtml({ cspSource: 'r:', script: 'r:/w.js', style: 'r:/p.css', codicons: 'r:/dist/codicons/codicon.css' });
+    assert.ok(html.includes('<link rel="stylesheet" href="r:/dist/codicons/codicon.css">'));
+    const buttons = html.match(/<button[^>]*>.*?<\/button>/gs) ?? [];
+    assert.strictEqual(buttons.length, 5);
+    for (const b of buttons) {
+      assert.match(b, /aria-label="[^"]+"/, b);
+      assert.match(b, /<span class="codicon codicon-[a-z-]+" aria-hidden="true"><\/span>/, b);
+      assert.match(b, /class="(icon|primary|secondary)"/, b);
+    }
   });
 });
 
@@ -221,9 +235,21 @@ describe('Codex view: markdown', () => {
   it('highlights code blocks, adds copy buttons and escapes raw HTML', () => {
     const html = renderMarkdown('Use **this**:\n\n```python\ndef f():\n    return 1\n```\n\n<img src=x onerror=alert(1)>');
     assert.ok(html.includes('<strong>this</strong>'));
-    assert.ok(html.includes('<button class="copy" type="button" aria-label="Copy python code"'));
+    assert.ok(html.includes('<button class="copy icon" type="button" aria-label="Copy python code"'));
     assert.ok(html.includes('<span class="hljs-keyword">def</span>'));
     assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.ok(!html.includes('<img'));
+  });
+});
+
+describe('Codex view: codicons', () => {
+  it('draws only icons the bundled @vscode/codicons has', () => {
+    const css = readFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'utf8');
+    const page = pageHtml({ cspSource: 'r:', script: 'r:/w.js', style: 'r:/p.css', codicons: 'r:/c.css' });
+    const markdown = renderMarkdown('```\nx\n```');
+    const inHtml = [...`${page}${markdown}`.matchAll(/codicon-([a-z-]+)/g)].map((m) => m[1]);
+    assert.ok(inHtml.length >= 6);
+    const missing = [...CODICONS, ...inHtml].filter((name) => !css.includes(`.codicon-${name}:before`));
+    assert.deepStrictEqual(missing, []);
   });
 });
