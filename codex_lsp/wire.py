@@ -43,6 +43,10 @@ REJECT: Final = "codex.reject"
 SHOW_DIFF: Final = "codex.showDiff"
 """Show a pending change's diff: `{changeId?}` (none: the newest)."""
 
+NEEDS_INSTRUCTION: Final = "needsInstruction"
+"""Result field: `codex.editSelection` got no instruction and the selection has no
+`codex:` comment (`status: "failed"`): the editor asks the user and sends it again."""
+
 PENDING_CHANGE_COMMANDS: Final = (APPROVE, REJECT, SHOW_DIFF)
 """Deciding a change no prompt decided (code actions carry them; our editor plugins
 answer `codex/approveEdit` instead, so they never see these actions)."""

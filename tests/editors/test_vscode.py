@@ -29,6 +29,7 @@ SETUP_HINT = "run `bash .ci/setup-vscode.sh` (with the venv active) first"
 
 SCENARIOS = [
     "apply",
+    "codexComment",
     "saveAfterApply",
     "reject",
     "codeAction",

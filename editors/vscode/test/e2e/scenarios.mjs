@@ -109,6 +109,30 @@ async function apply() {
   });
 }
 
+const HELLO_COMMENTED = HELLO.replace(`    return 'hi ' + name`, `    # codex: use an f-string\n    return 'hi ' + name`);
+
+/**
+ * A `codex:` comment in the selection is the instruction: "Codex: Edit Selection…" asks
+ * nothing (the rule lives on the server; VS Code asks only when it answers needsInstruction).
+ */
+async function codexComment() {
+  return withWorkbench('codexComment', { files: { 'hello.py': HELLO_COMMENTED }, turns: editTurns() }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 3);
+    await wb.runCommand('Codex: Edit Selection…');
+    // No input box: the diff opens with the edit the comment asked for.
+    await wb.waitForDiff('hello.py');
+    assert.equal(await wb.page.locator('.quick-input-widget:visible').count(), 0, 'no prompt for an instruction');
+    await wb.toast('Codex: use an f-string').first().waitFor();
+    const [request] = await wb.modelRequests();
+    assert.match(JSON.stringify(request), /use an f-string/, 'the comment reached the model as the instruction');
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    log('edited from the codex: comment without a prompt');
+  });
+}
+
 /** `codex.saveAfterApply`: Apply writes hello.py at once, no Ctrl+S. */
 async function saveAfterApply() {
   const options = { files: { 'hello.py': HELLO }, turns: editTurns(), settings: { 'codex.saveAfterApply': true } };
@@ -855,6 +879,7 @@ async function intel() {
 export const scenarios = {
   saveAfterApply,
   apply,
+  codexComment,
   reject,
   codeAction,
   hunks,
