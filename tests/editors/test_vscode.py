@@ -46,6 +46,7 @@ SCENARIOS = [
     "panel",
     "panelReload",
     "panelHunks",
+    "panelImage",
     "intel",
 ]
 SCENARIO_TIMEOUT_SEC = 240

@@ -24,6 +24,9 @@ import {
   CodexEvent,
   chipLabel,
   Decision,
+  ImageAttachment,
+  imageArgs,
+  imageMime,
   initialState,
   PanelState,
   promptContext,
@@ -36,6 +39,9 @@ import { applyRestored } from './restoredEdit';
 import { restoredState, SAVED_VIEW_KEY, toSaved } from './restore';
 
 export const VIEW_ID = 'codex-lsp.conversation';
+
+/** Dropped image files up to this size get a thumbnail (larger ones: an icon). */
+const MAX_THUMB_BYTES = 8 * 1024 * 1024;
 
 interface Result {
   status?: string;
@@ -170,7 +176,11 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       case 'ready':
         return this.post();
       case 'send':
-        return this.send(m.text);
+        return this.send(m.text, m.images ?? []);
+      case 'readImage':
+        return this.readImage(m.id, m.uri);
+      case 'warn':
+        return this.dispatch({ type: 'notice', level: 'warning', text: m.text });
       case 'stop':
         await this.run(ServerCommands.cancel, this.state.threadId ? { threadId: this.state.threadId } : {});
         return;
@@ -229,14 +239,15 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     }
   }
 
-  private async send(text: string): Promise<void> {
+  private async send(text: string, images: ImageAttachment[]): Promise<void> {
     if (!text.trim() || this.state.busy) return;
     const chips = this.chips;
-    this.dispatch({ type: 'prompt', text: text.trim(), chips: chips.map(chipLabel) });
+    this.dispatch({ type: 'prompt', text: text.trim(), chips: [...chips.map(chipLabel), ...images.map((i) => i.name)] });
     this.chips = [];
     this.refreshContext(); // the active editor stays attached
     const arg: Record<string, unknown> = { prompt: text.trim() };
     if (chips.length) arg.context = promptContext(chips);
+    if (images.length) arg.images = imageArgs(images, (uri) => this.wireUri(vscode.Uri.parse(uri)));
     if (this.state.threadId && this.resumeFirst) {
       await this.run(ServerCommands.resumeThread, { threadId: this.state.threadId });
       this.resumeFirst = false;
@@ -319,10 +330,30 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
 
   // ---- context chips ---------------------------------------------------------------------
 
+  /** A URI as the server reads it. */
+  private wireUri(uri: vscode.Uri): string {
+    const client = this.server.languageClient;
+    return client ? client.code2ProtocolConverter.asUri(uri) : uri.toString();
+  }
+
+  /** A dropped image file, read for its chip's thumbnail (the server reads it again on send). */
+  private async readImage(id: string, uri: string): Promise<void> {
+    const file = vscode.Uri.parse(uri);
+    const mime = imageMime(file.path);
+    try {
+      if (!mime) throw new Error('not a PNG, JPEG, GIF or WebP file');
+      const { size } = await vscode.workspace.fs.stat(file);
+      if (size > MAX_THUMB_BYTES) return this.postMessage({ type: 'thumb', id });
+      const bytes = await vscode.workspace.fs.readFile(file);
+      await this.postMessage({ type: 'thumb', id, dataUrl: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}` });
+    } catch (err) {
+      await this.postMessage({ type: 'thumb', id, error: `${vscode.workspace.asRelativePath(file)}: ${errorText(err)}` });
+    }
+  }
+
   private chipFor(uri: vscode.Uri, id: string, selection?: vscode.Selection, doc?: vscode.TextDocument): Chip {
     const path = vscode.workspace.asRelativePath(uri);
-    const client = this.server.languageClient;
-    const wire = client ? client.code2ProtocolConverter.asUri(uri) : uri.toString();
+    const wire = this.wireUri(uri);
     if (selection && doc && !selection.isEmpty) {
       return {
         id,

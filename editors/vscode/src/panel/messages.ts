@@ -3,7 +3,7 @@
  * script (webview/main.ts). Types only.
  */
 
-import type { Chip, Decision, PanelState, ThreadRow } from './model';
+import type { Chip, Decision, ImageAttachment, PanelState, ThreadRow } from './model';
 
 export interface PanelSettings {
   model: string;
@@ -29,12 +29,22 @@ export interface MentionResults {
   files: { path: string; uri: string }[];
 }
 
-export type ToWebview = ViewUpdate | MentionResults | { type: 'focusPrompt' };
+/** The host read a dropped image file for its chip (no `dataUrl`: it could not). */
+export interface ImageThumb {
+  type: 'thumb';
+  id: string;
+  dataUrl?: string;
+  error?: string;
+}
+
+export type ToWebview = ViewUpdate | MentionResults | ImageThumb | { type: 'focusPrompt' };
 
 /** Webview -> host. */
 export type FromWebview =
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  | { type: 'send'; text: string; images?: ImageAttachment[] }
+  | { type: 'readImage'; id: string; uri: string }
+  | { type: 'warn'; text: string }
   | { type: 'stop' }
   | { type: 'removeChip'; id: string }
   | { type: 'mention'; query: string }

@@ -59,8 +59,9 @@ export function pageHtml(src: PageSources): string {
 <form id="composer" aria-label="Prompt">
   <div id="chips" role="list" aria-label="Attached context"></div>
   <div id="mentions" role="listbox" aria-label="Open files" hidden></div>
-  <textarea id="prompt" rows="3" aria-label="Ask Codex (Enter to send, Shift+Enter for a new line, @ to attach an open file)"
-    placeholder="Ask Codex to do anything (@ attaches a file)"></textarea>
+  <div id="images" role="list" aria-label="Attached images" hidden></div>
+  <textarea id="prompt" rows="3" aria-label="Ask Codex (Enter to send, Shift+Enter for a new line, @ to attach an open file, paste or drop an image)"
+    placeholder="Ask Codex to do anything (@ attaches a file; paste or drop an image)"></textarea>
   <div id="controls">
     <input id="model" list="models" aria-label="Model" placeholder="model" size="10">
     <datalist id="models"></datalist>

@@ -22,6 +22,7 @@ export const CODICONS = [
   'discard',
   'error',
   'file',
+  'file-media',
   'gear',
   'history',
   'lightbulb',

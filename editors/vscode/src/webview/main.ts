@@ -5,15 +5,21 @@
  */
 
 import type { FromWebview, ToWebview, ViewUpdate } from '../panel/messages';
-import { chipLabel, dropMention, filterThreads, Item, mentionQuery, ThreadRow } from '../panel/model';
+import { chipLabel, dropMention, droppedUris, filterThreads, IMAGE_TYPES, ImageAttachment, isImagePath, Item, mentionQuery, ThreadRow } from '../panel/model';
 import type { Codicon } from './codicons';
 import { renderMarkdown } from './markdown';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: FromWebview): void;
-  getState(): { draft?: string } | undefined;
-  setState(state: { draft?: string }): void;
+  getState(): Draft | undefined;
+  setState(state: Draft): void;
 };
+
+/** What the webview keeps across a reload: the unsent prompt and its images. */
+interface Draft {
+  draft?: string;
+  images?: ImageAttachment[];
+}
 
 const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -326,9 +332,113 @@ function render(u: ViewUpdate): void {
 function send(): void {
   const text = prompt.value;
   if (!text.trim() || last?.state.busy) return;
-  post({ type: 'send', text });
+  post({ type: 'send', text, images: images.map(({ thumb: _thumb, ...image }) => image) });
   prompt.value = '';
-  vscode.setState({ draft: '' });
+  images = [];
+  renderImages();
+}
+
+// ---- images: pasted or dropped into the prompt box -----------------------------------------
+
+/** Pasted images larger than this are refused here (the server fits smaller ones to Codex's limits). */
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+let images: ImageAttachment[] = vscode.getState()?.images ?? [];
+let imageCounter = 0;
+
+function saveDraft(): void {
+  vscode.setState({ draft: prompt.value, images });
+}
+
+function renderImages(): void {
+  const box = $<HTMLElement>('images');
+  box.replaceChildren();
+  box.hidden = images.length === 0;
+  for (const image of images) {
+    const c = el('span', 'chip image');
+    c.setAttribute('role', 'listitem');
+    c.title = image.name;
+    if (image.thumb) c.append(Object.assign(el('img', 'thumb'), { src: image.thumb, alt: '' }));
+    else c.append(codicon('file-media'));
+    c.append(
+      el('span', undefined, image.name),
+      button('Remove', 'close', () => removeImage(image.id), { aria: `Remove image ${image.name}`, style: 'icon' }),
+    );
+    box.append(c);
+  }
+  saveDraft();
+}
+
+function removeImage(id: string): void {
+  images = images.filter((i) => i.id !== id);
+  renderImages();
+}
+
+/** A pasted (or dropped from outside VS Code) image file: sent as a data URL. */
+function attachFile(file: File): void {
+  if (file.size > MAX_IMAGE_BYTES) {
+    post({ type: 'warn', text: `${file.name || 'The image'} is larger than 20 MB: not attached.` });
+    return;
+  }
+  const reader = new FileReader();
+  reader.onload = () => {
+    const dataUrl = String(reader.result);
+    const id = `img${Date.now()}-${++imageCounter}`;
+    const name = file.name && file.name !== 'image.png' ? file.name : `pasted image ${imageCounter}.${file.type.split('/')[1]}`;
+    images = [...images, { id, name, dataUrl, thumb: dataUrl }];
+    renderImages();
+  };
+  reader.readAsDataURL(file);
+}
+
+/** A workspace image dropped from the explorer: sent as its URI; the host reads a thumbnail. */
+function attachUri(uri: string): void {
+  const id = `img${Date.now()}-${++imageCounter}`;
+  const name = decodeURIComponent(uri.split(/[?#]/)[0].split('/').pop() ?? uri);
+  images = [...images, { id, name, uri }];
+  renderImages();
+  post({ type: 'readImage', id, uri });
+}
+
+function imageFiles(list: FileList | undefined | null): File[] {
+  return [...(list ?? [])].filter((f) => IMAGE_TYPES.includes(f.type));
+}
+
+prompt.addEventListener('paste', (e) => {
+  const files = imageFiles(e.clipboardData?.files);
+  if (!files.length) return;
+  // An image with text beside it (copied from a document): the text is pasted too.
+  if (!e.clipboardData?.types.includes('text/plain')) e.preventDefault();
+  files.forEach(attachFile);
+});
+
+const composer = $<HTMLFormElement>('composer');
+composer.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  composer.classList.add('dropping');
+});
+composer.addEventListener('dragleave', () => composer.classList.remove('dropping'));
+composer.addEventListener('drop', (e) => {
+  composer.classList.remove('dropping');
+  const data = e.dataTransfer;
+  if (!data) return;
+  const uris = droppedUris(data.getData('application/vnd.code.uri-list') || data.getData('text/uri-list'));
+  const files = imageFiles(data.files);
+  if (!uris.length && !files.length) return;
+  e.preventDefault();
+  const shown = uris.filter(isImagePath);
+  if (uris.length && !shown.length) post({ type: 'warn', text: 'Only PNG, JPEG, GIF and WebP images can be attached.' });
+  if (shown.length) shown.forEach(attachUri);
+  else files.forEach(attachFile);
+});
+
+function onThumb(id: string, dataUrl: string | undefined, error: string | undefined): void {
+  if (error) {
+    images = images.filter((i) => i.id !== id);
+    post({ type: 'warn', text: `Could not attach ${error}` });
+  } else {
+    images = images.map((i) => (i.id === id ? { ...i, thumb: dataUrl } : i));
+  }
+  renderImages();
 }
 
 function showMentions(files: { path: string; uri: string }[]): void {
@@ -359,7 +469,7 @@ function pickMention(i: number): void {
 }
 
 prompt.addEventListener('input', () => {
-  vscode.setState({ draft: prompt.value });
+  saveDraft();
   const query = mentionQuery(prompt.value, prompt.selectionStart);
   if (query === undefined) showMentions([]);
   else post({ type: 'mention', query });
@@ -423,7 +533,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   if (m.type === 'update') render(m);
   else if (m.type === 'mentions') showMentions(m.files);
   else if (m.type === 'focusPrompt') prompt.focus();
+  else if (m.type === 'thumb') onThumb(m.id, m.dataUrl, m.error);
 });
 
 prompt.value = vscode.getState()?.draft ?? '';
+renderImages();
 post({ type: 'ready' });

@@ -3,6 +3,9 @@
 
 import assert from 'node:assert/strict';
 
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 import { log, SkipScenario, Workbench } from './harness.mjs';
 
 const HELLO = `def greet(name):
@@ -653,6 +656,57 @@ async function panelHunks() {
   });
 }
 
+/** A 1×1 PNG. */
+const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/**
+ * Images in the view (#21): a pasted PNG and a workspace image dropped from the explorer
+ * become thumbnail chips; on send they travel as `images` ({dataUrl} and {uri}) and reach
+ * the model as `input_image` parts of the user message.
+ */
+async function panelImage() {
+  const turns = [{ type: 'reply', items: [{ type: 'text', text: 'Two red dots.' }] }];
+  const files = { 'hello.py': HELLO, 'shots/dot.png': Buffer.from(DOT_PNG, 'base64') };
+  return withWorkbench('panelImage', { files, turns }, async (wb) => {
+    await wb.waitForServer();
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    // Paste: what Chromium puts in a paste event for an image on the clipboard.
+    await prompt.evaluate((box, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, DOT_PNG);
+    await view.locator('#images .chip.image', { hasText: 'pasted image' }).locator('img.thumb').waitFor();
+    // Drop: the explorer gives a drop its file URIs.
+    const uri = pathToFileURL(join(wb.workspace, 'shots', 'dot.png')).href;
+    await view.locator('#composer').evaluate((form, u) => {
+      const data = new DataTransfer();
+      data.setData('text/uri-list', u);
+      form.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, uri);
+    await view.locator('#images .chip.image', { hasText: 'dot.png' }).locator('img.thumb').waitFor();
+    log('a pasted and a dropped image are thumbnail chips');
+    await wb.screenshot('panel-images.png');
+
+    await prompt.fill('what is in these images?');
+    await prompt.press('Enter');
+    await view.locator('.item.assistant', { hasText: 'Two red dots.' }).waitFor();
+    await view.locator('.item.user .chip', { hasText: 'dot.png' }).waitFor();
+    await view.locator('#images .chip').first().waitFor({ state: 'detached' });
+    const [request] = await wb.modelRequests();
+    const parts = request.body.input.flatMap((item) => (Array.isArray(item.content) ? item.content : []));
+    const sent = parts.filter((p) => p.type === 'input_image').map((p) => p.image_url);
+    assert.equal(sent.length, 2, `two input_image parts, got ${JSON.stringify(parts).slice(0, 400)}`);
+    for (const url of sent) assert.match(url, /^data:image\/png;base64,/);
+    assert.ok(JSON.stringify(parts).includes('what is in these images?'));
+    log('the model got both images as input_image parts');
+  });
+}
+
 /**
  * The view remembers: a pending change card, then the window reloads (the extension host
  * and the server restart); the conversation is back and Apply on the card still works.
@@ -893,6 +947,7 @@ export const scenarios = {
   panel,
   panelReload,
   panelHunks,
+  panelImage,
   reviewFindings,
   inlineCompletion,
   intel,

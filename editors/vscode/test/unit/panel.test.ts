@@ -10,8 +10,12 @@ import {
   Action,
   Chip,
   dropMention,
+  droppedUris,
   filterThreads,
+  imageArgs,
+  imageMime,
   initialState,
+  isImagePath,
   Item,
   mentionQuery,
   PanelState,
@@ -253,3 +257,30 @@ describe('Codex view: codicons', () => {
     assert.deepStrictEqual(missing, []);
   });
 });
+
+describe('Codex view: image attachments', () => {
+  it('sends a pasted image as its data URL and a dropped file as its URI, in order', () => {
+    const images = [
+      { id: 'a', name: 'pasted image 1.png', dataUrl: 'data:image/png;base64,iVBORw0KGgo=', thumb: 'data:image/png;base64,iVBORw0KGgo=' },
+      { id: 'b', name: 'shot.webp', uri: 'file:///ws/shot.webp', thumb: 'data:image/webp;base64,UklG' },
+    ];
+    assert.deepStrictEqual(imageArgs(images, (u) => u.replace('file:///ws', 'file:///home/me/ws')), [
+      { dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
+      { uri: 'file:///home/me/ws/shot.webp' },
+    ]);
+    assert.deepStrictEqual(imageArgs([{ id: 'c', name: 'nothing' }]), []);
+  });
+
+  it('knows the image types the server takes', () => {
+    assert.ok(isImagePath('file:///ws/a.PNG') && isImagePath('b.jpeg') && isImagePath('c.jpg?x=1') && isImagePath('d.gif') && isImagePath('e.webp'));
+    assert.ok(!isImagePath('file:///ws/a.svg') && !isImagePath('notes.png.txt') && !isImagePath('png'));
+    assert.strictEqual(imageMime('/ws/photo.JPG'), 'image/jpeg');
+    assert.strictEqual(imageMime('/ws/a.bmp'), undefined);
+  });
+
+  it('reads the URIs of a drop, without comments or blank lines', () => {
+    assert.deepStrictEqual(droppedUris('# from the explorer\r\nfile:///ws/a.png\r\n\r\nfile:///ws/b.txt\n'), ['file:///ws/a.png', 'file:///ws/b.txt']);
+    assert.deepStrictEqual(droppedUris(''), []);
+  });
+});
+
