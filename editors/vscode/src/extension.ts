@@ -60,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // While the Codex view is shown, edits and commands are decided in it.
     approveEdit: (params, token) => (panel?.visible ? panel.reviewEdit(params, token) : reviewer.review(params, token)),
     approveCommand: (params) => (panel?.visible ? panel.approveCommand(params) : approveCommand(params)),
+    requestUserInput: async (params, token) => (panel ? panel.requestUserInput(params, token) : null),
     onEvent: (event) => {
       panel?.handleEvent(event);
       dispatchEvent(workbenchHandlers, event);

@@ -11,7 +11,11 @@ import { CodexEvent, isCodexEvent } from './events';
 import { ApproveCommandParams, ApproveEditParams } from './approval';
 import { Methods } from './constants';
 import { answerIntel, IntelRequest } from './intel';
+import { UserInputParams, UserInputResult } from './panel/model';
 import { ProgressNotifications } from './progress';
+
+/** Server -> client: the model's `request_user_input` questions (wire.USER_INPUT_REQUEST). */
+const REQUEST_USER_INPUT = 'codex/requestUserInput';
 
 /** What the server needs from the rest of the extension. */
 export interface ServerHooks {
@@ -19,6 +23,8 @@ export interface ServerHooks {
   progress: ProgressNotifications;
   approveEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown>;
   approveCommand(params: ApproveCommandParams): Promise<unknown>;
+  /** `codex/requestUserInput`: the model's questions, answered in the Codex view. */
+  requestUserInput(params: UserInputParams, token: vscode.CancellationToken): Promise<UserInputResult>;
   onEvent(event: CodexEvent): void;
   /** The server could not be started (or keeps stopping); `fix` says which action helps. */
   onStartFailed(message: string, fix?: 'interpreter' | 'settings'): void;
@@ -50,6 +56,7 @@ export class CodexFeature implements StaticFeature {
     this.disposables.push(
       client.onRequest(Methods.approveEdit, (params: ApproveEditParams, token) => hooks.approveEdit(params, token)),
       client.onRequest(Methods.approveCommand, (params: ApproveCommandParams) => hooks.approveCommand(params)),
+      client.onRequest(REQUEST_USER_INPUT, (params: UserInputParams, token) => hooks.requestUserInput(params, token)),
       client.onNotification(Methods.event, (event: unknown) => {
         if (isCodexEvent(event)) hooks.onEvent(event);
       }),

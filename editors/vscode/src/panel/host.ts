@@ -33,6 +33,9 @@ import {
   reduce,
   ThreadRow,
   TranscriptEntry,
+  UserInputParams,
+  UserInputResult,
+  userInputResult,
 } from './model';
 import { pageHtml } from './page';
 import { applyRestored } from './restoredEdit';
@@ -61,6 +64,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   private effectiveModel = '';
   private counter = 0;
   private pending = new Map<string, (d: Decision) => void>();
+  /** Question card id -> the open `codex/requestUserInput`'s answer. */
+  private readonly questions = new Map<string, (answers: Record<string, string> | null) => void>();
   private timer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   /** Change card id -> its `codex/approveEdit`, while pending (saved with the view). */
@@ -169,6 +174,23 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     return new Promise((resolve) => this.pending.set(id, (decision) => resolve({ decision })));
   }
 
+  /**
+   * `codex/requestUserInput`: the model's questions as a card in the conversation, answered
+   * there (null: dismissed, or the server withdrew the request).
+   */
+  async requestUserInput(params: UserInputParams, token: vscode.CancellationToken): Promise<UserInputResult> {
+    const id = `ask${++this.counter}`;
+    this.dispatch({ type: 'questions', id, request: params });
+    if (!this.visible) await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    const answers = await new Promise<Record<string, string> | null>((resolve) => {
+      this.questions.set(id, resolve);
+      token.onCancellationRequested(() => resolve(null));
+    });
+    this.questions.delete(id);
+    this.dispatch({ type: 'questionsDecided', id, answers });
+    return userInputResult(answers);
+  }
+
   // ---- the webview's messages ----------------------------------------------------------
 
   private async onMessage(m: FromWebview): Promise<void> {
@@ -214,6 +236,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
         if (kept) return this.reviewer.decideHunks(kept);
         return this.reviewer.decide(m.decision);
       }
+      case 'answerQuestions':
+        return this.questions.get(m.id)?.(m.answers);
       case 'decideCommand':
         this.pending.get(m.id)?.(m.decision);
         this.pending.delete(m.id);
@@ -460,6 +484,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   dispose(): void {
     for (const resolve of this.pending.values()) resolve('reject');
     this.pending.clear();
+    for (const resolve of this.questions.values()) resolve(null);
     if (this.timer) clearTimeout(this.timer);
     this.disposables.forEach((d) => d.dispose());
   }

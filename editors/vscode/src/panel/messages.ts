@@ -57,6 +57,8 @@ export type FromWebview =
   | { type: 'decideEdit'; id: string; decision: Decision }
   | { type: 'hunk'; id: string; hunk: number; kept: boolean }
   | { type: 'decideCommand'; id: string; decision: Decision }
+  /** The user's answers to a question card (null: dismissed). */
+  | { type: 'answerQuestions'; id: string; answers: Record<string, string> | null }
   | { type: 'setting'; key: 'model' | 'reasoningEffort' | 'approvalPolicy'; value: string }
   | { type: 'copy'; text: string }
   | { type: 'restart' }

@@ -80,7 +80,40 @@ export type Item = Base &
         state: 'pending' | Decision | 'withdrawn';
       }
     | { kind: 'notice'; level: string; text: string }
+    | {
+        kind: 'question';
+        callId: string;
+        questions: Question[];
+        state: 'pending' | 'answered' | 'dismissed';
+        /** Question id -> the answer given (an option's label or typed text). */
+        answers: Record<string, string>;
+      }
   );
+
+/** One of the model's `request_user_input` questions (`codex/requestUserInput`). */
+export interface Question {
+  id: string;
+  header: string;
+  question: string;
+  options: { label: string; description: string }[];
+}
+
+/** `codex/requestUserInput` params. */
+export interface UserInputParams {
+  threadId: string;
+  callId: string;
+  questions: Question[];
+}
+
+/** `codex/requestUserInput` result: the answers by question id, or null (dismissed). */
+export type UserInputResult = { answers: Record<string, { answers: string[] }> } | null;
+
+/** The answers given (blank ones left out, as unanswered), or null when dismissed. */
+export function userInputResult(answers: Record<string, string> | null): UserInputResult {
+  if (answers === null) return null;
+  const given = Object.entries(answers).filter(([, text]) => text.trim());
+  return { answers: Object.fromEntries(given.map(([id, text]) => [id, { answers: [text.trim()] }])) };
+}
 
 export interface PanelState {
   server: ServerState;
@@ -136,6 +169,8 @@ export type Action =
   | { type: 'hunkChoice'; id: string; hunk: number; kept: boolean }
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
+  | { type: 'questions'; id: string; request: UserInputParams }
+  | { type: 'questionsDecided'; id: string; answers: Record<string, string> | null }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
 
 export function initialState(): PanelState {
@@ -245,6 +280,7 @@ function onFinished(s: Draft, e: TurnFinishedEvent): void {
   for (const item of s.items) {
     if (item.kind === 'tool' && item.state === 'running') change(item, { state: 'failed', detail: `${item.detail} (stopped)` });
     if (item.kind === 'approval' && item.state === 'pending') change(item, { state: 'withdrawn' });
+    if (item.kind === 'question' && item.state === 'pending') change(item, { state: 'dismissed' });
   }
 }
 
@@ -381,6 +417,23 @@ export function reduce(state: PanelState, action: Action): PanelState {
       const mcp = r.kind === 'mcp';
       const command = mcp ? `${r.server ?? ''} / ${r.tool ?? ''}` : formatCommand(r.command);
       push(s, { kind: 'approval', action: mcp ? 'mcp' : 'shell', command, cwd: r.cwd, reason: r.reason ?? null, state: 'pending' }, action.id);
+      break;
+    }
+    case 'questions': {
+      const questions = action.request.questions.map((q) => ({
+        id: String(q.id),
+        header: String(q.header ?? ''),
+        question: String(q.question ?? ''),
+        options: (q.options ?? []).map((o) => ({ label: String(o.label), description: String(o.description ?? '') })),
+      }));
+      push(s, { kind: 'question', callId: action.request.callId, questions, state: 'pending', answers: {} }, action.id);
+      break;
+    }
+    case 'questionsDecided': {
+      const item = s.items.find((i) => i.id === action.id);
+      if (item?.kind === 'question' && item.state === 'pending') {
+        change(item, action.answers === null ? { state: 'dismissed' } : { state: 'answered', answers: action.answers });
+      }
       break;
     }
     case 'approvalDecided': {

@@ -31,6 +31,7 @@ export const CODICONS = [
   'pass',
   'pass-filled',
   'play',
+  'question',
   'selection',
   'send',
 ] as const;

@@ -3,10 +3,16 @@
 
 import assert from 'node:assert/strict';
 
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { log, SkipScenario, Workbench } from './harness.mjs';
+import { findPython, log, SkipScenario, Workbench } from './harness.mjs';
+
+/** The server (this interpreter's codex_lsp, PYTHONPATH included) can run `statement`. */
+function serverHas(statement) {
+  return spawnSync(findPython(), ['-c', statement], { stdio: 'ignore' }).status === 0;
+}
 
 const HELLO = `def greet(name):
     return 'hi ' + name
@@ -665,6 +671,7 @@ const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8B
  * the model as `input_image` parts of the user message.
  */
 async function panelImage() {
+  if (!serverHas('from codex_lsp.lsp.features.arguments import ImageArg')) throw new SkipScenario('the server takes no images yet');
   const turns = [{ type: 'reply', items: [{ type: 'text', text: 'Two red dots.' }] }];
   const files = { 'hello.py': HELLO, 'shots/dot.png': Buffer.from(DOT_PNG, 'base64') };
   return withWorkbench('panelImage', { files, turns }, async (wb) => {
@@ -704,6 +711,58 @@ async function panelImage() {
     for (const url of sent) assert.match(url, /^data:image\/png;base64,/);
     assert.ok(JSON.stringify(parts).includes('what is in these images?'));
     log('the model got both images as input_image parts');
+  });
+}
+
+/**
+ * The model asks (#21): `request_user_input` (offered to gpt-5.x) becomes a question card in
+ * the view (`codex/requestUserInput`, the extension announces `codexUserInput`); the option
+ * picked and the text typed reach the model as Codex sends them.
+ */
+async function panelQuestions() {
+  const questions = [
+    {
+      id: 'db',
+      header: 'Database',
+      question: 'Which database should the service use?',
+      options: [
+        { label: 'SQLite (Recommended)', description: 'One file, nothing to run.' },
+        { label: 'Postgres', description: 'A server to run.' },
+      ],
+    },
+    { id: 'name', header: 'Name', question: 'What is the service called?', options: [] },
+  ];
+  const turns = [
+    { type: 'reply', items: [{ type: 'function_call', name: 'request_user_input', arguments: { questions } }] },
+    { type: 'reply', items: [{ type: 'text', text: 'Setting up billing on SQLite.' }] },
+  ];
+  if (!serverHas('from codex_lsp.wire import USER_INPUT_REQUEST')) throw new SkipScenario('the server has no codex/requestUserInput yet');
+  const settings = { 'codex.model': 'gpt-5.5' };
+  return withWorkbench('panelQuestions', { files: { 'hello.py': HELLO }, turns, settings }, async (wb) => {
+    await wb.waitForServer('Codex: gpt-5.5');
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    await prompt.fill('set up the service');
+    await prompt.press('Enter');
+    const card = view.getByRole('region', { name: 'Codex asks' });
+    await card.getByText('Which database should the service use?').waitFor();
+    await card.getByRole('button', { name: 'Database: SQLite (Recommended)' }).click();
+    await card.getByRole('button', { name: 'Database: SQLite (Recommended)', pressed: true }).waitFor();
+    await card.getByRole('textbox', { name: 'Answer to: What is the service called?' }).fill('billing');
+    await wb.screenshot('panel-questions.png');
+    await card.getByRole('button', { name: 'Answer', exact: true }).click();
+    await card.locator('.state', { hasText: 'Answered' }).waitFor();
+    await card.getByText('Answer: billing').waitFor();
+    await view.locator('.item.assistant', { hasText: 'Setting up billing on SQLite.' }).waitFor();
+    const requests = await wb.modelRequests();
+    const output = requests[1].body.input.find((i) => i.type === 'function_call_output');
+    assert.ok(output, 'the answers went back as the tool output');
+    const answers = JSON.parse(output.output).answers;
+    assert.deepEqual(answers.db.answers, ['SQLite (Recommended)']);
+    assert.deepEqual(answers.name.answers, ['billing']);
+    log('the answers reached the model');
   });
 }
 
@@ -948,6 +1007,7 @@ export const scenarios = {
   panelReload,
   panelHunks,
   panelImage,
+  panelQuestions,
   reviewFindings,
   inlineCompletion,
   intel,

@@ -21,6 +21,7 @@ import {
   PanelState,
   promptContext,
   reduce,
+  userInputResult,
 } from '../../src/panel/model';
 
 const T = 'thread-1';
@@ -284,3 +285,37 @@ describe('Codex view: image attachments', () => {
   });
 });
 
+describe('Codex view: the model asks (codex/requestUserInput)', () => {
+  const request = {
+    threadId: T,
+    callId: 'call_1',
+    questions: [
+      { id: 'db', header: 'Database', question: 'Which database?', options: [{ label: 'SQLite', description: 'a file' }, { label: 'Postgres', description: 'a server' }] },
+      { id: 'name', header: 'Name', question: 'What name?', options: [] },
+    ],
+  };
+
+  it('shows the questions as a pending card, then the answers given', () => {
+    const asked = run({ type: 'questions', id: 'ask1', request });
+    const card = asked.items[0];
+    assert.ok(card.kind === 'question' && card.state === 'pending' && card.questions.length === 2);
+    assert.deepStrictEqual(card.questions[0].options.map((o) => o.label), ['SQLite', 'Postgres']);
+    const answered = reduce(asked, { type: 'questionsDecided', id: 'ask1', answers: { db: 'SQLite', name: 'users' } });
+    assert.deepStrictEqual(shape(answered)[0], { ...shape(asked)[0], state: 'answered', answers: { db: 'SQLite', name: 'users' } });
+    // Decided once: a late dismissal changes nothing.
+    assert.deepStrictEqual(reduce(answered, { type: 'questionsDecided', id: 'ask1', answers: null }).items, answered.items);
+  });
+
+  it('dismisses a card left open when the turn ends', () => {
+    const s = run({ type: 'questions', id: 'ask1', request }, ev('turnFinished', { status: 'cancelled', text: '' }));
+    const card = s.items.find((i) => i.kind === 'question');
+    assert.ok(card?.kind === 'question' && card.state === 'dismissed');
+  });
+
+  it('answers as the server reads it: labels or typed text, blanks unanswered, null dismissed', () => {
+    assert.deepStrictEqual(userInputResult({ db: 'Postgres', name: '  users ', other: ' ' }), {
+      answers: { db: { answers: ['Postgres'] }, name: { answers: ['users'] } },
+    });
+    assert.strictEqual(userInputResult(null), null);
+  });
+});

@@ -59,6 +59,12 @@ describe('Codex view: restored after a reload', () => {
     assert.equal((byKind('approval')[0] as { state: string }).state, 'withdrawn');
   });
 
+  it('shows questions the old server asked as dismissed (nobody waits for the answer)', () => {
+    const asked = reduce(initialState(), { type: 'questions', id: 'ask1', request: { threadId: T, callId: 'c1', questions: [{ id: 'q', header: 'H', question: 'Q?', options: [] }] } });
+    const card = restoredState(JSON.parse(JSON.stringify(toSaved(asked, new Map()))))?.state.items[0];
+    assert.ok(card?.kind === 'question' && card.state === 'dismissed');
+  });
+
   it('withdraws a pending card whose proposal was not saved, and ignores foreign data', () => {
     const restored = restoredState(toSaved(midTurn(), new Map()));
     assert.equal((restored?.state.items.find((i) => i.kind === 'change') as { state: string }).state, 'withdrawn');
