@@ -1,6 +1,7 @@
 /**
  * The custom protocol on top of LSP: `experimental.codexApproval`, the `codex/approveEdit`
- * and `codex/approveCommand` requests, `codex/intel` (`experimental.codexIntel`), `codex/event` notifications, and work-done progress
+ * and `codex/approveCommand` requests, `codex/intel` (`experimental.codexIntel`), `codex/requestUserInput`
+ * (`experimental.codexUserInput`), `codex/event` notifications, and work-done progress
  * shown as notifications with Cancel.
  */
 
@@ -13,9 +14,6 @@ import { Methods } from './constants';
 import { answerIntel, IntelRequest } from './intel';
 import { UserInputParams, UserInputResult } from './panel/model';
 import { ProgressNotifications } from './progress';
-
-/** Server -> client: the model's `request_user_input` questions (wire.USER_INPUT_REQUEST). */
-const REQUEST_USER_INPUT = 'codex/requestUserInput';
 
 /** What the server needs from the rest of the extension. */
 export interface ServerHooks {
@@ -47,6 +45,7 @@ export class CodexFeature implements StaticFeature {
     experimental.codexApproval = true;
     experimental.codexAuthEvents = true; // we prompt on `codex/event {type: "authRequired"}`
     experimental.codexIntel = true; // we answer `codex/intel` from VS Code's language features
+    experimental.codexUserInput = true; // the model's questions are a card in the Codex view
     capabilities.experimental = experimental;
   }
 
@@ -56,7 +55,7 @@ export class CodexFeature implements StaticFeature {
     this.disposables.push(
       client.onRequest(Methods.approveEdit, (params: ApproveEditParams, token) => hooks.approveEdit(params, token)),
       client.onRequest(Methods.approveCommand, (params: ApproveCommandParams) => hooks.approveCommand(params)),
-      client.onRequest(REQUEST_USER_INPUT, (params: UserInputParams, token) => hooks.requestUserInput(params, token)),
+      client.onRequest(Methods.requestUserInput, (params: UserInputParams, token) => hooks.requestUserInput(params, token)),
       client.onNotification(Methods.event, (event: unknown) => {
         if (isCodexEvent(event)) hooks.onEvent(event);
       }),
