@@ -24,9 +24,6 @@ import {
   CodexEvent,
   chipLabel,
   Decision,
-  ImageAttachment,
-  imageArgs,
-  imageMime,
   initialState,
   PanelState,
   promptContext,
@@ -37,6 +34,7 @@ import {
   UserInputResult,
   userInputResult,
 } from './model';
+import { ImageAttachment, imageArgs, imageMime } from './images';
 import { pageHtml } from './page';
 import { applyRestored } from './restoredEdit';
 import { restoredState, SAVED_VIEW_KEY, toSaved } from './restore';

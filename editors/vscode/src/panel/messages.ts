@@ -3,7 +3,8 @@
  * script (webview/main.ts). Types only.
  */
 
-import type { Chip, Decision, ImageAttachment, PanelState, ThreadRow } from './model';
+import type { ImageAttachment } from './images';
+import type { Chip, Decision, PanelState, ThreadRow } from './model';
 
 export interface PanelSettings {
   model: string;

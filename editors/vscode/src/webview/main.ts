@@ -4,26 +4,13 @@
  * back. Keeps the prompt draft in the webview state so it survives a reload.
  */
 
-import type { FromWebview, ToWebview, ViewUpdate } from '../panel/messages';
-import { chipLabel, dropMention, droppedUris, filterThreads, IMAGE_TYPES, ImageAttachment, isImagePath, Item, mentionQuery, ThreadRow } from '../panel/model';
+import type { ToWebview, ViewUpdate } from '../panel/messages';
+import { chipLabel, dropMention, filterThreads, Item, mentionQuery, ThreadRow } from '../panel/model';
 import type { Codicon } from './codicons';
+import { $, button, codicon, el, post, vscode } from './dom';
+import { onThumb, renderImages, saveDraft, takeImages } from './images';
 import { renderMarkdown } from './markdown';
-
-declare function acquireVsCodeApi(): {
-  postMessage(message: FromWebview): void;
-  getState(): Draft | undefined;
-  setState(state: Draft): void;
-};
-
-/** What the webview keeps across a reload: the unsent prompt and its images. */
-interface Draft {
-  draft?: string;
-  images?: ImageAttachment[];
-}
-
-const vscode = acquireVsCodeApi();
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const post = (m: FromWebview) => vscode.postMessage(m);
+import { onRedraw, QuestionItem, renderQuestion } from './questions';
 
 const conversation = $<HTMLElement>('conversation');
 const prompt = $<HTMLTextAreaElement>('prompt');
@@ -33,35 +20,15 @@ let last: ViewUpdate | undefined;
 let mentionFiles: { path: string; uri: string }[] = [];
 let mentionIndex = 0;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** `primary`/`secondary`: a themed button with an icon and its label; `icon`: the icon only (toolbar style); `row`: a list row. */
-type ButtonStyle = 'primary' | 'secondary' | 'icon' | 'row';
-
-/** A codicon (@vscode/codicons, bundled), hidden from screen readers: the button has the name. */
-function codicon(name: Codicon, spin = false): HTMLSpanElement {
-  const glyph = el('span', `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`);
-  glyph.setAttribute('aria-hidden', 'true');
-  return glyph;
-}
-
-/** A button that looks like VS Code's: a codicon, theme colours, its name as aria-label and tooltip. */
-function button(label: string, icon: Codicon, onClick: () => void, opts: { aria?: string; style?: ButtonStyle } = {}): HTMLButtonElement {
-  const style = opts.style ?? 'secondary';
-  const b = el('button', style);
-  b.type = 'button';
-  b.title = opts.aria ?? label;
-  b.setAttribute('aria-label', opts.aria ?? label);
-  b.append(codicon(icon));
-  if (style !== 'icon') b.append(el('span', 'label', label));
-  b.addEventListener('click', onClick);
-  return b;
-}
+/** A question card re-drawn after a pick (its rev did not move: the pick is the webview's). */
+onRedraw((item: QuestionItem) => {
+  const shown = rendered.get(item.id);
+  if (!shown) return;
+  const node = renderQuestion(item);
+  node.dataset.id = item.id;
+  shown.node.replaceWith(node);
+  rendered.set(item.id, { rev: shown.rev, node });
+});
 
 // ---- items -------------------------------------------------------------------------------
 
@@ -142,78 +109,6 @@ function renderItem(item: Item): HTMLElement {
     case 'question':
       return renderQuestion(item);
   }
-}
-
-// ---- the model's questions (codex/requestUserInput) -----------------------------------------
-
-type QuestionItem = Extract<Item, { kind: 'question' }>;
-/** Question card id -> the answers picked or typed so far (kept here until sent). */
-const questionDrafts = new Map<string, Record<string, string>>();
-
-function setAnswer(item: QuestionItem, questionId: string, answer: string, redraw: boolean): void {
-  questionDrafts.set(item.id, { ...(questionDrafts.get(item.id) ?? {}), [questionId]: answer });
-  const shown = rendered.get(item.id);
-  if (!redraw || !shown) return;
-  const node = renderQuestion(item);
-  node.dataset.id = item.id;
-  shown.node.replaceWith(node);
-  rendered.set(item.id, { rev: shown.rev, node });
-}
-
-function answerQuestions(item: QuestionItem, answers: Record<string, string> | null): void {
-  post({ type: 'answerQuestions', id: item.id, answers });
-  questionDrafts.delete(item.id);
-}
-
-function renderAsk(item: QuestionItem, q: QuestionItem['questions'][number]): HTMLElement {
-  const box = el('fieldset', 'ask');
-  box.append(el('legend', 'header', q.header || 'Question'), el('div', 'text', q.question));
-  if (item.state !== 'pending') {
-    const answer = item.answers[q.id];
-    box.append(el('div', 'answer', answer ? `Answer: ${answer}` : 'Not answered'));
-    return box;
-  }
-  const draft = questionDrafts.get(item.id)?.[q.id] ?? '';
-  const options = el('div', 'options');
-  for (const o of q.options) {
-    const picked = draft === o.label;
-    const b = button(o.label, picked ? 'pass-filled' : 'circle-large-outline', () => setAnswer(item, q.id, o.label, true), {
-      aria: `${q.header || q.question}: ${o.label}`,
-    });
-    b.setAttribute('aria-pressed', String(picked));
-    if (o.description) b.title = `${o.label}: ${o.description}`;
-    options.append(b);
-  }
-  const typed = el('input', 'typed');
-  typed.type = 'text';
-  typed.placeholder = q.options.length ? 'Or type another answer' : 'Your answer';
-  typed.setAttribute('aria-label', `Answer to: ${q.question}`);
-  typed.value = q.options.some((o) => o.label === draft) ? '' : draft;
-  typed.addEventListener('input', () => setAnswer(item, q.id, typed.value, false));
-  typed.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') answerQuestions(item, questionDrafts.get(item.id) ?? {});
-  });
-  box.append(options, typed);
-  return box;
-}
-
-function renderQuestion(item: QuestionItem): HTMLElement {
-  const node = el('section', `item question ${item.state}`);
-  node.setAttribute('aria-label', 'Codex asks');
-  const heading = el('div', 'heading');
-  heading.append(codicon('question'), ' Codex asks');
-  node.append(heading, ...item.questions.map((q) => renderAsk(item, q)));
-  if (item.state === 'pending') {
-    const actions = el('div', 'actions');
-    actions.append(
-      button('Answer', 'send', () => answerQuestions(item, questionDrafts.get(item.id) ?? {}), { style: 'primary' }),
-      button('Dismiss', 'close', () => answerQuestions(item, null), { aria: 'Dismiss the questions' }),
-    );
-    node.append(actions);
-  } else {
-    node.append(el('div', 'state', item.state === 'answered' ? 'Answered' : 'Dismissed'));
-  }
-  return node;
 }
 
 /** Per-hunk Apply / Reject, as in the diff editor: the card's Apply applies the kept ones. */
@@ -406,113 +301,8 @@ function render(u: ViewUpdate): void {
 function send(): void {
   const text = prompt.value;
   if (!text.trim() || last?.state.busy) return;
-  post({ type: 'send', text, images: images.map(({ thumb: _thumb, ...image }) => image) });
   prompt.value = '';
-  images = [];
-  renderImages();
-}
-
-// ---- images: pasted or dropped into the prompt box -----------------------------------------
-
-/** Pasted images larger than this are refused here (the server fits smaller ones to Codex's limits). */
-const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
-let images: ImageAttachment[] = vscode.getState()?.images ?? [];
-let imageCounter = 0;
-
-function saveDraft(): void {
-  vscode.setState({ draft: prompt.value, images });
-}
-
-function renderImages(): void {
-  const box = $<HTMLElement>('images');
-  box.replaceChildren();
-  box.hidden = images.length === 0;
-  for (const image of images) {
-    const c = el('span', 'chip image');
-    c.setAttribute('role', 'listitem');
-    c.title = image.name;
-    if (image.thumb) c.append(Object.assign(el('img', 'thumb'), { src: image.thumb, alt: '' }));
-    else c.append(codicon('file-media'));
-    c.append(
-      el('span', undefined, image.name),
-      button('Remove', 'close', () => removeImage(image.id), { aria: `Remove image ${image.name}`, style: 'icon' }),
-    );
-    box.append(c);
-  }
-  saveDraft();
-}
-
-function removeImage(id: string): void {
-  images = images.filter((i) => i.id !== id);
-  renderImages();
-}
-
-/** A pasted (or dropped from outside VS Code) image file: sent as a data URL. */
-function attachFile(file: File): void {
-  if (file.size > MAX_IMAGE_BYTES) {
-    post({ type: 'warn', text: `${file.name || 'The image'} is larger than 20 MB: not attached.` });
-    return;
-  }
-  const reader = new FileReader();
-  reader.onload = () => {
-    const dataUrl = String(reader.result);
-    const id = `img${Date.now()}-${++imageCounter}`;
-    const name = file.name && file.name !== 'image.png' ? file.name : `pasted image ${imageCounter}.${file.type.split('/')[1]}`;
-    images = [...images, { id, name, dataUrl, thumb: dataUrl }];
-    renderImages();
-  };
-  reader.readAsDataURL(file);
-}
-
-/** A workspace image dropped from the explorer: sent as its URI; the host reads a thumbnail. */
-function attachUri(uri: string): void {
-  const id = `img${Date.now()}-${++imageCounter}`;
-  const name = decodeURIComponent(uri.split(/[?#]/)[0].split('/').pop() ?? uri);
-  images = [...images, { id, name, uri }];
-  renderImages();
-  post({ type: 'readImage', id, uri });
-}
-
-function imageFiles(list: FileList | undefined | null): File[] {
-  return [...(list ?? [])].filter((f) => IMAGE_TYPES.includes(f.type));
-}
-
-prompt.addEventListener('paste', (e) => {
-  const files = imageFiles(e.clipboardData?.files);
-  if (!files.length) return;
-  // An image with text beside it (copied from a document): the text is pasted too.
-  if (!e.clipboardData?.types.includes('text/plain')) e.preventDefault();
-  files.forEach(attachFile);
-});
-
-const composer = $<HTMLFormElement>('composer');
-composer.addEventListener('dragover', (e) => {
-  e.preventDefault();
-  composer.classList.add('dropping');
-});
-composer.addEventListener('dragleave', () => composer.classList.remove('dropping'));
-composer.addEventListener('drop', (e) => {
-  composer.classList.remove('dropping');
-  const data = e.dataTransfer;
-  if (!data) return;
-  const uris = droppedUris(data.getData('application/vnd.code.uri-list') || data.getData('text/uri-list'));
-  const files = imageFiles(data.files);
-  if (!uris.length && !files.length) return;
-  e.preventDefault();
-  const shown = uris.filter(isImagePath);
-  if (uris.length && !shown.length) post({ type: 'warn', text: 'Only PNG, JPEG, GIF and WebP images can be attached.' });
-  if (shown.length) shown.forEach(attachUri);
-  else files.forEach(attachFile);
-});
-
-function onThumb(id: string, dataUrl: string | undefined, error: string | undefined): void {
-  if (error) {
-    images = images.filter((i) => i.id !== id);
-    post({ type: 'warn', text: `Could not attach ${error}` });
-  } else {
-    images = images.map((i) => (i.id === id ? { ...i, thumb: dataUrl } : i));
-  }
-  renderImages();
+  post({ type: 'send', text, images: takeImages() });
 }
 
 function showMentions(files: { path: string; uri: string }[]): void {

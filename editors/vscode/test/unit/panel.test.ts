@@ -3,6 +3,7 @@ import { readFileSync } from 'fs';
 
 import type { CodexEvent, CodexEventType } from '../../src/events';
 
+import { droppedUris, imageArgs, imageMime, isImagePath } from '../../src/panel/images';
 import { csp, pageHtml } from '../../src/panel/page';
 import { CODICONS } from '../../src/webview/codicons';
 import { renderMarkdown } from '../../src/webview/markdown';
@@ -10,12 +11,8 @@ import {
   Action,
   Chip,
   dropMention,
-  droppedUris,
   filterThreads,
-  imageArgs,
-  imageMime,
   initialState,
-  isImagePath,
   Item,
   mentionQuery,
   PanelState,
