@@ -47,6 +47,7 @@ SCENARIOS = [
     "panelReload",
     "panelHunks",
     "panelImage",
+    "panelQuestions",
     "intel",
 ]
 SCENARIO_TIMEOUT_SEC = 240
