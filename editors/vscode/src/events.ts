@@ -70,6 +70,14 @@ export interface ToolEvent {
   outcome: TurnStatus | null;
 }
 
+/** The latest lines a running command printed (shell, exec_command, write_stdin). */
+export interface ToolOutputEvent {
+  type: 'toolOutput';
+  threadId: string;
+  callId: string | null;
+  tail: string;
+}
+
 /** The model's built-in web search. */
 export interface WebSearchEvent {
   type: 'webSearch';
@@ -155,6 +163,7 @@ export type CodexEvent =
   | RateLimitsEvent
   | TextResetEvent
   | ToolEvent
+  | ToolOutputEvent
   | WebSearchEvent
   | PlanEvent
   | NoticeEvent
@@ -180,6 +189,7 @@ const KINDS: Record<CodexEventType, true> = {
   rateLimits: true,
   textReset: true,
   tool: true,
+  toolOutput: true,
   webSearch: true,
   plan: true,
   notice: true,

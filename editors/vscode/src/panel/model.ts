@@ -305,6 +305,11 @@ const EVENTS: (s: Draft) => EventTable = (s) => ({
     if (open) change(open, { text: '' });
   },
   tool: (e) => onTool(s, e),
+  // The running command's row shows its latest lines until it ends.
+  toolOutput: (e) => {
+    const row = last(s, 'tool', (t) => t.state === 'running' && t.callId === (e.callId ?? ''));
+    if (row) change(row, { output: e.tail });
+  },
   webSearch: (e) => onWebSearch(s, e),
   plan: (e) => onPlan(s, e),
   notice: (e) => push(s, { kind: 'notice', level: e.level || 'info', text: e.message || '' }),

@@ -282,6 +282,18 @@ describe('Codex view: image attachments', () => {
   });
 });
 
+describe('Codex view: live output of a running command (toolOutput)', () => {
+  it('shows the latest lines in the running row, then the final output', () => {
+    const begin = ev('tool', { name: 'shell', detail: 'shell npm test', phase: 'begin', callId: 's1' });
+    const live = run(begin, ev('toolOutput', { callId: 's1', tail: 'test 1 ok' }), ev('toolOutput', { callId: 's1', tail: 'test 2 ok' }));
+    assert.deepStrictEqual(shape(live), [{ kind: 'tool', callId: 's1', name: 'shell', detail: 'shell npm test', state: 'running', output: 'test 2 ok' }]);
+    const ended = reduce(live, ev('tool', { name: 'shell', detail: 'shell npm test', phase: 'end', ok: true, callId: 's1', output: 'all passed', exitCode: 0 }));
+    assert.strictEqual((ended.items[0] as { output?: string }).output, 'all passed');
+    // Another call's lines (or a finished row) are left alone.
+    assert.deepStrictEqual(reduce(ended, ev('toolOutput', { callId: 's1', tail: 'late' })).items, ended.items);
+  });
+});
+
 describe('Codex view: the model asks (codex/requestUserInput)', () => {
   const request = {
     threadId: T,
