@@ -28,6 +28,7 @@ SETUP_HINT = "run `bash .ci/setup-vscode.sh` (with the venv active) first"
 
 SCENARIOS = [
     "apply",
+    "codexComment",
     "saveAfterApply",
     "reject",
     "codeAction",
@@ -44,6 +45,8 @@ SCENARIOS = [
     "panel",
     "panelReload",
     "panelHunks",
+    "panelImage",
+    "panelQuestions",
     "intel",
 ]
 SCENARIO_TIMEOUT_SEC = 240

@@ -298,6 +298,9 @@ export class Workbench {
       CODEX_LSP_DAEMON_IDLE: '30',
     };
     if (this.apiKey) this.env.CODEX_TEST_KEY = 'sk-test';
+    // A checkout run with PYTHONPATH=<checkout> (a worktree beside the venv's install): the
+    // server imports that checkout's codex_lsp, as the pytest e2e servers do.
+    if (process.env.PYTHONPATH && !this.scrubPath) this.env.PYTHONPATH = process.env.PYTHONPATH;
     const base = [
       CODE_SERVER,
       '--auth',
