@@ -12,4 +12,5 @@ end
 
 require('codex_lsp.commands').create()
 require('codex_lsp.review').create()
+require('codex_lsp.inline').create()
 require('codex_lsp.progress').enable(vim.g.codex_lsp_progress ~= false)

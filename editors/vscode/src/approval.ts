@@ -3,7 +3,7 @@
  * `codex/approveCommand`, the answer for a decision and a per-hunk choice, the
  * text that results from applying only some hunks, and QuickPick labels.
  *
- * Pure (no `vscode` import): unit-tested in plain Node. `review.ts` is the UI.
+ * Pure (no `vscode` import): unit-tested in plain Node. `approvalUi.ts` is the UI.
  */
 
 export interface Hunk {

@@ -1,7 +1,7 @@
 /**
  * Entry point: wires the log channel, status bar, reviewer, commands and the
  * server together, starts the server and follows settings changes. The work is
- * in server.ts (client), review.ts (approvals), commands.ts, panel/ (the Codex view).
+ * in server.ts (client), approvalUi.ts (approvals), commands.ts, panel/ (the Codex view).
  */
 
 import * as vscode from 'vscode';
@@ -13,7 +13,7 @@ import { ANSWERS_CHANNEL, Commands, LOG_CHANNEL, SETTINGS_SECTION } from './cons
 import { dispatchEvent, LoginEvent, SomeEvents } from './events';
 import { StatusBar } from './statusBar';
 import { ProgressNotifications } from './progress';
-import { approveCommand, EditReviewer } from './review';
+import { approveCommand, EditReviewer } from './approvalUi';
 import { CodexServer, currentSettings } from './server';
 import { configurationChange } from './settings';
 

@@ -1,10 +1,9 @@
---- Review findings and inline completions.
+--- Review findings: `:CodexReview` and `:CodexFindingsClear`.
 ---
 --- Findings arrive as ordinary diagnostics (source `codex`), so `vim.diagnostic`
 --- shows them with no code here; this module adds `:CodexReview` (file,
 --- selection, uncommitted changes, a base branch) which also fills the quickfix
---- list, `:CodexFindingsClear`, and turns on `vim.lsp.inline_completion`
---- (Neovim >= 0.12) when the server offers it.
+--- list, and `:CodexFindingsClear`. Inline completion lives in `inline.lua`.
 local M = {}
 
 local api = vim.api
@@ -77,46 +76,15 @@ M.specs = {
     command = 'codex.clearFindings',
     opts = { desc = 'Codex: clear every review finding' },
   },
-  CodexInlineToggle = {
-    command = 'codex.toggleInlineCompletion',
-    on_result = function(result, bufnr)
-      -- Turned on after `initialize`: the server registered the capability just now.
-      local ic = vim.lsp.inline_completion
-      if ic and result.enabled and result.advertised then
-        ic.enable(true, { bufnr = bufnr })
-      end
-    end,
-    opts = { desc = 'Codex: turn inline completions (ghost text) on or off' },
-  },
 }
 
 M.user_commands = require('codex_lsp.commands').define(M.specs)
 
---- Turn on Neovim's inline completion in `bufnr` when the client offers it.
---- (The filter takes `bufnr` or `client_id`, not both: Neovim 0.12 asserts so.)
----@param client vim.lsp.Client
----@param bufnr integer
-function M.on_attach(client, bufnr)
-  local ic = vim.lsp.inline_completion
-  if ic and client.server_capabilities.inlineCompletionProvider then
-    ic.enable(true, { bufnr = bufnr })
-  end
-end
-
---- Define the user commands and the LspAttach hook (idempotent).
+--- Define the user commands (idempotent).
 function M.create()
   for name, def in pairs(M.user_commands) do
     api.nvim_create_user_command(name, def.fn, def.opts)
   end
-  api.nvim_create_autocmd('LspAttach', {
-    group = api.nvim_create_augroup('codex_lsp_inline', { clear = true }),
-    callback = function(ev)
-      local client = vim.lsp.get_client_by_id(ev.data.client_id)
-      if client and client.name == 'codex_lsp' then
-        M.on_attach(client, ev.buf)
-      end
-    end,
-  })
 end
 
 return M

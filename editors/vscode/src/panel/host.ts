@@ -1,7 +1,7 @@
 /**
  * The "Codex" webview view: holds the view model (panel/model.ts), feeds it the
  * server's events and results, and turns the webview's messages into server
- * commands, edit decisions (review.ts) and setting writes.
+ * commands, edit decisions (approvalUi.ts) and setting writes.
  *
  * The state lives here, not in the webview, so it survives the view being hidden
  * or moved; the webview re-renders from the last update when it comes back.
@@ -14,7 +14,7 @@ import type { ApproveCommandParams, ApproveEditParams, HunkRef } from '../approv
 import { Commands, ServerCommands, SETTINGS_SECTION, Settings } from '../constants';
 import { dispatchEvent } from '../events';
 import type { SomeEvents, TurnFinishedEvent, TurnStatus } from '../events';
-import type { EditReviewer } from '../review';
+import type { EditReviewer } from '../approvalUi';
 import type { CodexServer } from '../server';
 import { errorText } from '../server';
 import type { FromWebview, PanelSettings, ToWebview } from './messages';
