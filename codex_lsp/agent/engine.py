@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from codex_lsp.agent.attachments import user_message_with_images
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.context import turn_extras
+from codex_lsp.agent.goal import goal_summary
 from codex_lsp.agent.instructions import (
     BASE_INSTRUCTIONS,
     needs_instructions,
@@ -181,6 +182,7 @@ class Agent:
         thread.on_add = lambda item: self.store.append_item(thread.id, item)
         thread.on_compact = lambda history: self.store.record_compacted(thread.id, history)
         thread.on_usage = lambda usage: self.store.record_usage(thread.id, usage)
+        thread.on_goal = lambda goal: self.store.record_goal(thread.id, goal)
         self.threads[thread.id] = thread
         return thread
 
@@ -342,6 +344,7 @@ class Agent:
             title=spec.title,
             exec_sessions=self.exec_sessions,
             intel=self.intel.backend(),
+            thread=thread,
         )
         tools = tools_for(self.tools, cfg.model, self.loaded.provider.wire_api)
         if not spec.allow_edits:  # questions: the read-only tools, whatever the family
@@ -418,6 +421,7 @@ class Agent:
             "mcpServers": self.mcp.status() if self.mcp is not None else {},
             "lspServers": self.intel.status(),
             "usage": dict(self.current.usage) if self.current is not None else None,
+            "goal": goal_summary(self.current.goal if self.current is not None else None),
             "rateLimits": self.rate_limits or None,
             "execSessions": self.exec_sessions.listing(),
         }

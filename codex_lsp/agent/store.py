@@ -2,7 +2,8 @@
 
 Each line is a record: `meta` (first), `item` (a history item), `applied`
 (the edits of the last turn that changed files, for undo), `compacted` (the
-history was replaced by a summary), `usage` (the thread's token totals so far).
+history was replaced by a summary), `usage` (the thread's token totals so far),
+`goal` (the thread's goal and its usage; the last record wins).
 Lines are appended and flushed one at a time; a torn last line (a crash
 mid-write) is ignored when loading.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from codex_lsp.agent.goal import ThreadGoal
 from codex_lsp.agent.thread import Thread, repair_history
 from codex_lsp.core.items import ResponseItem, is_item
 from codex_lsp.core.protocol import FileEdit
@@ -120,6 +122,10 @@ class ThreadStore:
         """Record the thread's token usage totals (the last record wins)."""
         self._append(thread_id, {"type": "usage", "usage": usage})
 
+    def record_goal(self, thread_id: str, goal: ThreadGoal) -> None:
+        """Record the thread's goal as it is now (the last record wins)."""
+        self._append(thread_id, {"type": "goal", "goal": goal.to_record()})
+
     def _records(self, path: Path) -> list[dict[str, Any]]:
         records = []
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -162,6 +168,8 @@ class ThreadStore:
                 thread.usage.update(
                     {k: v for k, v in record["usage"].items() if isinstance(v, int)}
                 )
+            elif kind == "goal" and isinstance(record.get("goal"), dict):
+                thread.goal = ThreadGoal.from_record(record["goal"]) or thread.goal
         repaired = repair_history(thread.history)
         if repaired:
             log.warning("thread %s: repaired %d unmatched tool call item(s)", thread_id, repaired)

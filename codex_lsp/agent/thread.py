@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from codex_lsp.agent.goal import ThreadGoal, goal_tokens
 from codex_lsp.agent.usage import add_usage, empty_usage
 from codex_lsp.approvals import SessionApprovals
 from codex_lsp.core.items import (
@@ -49,14 +50,31 @@ class Thread:
         default=None, repr=False, compare=False
     )
     """Persists the usage totals."""
+    goal: ThreadGoal | None = None
+    """The thread's goal (`create_goal`), kept with the thread (see `agent.goal`)."""
+    on_goal: Callable[[ThreadGoal], None] | None = field(default=None, repr=False, compare=False)
+    """Persists the goal after each change."""
 
     def add_usage(self, usage: dict[str, Any] | None) -> None:
-        """Count one response's usage (and persist the new totals)."""
+        """Count one response's usage (and persist the new totals), also on an active goal."""
         if not isinstance(usage, dict):
             return
         add_usage(self.usage, usage)
         if self.on_usage is not None:
             self.on_usage(dict(self.usage))
+        if self.goal is not None and self.goal.status == "active":
+            self.goal.account(goal_tokens(usage), time.time())
+            self.save_goal()
+
+    def start_goal_clock(self) -> None:
+        """A turn starts: an active goal counts its time from now."""
+        if self.goal is not None:
+            self.goal.start_clock(time.time())
+
+    def save_goal(self) -> None:
+        """Persist the goal as it is now."""
+        if self.goal is not None and self.on_goal is not None:
+            self.on_goal(self.goal)
 
     def add(self, item: ResponseItem) -> None:
         """Append one history item (and persist it).

@@ -137,6 +137,7 @@ async def run_turn(
     answer: list[str] = []
     usage = empty_usage()
     turn_context = TurnContext()
+    thread.start_goal_clock()
 
     def result(status: TurnStatus, error: str | None = None) -> TurnResult:
         text = "\n".join(answer)

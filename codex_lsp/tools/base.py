@@ -18,6 +18,7 @@ from codex_lsp.core.protocol import AgentEvent, AgentHost, FileEdit, TurnStatus
 from codex_lsp.core.workspace import Workspace
 
 if TYPE_CHECKING:
+    from codex_lsp.agent.thread import Thread
     from codex_lsp.intel import CodeIntel
     from codex_lsp.tools.exec_sessions import ExecSessions
 
@@ -62,6 +63,8 @@ class ToolContext:
     """The agent's long-lived command sessions (`exec_command`), if it keeps any."""
     intel: CodeIntel | None = None
     """Language servers' knowledge (diagnostics after edits, `lsp_*` tools), if any."""
+    thread: Thread | None = None
+    """The thread the turn runs on (its goal, for the goal tools)."""
 
 
 class Tool(Protocol):

@@ -9,6 +9,7 @@ from codex_lsp.tools.apply_patch import ApplyPatch
 from codex_lsp.tools.base import Tool
 from codex_lsp.tools.exec_command import ExecCommandTool, WriteStdinTool
 from codex_lsp.tools.files import GrepFiles, ListDir, ReadFile
+from codex_lsp.tools.goals import CreateGoalTool, GetGoalTool, UpdateGoalTool
 from codex_lsp.tools.patch_grammar import APPLY_PATCH_LARK, FREEFORM_DESCRIPTION
 from codex_lsp.tools.plan import UpdatePlan
 from codex_lsp.tools.shell import ShellCommandTool, ShellTool
@@ -89,5 +90,8 @@ def default_tools() -> ToolRegistry:
             WriteStdinTool(),
             ViewImageTool(),
             RequestUserInputTool(),
+            GetGoalTool(),
+            CreateGoalTool(),
+            UpdateGoalTool(),
         ],
     )

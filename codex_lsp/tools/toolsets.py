@@ -14,7 +14,8 @@ tests/fixtures/codex-0.169-tools.json):
 | read_mcp_resource              |                            |                           |
 | -                              | update_plan                | our editors show the plan;|
 |                                |                            | Codex moved to goals      |
-| get_goal/create_goal/update_goal | -                        | not built yet             |
+| get_goal, create_goal,         | same (goal kept with the   | goal turns are not        |
+| update_goal                    | thread; budgetLimited)     | continued automatically   |
 | web_search (built-in)          | same (OpenAI provider on   | see tools/web_search.py   |
 |                                | the Responses wire only)   |                           |
 | request_user_input             | same (a message request    | tools/user_input.py       |
@@ -48,6 +49,9 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
         "request_user_input",
         "apply_patch",
         "view_image",
+        "get_goal",
+        "create_goal",
+        "update_goal",
         "update_plan",
     ),
     "default": (
