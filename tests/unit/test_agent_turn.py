@@ -81,8 +81,11 @@ async def test_edit_turn_offers_the_editing_tools(tmp_path: Path) -> None:
     # gpt-5.5 (the default model) gets Codex 0.169's tools (codex_lsp.tools.toolsets).
     assert sorted(tools) == [
         "apply_patch",
+        "create_goal",
         "exec_command",
+        "get_goal",
         "request_user_input",
+        "update_goal",
         "update_plan",
         "view_image",
         "write_stdin",
@@ -129,8 +132,8 @@ async def test_unknown_tool_gets_an_error_output_and_the_turn_goes_on(tmp_path: 
 
     assert last_output(core.model.requests[1]) == function_call_output(
         "u1",
-        "Error: unknown tool 'frobnicate'. Available: apply_patch, exec_command, "
-        "request_user_input, update_plan, view_image, write_stdin",
+        "Error: unknown tool 'frobnicate'. Available: apply_patch, create_goal, exec_command, "
+        "get_goal, request_user_input, update_goal, update_plan, view_image, write_stdin",
     )
     assert core.host.of_type(ToolStep) == []
     assert core.thread.history[-1] == assistant_message("Finished.")
