@@ -16,7 +16,7 @@ from typing import TextIO
 from codex_lsp.agent import tasks
 from codex_lsp.agent.engine import Agent
 from codex_lsp.config import ConfigError, load_config
-from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.disk import FreshWrites
 from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
@@ -36,7 +36,6 @@ from codex_lsp.core.workspace import (
     UnreadableFile,
     Workspace,
     read_text_file,
-    read_text_if_present,
 )
 from codex_lsp.edits.diff import unified_diff
 from codex_lsp.edits.lines import lsp_lines, split_lines
@@ -72,6 +71,7 @@ class TerminalHost:
         self.out: TextIO = sys.stdout
         self.err: TextIO = sys.stderr
         self.colour = self.out.isatty() and not os.environ.get("NO_COLOR")
+        self.writes = FreshWrites(self.snapshot)
 
     def snapshot(self, path: Path) -> Snapshot | None:
         return None
@@ -119,15 +119,7 @@ class TerminalHost:
         return ReviewDecision("approve" if approved else "reject")
 
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
-        try:
-            for f in proposal.files:
-                check_fresh(f, read_text_if_present(f.path), None)
-            apply_all_on_disk(proposal.files)
-        except StaleEdit as exc:
-            return ApplyOutcome(False, str(exc))
-        except OSError as exc:
-            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-        return ApplyOutcome(True)
+        return await self.writes.write(proposal.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         ok = await asyncio.to_thread(

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from codex_lsp.core.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.core.disk import FreshWrites, apply_on_disk
 from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
@@ -68,6 +68,8 @@ class FakeHost:
         self.events: list[AgentEvent] = []
         self.calls: list[HostCall] = []
         self.asking = asyncio.Event()
+        self.writes = FreshWrites(self.snapshot)
+        """The freshness check every host writes through (the real one)."""
 
     # ---- editor state --------------------------------------------------------
 
@@ -105,18 +107,13 @@ class FakeHost:
         self.calls.append(("apply_edit", proposal))
         if self.refuse_apply is not None:
             return ApplyOutcome(False, self.refuse_apply)
-        try:
-            for f in proposal.files:  # all or nothing, like workspace/applyEdit
-                snap = self.buffers.get(f.path)
-                version = snap.version if snap is not None else None
-                check_fresh(f, self.current_text(f.path), version)
+
+        async def write() -> ApplyOutcome:
             for f in proposal.files:
                 self._write(f)
-        except StaleEdit as exc:
-            return ApplyOutcome(False, str(exc))
-        except OSError as exc:
-            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-        return ApplyOutcome(True)
+            return ApplyOutcome(True)
+
+        return await self.writes.write(proposal.files, write)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         self.calls.append(("approve_command", request))

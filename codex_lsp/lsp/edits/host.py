@@ -6,25 +6,22 @@ the running turns' reporters), never through the server itself.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
 from pygls.exceptions import JsonRpcException
 
-from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.disk import FreshWrites, apply_all_on_disk
 from codex_lsp.core.protocol import (
     AgentEvent,
     ApplyOutcome,
     CommandRequest,
     Decision,
     EditProposal,
-    FileEdit,
     ReviewDecision,
     Snapshot,
     event_to_dict,
 )
-from codex_lsp.core.workspace import read_text_if_present
 from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
 from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
@@ -67,7 +64,7 @@ class LspHost:
         """The running turns' reporters by thread id (`TurnRegistry.reporters`)."""
         self.pending = pending
         """Where a change no prompt decided waits for a code action or `codex.approve`."""
-        self._apply_lock = asyncio.Lock()
+        self.writes = FreshWrites(documents.snapshot)
         self._reviewed: dict[str, ReviewedEdit] = {}
         """The edit each thread's user last reviewed, sent as is when approved whole."""
 
@@ -99,28 +96,15 @@ class LspHost:
         return decision
 
     async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
-        """Check freshness and apply, one edit at a time.
-
-        Two turns may be approved at once: without the lock both pass the
-        freshness check before either edit lands, and the second is applied
-        over text it was not computed from (unversioned for closed files).
-        """
+        """Check freshness and apply (`FreshWrites`: one edit at a time)."""
         reviewed = self._reviewed.pop(proposal.thread_id, None)
-        async with self._apply_lock:
-            return await self._apply_edit(proposal, reviewed)
+        return await self.writes.write(
+            proposal.files, lambda: self._send_edit(proposal, reviewed)
+        )
 
-    async def _apply_edit(
+    async def _send_edit(
         self, proposal: EditProposal, reviewed: ReviewedEdit | None
     ) -> ApplyOutcome:
-        try:
-            for f in proposal.files:
-                snap = self.documents.snapshot(f.path)
-                if snap is not None:
-                    check_fresh(f, snap.text, snap.version)
-                else:
-                    check_fresh(f, read_text_if_present(f.path), None)
-        except StaleEdit as exc:
-            return ApplyOutcome(False, str(exc))
         if APPLY_EDIT in self.client.refused:
             return self._apply_without_editor(proposal)
         support = self.client.caps.edits
@@ -148,7 +132,8 @@ class LspHost:
             if not isinstance(answer, dict) or not answer.get("applied"):
                 reason = answer.get("failureReason") if isinstance(answer, dict) else None
                 return ApplyOutcome(False, reason or "the editor refused the edit")
-        return _write_files(plan.disk_ops)
+        apply_all_on_disk(plan.disk_ops)  # FreshWrites reports an OSError
+        return ApplyOutcome(True)
 
     def _apply_without_editor(self, proposal: EditProposal) -> ApplyOutcome:
         """A client without `workspace/applyEdit` (MethodNotFound): write closed files.
@@ -171,7 +156,8 @@ class LspHost:
                 "accept workspace edits (it answers 'workspace/applyEdit' with MethodNotFound); "
                 "close the file and try again",
             )
-        return _write_files(proposal.files)
+        apply_all_on_disk(proposal.files)
+        return ApplyOutcome(True)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         decision = await self.prompt.ask_command(request)
@@ -191,11 +177,3 @@ class LspHost:
             reporter.report(f"Waiting for your answer: {question.question}")
         return await ask_question(self.client, question, self.prompt.timeout())
 
-
-def _write_files(files: list[FileEdit]) -> ApplyOutcome:
-    """Atomic writes for files the editor does not manage: all of them or none."""
-    try:
-        apply_all_on_disk(files)
-    except OSError as exc:
-        return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-    return ApplyOutcome(True)
