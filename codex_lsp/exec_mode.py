@@ -27,6 +27,7 @@ from codex_lsp.core.protocol import (
     Notice,
     PlanUpdate,
     ReviewDecision,
+    ReviewedEdit,
     Snapshot,
     TextReset,
     ToolStep,
@@ -37,8 +38,8 @@ from codex_lsp.core.workspace import (
     Workspace,
     read_text_file,
 )
-from codex_lsp.edits.diff import unified_diff
 from codex_lsp.edits.lines import lsp_lines, split_lines
+from codex_lsp.edits.shown import show_file
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
@@ -102,24 +103,17 @@ class TerminalHost:
         answer = sys.stdin.readline().strip().lower()
         return answer in ("y", "yes")
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+    async def review_edit(self, proposal: EditProposal) -> ReviewedEdit:
         self.out.write("\n")
         for f in proposal.files:
-            rel = self.workspace.relative(f.path)
-            new_rel = self.workspace.relative(f.move_to) if f.move_to else rel
-            diff = unified_diff(
-                f.old_text or "",
-                f.new_text or "",
-                "/dev/null" if f.kind == "add" else f"a/{rel}",
-                "/dev/null" if f.kind == "delete" else f"b/{new_rel}",
-            )
-            self.out.write(colour_diff(diff, self.colour))
+            shown = show_file(f, self.workspace.relative)
+            self.out.write(colour_diff(shown.diff, self.colour))
         self.out.flush()
         approved = await asyncio.to_thread(self._ask, "Apply this change?")
-        return ReviewDecision("approve" if approved else "reject")
+        return ReviewedEdit(proposal, ReviewDecision("approve" if approved else "reject"))
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
-        return await self.writes.write(proposal.files)
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        return await self.writes.write(edit.to_write.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         ok = await asyncio.to_thread(

@@ -19,9 +19,9 @@ import itertools
 from collections.abc import Sequence
 from functools import cached_property
 
-from codex_lsp.core.protocol import LineChanges
+from codex_lsp.core.protocol import Hunk, LineChanges
 from codex_lsp.edits.diff import render_unified
-from codex_lsp.edits.hunks import Hunk, hunks_of
+from codex_lsp.edits.hunks import hunks_of
 from codex_lsp.edits.lines import Opcode, group_opcodes, line_opcodes, split_lines
 from codex_lsp.edits.text_edits import TextEditSpec, minimal_text_edits
 

@@ -35,6 +35,7 @@ from codex_lsp.core.protocol import (
     EditProposal,
     FileEdit,
     ReviewDecision,
+    ReviewedEdit,
     Snapshot,
     TextReset,
 )
@@ -90,7 +91,7 @@ class FakeHost:
     async def emit(self, event: AgentEvent) -> None:
         self.events.append(event)
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+    async def review_edit(self, proposal: EditProposal) -> ReviewedEdit:
         self.calls.append(("review_edit", proposal))
         if not self.decisions:
             raise AssertionError(f"FakeHost: unexpected review of {proposal!r}")
@@ -98,12 +99,13 @@ class FakeHost:
         if isinstance(answer, asyncio.Future):
             self.asking.set()
             try:
-                return await answer
+                answer = await answer
             finally:
                 self.asking.clear()
-        return answer
+        return ReviewedEdit(proposal, answer)
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        proposal = edit.to_write
         self.calls.append(("apply_edit", proposal))
         if self.refuse_apply is not None:
             return ApplyOutcome(False, self.refuse_apply)

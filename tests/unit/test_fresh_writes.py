@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codex_lsp.core.disk import FreshWrites
-from codex_lsp.core.protocol import ApplyOutcome, EditProposal, FileEdit, Snapshot
+from codex_lsp.core.protocol import ApplyOutcome, EditProposal, FileEdit, ReviewedEdit, Snapshot
 from codex_lsp.core.workspace import Workspace
 from codex_lsp.exec_mode import TerminalHost
 from tests.support.fake_host import FakeHost
@@ -17,6 +17,10 @@ from tests.support.fake_host import FakeHost
 
 def _update(path: Path, old: str, new: str, version: int | None = None) -> FileEdit:
     return FileEdit(path, "update", old, new, version)
+
+
+def _unasked(*files: FileEdit) -> ReviewedEdit:
+    return ReviewedEdit.unasked(EditProposal("t", "edit", list(files)))
 
 
 def _no_buffers(path: Path) -> Snapshot | None:
@@ -86,8 +90,8 @@ async def test_terminal_host_refuses_a_stale_edit_and_writes_a_fresh_one(tmp_pat
     a.write_text("x = 2\n")
     host = TerminalHost(Workspace([tmp_path]), assume_yes=True, never_ask=False)
 
-    stale = await host.apply_edit(EditProposal("t", "edit", [_update(a, "x = 1\n", "x = 3\n")]))
-    fresh = await host.apply_edit(EditProposal("t", "edit", [_update(a, "x = 2\n", "x = 3\n")]))
+    stale = await host.apply_edit(_unasked(_update(a, "x = 1\n", "x = 3\n")))
+    fresh = await host.apply_edit(_unasked(_update(a, "x = 2\n", "x = 3\n")))
 
     assert stale == ApplyOutcome(
         False, "a.py changed since the edit was proposed; nothing was written"
@@ -101,8 +105,8 @@ async def test_fake_host_checks_its_buffers_before_writing_them(tmp_path: Path) 
     host = FakeHost()
     host.open_document(a, "buffer\n", version=2)
 
-    stale = await host.apply_edit(EditProposal("t", "e", [_update(a, "buffer\n", "x\n", 1)]))
-    fresh = await host.apply_edit(EditProposal("t", "e", [_update(a, "buffer\n", "x\n", 2)]))
+    stale = await host.apply_edit(_unasked(_update(a, "buffer\n", "x\n", 1)))
+    fresh = await host.apply_edit(_unasked(_update(a, "buffer\n", "x\n", 2)))
 
     assert stale == ApplyOutcome(
         False, "a.py changed since the edit was proposed (version 1 -> 2); nothing was written"

@@ -18,13 +18,13 @@ from codex_lsp.core.protocol import (
     CommandRequest,
     Decision,
     EditProposal,
-    ReviewDecision,
+    ReviewedEdit,
     Snapshot,
     event_to_dict,
 )
 from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.reviewed_edit import EditorReview, ShownEdit
 from codex_lsp.lsp.edits.workspace_edits import build_edit
 from codex_lsp.lsp.features.user_input import ask_question
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
@@ -65,8 +65,6 @@ class LspHost:
         self.pending = pending
         """Where a change no prompt decided waits for a code action or `codex.approve`."""
         self.writes = FreshWrites(documents.snapshot)
-        self._reviewed: dict[str, ReviewedEdit] = {}
-        """The edit each thread's user last reviewed, sent as is when approved whole."""
 
     def snapshot(self, path: Path) -> Snapshot | None:
         return self.documents.snapshot(path)
@@ -78,39 +76,32 @@ class LspHost:
         else:
             self.client.send_event(event_to_dict(event))
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
-        reviewed = ReviewedEdit.of(
+    async def review_edit(self, proposal: EditProposal) -> EditorReview:
+        shown = ShownEdit.of(
             proposal, self.documents.relative, self.client.caps.edits, self.documents.uri_for
         )
-        self._reviewed[proposal.thread_id] = reviewed
-        decision = await self.prompt.ask(reviewed)
+        decision = await self.prompt.ask(shown)
         if decision is None:  # no prompt here, or it was dismissed: decide from code actions
             reporter = self.reporters.get(proposal.thread_id)
             if reporter is not None:
                 reporter.report(WAITING)
             decision = await self.pending.wait(
-                reviewed, self.prompt.summary(reviewed), self.prompt.timeout()
+                shown, self.prompt.summary(shown), self.prompt.timeout()
             )
-        if decision.decision == "reject":
-            self._reviewed.pop(proposal.thread_id, None)  # nothing will be applied
-        return decision
+        return EditorReview(proposal, decision, shown=shown)
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
         """Check freshness and apply (`FreshWrites`: one edit at a time)."""
-        reviewed = self._reviewed.pop(proposal.thread_id, None)
-        return await self.writes.write(
-            proposal.files, lambda: self._send_edit(proposal, reviewed)
-        )
+        return await self.writes.write(edit.to_write.files, lambda: self._send_edit(edit))
 
-    async def _send_edit(
-        self, proposal: EditProposal, reviewed: ReviewedEdit | None
-    ) -> ApplyOutcome:
+    async def _send_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        proposal = edit.to_write
         if APPLY_EDIT in self.client.refused:
             return self._apply_without_editor(proposal)
         support = self.client.caps.edits
-        if reviewed is not None:
-            plan = reviewed.plan_for(proposal, support, self.documents.uri_for)
-        else:
+        if isinstance(edit, EditorReview):  # reviewed here: its diffs are computed
+            plan = edit.plan(support, self.documents.uri_for)
+        else:  # written without asking (policy, undo)
             plan = build_edit(proposal.files, support, self.documents.uri_for)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from codex_lsp import wire
-from codex_lsp.core.protocol import ReviewDecision
-from codex_lsp.edits.hunks import Hunk
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.core.protocol import Hunk, ReviewDecision
+from codex_lsp.edits.shown import ShownFile
+from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.edits.waiting import Waiting, WaitingRegistry
 from codex_lsp.lsp.edits.waiting_commands import WaitingCommand, WaitingCommands
 
@@ -39,7 +39,7 @@ class NoPendingChange(Exception):
 class PendingChange(Waiting[ReviewDecision]):
     """One proposed change waiting for the user's decision."""
 
-    reviewed: ReviewedEdit
+    reviewed: ShownEdit
     summary: str
     """One line per file with +/- counts (as the message prompt shows it)."""
 
@@ -47,7 +47,7 @@ class PendingChange(Waiting[ReviewDecision]):
     def thread_id(self) -> str:
         return self.reviewed.proposal.thread_id
 
-    def files_at(self, path: str) -> list[ReviewedFile]:
+    def files_at(self, path: str) -> list[ShownFile]:
         """The files of this change filed under `path` (its old location for a move)."""
         return [rf for rf in self.reviewed.files if str(rf.edit.path) == path]
 
@@ -74,7 +74,7 @@ class PendingChanges(WaitingRegistry[PendingChange, ReviewDecision]):
         self.commands = WaitingCommands(notify, lambda: next(order))
         """Commands and MCP calls no prompt decided (`codex.approve` answers either kind)."""
 
-    async def wait(self, reviewed: ReviewedEdit, summary: str, timeout: float) -> ReviewDecision:
+    async def wait(self, reviewed: ShownEdit, summary: str, timeout: float) -> ReviewDecision:
         """Offer the change until decided; no decision within `timeout` rejects it."""
         change = self.open(
             lambda id, order, decided: PendingChange(id, order, decided, reviewed, summary)
@@ -164,7 +164,7 @@ def pending_diagnostic(change: PendingChange, rng: Json, message: str, hunk: int
     }
 
 
-def file_diagnostics(change: PendingChange, rf: ReviewedFile) -> list[Json]:
+def file_diagnostics(change: PendingChange, rf: ShownFile) -> list[Json]:
     """One diagnostic per hunk of an update; one on the first line for other changes."""
     f = rf.edit
     if f.kind == "update" and rf.hunks:
