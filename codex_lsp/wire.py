@@ -43,6 +43,10 @@ REJECT: Final = "codex.reject"
 SHOW_DIFF: Final = "codex.showDiff"
 """Show a pending change's diff: `{changeId?}` (none: the newest)."""
 
+NEEDS_INSTRUCTION: Final = "needsInstruction"
+"""Result field: `codex.editSelection` got no instruction and the selection has no
+`codex:` comment (`status: "failed"`): the editor asks the user and sends it again."""
+
 PENDING_CHANGE_COMMANDS: Final = (APPROVE, REJECT, SHOW_DIFF)
 """Deciding a change no prompt decided (code actions carry them; our editor plugins
 answer `codex/approveEdit` instead, so they never see these actions)."""
@@ -100,7 +104,12 @@ merged LSP result, or `INTEL_DIAGNOSTICS` with `{uris, settleMs}` answered
 """
 INTEL_DIAGNOSTICS: Final = "codex/diagnostics"
 """The `method` of a `codex/intel` request for the editor's diagnostics of some files."""
-METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT, INTEL)
+USER_INPUT_REQUEST: Final = "codex/requestUserInput"
+"""Server -> client request (clients with `codexUserInput`): the model's `request_user_input`
+questions, all at once: `{threadId, callId, questions: [{id, header, question, options:
+[{label, description}]}]}` answered `{answers: {"<id>": {"answers": ["<label or typed
+text>"]}}}`, or null when the user dismissed them."""
+METHODS: Final = (APPROVE_EDIT, APPROVE_COMMAND, EVENT, INTEL, USER_INPUT_REQUEST)
 
 REVIEW_EVENT: Final = "review"
 """`codex/event` type when a review ends: `{type, threadId, scope, summary, findings}`."""
@@ -125,6 +134,8 @@ APPROVAL_CAPABILITY: Final = "codexApproval"
 """`capabilities.experimental.codexApproval = true`: the client handles the requests above."""
 INTEL_CAPABILITY: Final = "codexIntel"
 """`capabilities.experimental.codexIntel = true`: the client answers `codex/intel`."""
+USER_INPUT_CAPABILITY: Final = "codexUserInput"
+"""`experimental.codexUserInput = true`: the client answers `codex/requestUserInput`."""
 APPROVAL_FULL_TEXTS: Final = "fullTexts"
 """`codexApproval = {"fullTexts": true}`: `codex/approveEdit` carries an update's whole texts."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from codex_lsp.agent.compact import compact, estimate_tokens
@@ -291,7 +291,7 @@ async def _run_one(
     cid = call.call_id
     await ctx.emit(ToolStep(ctx.thread_id, call.name, detail, "begin", call_id=cid))
     try:
-        output = await tool.run(ctx, args)
+        output = await tool.run(replace(ctx, call_id=cid), args)
     except ToolFailure as exc:
         failure = f"{detail}: {exc}"
         await ctx.emit(ToolStep(ctx.thread_id, call.name, failure, "end", False, cid, str(exc)))

@@ -56,6 +56,8 @@ class ToolContext:
     applied: list[FileEdit] = field(default_factory=list)
     """Every edit written during this turn, in order (for undo)."""
     title: str = "Codex edit"
+    call_id: str = ""
+    """The model's id of the tool call being run (set per call by the turn loop)."""
     exec_sessions: ExecSessions | None = None
     """The agent's long-lived command sessions (`exec_command`), if it keeps any."""
     intel: CodeIntel | None = None

@@ -3,12 +3,14 @@
 
 Same name, description and schema as Codex 0.169 (tests/fixtures/codex-0.169-tools.json).
 Each question has 2-3 options; Codex's clients add a free-form "Other". The host
-asks one question at a time (`UserAsker`); an LSP editor gets a
-`window/showMessageRequest` whose buttons are the options plus "Answer in chat…"
-(a message request cannot take typed text: the user then answers in their next
-prompt). The answers go back as Codex returns them:
-`{"answers": {"<id>": {"answers": ["<label>"]}}}`. A host that cannot ask (no
-message requests, `codex-lsp exec`) gets a plain note telling the model so.
+asks all of them at once where the editor has an inline question UI (`FormAsker`:
+our plugins' `codex/requestUserInput`, where the user may also type an answer), else
+one at a time (`UserAsker`): an LSP editor gets a `window/showMessageRequest` whose
+buttons are the options plus "Answer in chat…" (a message request cannot take typed
+text: the user then answers in their next prompt). The answers go back as Codex
+returns them: `{"answers": {"<id>": {"answers": ["<label>", "user_note: <typed>"]}}}`.
+A host that cannot ask (no message requests, `codex-lsp exec`) gets a plain note
+telling the model so.
 """
 
 from __future__ import annotations
@@ -108,6 +110,53 @@ class UserAsker(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class FormAnswers:
+    """A whole call's answers by question id (as the user gave them), or None: dismissed."""
+
+    answers: dict[str, tuple[str, ...]] | None
+
+
+@runtime_checkable
+class FormAsker(Protocol):
+    """A host whose editor may show all of a call's questions inline at once."""
+
+    async def ask_user_form(self, call_id: str, questions: list[UserQuestion]) -> FormAnswers | None:
+        """The user's answers; None when this editor has no such UI (ask one at a time)."""
+        ...
+
+
+NOTE_PREFIX = "user_note: "
+"""How Codex's clients send typed text to a question that has options."""
+
+
+def codex_answers(question: UserQuestion, given: tuple[str, ...]) -> list[str]:
+    """The answers as Codex sends them: labels as is, typed text as a `user_note: `.
+
+    A question without options takes typed text as typed.
+    """
+    labels = {o.label for o in question.options}
+    sent: list[str] = []
+    for text in (g.strip() for g in given):
+        if not text:
+            continue
+        plain = text in labels or text.startswith(NOTE_PREFIX) or not labels
+        sent.append(text if plain else NOTE_PREFIX + text)
+    return sent
+
+
+def form_output(questions: list[UserQuestion], form: FormAnswers) -> str:
+    """The call's output from a whole form: Codex's answers JSON (note when dismissed)."""
+    if form.answers is None:
+        return json.dumps({"answers": {}}) + "\nThe user dismissed the questions without answering."
+    chosen = {
+        q.id: {"answers": codex_answers(q, form.answers[q.id])}
+        for q in questions
+        if q.id in form.answers
+    }
+    return json.dumps({"answers": chosen})
+
+
 def parse_questions(thread_id: str, args: dict[str, Any]) -> list[UserQuestion]:
     """The call's questions, or a failure the model can correct."""
     raw = args.get("questions")
@@ -170,6 +219,10 @@ class RequestUserInputTool:
     async def run(self, ctx: ToolContext, args: dict[str, Any]) -> str:
         questions = parse_questions(ctx.thread_id, args)
         host = ctx.host
+        if isinstance(host, FormAsker):
+            form = await host.ask_user_form(ctx.call_id, questions)
+            if form is not None:
+                return form_output(questions, form)
         answers: list[UserAnswer] = []
         for question in questions:
             answer = (

@@ -252,6 +252,19 @@ async def test_missing_instruction_is_a_clear_error(editor: Editor, model: Scrip
     result = await editor.command("codex.editSelection", {"uri": uri, "range": RANGE})
     assert result["status"] == "failed"
     assert "No instruction" in result["error"] and "codex:" in result["error"]
+    assert result["needsInstruction"] is True  # the editor asks the user and sends it again
+    assert model.requests == []
+
+
+async def test_a_failure_other_than_a_missing_instruction_does_not_ask_for_one(
+    editor: Editor, model: ScriptedModelServer
+) -> None:
+    await editor.start()
+    uri = editor.open("hello.py")
+    bad = {"start": {"line": 2, "character": 0}, "end": {"line": 0, "character": 0}}
+    result = await editor.command("codex.editSelection", {"uri": uri, "range": bad})
+    assert result["status"] == "failed" and "before" in result["error"]
+    assert "needsInstruction" not in result
     assert model.requests == []
 
 

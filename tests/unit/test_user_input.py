@@ -9,13 +9,16 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.lsp.features.user_input import question_text
+from codex_lsp.lsp.features.user_input import form_params, question_text
 from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.user_input import (
     DESCRIPTION,
     PARAMETERS,
+    FormAnswers,
     UserAnswer,
     answers_output,
+    codex_answers,
+    form_output,
     parse_questions,
 )
 
@@ -67,3 +70,45 @@ def test_answers_json_and_notes() -> None:
     assert dismissed.endswith("The user dismissed 'B?' without answering.")
     unavailable = answers_output(qs[:1], [UserAnswer("unavailable")])
     assert unavailable.startswith('{"answers": {}}\n') and "could not be asked" in unavailable
+
+
+def test_typed_text_goes_to_the_model_as_codex_sends_it() -> None:
+    (q,) = parse_questions("t", {"questions": [QUESTION]})
+    assert codex_answers(q, ("Postgres", " my own db ", "", "user_note: kept")) == [
+        "Postgres",
+        "user_note: my own db",
+        "user_note: kept",
+    ]
+    (free,) = parse_questions("t", {"questions": [{**QUESTION, "options": []}]})
+    assert codex_answers(free, ("just text",)) == ["just text"]
+
+
+def test_a_form_answers_every_question_given_or_is_dismissed() -> None:
+    qs = parse_questions("t", {"questions": [QUESTION, {**QUESTION, "id": "b", "question": "B?"}]})
+    answered = form_output(qs, FormAnswers({"db": ("SQLite",), "b": ("call it api",)}))
+    assert json.loads(answered) == {
+        "answers": {"db": {"answers": ["SQLite"]}, "b": {"answers": ["user_note: call it api"]}}
+    }
+    partial = form_output(qs, FormAnswers({"b": ("Postgres",), "unknown": ("x",)}))
+    assert json.loads(partial) == {"answers": {"b": {"answers": ["Postgres"]}}}
+    dismissed = form_output(qs, FormAnswers(None))
+    assert dismissed == '{"answers": {}}\nThe user dismissed the questions without answering.'
+
+
+def test_the_request_carries_the_questions_as_the_model_wrote_them() -> None:
+    (q,) = parse_questions("thread-1", {"questions": [QUESTION]})
+    assert form_params("thread-1", "call-9", [q]) == {
+        "threadId": "thread-1",
+        "callId": "call-9",
+        "questions": [
+            {
+                "id": "db",
+                "header": "Database",
+                "question": "Which one?",
+                "options": [
+                    {"label": "Postgres", "description": "Like prod."},
+                    {"label": "SQLite", "description": ""},
+                ],
+            }
+        ],
+    }

@@ -26,12 +26,12 @@ from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
 from codex_lsp.lsp.edits.reviewed_edit import EditorReview, ShownEdit
 from codex_lsp.lsp.edits.workspace_edits import build_edit
-from codex_lsp.lsp.features.user_input import ask_question
+from codex_lsp.lsp.features.user_input import ask_form, ask_question
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.documents import Documents
 from codex_lsp.lsp.session.progress import TurnReporter
-from codex_lsp.tools.user_input import UserAnswer, UserQuestion
+from codex_lsp.tools.user_input import FormAnswers, UserAnswer, UserQuestion
 
 log = logging.getLogger(__name__)
 
@@ -168,3 +168,11 @@ class LspHost:
             reporter.report(f"Waiting for your answer: {question.question}")
         return await ask_question(self.client, question, self.prompt.timeout())
 
+    async def ask_user_form(
+        self, call_id: str, questions: list[UserQuestion]
+    ) -> FormAnswers | None:
+        """All of a call's questions inline, in clients that show them (see features/user_input)."""
+        reporter = self.reporters.get(questions[0].thread_id)
+        if reporter is not None:
+            reporter.report(f"Waiting for your answer: {questions[0].question}")
+        return await ask_form(self.client, call_id, questions, self.prompt.timeout())

@@ -32,7 +32,12 @@ from codex_lsp.lsp.features.arguments import (
     structure,
 )
 from codex_lsp.lsp.features.failures import report_failure
-from codex_lsp.lsp.features.selection import context_from, instruction_from, selection_from
+from codex_lsp.lsp.features.selection import (
+    NoInstruction,
+    context_from,
+    instruction_from,
+    selection_from,
+)
 from codex_lsp.lsp.session.documents import origin_of
 from codex_lsp.lsp.session.services import Services
 from codex_lsp.lsp.session.turns import failed
@@ -48,6 +53,7 @@ from codex_lsp.wire import (
     LIST_THREADS,
     LOGIN,
     LOGOUT,
+    NEEDS_INSTRUCTION,
     NEW_THREAD,
     RESUME_THREAD,
     REVIEW,
@@ -69,6 +75,8 @@ async def _selection_task(
         arg = structure(SelectionArgs, argument_object(args))
         sel = selection_from(ctx.documents, arg.uri, arg.range)
         spec = build(arg, sel)
+    except NoInstruction as exc:  # the editor asks the user, then sends the command again
+        return {**failed(str(exc)), NEEDS_INSTRUCTION: True}
     except BadArguments as exc:
         return failed(str(exc))
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))

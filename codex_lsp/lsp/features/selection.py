@@ -43,15 +43,19 @@ def selection_from(documents: Documents, uri: str, rng: Range) -> Selection:
     )
 
 
+class NoInstruction(BadArguments):
+    """Neither an instruction argument nor a `codex:` comment: the editor should ask."""
+
+
 def instruction_from(given: str | None, sel: Selection) -> str:
-    """The instruction argument, else a `codex:` comment in the selection."""
+    """The instruction argument, else a `codex:` comment in the selection (the one rule)."""
     if given and given.strip():
         return given.strip()
     for line in lsp_lines(sel.text):
         match = INSTRUCTION_COMMENT.search(line)
         if match:
             return str(match.group(1))
-    raise BadArguments(
+    raise NoInstruction(
         "No instruction: pass 'instruction' in the command arguments or put a comment "
         "starting with 'codex:' in the selection (e.g. '# codex: make this async')."
     )

@@ -1,20 +1,32 @@
 """Put the model's `request_user_input` questions to the user in an LSP editor.
 
-One `window/showMessageRequest` per question: the message is the question with
-each option's description, the buttons are the option labels plus "Answer in
-chat…" (a message request cannot take typed text, so a free-form answer goes in
-the user's next prompt). A client that answers the request with an error
-(MethodNotFound; remembered for the session by `message_prompt`) gets the question
-as a `window/showMessage` and the model hears that the user could not be asked. No
-answer within `approval_timeout_sec` counts as dismissed.
+A client announcing `experimental.codexUserInput` (our plugins) gets the whole call
+as one `codex/requestUserInput` request and shows it inline, where the user may also
+type an answer (`ask_form`); one that answers it with an error is not sent it again
+and gets the path below. Every other client gets one `window/showMessageRequest` per
+question: the message is the question with each option's description, the buttons
+are the option labels plus "Answer in chat…" (a message request cannot take typed
+text, so a free-form answer goes in the user's next prompt). A client that answers
+that request with an error (MethodNotFound; remembered for the session by
+`message_prompt`) gets the question as a `window/showMessage` and the model hears
+that the user could not be asked. No answer within `approval_timeout_sec` counts as
+dismissed.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from pygls.exceptions import JsonRpcException
+
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session import message_prompt
 from codex_lsp.lsp.session.client import Client
-from codex_lsp.tools.user_input import UserAnswer, UserQuestion
+from codex_lsp.tools.user_input import FormAnswers, UserAnswer, UserQuestion
+from codex_lsp.wire import USER_INPUT_REQUEST
+
+log = logging.getLogger(__name__)
 
 ANSWER_IN_CHAT = "Answer in chat…"
 """The last button of every question: the user answers in their next prompt instead."""
@@ -47,3 +59,52 @@ async def ask_question(client: Client, question: UserQuestion, timeout: float) -
     if title is not None:
         return UserAnswer("answered", title)
     return UserAnswer("dismissed")
+
+
+def form_params(thread_id: str, call_id: str, questions: list[UserQuestion]) -> dict[str, Any]:
+    """The `codex/requestUserInput` params: the call's questions as the model wrote them."""
+    return {
+        "threadId": thread_id,
+        "callId": call_id,
+        "questions": [
+            {
+                "id": q.id,
+                "header": q.header,
+                "question": q.question,
+                "options": [{"label": o.label, "description": o.description} for o in q.options],
+            }
+            for q in questions
+        ],
+    }
+
+
+async def ask_form(
+    client: Client, call_id: str, questions: list[UserQuestion], timeout: float
+) -> FormAnswers | None:
+    """All questions inline; None when the client has no such UI (ask one at a time)."""
+    if not client.caps.codex_user_input or USER_INPUT_REQUEST in client.refused:
+        return None
+    params = form_params(questions[0].thread_id, call_id, questions)
+    try:
+        result = await client.request(USER_INPUT_REQUEST, params, timeout=timeout)
+    except RequestAbandoned:
+        return FormAnswers(None)
+    except JsonRpcException as exc:
+        client.refused.add(USER_INPUT_REQUEST)
+        log.info("the client refused %s (%s): message requests instead", USER_INPUT_REQUEST, exc)
+        return None
+    return FormAnswers(_answers_in(result))
+
+
+def _answers_in(result: Any) -> dict[str, tuple[str, ...]] | None:
+    """`{answers: {id: {answers: [str]}}}` as given; anything else counts as dismissed."""
+    answers = result.get("answers") if isinstance(result, dict) else None
+    if not isinstance(answers, dict):
+        if result is not None:
+            log.warning("%s: an answer without 'answers' counts as dismissed", USER_INPUT_REQUEST)
+        return None
+    return {
+        str(qid): tuple(str(a) for a in entry["answers"] if isinstance(a, str))
+        for qid, entry in answers.items()
+        if isinstance(entry, dict) and isinstance(entry.get("answers"), list)
+    }

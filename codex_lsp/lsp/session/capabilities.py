@@ -56,6 +56,8 @@ class ClientCapabilities:
     """`textDocument.inlineCompletion.dynamicRegistration`: it may be registered later."""
     codex_intel: bool = False
     """`experimental.codexIntel = true`: the client answers `codex/intel` from its servers."""
+    codex_user_input: bool = False
+    """`experimental.codexUserInput = true`: the client asks `codex/requestUserInput` inline."""
 
     @classmethod
     def from_lsp(cls, caps: Any) -> ClientCapabilities:
@@ -82,6 +84,8 @@ class ClientCapabilities:
             and approval.get(wire.APPROVAL_FULL_TEXTS) is True,
             codex_intel=isinstance(experimental, dict)
             and experimental.get(wire.INTEL_CAPABILITY) is True,
+            codex_user_input=isinstance(experimental, dict)
+            and experimental.get(wire.USER_INPUT_CAPABILITY) is True,
             codex_auth_events=isinstance(experimental, dict)
             and experimental.get("codexAuthEvents") is True,
             inline_completion_dynamic=_get(

@@ -30,6 +30,10 @@
 --- `experimental.codexIntel` lets the agent ask Neovim's other language servers
 --- (definitions, references, hover, symbols, diagnostics after each edit) through
 --- `codex/intel` (`editors/nvim/lua/codex_lsp/intel.lua`).
+---
+--- `experimental.codexUserInput` brings the model's `request_user_input` questions
+--- inline into the chat buffer (`codex/requestUserInput`,
+--- `editors/nvim/lua/codex_lsp/questions.lua`).
 
 --- Calls `module.fn(...)` from the plugin, or `fallback` (a value, or a function
 --- called with the same arguments) when the plugin's Lua modules are not on
@@ -113,7 +117,7 @@ return {
   cmd_env = { CODEX_LSP_DAEMON = '1' },
   root_markers = { 'AGENTS.md', '.git' },
   capabilities = {
-    experimental = { codexApproval = true, codexIntel = true },
+    experimental = { codexApproval = true, codexIntel = true, codexUserInput = true },
     window = { workDoneProgress = true, showDocument = { support = true } },
   },
   handlers = {
@@ -134,6 +138,10 @@ return {
     end),
     ['codex/intel'] = plugin('codex_lsp.intel', 'handler', function()
       return nil, { code = -32601, message = 'codex_lsp.intel not on runtimepath' }
+    end),
+    -- Without the plugin: an error, so the server asks with window/showMessageRequest.
+    ['codex/requestUserInput'] = plugin('codex_lsp.questions', 'request_handler', function()
+      return nil, { code = -32601, message = 'codex_lsp.questions not on runtimepath' }
     end),
   },
   commands = {

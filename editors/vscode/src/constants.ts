@@ -73,6 +73,8 @@ export const Methods = {
   event: 'codex/event',
   /** Server -> client: ask VS Code's language features (src/intel.ts). */
   intel: 'codex/intel',
+  /** Server -> client: the model's request_user_input questions (codexUserInput). */
+  requestUserInput: 'codex/requestUserInput',
 } as const;
 
 /** Settings (package.json `contributes.configuration`), relative to `codex`. */

@@ -27,37 +27,7 @@ M.FILE_SKIP = 'Skip this file'
 M.RUN = 'Run'
 M.RUN_SESSION = 'Run always this session'
 
---- `vim.ui.select` that returns the choice: yields when called in a coroutine,
---- so a custom (asynchronous) `vim.ui.select` works too.
----@param items any[]
----@param opts table
----@return any? choice
-local function select(items, opts)
-  -- Draw the diff first: the default vim.ui.select (inputlist) prompts over the screen.
-  vim.cmd.redraw()
-  local co, is_main = coroutine.running()
-  if not co or is_main then
-    local chosen
-    vim.ui.select(items, opts, function(choice)
-      chosen = choice
-    end)
-    return chosen
-  end
-  local answered, result = false, nil
-  vim.ui.select(items, opts, function(choice)
-    if answered then
-      return
-    end
-    answered = true
-    result = choice
-    -- Resume on the next tick: a synchronous vim.ui.select calls back before we yield.
-    vim.schedule(function()
-      coroutine.resume(co)
-    end)
-  end)
-  coroutine.yield()
-  return result
-end
+local select = require('codex_lsp.ui').select
 
 ---@param text string?
 ---@return string[]

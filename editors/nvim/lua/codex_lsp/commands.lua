@@ -2,6 +2,10 @@
 --- of the code actions' commands. Each sends `workspace/executeCommand` with
 --- the one argument object documented in `docs/protocol.md` and reports the
 --- result (`status`: applied | rejected | answered | cancelled | failed).
+---
+--- The user commands are one declarative table (`M.specs`: the server command, how
+--- its argument is built, what is done with the answer) turned into Neovim
+--- commands by one helper (`M.define`), which `review.lua` uses too.
 local M = {}
 
 local api = vim.api
@@ -80,7 +84,9 @@ end
 --- Send `workspace/executeCommand` to the codex_lsp client of `bufnr`.
 ---@param command string e.g. `codex.ask`
 ---@param arg table the argument object
----@param opts? { bufnr?: integer, client?: vim.lsp.Client, on_result?: fun(result: table) }
+--- `opts.on_needs_instruction`: called instead of reporting when the server answers
+--- `needsInstruction` (see `M.edit_selection`).
+---@param opts? { bufnr?: integer, client?: vim.lsp.Client, on_result?: fun(result: table), on_needs_instruction?: fun(result: table) }
 ---@return boolean sent
 function M.execute(command, arg, opts)
   opts = opts or {}
@@ -94,6 +100,11 @@ function M.execute(command, arg, opts)
   end
   local params = { command = command, arguments = { arg } }
   local ok = client:request('workspace/executeCommand', params, function(err, result)
+    local needs = not err and type(result) == 'table' and result.needsInstruction == true
+    if needs and opts.on_needs_instruction then
+      opts.on_needs_instruction(result)
+      return
+    end
     report(command, result, err)
     if not err and type(result) == 'table' and opts.on_result then
       opts.on_result(result)
@@ -126,61 +137,35 @@ local function selection_of(opts)
   return M.selection(bufnr, opts.line1, opts.line2)
 end
 
---- Text of the lines `range` covers, for finding a `codex:` comment.
----@param arg table `{uri, range}`
----@return string
-local function range_text(arg)
-  local ok, bufnr = pcall(vim.uri_to_bufnr, arg.uri)
-  if not ok or not arg.range or not api.nvim_buf_is_loaded(bufnr) then
-    return ''
-  end
-  local lines = api.nvim_buf_get_lines(bufnr, arg.range.start.line, arg.range['end'].line + 1, false)
-  return table.concat(lines, '\n')
+---@param opts table user-command opts
+---@return table
+local function selection_of(opts)
+  return M.selection(api.nvim_get_current_buf(), opts.line1, opts.line2)
 end
 
---- Whether the selection carries its instruction as a `codex:` comment.
----@param text string
----@return boolean
-function M.has_instruction_comment(text)
-  for line in vim.gsplit(text, '\n', { plain = true }) do
-    local trimmed = vim.trim(line)
-    for _, leader in ipairs({ '#', '//', '--', ';', '/*', '<!--', '*' }) do
-      if vim.startswith(trimmed, leader) then
-        local rest = vim.trim(trimmed:sub(#leader + 1))
-        if rest:match('^codex:%s*%S') then
-          return true
+--- Run `codex.editSelection`. Without an instruction the server reads a `codex:`
+--- comment in the selection; when there is none it answers `needsInstruction`, and
+--- the instruction is asked with `vim.ui.input` and the command sent again.
+---@param arg table `{uri, range, instruction?}`
+---@param opts? { bufnr?: integer, client?: vim.lsp.Client }
+function M.edit_selection(arg, opts)
+  opts = opts or {}
+  M.execute('codex.editSelection', arg, {
+    bufnr = opts.bufnr,
+    client = opts.client,
+    on_needs_instruction = function()
+      vim.ui.input({ prompt = 'Codex instruction: ' }, function(input)
+        if input ~= nil and vim.trim(input) ~= '' then
+          M.edit_selection(vim.tbl_extend('force', arg, { instruction = vim.trim(input) }), opts)
         end
-      end
-    end
-  end
-  return false
-end
-
---- Run `run` once `arg` (of `codex.editSelection`) has an instruction: given,
---- a `codex:` comment in the selection, or asked for with `vim.ui.input`.
----@param arg table
----@param run fun()
-local function with_instruction(arg, run)
-  if type(arg.instruction) == 'string' and vim.trim(arg.instruction) ~= '' then
-    run()
-    return
-  end
-  if M.has_instruction_comment(range_text(arg)) then
-    run()
-    return
-  end
-  vim.ui.input({ prompt = 'Codex instruction: ' }, function(input)
-    if input == nil or vim.trim(input) == '' then
-      return
-    end
-    arg.instruction = vim.trim(input)
-    run()
-  end)
+      end)
+    end,
+  })
 end
 
 --- Client-side handler of the code actions' commands (`codex.editSelection`,
---- `codex.explain`, …): asks for the instruction of "Edit selection…" unless
---- the selection has a `codex:` comment, then runs the command on the server.
+--- `codex.explain`, …): runs the command on the server (`codex.review` also fills
+--- the quickfix list; "Edit selection…" asks for the instruction the server needs).
 ---@param command lsp.Command
 ---@param ctx table `{bufnr, client_id}`
 function M.code_action_command(command, ctx)
@@ -190,189 +175,90 @@ function M.code_action_command(command, ctx)
   end
   local args = type(command.arguments) == 'table' and command.arguments or {}
   local arg = vim.deepcopy(type(args[1]) == 'table' and args[1] or {})
-  local run = function()
+  if command.command == 'codex.editSelection' then
+    M.edit_selection(arg, { bufnr = ctx.bufnr, client = client })
+  elseif command.command == 'codex.review' then
+    require('codex_lsp.review').review(arg)
+  else
     M.execute(command.command, arg, { bufnr = ctx.bufnr, client = client })
   end
-  if command.command == 'codex.editSelection' then
-    with_instruction(arg, run)
-  elseif command.command == 'codex.review' then
-    require('codex_lsp.review').review(arg) -- also fills the quickfix list
-  else
-    run()
-  end
 end
 
-local function open_chat()
-  local chat = require('codex_lsp.chat')
-  local opts = require('codex_lsp').options.chat or {}
-  if opts.open_on_ask ~= false then
-    chat.open(false)
-  end
-end
-
---- Show lines in a floating scratch window (closed with q).
----@param title string
----@param lines string[]
-local function show_lines(title, lines)
-  local buf = api.nvim_create_buf(false, true)
-  api.nvim_buf_set_lines(buf, 0, -1, false, lines)
-  vim.bo[buf].bufhidden = 'wipe'
-  vim.bo[buf].modifiable = false
-  vim.bo[buf].filetype = 'markdown'
-  local width = 20
-  for _, line in ipairs(lines) do
-    width = math.max(width, api.nvim_strwidth(line))
-  end
-  width = math.min(width + 2, math.max(20, vim.o.columns - 4))
-  local height = math.min(#lines, math.max(1, vim.o.lines - 6))
-  api.nvim_open_win(buf, true, {
-    relative = 'editor',
-    row = math.floor((vim.o.lines - height) / 2),
-    col = math.floor((vim.o.columns - width) / 2),
-    width = width,
-    height = height,
-    border = 'rounded',
-    title = ' ' .. title .. ' ',
-    style = 'minimal',
-  })
-  vim.keymap.set('n', 'q', '<Cmd>close<CR>', { buffer = buf, nowait = true })
-end
-
---- Status result -> readable lines.
----@param result table
----@return string[]
-function M.status_lines(result)
-  local lines = { '# codex-lsp ' .. tostring(result.version or '?') }
-  local config = type(result.config) == 'table' and result.config or {}
-  local keys = vim.tbl_keys(config)
-  table.sort(keys)
-  for _, key in ipairs(keys) do
-    local value = config[key]
-    if type(value) ~= 'table' and value ~= vim.NIL then
-      lines[#lines + 1] = ('- %s: %s'):format(key, tostring(value))
-    end
-  end
-  if result.configError and result.configError ~= vim.NIL then
-    lines[#lines + 1] = '- configuration error: ' .. tostring(result.configError)
-  end
-  for _, warning in ipairs(type(result.warnings) == 'table' and result.warnings or {}) do
-    lines[#lines + 1] = '- warning: ' .. tostring(warning)
-  end
-  local auth = type(result.auth) == 'table' and result.auth or {}
-  local function field(value)
-    return (value ~= nil and value ~= vim.NIL) and tostring(value) or nil
-  end
-  lines[#lines + 1] = ('- auth: %s%s'):format(
-    field(auth.authMode) or 'not signed in',
-    field(auth.email) and (' (' .. field(auth.email) .. ', plan ' .. (field(auth.plan) or '?') .. ')')
-      or ''
-  )
-  local workspace = type(result.workspace) == 'table' and result.workspace or {}
-  lines[#lines + 1] = '- workspace: ' .. table.concat(workspace, ', ')
-  local running = type(result.running) == 'table' and result.running or {}
-  lines[#lines + 1] = ('- threads: %s, running: %s'):format(
-    tostring(result.threads or 0),
-    #running > 0 and table.concat(running, ', ') or 'none'
-  )
-  if result.threadId and result.threadId ~= vim.NIL then
-    lines[#lines + 1] = '- current thread: ' .. tostring(result.threadId)
-  end
-  return lines
-end
-
---- Pick a thread from `codex.listThreads` and resume it.
----@param bufnr integer
-local function pick_thread(bufnr)
-  M.execute('codex.listThreads', {}, {
-    bufnr = bufnr,
-    on_result = function(result)
-      local threads = type(result.threads) == 'table' and result.threads or {}
-      if #threads == 0 then
-        notify('no threads yet')
-        return
-      end
-      vim.ui.select(threads, {
-        prompt = 'Codex threads (choose one to resume)',
-        kind = 'codex_thread',
-        format_item = function(t)
-          local title = type(t.title) == 'string' and t.title or '(untitled)'
-          local updated = t.updated and t.updated ~= vim.NIL and (' · ' .. tostring(t.updated))
-            or ''
-          return ('%s%s · %s turn(s) · %s'):format(
-            title,
-            updated,
-            tostring(t.turns or 0),
-            tostring(t.threadId):sub(1, 8)
-          )
-        end,
-      }, function(choice)
-        if choice then
-          M.resume(choice.threadId, bufnr)
-        end
-      end)
-    end,
-  })
-end
-
---- Resume a thread: it becomes the server's current thread.
----@param thread_id string
----@param bufnr integer
-function M.resume(thread_id, bufnr)
-  M.execute('codex.resumeThread', { threadId = thread_id }, {
-    bufnr = bufnr,
-    on_result = function(result)
-      if result.status == 'failed' then
-        return
-      end
-      local chat = require('codex_lsp.chat')
-      local lines = { '', '## Resumed thread ' .. tostring(result.threadId or thread_id), '' }
-      local history = result.history
-      if type(history) == 'string' then
-        vim.list_extend(lines, vim.split(history, '\n', { plain = true }))
-      elseif type(history) == 'table' then
-        for _, entry in ipairs(history) do
-          if type(entry) == 'table' then
-            local who = entry.role or entry.type or ''
-            local text = entry.text or entry.summary or entry.title or vim.inspect(entry)
-            lines[#lines + 1] = ('- %s %s'):format(who, tostring(text):gsub('\n', ' '))
-          else
-            lines[#lines + 1] = '- ' .. tostring(entry)
-          end
-        end
-      end
-      chat.append_lines(lines)
-      chat.open(false)
-      notify('resumed thread ' .. tostring(result.threadId or thread_id))
-    end,
-  })
-end
-
---- Check that a prompt was given.
+--- The command's text (`:CodexAsk <text>`), or nil after telling the user it is missing.
 ---@param opts table user-command opts
----@param what string
 ---@return string?
-local function need_args(opts, what)
+local function prompt_of(opts)
   local text = vim.trim(opts.args or '')
   if text == '' then
-    notify(what .. ' needs text, e.g. :' .. opts.name .. ' ...', vim.log.levels.ERROR)
+    notify(opts.name .. ' needs text, e.g. :' .. opts.name .. ' ...', vim.log.levels.ERROR)
     return nil
   end
   return text
 end
 
----@type table<string, {fn: fun(opts: table), opts: table}>
-M.user_commands = {
+--- `{threadId}` when the command was given one, else `{}` (the current thread).
+---@param opts table user-command opts
+---@return table
+local function thread_of(opts)
+  local thread = vim.trim(opts.args or '')
+  return thread ~= '' and { threadId = thread } or {}
+end
+
+---@class codex_lsp.CommandSpec
+---@field opts table `nvim_create_user_command` opts
+---@field command? string the server command it sends
+---@field arg? fun(opts: table): table? its argument (nil: nothing is sent); default `{}`
+---@field send? fun(arg: table, bufnr: integer) instead of `M.execute(command, arg)`
+---@field chat? boolean open the chat first (setup option `chat.open_on_ask`)
+---@field on_result? fun(result: table, bufnr: integer) after the result is reported
+---@field run? fun(opts: table) a command that sends nothing itself
+
+--- Neovim user commands (`{fn, opts}`) for `specs`.
+---@param specs table<string, codex_lsp.CommandSpec>
+---@return table<string, {fn: fun(opts: table), opts: table}>
+function M.define(specs)
+  local defined = {}
+  for name, spec in pairs(specs) do
+    local fn = spec.run
+      or function(opts)
+        local bufnr = api.nvim_get_current_buf()
+        local arg = {}
+        if spec.arg then
+          arg = spec.arg(opts)
+        end
+        if not arg then
+          return
+        end
+        if spec.chat and (require('codex_lsp').options.chat or {}).open_on_ask ~= false then
+          require('codex_lsp.chat').open(false)
+        end
+        if spec.send then
+          spec.send(arg, bufnr)
+          return
+        end
+        local on_result = spec.on_result
+          and function(result)
+            spec.on_result(result, bufnr)
+          end
+        M.execute(assert(spec.command), arg, { bufnr = bufnr, on_result = on_result })
+      end
+    defined[name] = { fn = fn, opts = spec.opts }
+  end
+  return defined
+end
+
+---@type table<string, codex_lsp.CommandSpec>
+M.specs = {
   CodexEdit = {
-    fn = function(opts)
-      local bufnr = api.nvim_get_current_buf()
+    command = 'codex.editSelection',
+    arg = function(opts)
       local arg = selection_of(opts)
       local instruction = vim.trim(opts.args or '')
-      if instruction ~= '' then
-        arg.instruction = instruction
-      end
-      with_instruction(arg, function()
-        M.execute('codex.editSelection', arg, { bufnr = bufnr })
-      end)
+      arg.instruction = instruction ~= '' and instruction or nil
+      return arg
+    end,
+    send = function(arg, bufnr)
+      M.edit_selection(arg, { bufnr = bufnr })
     end,
     opts = {
       range = true,
@@ -381,96 +267,59 @@ M.user_commands = {
     },
   },
   CodexAsk = {
-    fn = function(opts)
-      local prompt = need_args(opts, 'CodexAsk')
-      if not prompt then
-        return
+    command = 'codex.ask',
+    chat = true,
+    arg = function(opts)
+      local prompt = prompt_of(opts)
+      if prompt and opts.range > 0 then
+        return vim.tbl_extend('force', selection_of(opts), { prompt = prompt })
       end
-      local arg = { prompt = prompt }
-      if opts.range > 0 then
-        arg = vim.tbl_extend('force', selection_of(opts), arg)
-      end
-      open_chat()
-      M.execute('codex.ask', arg)
+      return prompt and { prompt = prompt }
     end,
     opts = { range = true, nargs = '+', desc = 'Codex: ask a question (about the selection)' },
   },
   CodexTask = {
-    fn = function(opts)
-      local prompt = need_args(opts, 'CodexTask')
-      if not prompt then
-        return
-      end
-      open_chat()
-      M.execute('codex.runTask', { prompt = prompt })
+    command = 'codex.runTask',
+    chat = true,
+    arg = function(opts)
+      local prompt = prompt_of(opts)
+      return prompt and { prompt = prompt }
     end,
     opts = { nargs = '+', desc = 'Codex: run a task over the workspace' },
   },
   CodexExplain = {
-    fn = function(opts)
-      M.execute('codex.explain', selection_of(opts))
-    end,
+    command = 'codex.explain',
+    arg = selection_of,
     opts = { range = true, desc = 'Codex: explain the selected lines' },
   },
   CodexCancel = {
-    fn = function(opts)
-      local arg = {}
-      local thread = vim.trim(opts.args or '')
-      if thread ~= '' then
-        arg.threadId = thread
-      end
-      M.execute('codex.cancel', arg)
-    end,
+    command = 'codex.cancel',
+    arg = thread_of,
     opts = { nargs = '?', desc = 'Codex: cancel the running turns (or the given thread)' },
   },
-  CodexThreads = {
-    fn = function()
-      pick_thread(api.nvim_get_current_buf())
-    end,
-    opts = { desc = 'Codex: list threads; choose one to resume' },
-  },
-  CodexResume = {
-    fn = function(opts)
-      local thread = vim.trim(opts.args or '')
-      if thread == '' then
-        pick_thread(api.nvim_get_current_buf())
-      else
-        M.resume(thread, api.nvim_get_current_buf())
-      end
-    end,
-    opts = { nargs = '?', desc = 'Codex: resume a thread (picker without an id)' },
-  },
   CodexUndo = {
-    fn = function(opts)
-      local arg = {}
-      local thread = vim.trim(opts.args or '')
-      if thread ~= '' then
-        arg.threadId = thread
+    command = 'codex.undo',
+    arg = thread_of,
+    on_result = function(result)
+      local files = type(result.changedFiles) == 'table' and result.changedFiles or {}
+      if result.status ~= 'failed' then
+        notify(#files > 0 and ('reverted ' .. table.concat(files, ', ')) or 'nothing to undo')
+        vim.cmd.checktime()
       end
-      M.execute('codex.undo', arg, {
-        on_result = function(result)
-          local files = type(result.changedFiles) == 'table' and result.changedFiles or {}
-          if result.status ~= 'failed' then
-            notify(#files > 0 and ('reverted ' .. table.concat(files, ', ')) or 'nothing to undo')
-            vim.cmd.checktime()
-          end
-        end,
-      })
     end,
     opts = { nargs = '?', desc = "Codex: undo the last turn's edits" },
   },
   CodexLogin = {
-    fn = function(opts)
-      local method = vim.trim(opts.args or '') == 'device' and 'device' or 'browser'
-      M.execute('codex.login', { method = method }, {
-        on_result = function(result)
-          if result.status == 'applied' then
-            local who = result.email ~= vim.NIL and result.email or 'ChatGPT'
-            local plan = result.plan ~= vim.NIL and result.plan and (' (' .. result.plan .. ')') or ''
-            notify('signed in: ' .. tostring(who) .. plan)
-          end
-        end,
-      })
+    command = 'codex.login',
+    arg = function(opts)
+      return { method = vim.trim(opts.args or '') == 'device' and 'device' or 'browser' }
+    end,
+    on_result = function(result)
+      if result.status == 'applied' then
+        local who = result.email ~= vim.NIL and result.email or 'ChatGPT'
+        local plan = result.plan ~= vim.NIL and result.plan and (' (' .. result.plan .. ')') or ''
+        notify('signed in: ' .. tostring(who) .. plan)
+      end
     end,
     opts = {
       nargs = '?',
@@ -481,42 +330,53 @@ M.user_commands = {
     },
   },
   CodexLogout = {
-    fn = function()
-      M.execute('codex.logout', {}, {
-        on_result = function(result)
-          notify(result.removed and 'signed out' or 'not signed in')
-        end,
-      })
+    command = 'codex.logout',
+    on_result = function(result)
+      notify(result.removed and 'signed out' or 'not signed in')
     end,
     opts = { desc = 'Codex: sign out (revoke and delete the stored sign-in)' },
   },
   CodexStatus = {
-    fn = function()
-      M.execute('codex.status', {}, {
-        on_result = function(result)
-          show_lines('Codex status', M.status_lines(result))
-        end,
-      })
+    command = 'codex.status',
+    on_result = function(result)
+      require('codex_lsp.status').show(result)
     end,
     opts = { desc = 'Codex: server version, configuration, running turns' },
   },
   CodexNewThread = {
-    fn = function()
-      M.execute('codex.newThread', {}, {
-        on_result = function(result)
-          notify('new thread ' .. tostring(result.threadId))
-        end,
-      })
+    command = 'codex.newThread',
+    on_result = function(result)
+      notify('new thread ' .. tostring(result.threadId))
     end,
     opts = { desc = 'Codex: start a fresh conversation' },
   },
+  CodexThreads = {
+    run = function()
+      require('codex_lsp.threads').pick(api.nvim_get_current_buf())
+    end,
+    opts = { desc = 'Codex: list threads; choose one to resume' },
+  },
+  CodexResume = {
+    run = function(opts)
+      local thread = vim.trim(opts.args or '')
+      local threads = require('codex_lsp.threads')
+      if thread == '' then
+        threads.pick(api.nvim_get_current_buf())
+      else
+        threads.resume(thread, api.nvim_get_current_buf())
+      end
+    end,
+    opts = { nargs = '?', desc = 'Codex: resume a thread (picker without an id)' },
+  },
   CodexChat = {
-    fn = function()
+    run = function()
       require('codex_lsp.chat').toggle()
     end,
     opts = { desc = 'Codex: show or hide the chat buffer' },
   },
 }
+
+M.user_commands = M.define(M.specs)
 
 --- Define the user commands (idempotent).
 function M.create()

@@ -5,9 +5,10 @@
 --- module holds the plugin options and `setup()`, which is optional: with
 --- `vim.lsp.enable('codex_lsp')` alone everything works with the defaults.
 ---
---- Modules: `commands` (user commands -> `workspace/executeCommand`),
---- `approval` (`codex/approveEdit`, `codex/approveCommand`), `chat` (streamed
---- `codex/event` text), `progress` (`LspProgress` -> messages), `health`
+--- Modules: `commands` (user commands -> `workspace/executeCommand`), `threads`
+--- and `status` (their pickers and windows), `approval` (`codex/approveEdit`,
+--- `codex/approveCommand`), `questions` (`codex/requestUserInput`), `chat`
+--- (streamed `codex/event` text), `progress` (`LspProgress` -> messages), `health`
 --- (`:checkhealth codex_lsp`).
 local M = {}
 

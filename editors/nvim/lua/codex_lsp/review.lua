@@ -45,9 +45,10 @@ function M.review(arg)
   })
 end
 
-M.user_commands = {
+---@type table<string, codex_lsp.CommandSpec>
+M.specs = {
   CodexReview = {
-    fn = function(opts)
+    run = function(opts)
       local bufnr = api.nvim_get_current_buf()
       local scope = vim.trim(opts.args or '')
       if scope == 'changes' or scope == 'uncommitted' then
@@ -73,27 +74,23 @@ M.user_commands = {
     },
   },
   CodexFindingsClear = {
-    fn = function()
-      require('codex_lsp.commands').execute('codex.clearFindings', {})
-    end,
+    command = 'codex.clearFindings',
     opts = { desc = 'Codex: clear every review finding' },
   },
   CodexInlineToggle = {
-    fn = function()
-      local bufnr = api.nvim_get_current_buf()
-      require('codex_lsp.commands').execute('codex.toggleInlineCompletion', {}, {
-        on_result = function(result)
-          -- Turned on after `initialize`: the server registered the capability just now.
-          local ic = vim.lsp.inline_completion
-          if ic and result.enabled and result.advertised then
-            ic.enable(true, { bufnr = bufnr })
-          end
-        end,
-      })
+    command = 'codex.toggleInlineCompletion',
+    on_result = function(result, bufnr)
+      -- Turned on after `initialize`: the server registered the capability just now.
+      local ic = vim.lsp.inline_completion
+      if ic and result.enabled and result.advertised then
+        ic.enable(true, { bufnr = bufnr })
+      end
     end,
     opts = { desc = 'Codex: turn inline completions (ghost text) on or off' },
   },
 }
+
+M.user_commands = require('codex_lsp.commands').define(M.specs)
 
 --- Turn on Neovim's inline completion in `bufnr` when the client offers it.
 --- (The filter takes `bufnr` or `client_id`, not both: Neovim 0.12 asserts so.)
