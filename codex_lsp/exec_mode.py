@@ -38,8 +38,8 @@ from codex_lsp.core.workspace import (
     Workspace,
     read_text_file,
 )
+from codex_lsp.edits.file_diff import show_file
 from codex_lsp.edits.lines import lsp_lines, split_lines
-from codex_lsp.edits.shown import show_file
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 

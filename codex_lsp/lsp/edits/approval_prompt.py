@@ -30,7 +30,7 @@ from pygls.exceptions import JsonRpcException
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision, ReviewDecision
-from codex_lsp.edits.shown import ShownFile
+from codex_lsp.edits.file_diff import ShownFile
 from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session import message_prompt

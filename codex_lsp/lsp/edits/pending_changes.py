@@ -18,7 +18,7 @@ from typing import Any
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import Hunk, ReviewDecision
-from codex_lsp.edits.shown import ShownFile
+from codex_lsp.edits.file_diff import ShownFile
 from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.edits.waiting import Waiting, WaitingRegistry
 from codex_lsp.lsp.edits.waiting_commands import WaitingCommand, WaitingCommands

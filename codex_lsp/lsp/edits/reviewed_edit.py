@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codex_lsp.core.protocol import EditProposal, FileEdit, Hunk, ReviewedEdit
-from codex_lsp.edits.file_diff import FileDiff
-from codex_lsp.edits.shown import ShownFile, change_of, show_file
+from codex_lsp.edits.file_diff import FileDiff, ShownFile, change_of, show_file
 from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport, EditPlan, build_edit
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp.core.protocol import FileEdit
-from codex_lsp.edits.file_diff import FileDiff
-from codex_lsp.edits.shown import change_of
+from codex_lsp.edits.file_diff import FileDiff, change_of
 from codex_lsp.edits.text_edits import TextEditSpec
 
 
