@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from codex_lsp.core.protocol import Hunk
+from codex_lsp.core.protocol import Hunk  # re-exported: it moved to the contract
 from codex_lsp.edits.lines import Opcode, line_opcodes, split_lines, split_lsp_lines
 
 
@@ -100,3 +100,6 @@ def hunk_outcomes(
         line += taken
         copied = hunk.old_end
     return out
+
+
+__all__ = ["Hunk", "HunkOutcome", "apply_hunks", "compute_hunks", "hunk_outcomes", "hunks_of"]
