@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import inline, intel, report, windows
+from bench import devserver, inline, intel, report, windows
 from bench.codex_side import installed_version, native_binary
 from bench.fixtures import REPO
 from bench.model import BenchModelProcess
@@ -28,7 +28,8 @@ from bench.sections import KB, MB, Bench
 
 NETNS_ENV = "CODEX_LSP_BENCH_NETNS"
 SECTIONS = (
-    "startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling", "windows", "intel"
+    "startup", "edit", "codeaction", "inline", "flood", "launcher", "scaling", "windows", "intel",
+    "devserver",
 )
 
 
@@ -167,6 +168,10 @@ async def run_bench(args: argparse.Namespace, codex_skip: str | None) -> dict[st
             if "intel" in want:  # codex-lsp only: diagnostics after edits, on vs off
                 await step("codex-lsp: type-error task, code intelligence on / off",
                            intel.intel_runs(bench, run))
+            if "devserver" in want:
+                for side in bench.sides():
+                    await step(f"{side.label}: dev server started, polled, stopped",
+                               devserver.devserver_run(bench, side, run))
             if "flood" in want:
                 for side in bench.sides():
                     await step(f"{side.label}: {args.floods} x Flood({args.deltas})",

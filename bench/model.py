@@ -15,7 +15,9 @@ shapes otherwise stay exactly those of the tests' server.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import sys
 from typing import Any
 
@@ -92,10 +94,42 @@ def _freeform_tools(body: dict[str, Any] | None) -> set[str]:
     return {t.get("name") for t in tools if isinstance(t, dict) and t.get("type") == "custom"}
 
 
+SESSION_ID = "<session id>"
+"""A scripted call's argument the server fills in with the command session the previous
+tool output named ("Process running with session ID N"), as a model reads it from there:
+the dev-server turn polls and stops a session whose id only the agent knows."""
+_SESSION_LINE = re.compile(r"session ID (\d+)")
+
+
+def _last_session_id(body: dict[str, Any]) -> int | None:
+    for item in reversed(body.get("input") or []):
+        output = item.get("output") if isinstance(item, dict) else None
+        found = _SESSION_LINE.search(output) if isinstance(output, str) else None
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _with_session(turn: Any, body: dict[str, Any]) -> Any:
+    """`turn` with `SESSION_ID` arguments replaced by the session the input names."""
+    items = getattr(turn, "items", None)
+    calls = [i for i in items or [] if isinstance(getattr(i, "arguments", None), dict)]
+    if not any(SESSION_ID in call.arguments.values() for call in calls):
+        return turn
+    session = _last_session_id(body)
+    turn = copy.deepcopy(turn)
+    for item in turn.items:
+        if isinstance(getattr(item, "arguments", None), dict):
+            item.arguments = {
+                k: session if v == SESSION_ID else v for k, v in item.arguments.items()
+            }
+    return turn
+
+
 class _BenchHandler(_Handler):
     def _serve_turn(self, turn: Any, kind: str, body: dict[str, Any], *args: Any) -> None:
         self._freeform = _freeform_tools(body) if kind == "responses" else set()
-        super()._serve_turn(turn, kind, body, *args)
+        super()._serve_turn(_with_session(turn, body), kind, body, *args)
 
     def _stream_events(self, events: Any, *args: Any) -> None:
         names = getattr(self, "_freeform", set())

@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--range", metavar="L1:L2", help="1-based inclusive line range in --file")
     ex.add_argument("--yes", action="store_true", help="apply edits without asking")
     ex.add_argument("--cd", metavar="DIR", help="workspace folder (default: current folder)")
+    ex.add_argument(
+        "-i",
+        "--image",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="attach an image to the prompt (repeatable, or FILE,FILE as Codex's -i)",
+    )
     return parser
 
 
@@ -88,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.subcommand == "exec":
         from codex_lsp.exec_mode import run_exec
 
-        return run_exec(args.prompt, args.file, args.range, args.yes, args.cd)
+        images = [name for value in args.image for name in value.split(",") if name]
+        return run_exec(args.prompt, args.file, args.range, args.yes, args.cd, images)
     from codex_lsp.daemon import wanted
 
     if args.tcp is None and wanted(args.daemon, args.no_daemon):

@@ -8,12 +8,14 @@ answered), 1 failed, 2 rejected. Imports nothing from the LSP layer.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from codex_lsp.agent import tasks
+from codex_lsp.agent.attachments import ImageSource, load_images
 from codex_lsp.agent.engine import Agent
 from codex_lsp.config import ConfigError, load_config
 from codex_lsp.core.disk import FreshWrites
@@ -31,6 +33,7 @@ from codex_lsp.core.protocol import (
     Snapshot,
     TextReset,
     ToolStep,
+    WebSearch,
 )
 from codex_lsp.core.workspace import (
     OutsideWorkspace,
@@ -40,6 +43,7 @@ from codex_lsp.core.workspace import (
 )
 from codex_lsp.edits.file_diff import show_file
 from codex_lsp.edits.lines import lsp_lines, split_lines
+from codex_lsp.tools.images import ImageProblem
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
@@ -61,6 +65,12 @@ def colour_diff(diff: str, enabled: bool) -> str:
         else:
             out.append(line)
     return "".join(out)
+
+
+def web_search_line(event: WebSearch) -> str:
+    """A finished search as `codex exec` prints it (`web search: <query>`), then its sources."""
+    sources = "".join(f"  {url}\n" for url in event.sources)
+    return f"web search: {event.query or event.detail}\n{sources}"
 
 
 class TerminalHost:
@@ -86,6 +96,8 @@ class TerminalHost:
         elif isinstance(event, ToolStep) and event.phase == "end":
             mark = "✓" if event.ok else "✗"
             self.err.write(f"{mark} {event.detail}\n")
+        elif isinstance(event, WebSearch) and event.phase == "end":
+            self.err.write(web_search_line(event))
         elif isinstance(event, PlanUpdate):
             for step in event.plan:
                 self.err.write(f"  [{step['status']}] {step['step']}\n")
@@ -151,8 +163,21 @@ def build_spec(
     return tasks.edit_selection(sel, prompt)
 
 
+def attach_images(spec: tasks.TaskSpec, names: list[str]) -> tasks.TaskSpec:
+    """`spec` with the `--image` files in its message; `ImageProblem` names a bad one."""
+    if not names:
+        return spec
+    sources = [ImageSource(path=Path(name).expanduser(), shown_as=name) for name in names]
+    return dataclasses.replace(spec, images=load_images(sources))
+
+
 def run_exec(
-    prompt: str, file: str | None, line_range: str | None, yes: bool, cwd: str | None
+    prompt: str,
+    file: str | None,
+    line_range: str | None,
+    yes: bool,
+    cwd: str | None,
+    images: list[str] | None = None,
 ) -> int:
     """Run one task and map its status to the exit code."""
     try:
@@ -162,8 +187,8 @@ def run_exec(
         return EXIT_FAILED
     workspace = Workspace([Path(cwd or os.getcwd())])
     try:
-        spec = build_spec(workspace, prompt, file, line_range)
-    except (OutsideWorkspace, UnreadableFile) as exc:
+        spec = attach_images(build_spec(workspace, prompt, file, line_range), images or [])
+    except (OutsideWorkspace, UnreadableFile, ImageProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except ValueError as exc:

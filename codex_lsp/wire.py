@@ -123,6 +123,10 @@ WEB_SEARCH_EVENT: Final = "webSearch"
 """`codex/event` type for the model's built-in web search: `{type, threadId, callId,
 phase: "begin"|"end", detail, status, query, sources}` (`detail`: "Searching the web: …")."""
 
+TOOL_OUTPUT_EVENT: Final = "toolOutput"
+"""`codex/event` type while a command runs: `{type, threadId, callId, tail}` (its last lines,
+credentials masked, at most 10 a second per call; `callId` is the running `tool` step's)."""
+
 AUTH_REQUIRED_EVENT: Final = "authRequired"
 """`codex/event` type sent when there are no usable credentials: `{type, reason, message}`."""
 LOGIN_EVENT: Final = "login"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codex_lsp.agent.attachments import user_message_with_images
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.context import turn_extras
 from codex_lsp.agent.instructions import (
@@ -30,7 +31,6 @@ from codex_lsp.agent.undo import UndoRefused, plan_undo
 from codex_lsp.approvals import ApprovalPolicy
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import LoadedConfig
-from codex_lsp.core.items import user_message
 from codex_lsp.core.protocol import (
     AgentEvent,
     AgentHost,
@@ -364,7 +364,7 @@ class Agent:
             thread.add(guidance)
         if spec.context:
             thread.add(context_message(spec.context))
-        thread.add(user_message(spec.prompt))
+        thread.add(user_message_with_images(spec.prompt, spec.images))
         try:
             result = await run_turn(thread, client, tools, ctx, settings)
         except asyncio.CancelledError:  # the user cancelled: stop what the turn started

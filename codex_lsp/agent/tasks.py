@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from codex_lsp.agent.attachments import AttachedImage
 from codex_lsp.core.items import MessageItem, ResponseItem, message_text
 
 
@@ -37,6 +38,8 @@ class TaskSpec:
     """The user's words, short: the thread's title (the progress title adds "Codex: ")."""
     context: tuple[str, ...] = ()
     """Attached context (files, selections), sent as its own message before the prompt."""
+    images: tuple[AttachedImage, ...] = ()
+    """Images the user attached, sent in the prompt's message as Codex sends them."""
 
     @property
     def thread_title(self) -> str:
@@ -138,15 +141,24 @@ def fix_diagnostic(sel: Selection, message: str, source: str | None, code: str |
     )
 
 
-def ask(question: str, sel: Selection | None, context: tuple[str, ...] = ()) -> TaskSpec:
-    """Answer a question, with optional code context; no edits."""
+def ask(
+    question: str,
+    sel: Selection | None,
+    context: tuple[str, ...] = (),
+    images: tuple[AttachedImage, ...] = (),
+) -> TaskSpec:
+    """Answer a question, with optional code context and images; no edits."""
     quoted = (_quote(sel),) if sel else ()
-    return _task(subject_of(question), question, allow_edits=False, context=quoted + context)
+    return _task(
+        subject_of(question), question, allow_edits=False, context=quoted + context, images=images
+    )
 
 
-def run_task(prompt: str, context: tuple[str, ...] = ()) -> TaskSpec:
+def run_task(
+    prompt: str, context: tuple[str, ...] = (), images: tuple[AttachedImage, ...] = ()
+) -> TaskSpec:
     """A free-form workspace task that may touch several files."""
-    return _task(subject_of(prompt), prompt, context=context)
+    return _task(subject_of(prompt), prompt, context=context, images=images)
 
 
 def attached_file(path: str) -> str:
@@ -190,7 +202,7 @@ def context_labels(item: MessageItem) -> list[str]:
     """Short names of what a `context_message` attached (`a.py`, `a.py:3-4`)."""
     labels = []
     for part in item["content"][1:-1]:
-        text = part["text"]
+        text = part["text"] if part["type"] != "input_image" else ""
         if text.startswith("File attached"):
             labels.append(text.rsplit(": ", 1)[-1].rsplit("/", 1)[-1])
         else:

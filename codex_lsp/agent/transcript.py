@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any, Literal, NotRequired, TypedDict
 
+from codex_lsp.agent.attachments import split_images
 from codex_lsp.agent.instructions import USER_INSTRUCTIONS_PREFIX
 from codex_lsp.agent.tasks import context_labels, is_context
 from codex_lsp.core.items import (
@@ -146,6 +147,9 @@ def transcript(history: list[ResponseItem]) -> list[Entry]:
                 continue
             elif item["role"] in ("user", "assistant"):
                 entry: Entry = {"kind": item["role"], "text": message_text(item)}
+                if item["role"] == "user":
+                    entry["text"], images = split_images(item)
+                    attached += images
                 if item["role"] == "user" and attached:
                     entry["chips"] = attached
                     attached = []

@@ -24,6 +24,7 @@ from codex_lsp.core.items import (
     custom_tool_call_output,
     function_call,
     function_call_output,
+    message_text,
 )
 from codex_lsp.core.protocol import (
     AgentText,
@@ -177,7 +178,7 @@ def message_texts(outputs: list[Output]) -> list[str]:
     texts: list[str] = []
     for item in outputs:
         if not isinstance(item, ToolCall) and item["type"] == "message":
-            texts.append("".join(part["text"] for part in item["content"]))
+            texts.append(message_text(item))
     return texts
 
 

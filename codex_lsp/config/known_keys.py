@@ -23,6 +23,7 @@ from codex_lsp.config.model import (
     Profile,
     ShellEnvironmentPolicy,
 )
+from codex_lsp.config.tools import ToolsConfig
 
 #: Codex keys that are valid in Codex but have no effect in codex-lsp. They are
 #: accepted without a warning so a shared ``config.toml`` does not produce noise.
@@ -95,7 +96,6 @@ KNOWN_UNUSED_KEYS: Mapping[type, frozenset[str]] = {
             "suppress_unstable_features_warning",
             "tool_output_token_limit",
             "tool_suggest",
-            "tools",
             "tui",
             "use_experimental_streamable_shell_tool",
             "windows",
@@ -146,6 +146,7 @@ KNOWN_UNUSED_KEYS: Mapping[type, frozenset[str]] = {
         }
     ),
     ShellEnvironmentPolicy: frozenset({"experimental_use_profile"}),
+    ToolsConfig: frozenset({"view_image"}),
 }
 
 #: Sections where Codex's many ``experimental_*`` keys are tolerated silently.

@@ -43,6 +43,7 @@ from codex_lsp.config.sources import (
     prepare,
     read_toml,
 )
+from codex_lsp.config.tools import register_hooks as register_tool_hooks
 
 __all__ = [
     "AUTH_FILE_NAME",
@@ -59,6 +60,7 @@ CONFIG_FILE_NAME = "config.toml"
 DEFAULT_OVERRIDE_SOURCE = "initializationOptions"
 
 _converter = make_converter()
+register_tool_hooks(_converter)
 
 
 @attrs.define(frozen=True)

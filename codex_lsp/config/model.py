@@ -18,6 +18,7 @@ import attrs
 
 from codex_lsp.config._structure import InvalidValue
 from codex_lsp.config.intel import CodeIntelConfig, LspServerConfig
+from codex_lsp.config.tools import ToolsConfig
 
 ApprovalPolicy = Literal["untrusted", "on-request", "on-failure", "never"]
 SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
@@ -385,6 +386,8 @@ class Config:
     #: The built-in ``web_search`` tool (OpenAI provider, Responses wire): ``disabled``,
     #: ``cached`` (no live fetches) or ``live`` (``None``: as the ``features`` say, else cached).
     web_search: WebSearchMode | None = None
+    #: ``[tools]``: the built-in search's options (``[tools.web_search]``).
+    tools: ToolsConfig = attrs.field(factory=ToolsConfig)
     #: Codex's feature flags; only ``web_search_request`` / ``web_search_cached`` are read.
     features: dict[str, Any] = attrs.field(factory=dict)
     #: Inline completions (ghost text).

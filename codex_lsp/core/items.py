@@ -29,6 +29,7 @@ class InputImage(TypedDict):
 
     type: Literal["input_image"]
     image_url: str
+    detail: NotRequired[Literal["low", "high", "auto", "original"]]
 
 
 OutputContent = InputText | InputImage
@@ -40,7 +41,7 @@ class MessageItem(TypedDict):
 
     type: Literal["message"]
     role: Literal["user", "assistant", "system", "developer"]
-    content: list[InputText | OutputText]
+    content: list[InputText | OutputText | InputImage]  # images: the user's attachments
 
 
 class FunctionCallItem(TypedDict):
@@ -230,4 +231,4 @@ def message_text(item: ResponseItem) -> str:
     """The text of a message item (empty for other items)."""
     if item["type"] != "message":
         return ""
-    return "".join(part["text"] for part in item["content"])
+    return "".join(part["text"] for part in item["content"] if part["type"] != "input_image")

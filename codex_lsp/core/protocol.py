@@ -242,6 +242,21 @@ class ToolStep:
 
 
 @dataclass(frozen=True)
+class ToolOutput:
+    """The latest lines a running command printed (`codex/event` type `toolOutput`).
+
+    Sent while `shell` / `exec_command` / `write_stdin` wait on a command, at most a
+    few times a second (tools/live_output.py); `tail` is its last lines, credentials
+    masked. `call_id` is the running step's.
+    """
+
+    thread_id: str
+    call_id: str | None
+    tail: str
+    type: str = "toolOutput"
+
+
+@dataclass(frozen=True)
 class WebSearch:
     """The model's built-in web search (`codex/event` type `webSearch`, see wire.py)."""
 
@@ -295,6 +310,7 @@ AgentEvent = (
     | RateLimitsUpdate
     | TextReset
     | ToolStep
+    | ToolOutput
     | WebSearch
     | PlanUpdate
     | Notice

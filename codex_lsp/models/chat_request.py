@@ -1,7 +1,8 @@
 """Chat Completions requests: the thread's Responses-shaped history as Chat `messages`.
 
 * `instructions` -> a leading `system` message; `developer` messages -> `system`;
-* user/assistant `message` items -> `{role, content: text}`;
+* user/assistant `message` items -> `{role, content: text}` (text and `image_url` parts when
+  the user attached images);
 * consecutive tool calls (`function_call`, and `custom_tool_call` as a function call with
   `{"input": ...}`) -> ONE assistant message with `tool_calls`, merged into the assistant
   text message immediately before them when there is one;
@@ -45,6 +46,21 @@ def _text_of(content: Any) -> str:
     return json.dumps(content)
 
 
+def _content_of(content: Any) -> str | list[dict[str, Any]]:
+    """A message's Chat `content`: its text, or text and `image_url` parts when it has images."""
+    if not isinstance(content, list) or not any(
+        isinstance(p, dict) and p.get("type") == "input_image" for p in content
+    ):
+        return _text_of(content)
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        if isinstance(part, dict) and part.get("type") == "input_image":
+            parts.append({"type": "image_url", "image_url": {"url": part.get("image_url", "")}})
+        elif isinstance(part, dict) and isinstance(part.get("text"), str):
+            parts.append({"type": "text", "text": part["text"]})
+    return parts
+
+
 def _output_text(output: Any) -> str:
     """A `function_call_output`'s output as the string a `tool` message carries."""
     if isinstance(output, str):
@@ -70,7 +86,7 @@ def build_messages(request: ModelRequest) -> list[dict[str, Any]]:
             role = str(item.get("role") or "user")
             if role == "developer":
                 role = "system"
-            message: dict[str, Any] = {"role": role, "content": _text_of(item.get("content"))}
+            message: dict[str, Any] = {"role": role, "content": _content_of(item.get("content"))}
             messages.append(message)
             joinable = message if role == "assistant" else None
         elif kind in ("function_call", "custom_tool_call"):

@@ -23,7 +23,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,12 +42,20 @@ REAP_TIMEOUT_SEC = 5.0
 class _Pump(asyncio.Protocol):
     """Feeds pipe data into a collector and reports end of stream."""
 
-    def __init__(self, collector: OutputCollector, done: asyncio.Future[None]) -> None:
+    def __init__(
+        self,
+        collector: OutputCollector,
+        done: asyncio.Future[None],
+        on_output: Callable[[bytes], None] | None,
+    ) -> None:
         self._collector = collector
         self._done = done
+        self._on_output = on_output
 
     def data_received(self, data: bytes) -> None:
         self._collector.feed(data)
+        if self._on_output is not None:
+            self._on_output(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self._done.done():
@@ -77,12 +85,14 @@ async def run_process(
     timeout_ms: int,
     *,
     graceful_stop: bool = False,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> ExecResult:
     """Run `argv` and return its capped output; raises `OSError` if it cannot start.
 
     Cancelling the awaiting task kills the process group, reaps the process
     and re-raises `CancelledError`. `graceful_stop` is for a leader that kills
     its own tree on SIGTERM (`reaper`): it gets SIGTERM before the group SIGKILL.
+    `on_output` sees each chunk as it arrives (the live tail shown to the user).
     """
     loop = asyncio.get_running_loop()
     started = time.monotonic()
@@ -92,7 +102,8 @@ async def run_process(
     transport: asyncio.ReadTransport | None = None
     timed_out = False
     try:
-        transport, _ = await loop.connect_read_pipe(lambda: _Pump(collector, eof), reader)
+        pump = _Pump(collector, eof, on_output)
+        transport, _ = await loop.connect_read_pipe(lambda: pump, reader)
         try:
             await asyncio.wait_for(proc.wait(), timeout_ms / 1000)
         except TimeoutError:

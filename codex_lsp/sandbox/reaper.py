@@ -121,6 +121,10 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     os._exit(128 + signum)
 
 
+def _let_the_command_decide(signum: int, frame: FrameType | None) -> None:
+    """SIGINT: the command got it too; the reaper waits for what it does."""
+
+
 def _original_env() -> dict[str, str]:
     """The environment we were given, before Python's locale coercion touched it."""
     try:
@@ -140,8 +144,12 @@ def main(argv: list[str]) -> int:
         return 2
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
+    # Ctrl-C in an exec_command terminal reaches the whole foreground group, the command
+    # too: it decides (a dev server cleans up and exits 0); its leftovers go after it.
+    # A handler, not SIG_IGN, so the command does not inherit an ignored SIGINT.
+    signal.signal(signal.SIGINT, _let_the_command_decide)
     try:
         child = os.posix_spawnp(
             argv[0], argv, _original_env(), setsigdef=(signal.SIGPIPE, signal.SIGXFSZ)

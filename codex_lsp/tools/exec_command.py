@@ -42,6 +42,7 @@ from codex_lsp.tools.codex_schemas import (
     WRITE_STDIN_PARAMETERS,
 )
 from codex_lsp.tools.exec_sessions import ExecSession, ExecSessions
+from codex_lsp.tools.live_output import live_tail
 from codex_lsp.tools.shell import (
     _escalation,
     _escalation_hint,
@@ -119,7 +120,8 @@ class ExecCommandTool:
         """Start the session and collect its first output; cancelling kills it."""
         session = await _start(ctx, sessions, argv, cwd, tty, policy, self._sandbox)
         try:
-            data, total = await sessions.collect(session, wait_ms)
+            async with live_tail(ctx) as tail:
+                data, total = await sessions.collect(session, wait_ms, tail.feed)
         except asyncio.CancelledError:
             await asyncio.shield(sessions.close(session.id))
             raise
@@ -153,7 +155,8 @@ class WriteStdinTool:
                 await sessions.write(session, chars.encode("utf-8"))
             except OSError as exc:
                 raise ToolFailure(f"write_stdin failed: {exc.strerror or exc}") from exc
-        data, total = await sessions.collect(session, wait_ms)
+        async with live_tail(ctx) as tail:
+            data, total = await sessions.collect(session, wait_ms, tail.feed)
         return render(session, data, total, time.monotonic() - started, budget)
 
 

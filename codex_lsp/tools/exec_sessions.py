@@ -22,7 +22,7 @@ import random
 import shutil
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -56,10 +56,14 @@ class ExecSession:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     eof: asyncio.Event = field(default_factory=asyncio.Event)
     transport: asyncio.ReadTransport | None = None
+    on_output: Callable[[bytes], None] | None = None
+    """Who sees each chunk as it arrives (the live tail, while a call waits on it)."""
 
     def feed(self, data: bytes) -> None:
         self.pending.feed(data)
         self.changed.set()
+        if self.on_output is not None:
+            self.on_output(data)
 
     def take(self) -> tuple[bytes, int]:
         """The output gathered since the last call (head, marker, tail) and its true size."""
@@ -152,8 +156,26 @@ class ExecSessions:
         self._sessions[session_id] = session
         return session
 
-    async def collect(self, session: ExecSession, wait_ms: int) -> tuple[bytes, int]:
-        """Wait up to `wait_ms` (less if the process ends), then take its new output."""
+    async def collect(
+        self,
+        session: ExecSession,
+        wait_ms: int,
+        on_output: Callable[[bytes], None] | None = None,
+    ) -> tuple[bytes, int]:
+        """Wait up to `wait_ms` (less if the process ends), then take its new output.
+
+        `on_output` sees the output as it arrives meanwhile.
+        """
+        session.on_output = on_output
+        try:
+            await self._wait(session, wait_ms)
+        finally:
+            session.on_output = None
+        if session.proc.returncode is not None:
+            await self.close(session.id)
+        return session.take()
+
+    async def _wait(self, session: ExecSession, wait_ms: int) -> None:
         deadline = time.monotonic() + wait_ms / 1000
         while not session.finished:
             left = deadline - time.monotonic()
@@ -171,9 +193,6 @@ class ExecSessions:
                     await asyncio.wait_for(session.eof.wait(), 1.0)
                 break
             session.changed.clear()
-        if session.proc.returncode is not None:
-            await self.close(session.id)
-        return session.take()
 
     async def write(self, session: ExecSession, data: bytes) -> None:
         """Send bytes to the session's terminal; `BrokenPipeError` if it is gone."""

@@ -41,6 +41,7 @@ from codex_lsp.sandbox import (
     run_process,
 )
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int
+from codex_lsp.tools.live_output import live_tail
 
 DEFAULT_TIMEOUT_MS = 10_000
 """Deadline of a command when the model gives no `timeout_ms` (Codex's default)."""
@@ -193,7 +194,10 @@ async def _execute(
     try:
         full, env = launch_command(ctx, argv, cwd, policy, bwrap)
         graceful = policy is None and full is not argv
-        return await run_process(full, cwd, env, timeout_ms, graceful_stop=graceful)
+        async with live_tail(ctx) as tail:
+            return await run_process(
+                full, cwd, env, timeout_ms, graceful_stop=graceful, on_output=tail.feed
+            )
     except OSError as exc:
         raise ToolFailure(f"could not start {argv[0]!r}: {exc.strerror or exc}") from exc
 

@@ -11,6 +11,10 @@ Codex 0.169 does (tests/fixtures/codex-0.169-tools.json, codex-rs
   nothing. With `sandbox_mode = "danger-full-access"` a cached search becomes live.
 - `cached` sends `external_web_access: false` (OpenAI's index, no live fetches);
   `live` sends `true`. gpt-5.5 also gets `search_content_types: ["text", "image"]`.
+- `[tools.web_search]` options become `filters.allowed_domains`, `user_location`
+  (`approximate`) and `search_context_size`; `[tools] web_search = true|false` changes
+  nothing (the binary ignores it too). Checked against the binary:
+  tests/peer/test_web_search_parity.py.
 
 The model's searches arrive as `web_search_call` output items, shown in progress and
 kept in the thread's history (minus `id`) like reasoning items.
@@ -20,7 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from codex_lsp.config.model import Config, WebSearchMode
+from codex_lsp.config.tools import WebSearchToolConfig
 from codex_lsp.core.items import WebSearchAction, WebSearchCallItem
 from codex_lsp.core.protocol import WebSearch
 
@@ -49,9 +56,25 @@ def web_search_tool(config: Config, envelope: bool) -> dict[str, Any] | None:
     if not envelope or mode == "disabled":
         return None
     tool: dict[str, Any] = {"type": "web_search", "external_web_access": mode == "live"}
+    tool.update(search_options(config.tools.web_search_options))
     if config.model.lower().rsplit("/", 1)[-1].startswith(IMAGE_SEARCH_PREFIXES):
         tool["search_content_types"] = ["text", "image"]
     return tool
+
+
+def search_options(options: WebSearchToolConfig | None) -> dict[str, Any]:
+    """`[tools.web_search]` as Codex 0.169 sends it: filters, user_location, context size."""
+    if options is None:
+        return {}
+    sent: dict[str, Any] = {}
+    if options.allowed_domains is not None:  # even empty, as the binary sends it
+        sent["filters"] = {"allowed_domains": list(options.allowed_domains)}
+    if options.location is not None:
+        place = {k: v for k, v in attrs.asdict(options.location).items() if v is not None}
+        sent["user_location"] = {"type": "approximate", **place}
+    if options.context_size is not None:
+        sent["search_context_size"] = options.context_size
+    return sent
 
 
 def web_search_item(raw: dict[str, Any]) -> WebSearchCallItem:

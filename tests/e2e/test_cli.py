@@ -93,3 +93,48 @@ def test_exec_bad_range_is_a_clear_error(editor_env: dict[str, str], workspace: 
     result = run(editor_env, "exec", "x", "--file", "hello.py", "--range", "9:2", cwd=workspace)
     assert result.returncode == 1
     assert "invalid --range '9:2'" in result.stderr
+
+
+def test_exec_image_attaches_files_as_codex_does(
+    editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path
+) -> None:
+    from tests.support.images import GIF_1X1, png
+
+    (workspace / "a.png").write_bytes(png(2, 2))
+    (workspace / "b.gif").write_bytes(GIF_1X1)
+    model.script(Reply([Text("Two images.")]))
+    result = run(editor_env, "exec", "compare", "-i", "a.png", "--image", "b.gif", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    content = model.requests[0].body["input"][-1]["content"]
+    assert [part["type"] for part in content] == ["input_text", "input_image", "input_text"] * 2 + ["input_text"]
+    assert content[0]["text"] == '<image name=[Image #1] path="a.png">'
+    assert content[3]["text"] == '<image name=[Image #2] path="b.gif">'
+    assert content[4]["image_url"].startswith("data:image/gif;base64,")
+    assert content[-1] == {"type": "input_text", "text": "compare"}
+
+
+def test_exec_bad_image_is_a_clear_error_and_sends_nothing(
+    editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path
+) -> None:
+    result = run(editor_env, "exec", "look", "--image", "missing.png", cwd=workspace)
+    assert result.returncode == 1
+    assert "error: image path `missing.png` is not a file" in result.stderr
+    assert model.requests == []
+
+
+def test_exec_shows_web_searches_as_codex_exec_does(
+    editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path, codex_home: Path
+) -> None:
+    from tests.support.model_server import WebSearchCall
+
+    (codex_home / "config.toml").write_text(
+        f'model = "gpt-5.5"\nopenai_base_url = "{model.base_url}"\napproval_policy = "never"\n'
+    )
+    source = "https://pygls.readthedocs.io/en/latest/changelog.html"
+    model.script(Reply([WebSearchCall("pygls 2.0 release date", [source]), Text("pygls 2 is out.")], full=True))
+    env = {**editor_env, "OPENAI_API_KEY": "sk-test-exec-search"}
+    result = run(env, "exec", "when did pygls 2 ship?", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "pygls 2 is out." in result.stdout
+    # `codex exec` prints "web search: <query>" on stderr; we add the sources below it.
+    assert f"web search: pygls 2.0 release date\n  {source}\n" in result.stderr

@@ -3,7 +3,8 @@
 From the API reference of `input` items: a `function_call_output`'s `output` is a
 string or a list of content items — `input_text {text}`, `input_image {image_url |
 file_id, detail?}`, `input_file` — and an image URL is an https URL or a base64 data
-URL of a PNG, JPEG, WebP or non-animated GIF. Our client's shapes are not consulted.
+URL of a PNG, JPEG, WebP or non-animated GIF. A user (developer, system) message's content
+list takes the same items. Our client's shapes are not consulted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from typing import Any
 
 CONTENT_TYPES = ("input_text", "input_image", "input_file")
+INPUT_ROLES = ("user", "developer", "system")
+"""Roles whose message content is input items (an assistant's is `output_text`)."""
 DETAILS = ("low", "high", "auto", "original")
 _DATA_URL = re.compile(r"data:image/(png|jpeg|gif|webp);base64,(?P<data>[A-Za-z0-9+/=]+)\Z")
 
@@ -24,10 +27,15 @@ def input_error(body: dict[str, Any]) -> str | None:
     if not isinstance(items, list):
         return None
     for index, item in enumerate(items):
+        error = None
         if isinstance(item, dict) and item.get("type") == "function_call_output":
             error = _output_error(item.get("output"), f"input[{index}].output")
-            if error is not None:
-                return error
+        elif isinstance(item, dict) and item.get("role") in INPUT_ROLES:
+            content = item.get("content")
+            if isinstance(content, list):  # a user's content items: the same three kinds
+                error = _output_error(content, f"input[{index}].content")
+        if error is not None:
+            return error
     return None
 
 

@@ -35,6 +35,7 @@ from codex_lsp.lsp.features.failures import report_failure
 from codex_lsp.lsp.features.selection import (
     NoInstruction,
     context_from,
+    images_from,
     instruction_from,
     selection_from,
 )
@@ -126,16 +127,17 @@ async def explain(ctx: Services, *args: Any) -> dict[str, Any]:
 
 
 async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
-    """`{prompt, uri?, range?}` -> `{text}`."""
+    """`{prompt, uri?, range?, context?, images?}` -> `{text}`."""
     try:
         arg = _prompt_args(args)
         sel = None
         if arg.uri and arg.range:
             sel = selection_from(ctx.documents, arg.uri, arg.range)
         context = context_from(ctx.documents, arg.context)
+        images = await images_from(ctx.documents, arg.images)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.ask(arg.prompt, sel, context)
+    spec = tasks.ask(arg.prompt, sel, context, images)
     result = await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
     plugin = ctx.client.caps.codex_approval  # our plugins show the answer in their chat
     if result.get("status") == "answered" and result.get("text") and not plugin:
@@ -144,16 +146,17 @@ async def ask(ctx: Services, *args: Any) -> dict[str, Any]:
 
 
 async def run_task(ctx: Services, *args: Any) -> dict[str, Any]:
-    """`{prompt, uri?}`: a workspace task that may edit several files.
+    """`{prompt, uri?, context?, images?}`: a workspace task that may edit several files.
 
     With `uri` (the active document) it works in that document's workspace folder.
     """
     try:
         arg = _prompt_args(args)
         context = context_from(ctx.documents, arg.context)
+        images = await images_from(ctx.documents, arg.images)
     except BadArguments as exc:
         return failed(str(exc))
-    spec = tasks.run_task(arg.prompt, context)
+    spec = tasks.run_task(arg.prompt, context, images)
     return await ctx.turns.run(spec, arg.thread_id, origin_of(arg.uri))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypeVar
 
 import attrs
+from cattrs.gen import make_dict_structure_fn
 
 from codex_lsp.config._structure import InvalidValue, iter_errors, make_converter, render_key
 
@@ -22,6 +23,7 @@ _WIRE_NAMES = {
     "change_id": "changeId",
     "command_id": "commandId",
     "for_session": "forSession",
+    "data_url": "dataUrl",
 }
 """Fields whose JSON name is camelCase."""
 
@@ -36,6 +38,14 @@ def _string_or_integer(value: Any, _: Any) -> str | int:
 
 
 _converter.register_structure_hook(str | int | None, _string_or_integer)
+
+
+def _image_arg(value: Any, _: Any) -> Any:
+    """`ImageArg` from its camelCase JSON (`dataUrl`), as every other argument object."""
+    if not isinstance(value, dict):
+        raise InvalidValue.expected("an object", value)
+    renamed = {_FROM_WIRE.get(str(key), str(key)): item for key, item in value.items()}
+    return _structure_image(renamed, ImageArg)
 
 
 class BadArguments(Exception):
@@ -104,13 +114,26 @@ class ContextArg:
 
 
 @attrs.frozen
+class ImageArg:
+    """`{dataUrl}` (a pasted image) or `{uri}` (an image file) the user attached."""
+
+    data_url: str | None = attrs.field(default=None, validator=_non_empty)
+    uri: str | None = attrs.field(default=None, validator=_non_empty)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.data_url is None) == (self.uri is None):
+            raise InvalidValue("needs one of 'dataUrl' or 'uri'")
+
+
+@attrs.frozen
 class PromptArgs:
-    """`{prompt, uri?, range?, context?, threadId?}`: `codex.ask` and `codex.runTask`."""
+    """`{prompt, uri?, range?, context?, images?, threadId?}`: `codex.ask` and `codex.runTask`."""
 
     prompt: str
     uri: str | None = None
     range: Range | None = None
     context: list[ContextArg] | None = None
+    images: list[ImageArg] | None = None
     thread_id: str | None = attrs.field(default=None, validator=_non_empty)
 
 
@@ -152,6 +175,11 @@ class ToggleArgs:
     """`{enabled?}`: `codex.toggleInlineCompletion` (none: flip)."""
 
     enabled: bool | None = None
+
+
+_FROM_WIRE = {wire: field for field, wire in _WIRE_NAMES.items()}
+_structure_image = make_dict_structure_fn(ImageArg, _converter)
+_converter.register_structure_hook(ImageArg, _image_arg)
 
 
 def argument_object(args: tuple[Any, ...]) -> dict[str, Any]:

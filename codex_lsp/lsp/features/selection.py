@@ -7,13 +7,16 @@ text the user selected.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+from codex_lsp.agent.attachments import AttachedImage, ImageSource, load_images
 from codex_lsp.agent.tasks import Selection, attached_file, attached_selection
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.edits.lines import lsp_lines
-from codex_lsp.lsp.features.arguments import BadArguments, ContextArg, Range
+from codex_lsp.lsp.features.arguments import BadArguments, ContextArg, ImageArg, Range
 from codex_lsp.lsp.session.documents import Documents, NotAFile, path_of
+from codex_lsp.tools.images import ImageProblem
 
 INSTRUCTION_COMMENT = re.compile(r"(?:#|//|--|;|/\*|<!--|\*)\s*codex:\s*(.+?)\s*(?:\*/|-->)?\s*$")
 """A `codex: <instruction>` comment in the selection, in any common comment syntax."""
@@ -74,3 +77,23 @@ def context_from(documents: Documents, items: list[ContextArg] | None) -> tuple[
             raise BadArguments(f"'context': {exc}") from exc
         parts.append(attached_file(documents.relative(path)))
     return tuple(parts)
+
+
+async def images_from(
+    documents: Documents, items: list[ImageArg] | None
+) -> tuple[AttachedImage, ...]:
+    """The images the user attached, checked and fitted; `BadArguments` names a bad one.
+
+    A file may lie outside the workspace (the user chose it, as with `codex exec -i`).
+    """
+    images: list[AttachedImage] = []
+    for n, item in enumerate(items or []):
+        try:
+            source = ImageSource(url=item.data_url, shown_as=f"'images[{n}].dataUrl'")
+            if item.uri is not None:
+                path = path_of(item.uri)
+                source = ImageSource(path=path, shown_as=documents.relative(path))
+            images.extend(await asyncio.to_thread(load_images, [source]))
+        except (NotAFile, ImageProblem) as exc:
+            raise BadArguments(f"'images[{n}]': {exc}; nothing was sent") from exc
+    return tuple(images)

@@ -1,7 +1,9 @@
 """Agent events -> `$/progress` (begin/report/end) and `codex/event` notifications.
 
 Streamed text is coalesced: at most `MAX_UPDATES_PER_SEC` updates per turn,
-so slow clients (Neovim handles ~8k progress messages/s) never fall behind.
+so slow clients (Neovim handles ~8k progress messages/s) never fall behind. A running
+command's live output (`ToolOutput`, already rate-bounded where it is read) shows as
+"▶ <step>: <its last line>".
 Sending waits (this turn only) when the client is not reading.
 """
 
@@ -21,6 +23,7 @@ from codex_lsp.core.protocol import (
     PlanUpdate,
     Reasoning,
     TextReset,
+    ToolOutput,
     ToolStep,
     TurnFinished,
     TurnStarted,
@@ -37,6 +40,8 @@ MAX_PENDING_CHARS = 256 * 1024
 """A flood waits for the next flush slot past this much text: bounded messages, bounded memory."""
 PROGRESS_TAIL_CHARS = 200
 """A progress message shows only the end of the streamed text."""
+STEP_CHARS, LIVE_LINE_CHARS = 60, 100
+"""A live output report's parts are cut to these (the step from the right, the line left)."""
 PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
 THINKING = "Thinking…"
 
@@ -56,6 +61,8 @@ class TurnReporter:
         self._since_yield = 0
         self._thinking = False
         """A "Thinking…" report is showing: later reasoning deltas need no new one."""
+        self._running: dict[str, str] = {}
+        """Running tool steps' details by call id (a live output report names its step)."""
         self.on_cancel: Callable[[], None] | None = None
         self.origin: Path | None = None
         """The document the turn started from (a waiting command's actions are offered there)."""
@@ -110,6 +117,10 @@ class TurnReporter:
                 # A fast stream may never suspend; let cancel and requests in.
                 self._since_yield = 0
                 await asyncio.sleep(0)
+        elif isinstance(event, ToolOutput):  # already at a bounded rate (tools/live_output)
+            self._flush()
+            self.client.send_event(event_to_dict(event))
+            self._report(_live_line(self._running.get(event.call_id or "", ""), event.tail))
         elif isinstance(event, Reasoning):
             self._flush()
             self.client.send_event(event_to_dict(event))
@@ -120,6 +131,11 @@ class TurnReporter:
             self._flush()
             if isinstance(event, TextReset):
                 self._text_tail = ""
+            if isinstance(event, ToolStep) and event.call_id:
+                if event.phase == "begin":
+                    self._running[event.call_id] = event.detail
+                else:
+                    self._running.pop(event.call_id, None)
             self.client.send_event(event_to_dict(event))
             message = _progress_message(event)
             if message and not isinstance(event, TurnStarted | TurnFinished):
@@ -151,6 +167,14 @@ class TurnReporter:
 
     def _progress(self, value: dict[str, Any]) -> None:
         self.client.notify("$/progress", {"token": self.token, "value": value})
+
+
+def _live_line(step: str, tail: str) -> str:
+    """`▶ <step>: <the last line the command printed>`."""
+    step = step if len(step) <= STEP_CHARS else step[: STEP_CHARS - 1] + "…"
+    lines = tail.splitlines() or [""]
+    line = lines[-1] if len(lines[-1]) <= LIVE_LINE_CHARS else "…" + lines[-1][-LIVE_LINE_CHARS:]
+    return f"▶ {step}: {line}" if step else f"▶ {line}"
 
 
 def _progress_message(event: AgentEvent) -> str | None:
