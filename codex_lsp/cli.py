@@ -6,9 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
 
 def _setup_logging(log_file: str | None, verbose: bool) -> None:
@@ -101,13 +104,38 @@ def main(argv: list[str] | None = None) -> int:
     from codex_lsp.daemon import wanted
 
     if args.tcp is None and wanted(args.daemon, args.no_daemon):
-        from codex_lsp.daemon import stub
+        from codex_lsp.daemon import first_start, stub
 
-        code = stub.serve_remote(list(sys.argv[1:] if argv is None else argv))
-        if code is not None:
-            return code
-        return _serve(None, after_load=stub.start_zygote_soon)
-    return _serve(args.tcp)
+        argv_ = list(sys.argv[1:] if argv is None else argv)
+        code = stub.serve_remote(argv_)
+        if code is None:
+            outcome = first_start.serve_first(argv_)
+            if isinstance(outcome, int):
+                return outcome
+            return _serve(None, after_load=_preload_soon, early=outcome)
+        return code
+    return _serve(args.tcp, after_load=_preload_soon)
+
+
+FIRST_TURN_IMPORTS = ("httpx", "httpx_sse", "codex_lsp.models.responses")
+"""What the first model request imports: loaded after the first answers, not before them."""
+
+
+def _preload_soon(delay_s: float = 1.0) -> None:
+    """Import `FIRST_TURN_IMPORTS` in a moment, in the background (or on first use if sooner)."""
+    import importlib
+    import threading
+
+    def preload() -> None:
+        for name in FIRST_TURN_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the request that needs it will say so
+                pass
+
+    timer = threading.Timer(delay_s, preload)
+    timer.daemon = True
+    timer.start()
 
 
 def _serve(
@@ -115,13 +143,18 @@ def _serve(
     early_start: bool = True,
     on_start: Callable[[], Coroutine[Any, Any, None]] | None = None,
     after_load: Callable[[], None] | None = None,
+    early: EarlyStart | None = None,
 ) -> int:
-    """Serve until `exit`. `on_start` runs in the loop first; `after_load` once loaded."""
+    """Serve until `exit`. `on_start` runs in the loop first; `after_load` once loaded.
+
+    `early`: what was already read from stdin and answered (by the daemon's first start).
+    """
     import os
     import threading
 
-    early = None
-    if early_start and not tcp and os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0":
+    if early is None and early_start and not tcp and (
+        os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0"
+    ):
         # Load the server in a thread while the main thread answers `initialize`
         # and code actions (fast_start).
         from codex_lsp.lsp.rpc.fast_start import answer_initialize, answer_until_loaded
@@ -134,6 +167,7 @@ def _serve(
         loader.join()
         os.close(loaded_r)
 
+    import_server()
     from codex_lsp.lsp.rpc.nonblocking_transport import run_stdio, run_tcp
     from codex_lsp.lsp.server import create_server
 
@@ -167,13 +201,24 @@ def _serve(
     return 0
 
 
-def _load_server(done_fd: int) -> None:
-    """Import the server (pygls, lsprotocol: the slow part), then say so on `done_fd`."""
+def import_server() -> None:
+    """Import the server (pygls, lsprotocol: the slow part), reusing attrs' compiled code."""
+    if "codex_lsp.lsp.server" in sys.modules:
+        return
     import importlib
+
+    from codex_lsp.compile_cache import attrs_code_cache
+
+    with attrs_code_cache():
+        importlib.import_module("codex_lsp.lsp.server")
+
+
+def _load_server(done_fd: int) -> None:
+    """`import_server`, then say so on `done_fd`."""
     import os
 
     try:
-        importlib.import_module("codex_lsp.lsp.server")
+        import_server()
     finally:
         os.write(done_fd, b".")
         os.close(done_fd)

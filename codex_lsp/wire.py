@@ -131,6 +131,8 @@ AUTH_REQUIRED_EVENT: Final = "authRequired"
 """`codex/event` type sent when there are no usable credentials: `{type, reason, message}`."""
 LOGIN_EVENT: Final = "login"
 """`codex/event` type for sign-in progress: `{type, state, method, url?, userCode?, ...}`."""
+APPROVAL_WITHDRAWN_EVENT: Final = "approvalWithdrawn"
+"""`codex/event` type when a prompt timed out: `{type, threadId, kind, action?}`."""
 SIGN_IN_ACTION: Final = "Sign in with ChatGPT"
 """The `window/showMessageRequest` action on every "not signed in" message."""
 

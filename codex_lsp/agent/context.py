@@ -13,13 +13,17 @@ import datetime
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from codex_lsp.core.items import MessageItem, ResponseItem, developer_message
 
 if TYPE_CHECKING:
     from codex_lsp.config import LoadedConfig
     from codex_lsp.core.workspace import Workspace
+
+def escape(text: str) -> str:
+    """`&`, `<` and `>` as XML entities (xml.sax.saxutils' escape, without its imports)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
 
 _SANDBOX = {
     "read-only": "The sandbox only permits reading files.",

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
 from codex_lsp.auth.endpoints import CLIENT_ID, auth_client
 from codex_lsp.auth.errors import REFRESH_FAILED, REFRESH_UNAVAILABLE, AuthError
 from codex_lsp.net import NetworkSetupError
@@ -84,6 +82,8 @@ async def request_refresh(
     The JSON body is Codex's, `refresh_reason` included; so are the `originator` and
     User-Agent headers.
     """
+    import httpx  # not at import time: the server answers its first commands without it
+
     body = {
         "client_id": CLIENT_ID,
         "grant_type": "refresh_token",

@@ -1,15 +1,17 @@
 """An opt-in start-up daemon: later editor windows get a loaded server in milliseconds.
 
 Loading pygls and lsprotocol costs most of a second, every start. With
-`codex-lsp --daemon` (or `CODEX_LSP_DAEMON=1`) the first start serves as
-always and then launches a *zygote*: a background process that has imported the
-server and waits on a private Unix socket. A later `codex-lsp --daemon` is a thin
+`codex-lsp --daemon` (or `CODEX_LSP_DAEMON=1`) the first start launches a
+*zygote*: a background process that imports the server once and waits on a
+private Unix socket; it answers `initialize` while the zygote loads
+(`first_start`). Every `codex-lsp --daemon`, the first included, is then a thin
 stub: it hands its stdin/stdout/stderr, environment, working directory and
 arguments to the zygote, which forks a child that serves the editor on those very
 file descriptors, with exactly that environment and directory. Each editor
-window is its own process (nothing is shared but the loaded code), so settings,
-workspaces and credentials never mix; the stub only waits and exits with the
-server's exit code.
+window is its own process (the loaded code's pages are shared, copy-on-write;
+live state such as HTTP connections, MCP servers and tokens is not), so
+settings, workspaces and credentials never mix. The stub then waits as a tiny
+shell and exits with the server's exit code.
 
 Safety: the socket lives in a 0700 folder (`$XDG_RUNTIME_DIR/codex-lsp`, else
 `$CODEX_HOME/run`) and the zygote serves only its own user (`SO_PEERCRED`). Its

@@ -18,10 +18,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp import __version__
 from codex_lsp.daemon.handoff import Lines, receive_request, send_message
+
+if TYPE_CHECKING:
+    from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
 IDLE_ENV = "CODEX_LSP_DAEMON_IDLE"
 DEFAULT_IDLE_S = 900.0
@@ -33,24 +36,30 @@ PRELOAD = (
     "httpcore._async.connection_pool",
     "anyio._backends._asyncio",
 )
-"""What a server imports before its first answer (and its first model request)."""
+"""What a server imports before its first answer and its first turn (with
+`cli.FIRST_TURN_IMPORTS`). All of it is loaded before the first fork: what the
+zygote loaded after a fork would unshare the pages it touches (+18 MB for one
+idle window, measured), costing more than loading it first."""
 _ZYGOTE_ONLY: list[int] = []
 """The zygote's lock and listening socket: closed in every forked server."""
 
 
-def main(path: Path, print_: str) -> int:
-    """Serve on `path` until idle for long enough or the socket file is gone."""
+def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
+    """Serve on `path` until idle for long enough or the socket file is gone.
+
+    `ready_fd` gets one byte once connections are accepted (the first window waits on it).
+    """
     lock = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return 0  # another zygote serves this socket
     _ZYGOTE_ONLY.append(lock)  # a forked server must not keep the zygote's lock
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    from codex_lsp.cli import FIRST_TURN_IMPORTS, import_server
+
+    import_server()
+    _preload((*PRELOAD, *FIRST_TURN_IMPORTS))
+    _share_tls_roots()
     _prewarm()
     os.chdir("/")
     path.unlink(missing_ok=True)
@@ -59,6 +68,9 @@ def main(path: Path, print_: str) -> int:
     os.chmod(path, 0o600)
     listener.listen(16)
     _ZYGOTE_ONLY.append(listener.fileno())
+    if ready_fd is not None:
+        os.write(ready_fd, b".")
+        os.close(ready_fd)
     listener.settimeout(1.0)
     inode = os.stat(path).st_ino
     try:
@@ -68,6 +80,29 @@ def main(path: Path, print_: str) -> int:
             path.unlink(missing_ok=True)
         listener.close()
     return 0
+
+
+def _preload(names: tuple[str, ...]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the server that needs it will say so
+            pass
+
+
+def _share_tls_roots() -> None:
+    """Parse the usual TLS roots once, for every window.
+
+    The roots (certifi's bundle in an SSL context, C memory no refcount touches)
+    stay shared by every forked server that trusts no company CA of its own
+    (`net.ssl_context` is cached by the CA file it adds).
+    """
+    from codex_lsp import net
+
+    try:
+        net.ssl_context({})
+    except (OSError, ValueError):  # each server will build (and report) its own
+        pass
 
 
 def _prewarm() -> None:
@@ -213,9 +248,33 @@ def _serve_child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -
     args = cli.build_parser().parse_args(list(request.get("argv") or []))
     cli._setup_logging(args.log_file, args.verbose)
     logging.getLogger(__name__).info("serving as pid %d, forked by the daemon", os.getpid())
-    code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn))
+    code = cli._serve(None, early_start=False, on_start=lambda: _watch_stub(conn),
+                      early=_early_of(request))
     send_message(conn, {"exit": code})
     return code
+
+
+def _early_of(request: dict[str, Any]) -> EarlyStart | None:
+    """What the first start read and answered before handing over (None: nothing)."""
+    import base64
+
+    from codex_lsp.lsp.rpc.fast_start import EarlyStart
+
+    early = request.get("early")
+    if not isinstance(early, dict):
+        return None
+    answered = [a for a in early.get("answered") or [] if _is_id(a)]
+    initialize_id = early.get("initializeId")
+    return EarlyStart(
+        initialize_id if _is_id(initialize_id) else None,
+        base64.b64decode(str(early.get("consumed") or "")),
+        answered,
+    )
+
+
+def _is_id(value: object) -> bool:
+    """A JSON-RPC id (a number or a string; true and false are not)."""
+    return isinstance(value, int | str) and not isinstance(value, bool)
 
 
 async def _watch_stub(conn: socket.socket) -> None:

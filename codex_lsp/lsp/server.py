@@ -1,7 +1,8 @@
 """The language server: wires LSP features to the agent engine.
 
 This package is the only one that imports pygls/lsprotocol. Each feature lives
-in its own module; this one holds the per-connection state they share.
+in its own module (`features/`); the per-connection state they share is the
+`session.Session` built here.
 """
 
 from __future__ import annotations
@@ -18,36 +19,25 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from codex_lsp import __version__, wire
-from codex_lsp.agent.engine import Agent
 from codex_lsp.background import BackgroundTasks
-from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.config.lenient import load_config_keeping_valid
-from codex_lsp.core.workspace import Workspace
-from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
-from codex_lsp.lsp.edits.host import LspHost
-from codex_lsp.lsp.edits.pending_changes import PendingChanges
-from codex_lsp.lsp.features import agent_commands as commands
 from codex_lsp.lsp.features import code_actions
 from codex_lsp.lsp.features import inline_completion as inline
+from codex_lsp.lsp.features.command_table import commands
 from codex_lsp.lsp.features.pending_decisions import pending_actions
-from codex_lsp.lsp.features.sign_in import AuthUi
+from codex_lsp.lsp.features.registry import Command, run_command
 from codex_lsp.lsp.rpc.fast_start import inline_completion_requested
-from codex_lsp.lsp.rpc.jsonrpc import INTERNAL_ERROR, CodexProtocol, make_converter
+from codex_lsp.lsp.rpc.jsonrpc import INTERNAL_ERROR, ChangeListener, CodexProtocol, make_converter
 from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
-from codex_lsp.lsp.session.config_watch import ConfigWatch, ProblemReport
-from codex_lsp.lsp.session.diagnostics import Findings
-from codex_lsp.lsp.session.documents import Documents
-from codex_lsp.lsp.session.editor_intel import EditorIntel
-from codex_lsp.lsp.session.progress import TurnReporter
-from codex_lsp.lsp.session.services import Services
-from codex_lsp.lsp.session.turns import TurnRegistry
+from codex_lsp.lsp.session.session import Session
 from codex_lsp.models.identity import editor_name
 
 log = logging.getLogger(__name__)
 
+
 class CodexLanguageServer(LanguageServer):
-    """The connection: pygls's server holding the services the handlers get."""
+    """The connection: pygls's server holding the session the handlers get."""
 
     protocol: CodexProtocol
 
@@ -59,57 +49,26 @@ class CodexLanguageServer(LanguageServer):
             protocol_cls=CodexProtocol,
             converter_factory=make_converter,
         )
-        self.overrides: dict[str, Any] = {}
         self.init_options: dict[str, Any] = {}
         loaded, _problems = load_config_keeping_valid()  # said at `initialize`
-        self.client = Client(self.protocol)
-        self.config_watch = ConfigWatch()
-        self.config_report = ProblemReport(self.client)
-        self.documents = Documents(self._open_documents, lambda: self.agent.workspace)
-        reporters: dict[str, TurnReporter] = {}
-        prompt = ApprovalPrompt(
-            self.client,
-            self.documents.relative,
-            lambda: float(self.agent.loaded.config.approval_timeout_sec),
-            self.documents.uri_for,
+        self.session = Session(
+            Client(self.protocol), self._open_documents, loaded, BackgroundTasks()
         )
-        findings = Findings(self.client, self.documents, lambda: self.agent.store.folder)
-        pending = PendingChanges(findings.publish, self.client.show_message)
-        findings.also = pending.diagnostics
-        host = LspHost(self.documents, self.client, prompt, reporters, pending)
-        self.agent = Agent(loaded, Workspace([Path.cwd()]), host)
-        turns = TurnRegistry(self.agent, self.client)
-        turns.reporters = reporters
-        self.background = BackgroundTasks()
-        self.auth_ui = AuthUi(
-            self.client,
-            self.agent,
-            self.background,
-            lambda prompt: self.apply_overrides(self.overrides, prompt),
-        )
-        completions = InlineCompletions(lambda: self.agent.loaded, self.agent.model_client)
-        self.services = Services(
-            self.agent,
-            self.documents,
-            turns,
-            self.client,
-            self.auth_ui,
-            findings,
-            completions,
-            pending,
-        )
-        self.protocol.change_listener = findings
-        self.protocol.offer_inline_completion = self._offer_inline_completion
-        turns.on_missing_credentials = self.auth_ui.startup_check
-        self.agent.on_problem = lambda problem: self.client.show_message(f"codex-lsp: {problem}", 2)
 
-    def _offer_inline_completion(self) -> bool:
+    # ---- asked by `CodexProtocol` ----------------------------------------------------
+
+    @property
+    def change_listener(self) -> ChangeListener:
+        """Review findings move with every `didChange`."""
+        return self.session.diagnostics
+
+    def offer_inline_completion(self) -> bool:
         """At `initialize`: advertise inline completion only when it is enabled.
 
         Decided as `fast_start` decides it (options, else `config.toml`), so both
         answers agree even when another init option is invalid.
         """
-        completions = self.services.completions
+        completions = self.session.completions
         completions.advertised = inline_completion_requested(self.init_options)
         return completions.advertised
 
@@ -121,7 +80,7 @@ class CodexLanguageServer(LanguageServer):
 
     def change_folders(self, event: types.WorkspaceFoldersChangeEvent) -> None:
         """Follow the editor's workspace folders (added ones become writable)."""
-        workspace = self.agent.workspace
+        workspace = self.session.agent.workspace
         # Additions first: replacing the only folder must not leave it in place.
         for folder in event.added or []:
             path = to_fs_path(folder.uri)
@@ -133,38 +92,11 @@ class CodexLanguageServer(LanguageServer):
                 log.info("kept workspace folder %s (unknown or the last one)", path)
         log.info("workspace folders: %s", ", ".join(map(str, workspace.roots)))
 
-    # ---- configuration -------------------------------------------------------------
-
-    def apply_overrides(self, overrides: dict[str, Any], prompt: bool = True) -> None:
-        """Reload the configuration with client overrides; report problems, keep going.
-
-        With no usable credentials (and `prompt`), offer to sign in (see `AuthUi`).
-        """
-        self.overrides = overrides
-        loaded, problems = load_config_keeping_valid(overrides=overrides or None)
-        self.config_watch.remember(loaded.home)
-        self.services.config_problems = [str(p) for p in problems]
-        self.agent.reconfigure(loaded)
-        for problem in problems:
-            log.warning("configuration: %s", problem)
-        for warning in loaded.warnings:
-            log.warning("%s", warning)
-        self.config_report.report(problems, loaded.warnings)
-        self.auth_ui.watch()
-        if prompt:
-            self.auth_ui.startup_check()
-
-    def reload_if_changed(self) -> None:
-        """Before a command: load the configuration again if its files changed."""
-        if self.config_watch.changed():
-            log.info("configuration files changed: loading them again")
-            self.apply_overrides(self.overrides, prompt=False)
-
     async def report_mcp_errors(self) -> None:
         """Tell the user about MCP servers that failed to start (the rest keep working)."""
-        for error in await self.agent.wait_mcp():
+        for error in await self.session.agent.wait_mcp():
             log.warning("%s", error)
-            self.client.show_message(error, 2)
+            self.session.client.show_message(error, 2)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log internal errors in one line; a client's bad request is logged where answered."""
@@ -201,17 +133,17 @@ def layer_settings(init_options: dict[str, Any], settings: dict[str, Any]) -> di
     return merged
 
 
-def _raw_arguments(handler: Any) -> Any:
-    """Pygls converts command arguments by annotation; ours take raw JSON objects.
+def _executor(cmd: Command) -> Any:
+    """Pygls converts command arguments by annotation; ours structure raw JSON themselves.
 
-    The handler gets the connection's `Services`, not the server.
+    The handler gets the connection's `Session`, not the server.
     """
 
     async def run(ls, *args):  # type: ignore[no-untyped-def]
-        ls.reload_if_changed()
-        return await handler(ls.services, *args)
+        ls.session.reload_if_changed()
+        return await run_command(ls.session, cmd, args)
 
-    run.__doc__ = handler.__doc__
+    run.__doc__ = cmd.handler.__doc__
     return run
 
 
@@ -221,21 +153,21 @@ def create_server() -> CodexLanguageServer:
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: CodexLanguageServer, params: types.InitializeParams) -> None:
-        ls.agent.workspace = Workspace(_workspace_roots(params) or [Path.cwd()])
-        ls.client.caps = ClientCapabilities.from_lsp(params.capabilities)
-        if ls.client.caps.codex_intel:
-            ls.agent.intel.editor = EditorIntel(ls.client)
         info = params.client_info
-        ls.agent.editor = editor_name(info.name, info.version) if info is not None else None
+        ls.session.initialize(
+            _workspace_roots(params) or [Path.cwd()],
+            ClientCapabilities.from_lsp(params.capabilities),
+            editor_name(info.name, info.version) if info is not None else None,
+        )
         ls.init_options = _codex_section(_as_dict(params.initialization_options))
-        ls.apply_overrides(ls.init_options)
+        ls.session.configure(ls.init_options)
 
     @server.feature(types.INITIALIZED)
     def on_initialized(ls: CodexLanguageServer, params: types.InitializedParams) -> None:
-        ls.agent.warm_up()
-        ls.agent.start_mcp()
-        ls.background.spawn(ls.report_mcp_errors())
-        ls.background.spawn(probe_sandbox())
+        ls.session.agent.warm_up()
+        ls.session.agent.start_mcp()
+        ls.session.background.spawn(ls.report_mcp_errors())
+        ls.session.background.spawn(probe_sandbox())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(
@@ -243,29 +175,29 @@ def create_server() -> CodexLanguageServer:
     ) -> None:
         settings = _as_dict(params.settings)
         if settings:
-            ls.apply_overrides(layer_settings(ls.init_options, settings))
-            ls.background.spawn(_register_inline(ls.services))
+            ls.session.configure(layer_settings(ls.init_options, settings))
+            ls.session.background.spawn(_register_inline(ls.session))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def on_folders(ls: CodexLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         ls.change_folders(params.event)
 
     _register_document_features(server)
-    for name, handler in commands.HANDLERS.items():
-        server.command(name)(_raw_arguments(handler))
+    for name, cmd in commands().items():
+        server.command(name)(_executor(cmd))
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: CodexLanguageServer, *args: Any) -> None:
-        ls.services.turns.cancel()
-        await ls.services.completions.aclose()
-        await ls.agent.aclose()
+        ls.session.turns.cancel()
+        await ls.session.completions.aclose()
+        await ls.session.agent.aclose()
 
     return server
 
 
-async def _register_inline(services: Services) -> None:
+async def _register_inline(session: Session) -> None:
     """Settings may have turned inline completion on: tell the client (if it allows)."""
-    error = await inline.register_if_enabled(services)
+    error = await inline.register_if_enabled(session)
     if error is not None:
         log.warning("%s", error)
 
@@ -297,17 +229,14 @@ def _register_document_features(server: CodexLanguageServer) -> None:
     def on_code_action(
         ls: CodexLanguageServer, params: types.CodeActionParams
     ) -> list[dict[str, Any]]:
-        rng = params.range
-        findings = ls.services.findings.overlapping(
-            params.text_document.uri, rng.start.line, rng.end.line
-        )
-        uri = params.text_document.uri
-        path = ls.services.findings.path_of_uri(uri)
-        pending = pending_actions(ls.services.pending, path, uri, rng.start.line, rng.end.line)
+        session, uri, rng = ls.session, params.text_document.uri, params.range
+        findings = session.diagnostics.overlapping(uri, rng.start.line, rng.end.line)
+        path = session.documents.workspace_path(uri)
+        pending = pending_actions(session.pending, path, uri, rng.start.line, rng.end.line)
         return pending + code_actions.code_actions(params, findings)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def on_inline_completion(
         ls: CodexLanguageServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList | None:
-        return await inline.inline_completion(ls.services, params)
+        return await inline.inline_completion(ls.session, params)

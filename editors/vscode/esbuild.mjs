@@ -1,7 +1,7 @@
 // Bundle the extension (dist/extension.js, dist/webview.js) or the unit tests (out/test/unit/*.test.js).
 //   node esbuild.mjs [--production] [--watch] [--tests]
 import * as esbuild from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -43,6 +43,18 @@ const webview = {
   outfile: 'dist/webview.js',
 };
 const builds = tests ? [options] : [options, webview];
+
+/**
+ * The codicons (@vscode/codicons) the Codex view's buttons use, copied next to the
+ * bundles: the webview may load only files from the extension (its CSP), and the
+ * .vsix ships dist/codicons/ (see .vscodeignore), not node_modules.
+ */
+function copyCodicons() {
+  const from = 'node_modules/@vscode/codicons/dist';
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`${from}/${file}`, `dist/codicons/${file}`);
+}
+if (!tests) copyCodicons();
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -20,6 +20,8 @@ from tests.support.codex_peer import (
     codex_exec_argv,
     lsp_argv,
     netns_problem,
+    write_auth,
+    write_codex_home,
 )
 
 REPLY = "hello from the scripted model"
@@ -39,7 +41,7 @@ class Peers:
     def expire(self) -> dict[str, str]:
         """A fresh round: an auth.json (as Codex writes it) whose access token has expired."""
         tokens = self.authority.issue(access_exp=time.time() - 30)
-        (self.home / "auth.json").write_text(json.dumps(codex_auth_json(tokens), indent=2))
+        write_auth(self.home, codex_auth_json(tokens))
         return tokens
 
     def env(self) -> dict[str, str]:
@@ -85,7 +87,6 @@ def peers(tmp_path: Path) -> Iterator[Peers]:
     if problem is not None:
         pytest.skip(f"the real Codex CLI runs only offline, in a network namespace: {problem}")
     home = tmp_path / "user" / ".codex"
-    home.mkdir(parents=True)
     workspace = tmp_path / "ws"
     workspace.mkdir()
     with Netns() as ns:
@@ -93,9 +94,7 @@ def peers(tmp_path: Path) -> Iterator[Peers]:
         backend = ns.start_in(lambda: start_backend(authority))
         try:
             backend.set_default(REPLY)
-            (home / "config.toml").write_text(
-                f'model = "gpt-5.5"\nopenai_base_url = "{backend.codex_url}"\n'
-            )
+            write_codex_home(home, {"model": "gpt-5.5", "openai_base_url": backend.codex_url})
             yield Peers(ns, authority, backend, home, workspace, binary)
         finally:
             backend.stop()

@@ -21,7 +21,7 @@ import pytest
 from codex_lsp.auth.keyring_store import SERVICE, store_account
 from tests.peer.conftest import Peers
 from tests.peer.test_peer_sign_in import assert_answered
-from tests.support.codex_peer import PeerRun, base_env
+from tests.support.codex_peer import PeerRun, add_setting, base_env
 from tests.support.secret_service import SecretService, missing_programs
 
 pytestmark = pytest.mark.peer
@@ -35,8 +35,7 @@ def keyring_peers(peers: Peers, tmp_path: Path) -> Iterator[tuple[Peers, SecretS
             f"no Secret Service to test against: {', '.join(missing)} not installed "
             "(Debian packages dbus, gnome-keyring, libsecret-tools; .ci/apt-packages-peer.txt)"
         )
-    config = peers.home / "config.toml"
-    config.write_text(config.read_text() + 'cli_auth_credentials_store = "keyring"\n')
+    add_setting(peers.home, 'cli_auth_credentials_store = "keyring"')
     with SecretService(tmp_path / "secrets") as service:
         peers.extra_env = service.env()
         yield peers, service

@@ -15,22 +15,11 @@ from typing import Any
 
 import pytest
 
-from bench.codex_side import native_binary
-from tests.support.codex_wire_peer import (
-    MODEL,
-    REPO,
-    Endpoints,
-    Namespace,
-    clean_env,
-    codex_command,
-    endpoints,
-    lsp_command,
-    offline_namespace,
-    run_in,
-)
+from tests.support.codex_peer import Netns, codex_binary, netns_problem
+from tests.support.wire_endpoints import first_requests
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(900)]
-BINARY = native_binary()
+BINARY = codex_binary()
 
 OPTIONS = (
     '[tools.web_search]\ncontext_size = "high"\nallowed_domains = ["docs.rs"]\n'
@@ -55,52 +44,22 @@ SETTINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def _write_config(home: Path, ep: Endpoints, top: str, sections: str) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f'model = "{MODEL}"',
-        f'openai_base_url = "{ep.model}"',
-        "check_for_update_on_startup = false",
-        top,
-        "",
-        "[analytics]",
-        "enabled = false",
-        "",
-        sections,
-        "",
-    ]
-    (home / "config.toml").write_text("\n".join(lines))
-
-
 def _search_entries(request: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in request["body"]["tools"] if t.get("type") == "web_search"]
 
 
-def _both(ns: Namespace, tmp: Path, top: str, sections: str) -> tuple[Any, Any]:
-    """(codex-lsp's web_search entries, Codex's) for one setting."""
-    codex_home, lsp_home, work = tmp / "codex" / "home", tmp / "lsp" / "home", tmp / "work"
-    work.mkdir(parents=True)
-    assert BINARY is not None
-    with endpoints(ns, "apikey", tmp / "endpoints", [codex_home, lsp_home]) as ep:
-        for home in (codex_home, lsp_home):
-            _write_config(home, ep, top, sections)
-        result = run_in(ns, codex_command(BINARY, work), clean_env(codex_home), work)
-        assert ep.responses(), f"codex sent no request:\n{result.stderr[-3000:]}"
-        theirs = _search_entries(ep.responses()[0])
-        env = clean_env(lsp_home, {"PYTHONPATH": str(REPO)})
-        result = run_in(ns, lsp_command(work), env, work)
-        assert result.returncode == 0, result.stderr[-3000:]
-        ours = _search_entries(ep.responses()[1])
-    return ours, theirs
-
-
 @pytest.mark.skipif(BINARY is None, reason="the Codex CLI binary is not installed (bench cache)")
+@pytest.mark.skipif(netns_problem() is not None, reason=f"no offline namespace: {netns_problem()}")
 def test_web_search_entry_matches_codex_for_each_setting(tmp_path: Path) -> None:
+    assert BINARY is not None
     differences: dict[str, tuple[Any, Any]] = {}
     seen: dict[str, Any] = {}
-    with offline_namespace() as ns:
+    with Netns() as ns:
         for name, (top, sections) in SETTINGS.items():
-            ours, theirs = _both(ns, tmp_path / name, top, sections)
+            ours, theirs = (
+                _search_entries(request)
+                for request in first_requests(ns, BINARY, "apikey", tmp_path / name, top, sections)
+            )
             seen[name] = theirs
             if ours != theirs:
                 differences[name] = (ours, theirs)

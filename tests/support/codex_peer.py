@@ -1,12 +1,14 @@
 """Run the real Codex CLI next to codex-lsp, offline, against scripted servers.
 
+The one harness of the peer tests (tests/peer): sign-in, keyring and wire parity.
 The real binary may only ever reach loopback, so everything happens in a fresh
 network namespace (`ip netns`, only `lo` up): the scripted servers' listening
 sockets are created by a thread that joined the namespace (`setns`, which
 moves only the calling thread), so they serve from inside it while the test
-process stays outside; `codex exec` and `codex-lsp exec` are started with
-`ip netns exec`. Nothing here knows about sign-in: `PeerRun` is a finished
-process, `Netns.start_in` builds any server inside the namespace.
+process stays outside and reads what they recorded; `codex exec` and
+`codex-lsp exec` are started with `ip netns exec`. `PeerRun` is a finished
+process, `Netns.start_in` builds any server inside the namespace,
+`write_codex_home` writes the CODEX_HOME both sides read.
 
 Skips: `codex_binary()` is None when the npm package is not installed
 (`.ci/setup-codex.sh` installs it); `netns_problem()` says why no namespace
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
 CODEX_VERSION = "0.169.0"
@@ -72,7 +75,11 @@ class Netns:
 
     def __enter__(self) -> Netns:
         subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True)
-        self.run_checked(["ip", "link", "set", "lo", "up"])
+        try:
+            subprocess.run(self.command(["ip", "link", "set", "lo", "up"]), check=True)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -81,9 +88,6 @@ class Netns:
     def command(self, argv: Sequence[str]) -> list[str]:
         """`argv` run inside the namespace."""
         return ["ip", "netns", "exec", self.name, *argv]
-
-    def run_checked(self, argv: Sequence[str]) -> None:
-        subprocess.run(self.command(argv), check=True, capture_output=True)
 
     def start_in(self, build: Callable[[], T]) -> T:
         """Call `build` on a thread inside the namespace (sockets it binds live there)."""
@@ -103,6 +107,13 @@ class Netns:
         if errors:
             raise errors[0]
         return result[0]
+
+    def run(
+        self, side: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path,
+        timeout: float = 120,
+    ) -> PeerRun:
+        """Run `argv` inside the namespace to its end."""
+        return PeerProcess(self, side, argv, env, cwd).wait(timeout)
 
 
 def _join_netns(name: str) -> None:
@@ -133,7 +144,9 @@ class PeerRun:
 
 
 def base_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A small environment: PATH, HOME, CODEX_HOME, PYTHONPATH for our side, and `extra`."""
+    """A small environment: PATH, HOME, CODEX_HOME, PYTHONPATH for our side, and `extra`.
+
+    Nothing else from the machine (no proxies, no keys, no XDG state)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home.parent),
@@ -147,15 +160,46 @@ def base_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, st
     return env
 
 
-def codex_exec_argv(binary: Path, prompt: str, overrides: Sequence[str] = ()) -> list[str]:
+def write_codex_home(
+    home: Path,
+    settings: Mapping[str, str],
+    auth: Mapping[str, Any] | None = None,
+    tables: str = "",
+) -> None:
+    """The CODEX_HOME both sides read: config.toml (`settings` as top-level strings, no
+    update check, no analytics, then `tables` as written) and, when given, auth.json as
+    Codex writes it (mode 600)."""
+    lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    lines += ["check_for_update_on_startup = false", "", "[analytics]", "enabled = false", ""]
+    lines += [tables, ""] if tables else []
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("\n".join(lines))
+    if auth is not None:
+        write_auth(home, auth)
+
+
+def write_auth(home: Path, record: Mapping[str, Any]) -> None:
+    """auth.json as Codex writes it: indented JSON, readable by its owner only."""
+    path = home / "auth.json"
+    path.write_text(json.dumps(record, indent=2))
+    path.chmod(0o600)
+
+
+def add_setting(home: Path, line: str) -> None:
+    """Add a top-level `key = value` line to config.toml (before its first table)."""
+    config = home / "config.toml"
+    config.write_text(f"{line}\n{config.read_text()}")
+
+
+def codex_exec_argv(
+    binary: Path, prompt: str, overrides: Sequence[str] = (), cwd: Path | None = None
+) -> list[str]:
     """`codex exec` quiet and non-interactive; `overrides` are `-c key=value` strings."""
     argv = [str(binary), "exec", "--skip-git-repo-check"]
-    for item in (
-        "check_for_update_on_startup=false",
-        "analytics.enabled=false",
-        *overrides,
-    ):
+    for item in overrides:
         argv += ["-c", item]
+    if cwd is not None:
+        argv += ["-C", str(cwd)]
     return [*argv, prompt]
 
 

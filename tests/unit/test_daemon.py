@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,8 +12,7 @@ import pytest
 from codex_lsp import __version__, daemon
 from codex_lsp.daemon import place, stub, zygote
 from codex_lsp.daemon.handoff import receive_request, send_message
-
-REPO = Path(__file__).resolve().parents[2]
+from codex_lsp.lsp.rpc.fast_start import EarlyStart
 
 
 def test_the_socket_folder_is_private(tmp_path: Path) -> None:
@@ -47,25 +44,6 @@ def test_the_fingerprint_changes_with_the_code(tmp_path: Path, monkeypatch: pyte
     before = place.fingerprint()
     monkeypatch.setattr(place, "__version__", "0.0.0-other")
     assert place.fingerprint() != before
-
-
-def test_a_zygote_of_other_code_is_refused() -> None:
-    request = {"version": __version__, "fingerprint": "aaaa", "env": {}, "cwd": "/"}
-    # Accepted only in a process without threads (a fresh one: this test process may have
-    # started threads in earlier tests, and then the zygote rightly refuses to fork).
-    check = (
-        "from codex_lsp import __version__; from codex_lsp.daemon import zygote; "
-        "print(zygote._refusal({'version': __version__, 'fingerprint': 'aaaa', "
-        "'env': {}, 'cwd': '/'}, 'aaaa'))"
-    )
-    fresh = subprocess.run(
-        [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=REPO
-    )
-    assert fresh.stdout.strip() == "None"
-    refused = zygote._refusal({**request, "fingerprint": "bbbb"}, "aaaa")
-    assert refused is not None and "bbbb" in refused
-    assert zygote._refusal({**request, "version": "9.9"}, "aaaa") is not None
-    assert zygote._refusal({**request, "env": None}, "aaaa") is not None
 
 
 def _fake_zygote(path: Path, answer: dict[str, object] | None) -> threading.Thread:
@@ -122,3 +100,42 @@ def test_no_daemon_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not daemon.wanted(True, True) and not daemon.wanted(False, True)
     monkeypatch.delenv(daemon.DAEMON_ENV)
     assert not daemon.wanted(False, False)
+
+
+def test_what_the_first_start_read_travels_with_the_handoff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "z.sock"
+    monkeypatch.setattr(stub, "_place", lambda: (path, "fp"))
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(1)
+    seen: list[dict[str, object]] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, listener:
+            request, fds = receive_request(conn)
+            for fd in fds:
+                os.close(fd)
+            seen.append(request)
+            send_message(conn, {"ok": False, "error": "just looking"})
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    read = b"Content-Length: 2\r\n\r\n{}\xff"  # not even UTF-8: passed on as bytes
+    assert stub.serve_remote([], EarlyStart(7, read, [7, "a"])) is None
+    thread.join(5)
+    early = zygote._early_of(seen[0])
+    assert early is not None
+    assert (early.initialize_id, early.consumed, early.answered) == (7, read, [7, "a"])
+
+
+@pytest.mark.parametrize("early", [None, "x", {"consumed": "", "answered": [True, {}, 3]}])
+def test_a_handoff_without_usable_early_bytes_starts_from_nothing(early: object) -> None:
+    got = zygote._early_of({"early": early} if early is not None else {})
+    if early is None or early == "x":
+        assert got is None
+    else:
+        assert got is not None and got.consumed == b"" and got.answered == [3]
+        assert got.initialize_id is None

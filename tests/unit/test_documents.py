@@ -79,8 +79,9 @@ def test_thousand_changes_in_one_notification() -> None:
     text = "".join(f"value = {i}\n" for i in range(12_000))
     changes = [Change("changed", Rng(Pos(i, 0), Pos(i, 5))) for i in range(0, 12_000, 12)]
     out = apply_changes(text, changes)
-    assert out.count("changed = ") == 1000
-    assert out == reference(text, changes)
+    # Written out, not replayed through `reference` (1,000 scans of 150 KB: seconds).
+    expected = "".join(f"{'changed' if i % 12 == 0 else 'value'} = {i}\n" for i in range(12_000))
+    assert out == expected and out.count("changed = ") == 1000
 
 
 def test_document_kept_as_lines_reads_back_its_text() -> None:

@@ -4,13 +4,18 @@ answer, the docs and both editors must agree with it."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
+from typing import get_args
 
 from codex_lsp import wire
-from codex_lsp.lsp.features import agent_commands as commands
+from codex_lsp.core.protocol import AgentEvent
+from codex_lsp.lsp.features.command_table import commands
 
 REPO = Path(__file__).resolve().parents[2]
 VSCODE_CONSTANTS = REPO / "editors" / "vscode" / "src" / "constants.ts"
+VSCODE_EVENTS = REPO / "editors" / "vscode" / "src" / "events.ts"
+LSP_LAYER = REPO / "codex_lsp" / "lsp"
 NVIM = REPO / "editors" / "nvim"
 PROTOCOL_DOC = REPO / "docs" / "protocol.md"
 
@@ -31,7 +36,7 @@ def _nvim_strings(pattern: str) -> set[str]:
 
 
 def test_server_registers_exactly_the_wire_commands() -> None:
-    assert tuple(commands.HANDLERS) == wire.COMMANDS
+    assert tuple(commands()) == wire.COMMANDS
     assert len(set(wire.COMMANDS)) == len(wire.COMMANDS)
 
 
@@ -67,3 +72,36 @@ def test_capabilities_list_the_wire_commands_and_kinds() -> None:
     caps = wire.initialize_result()["capabilities"]
     assert caps["executeCommandProvider"] == {"commands": list(wire.COMMANDS)}
     assert caps["codeActionProvider"]["codeActionKinds"] == list(wire.CODE_ACTION_KINDS)
+
+
+def _server_event_types() -> set[str]:
+    """Every `codex/event` type: the agent events, and those the lsp layer builds itself."""
+    agent = {f.default for cls in get_args(AgentEvent) for f in fields(cls) if f.name == "type"}
+    built = {
+        wire.REVIEW_EVENT,
+        wire.AUTH_REQUIRED_EVENT,
+        wire.LOGIN_EVENT,
+        wire.APPROVAL_WITHDRAWN_EVENT,
+    }
+    return {str(t) for t in agent} | built
+
+
+def test_the_lsp_layer_sends_only_known_event_types() -> None:
+    sent: set[str] = set()
+    for path in LSP_LAYER.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "send_event(" not in text:
+            continue
+        for name, literal in re.findall(r'"type": (?:wire\.(\w+)|"(\w+)")', text):
+            sent.add(getattr(wire, name) if name else literal)
+    assert sent, "no event built in codex_lsp/lsp: the scan is stale"
+    assert sent <= _server_event_types(), sorted(sent - _server_event_types())
+
+
+def test_vscode_event_union_has_exactly_the_server_event_types() -> None:
+    text = VSCODE_EVENTS.read_text(encoding="utf-8")
+    union = set(re.findall(r"^  type: '(\w+)';$", text, re.M))
+    table = re.search(r"const KINDS: Record<CodexEventType, true> = \{(.*?)\};", text, re.S)
+    assert table, f"KINDS not found in {VSCODE_EVENTS}"
+    assert union == _server_event_types()
+    assert set(re.findall(r"(\w+): true", table.group(1))) == union

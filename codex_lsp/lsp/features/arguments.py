@@ -177,6 +177,13 @@ class ToggleArgs:
     enabled: bool | None = None
 
 
+@attrs.frozen
+class LoginArgs:
+    """`{method?}`: `codex.login` ("browser" or "device"; checked by the command)."""
+
+    method: str = "browser"
+
+
 _FROM_WIRE = {wire: field for field, wire in _WIRE_NAMES.items()}
 _structure_image = make_dict_structure_fn(ImageArg, _converter)
 _converter.register_structure_hook(ImageArg, _image_arg)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp import wire
-from codex_lsp.review.findings import Finding
+from codex_lsp.lsp.session.ranges import lsp_range, range_json
 
 if TYPE_CHECKING:
     from lsprotocol import types
+
+    from codex_lsp.lsp.session.diagnostics import ShownFinding
 
 EDIT_TITLE = "Codex: Edit selection…"
 
@@ -27,26 +29,18 @@ def _allowed(kind: str, only: list[str] | None) -> bool:
     return any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def _finding_json(finding: Finding, rng: Json) -> Json:
-    message = f"{finding.title}\n\n{finding.body}" if finding.body else finding.title
-    return {"message": message, "source": wire.FINDINGS_SOURCE, "code": finding.id, "range": rng}
-
-
-def _finding_range(finding: Finding) -> Json:
-    return _range(finding.start_line, 0, finding.end_line + 1, 0)
-
-
 def actions_for(
     uri: str,
     rng: Json,
     diagnostics: list[Json],
     only: list[str] | None,
-    findings: list[Finding] | None = None,
+    findings: list[ShownFinding] | None = None,
 ) -> list[Json]:
     """The Codex actions for a range, plus one quick fix per diagnostic (as LSP JSON).
 
-    `findings` are the review findings overlapping the range: each gets "Fix" and
-    "Dismiss" whether or not the client passed its diagnostic in the context.
+    `findings` are the review findings overlapping the range, with the diagnostic
+    published for each: each gets "Fix" and "Dismiss" whether or not the client
+    passed its diagnostic in the context.
     A quick fix lists the diagnostic it fixes (`diagnostics`, as the client sent
     it when it did). Only `file:` documents get actions: every command works on
     a workspace file, so an `untitled:` buffer could not be served.
@@ -74,11 +68,9 @@ def actions_for(
         actions.append(action)
 
     sent = {d.get("code"): d for d in diagnostics if d.get("source") == wire.FINDINGS_SOURCE}
-    for finding in findings or []:
-        frng = _finding_range(finding)
-        finding_diag = _finding_json(finding, frng)
-        fix = {"uri": uri, "range": frng, "diagnostic": finding_diag}
-        shown = sent.get(finding.id, finding_diag)
+    for finding, published in findings or []:
+        fix = {"uri": uri, "range": published["range"], "diagnostic": _argument(published)}
+        shown = sent.get(finding.id, published)
         add(f"Codex: Fix: {finding.title[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, fix, True,
             shown)
         add("Codex: Dismiss finding", wire.QUICKFIX, wire.CLEAR_FINDINGS, {"ids": [finding.id]},
@@ -88,7 +80,7 @@ def actions_for(
             continue  # a review finding: offered above (it may already be gone)
         message = diag["message"]
         first_line = message.splitlines()[0] if message else "diagnostic"
-        arg = {**selection, "diagnostic": {k: diag[k] for k in _ARGUMENT_KEYS}}
+        arg = {**selection, "diagnostic": _argument(diag)}
         add(f"Codex: Fix: {first_line[:80]}", wire.QUICKFIX, wire.FIX_DIAGNOSTIC, arg,
             fixes=diag)
     add(EDIT_TITLE, wire.REFACTOR_REWRITE, wire.EDIT_SELECTION, selection)
@@ -107,27 +99,20 @@ _ARGUMENT_KEYS = ("message", "source", "code", "range")
 """What `codex.fixDiagnostic` gets of a diagnostic (the action's `diagnostics` has it all)."""
 
 
-def _range(start_line: int, start_char: int, end_line: int, end_char: int) -> Json:
-    return {
-        "start": {"line": start_line, "character": start_char},
-        "end": {"line": end_line, "character": end_char},
-    }
+def _argument(diagnostic: Json) -> Json:
+    return {k: diagnostic[k] for k in _ARGUMENT_KEYS}
 
 
 def code_actions(
-    params: types.CodeActionParams, findings: list[Finding] | None = None
+    params: types.CodeActionParams, findings: list[ShownFinding] | None = None
 ) -> list[Json]:
     """The actions for pygls's typed params (the server's handler)."""
-    rng = params.range
     diagnostics = [
         {
             "message": d.message,
             "source": d.source,
             "code": d.code,
-            "range": _range(
-                d.range.start.line, d.range.start.character,
-                d.range.end.line, d.range.end.character,
-            ),
+            "range": range_json(d.range),
             "severity": None if d.severity is None else int(d.severity),
         }
         for d in params.context.diagnostics
@@ -135,7 +120,7 @@ def code_actions(
     only = [str(k) for k in params.context.only] if params.context.only else None
     return actions_for(
         params.text_document.uri,
-        _range(rng.start.line, rng.start.character, rng.end.line, rng.end.character),
+        range_json(params.range),
         diagnostics,
         only,
         findings,
@@ -150,7 +135,7 @@ def _uint(value: Any) -> int:
 
 def _position_range(value: Any) -> Json:
     start, end = value["start"], value["end"]
-    return _range(
+    return lsp_range(
         _uint(start["line"]), _uint(start["character"]), _uint(end["line"]), _uint(end["character"])
     )
 

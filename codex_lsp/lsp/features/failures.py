@@ -9,9 +9,11 @@ also sent as one `window/showMessage` line (Error) that ends with what to do nex
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codex_lsp.lsp.session.client import Client
+if TYPE_CHECKING:
+    from codex_lsp.lsp.features.results import CommandResult
+    from codex_lsp.lsp.session.client import Client
 
 MAX_MESSAGE = 400
 """Characters of the error kept in the one-line message."""
@@ -41,11 +43,11 @@ def failure_message(command: str, error: Any) -> str:
     return message
 
 
-def report_failure(client: Client, command: str, result: dict[str, Any]) -> None:
+def report_failure(client: Client, command: str, result: CommandResult) -> None:
     """Show a `failed` result to users whose editor does not show results itself."""
-    if result.get("status") != "failed" or client.caps.codex_approval:
+    if result.status != "failed" or client.caps.codex_approval:
         return
-    error = result.get("error")
-    if error and client.recently_shown(str(error)):
+    error = result.error if isinstance(result.error, str) else None
+    if error and client.recently_shown(error):
         return  # already said (e.g. a failed sign-in shows its reason itself)
     client.show_message(failure_message(command, error), 1)

@@ -11,35 +11,34 @@ otherwise cost a request. An `Invoked` request (the user asked) skips the deboun
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types
 
 from codex_lsp import wire
 from codex_lsp.completion.service import Cursor
-from codex_lsp.lsp.features.arguments import BadArguments, ToggleArgs, argument_object, structure
+from codex_lsp.lsp.features.arguments import ToggleArgs
+from codex_lsp.lsp.features.registry import command
+from codex_lsp.lsp.features.results import CommandResult, ToggleResult, failed
 from codex_lsp.lsp.session.documents import path_of
-from codex_lsp.lsp.session.services import Services
+from codex_lsp.lsp.session.session import Session
 from codex_lsp.lsp.session.text_sync import lines_of
-from codex_lsp.lsp.session.turns import failed
 
 NEIGHBOUR_LINES = 80
 
 
 async def inline_completion(
-    ctx: Services, params: types.InlineCompletionParams
+    session: Session, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
     """Ghost text at the cursor, or None (off, another language, nothing to say)."""
-    completions = ctx.completions
+    completions = session.completions
     uri = params.text_document.uri
-    doc = ctx.documents.by_uri(uri)
+    doc = session.documents.by_uri(uri)
     if doc is None or not completions.allows(doc.language_id or ""):
         return None
     if params.context.selected_completion_info is not None:
         return types.InlineCompletionList(items=[])
     others = [
-        (ctx.documents.relative(path_of(d.uri)), "".join(lines_of(d)[:NEIGHBOUR_LINES]))
-        for d in ctx.documents.open_list()
+        (session.documents.relative(path_of(d.uri)), "".join(lines_of(d)[:NEIGHBOUR_LINES]))
+        for d in session.documents.open_list()
         if d.uri != uri and d.uri.startswith("file:")
     ]
     cursor = Cursor(
@@ -47,7 +46,7 @@ async def inline_completion(
         lines_of(doc),
         params.position.line,
         params.position.character,
-        ctx.documents.relative(path_of(uri)) if uri.startswith("file:") else uri,
+        session.documents.relative(path_of(uri)) if uri.startswith("file:") else uri,
         doc.language_id or "",
         others,
     )
@@ -61,27 +60,24 @@ async def inline_completion(
     )
 
 
-async def toggle(ctx: Services, *args: Any) -> dict[str, Any]:
+@command(wire.TOGGLE_INLINE_COMPLETION, ToggleArgs)
+async def toggle(session: Session, arg: ToggleArgs) -> CommandResult:
     """`{enabled?}`: turn inline completions on or off for this session (none: flip).
 
     Turning them on when `initialize` did not advertise them registers the
     capability dynamically, if the client allows that.
     """
-    try:
-        arg = structure(ToggleArgs, argument_object(args))
-    except BadArguments as exc:
-        return failed(str(exc))
-    completions = ctx.completions
+    completions = session.completions
     completions.session_enabled = (not completions.enabled) if arg.enabled is None else arg.enabled
-    error = await register_if_enabled(ctx)
+    error = await register_if_enabled(session)
     if error is not None:  # the toggle still holds; the client just was not told
         return failed(error)
-    return {
-        "status": "answered",
-        "threadId": None,
-        "enabled": completions.enabled,
-        "advertised": completions.advertised,
-    }
+    return ToggleResult(
+        status="answered",
+        thread_id=None,
+        enabled=completions.enabled,
+        advertised=completions.advertised,
+    )
 
 
 def document_selector(languages: list[str]) -> list[dict[str, str]]:
@@ -91,17 +87,17 @@ def document_selector(languages: list[str]) -> list[dict[str, str]]:
     return [{"scheme": "file"}, {"scheme": "untitled"}]
 
 
-async def register_if_enabled(ctx: Services) -> str | None:
+async def register_if_enabled(session: Session) -> str | None:
     """Register inline completion with the client once it is enabled but not advertised.
 
     Runs after the toggle and after `didChangeConfiguration`. Returns why the
     client could not be told (None: registered, or nothing to do).
     """
-    completions = ctx.completions
+    completions = session.completions
     if not (
         completions.enabled
         and not completions.advertised
-        and ctx.client.caps.inline_completion_dynamic
+        and session.client.caps.inline_completion_dynamic
     ):
         return None
     registration = {
@@ -111,7 +107,8 @@ async def register_if_enabled(ctx: Services) -> str | None:
     }
     completions.advertised = True  # now: a second settings change must not register again
     try:
-        await ctx.client.request("client/registerCapability", {"registrations": [registration]}, 10)
+        params = {"registrations": [registration]}
+        await session.client.request("client/registerCapability", params, 10)
     except Exception as exc:
         completions.advertised = False
         return f"could not register inline completion with the client: {exc}"

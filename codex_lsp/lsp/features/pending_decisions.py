@@ -22,64 +22,63 @@ from codex_lsp.lsp.edits.pending_changes import (
     file_diagnostics,
 )
 from codex_lsp.lsp.edits.waiting_commands import NoWaitingCommand, WaitingCommand, what
-from codex_lsp.lsp.features.arguments import BadArguments, PendingArgs, argument_object, structure
-from codex_lsp.lsp.session.services import Services
-from codex_lsp.lsp.session.turns import failed
+from codex_lsp.lsp.features.arguments import BadArguments, PendingArgs
+from codex_lsp.lsp.features.registry import command
+from codex_lsp.lsp.features.results import CommandResult, DecisionResult, failed
+from codex_lsp.lsp.session.session import Session
 
 Json = dict[str, Any]
 SHOWN_DIFF_LINES = 40
 """A diff shown as a message (no `showDocument`) is cut after this many lines."""
 
 
-def _args(args: tuple[Any, ...]) -> PendingArgs:
-    return structure(PendingArgs, argument_object(args))
+def _decided(item: PendingChange | WaitingCommand, verb: str) -> DecisionResult:
+    """The answer naming the change (or command) decided and what it was."""
+    if isinstance(item, WaitingCommand):
+        text = f"{verb}: {what(item.request)}"
+        return DecisionResult(
+            status="answered", thread_id=item.thread_id, command_id=item.id, text=text
+        )
+    text = f"{verb}: {item.summary}"
+    return DecisionResult(status="answered", thread_id=item.thread_id, change_id=item.id, text=text)
 
 
-def _decided(change: PendingChange, verb: str) -> dict[str, Any]:
-    return {
-        "status": "answered",
-        "threadId": change.thread_id,
-        "changeId": change.id,
-        "text": f"{verb}: {change.summary}",
-    }
-
-
-async def approve(ctx: Services, *args: Any) -> dict[str, Any]:
+@command(wire.APPROVE, PendingArgs)
+async def approve(session: Session, arg: PendingArgs) -> CommandResult:
     """Apply a pending change (or one hunk of it) or allow a waiting command.
 
     `{changeId?, uri?, hunk?}` or `{commandId?, forSession?}`; without an id: the newest.
     """
     try:
-        arg = _args(args)
-        target = _target(ctx.pending, arg)
+        target = _target(session.pending, arg)
         if isinstance(target, WaitingCommand):
-            ctx.pending.commands.decide(
+            session.waiting_commands.decide(
                 target.id, "approveForSession" if arg.for_session else "approve"
             )
-            return _allowed(target, "Allowed for this session" if arg.for_session else "Allowed")
+            return _decided(target, "Allowed for this session" if arg.for_session else "Allowed")
         change = target
         hunks = None
         if arg.hunk is not None:
             if arg.uri is None:
                 raise BadArguments("'hunk' needs the 'uri' of its file")
-            hunks = change.hunks_only(_path(ctx, arg.uri), arg.hunk)
-        ctx.pending.decide(change.id, ReviewDecision("approve", hunks))
-    except (BadArguments, NoPendingChange, NoWaitingCommand) as exc:
+            hunks = change.hunks_only(_path(session, arg.uri), arg.hunk)
+        session.pending.decide(change.id, ReviewDecision("approve", hunks))
+    except (NoPendingChange, NoWaitingCommand) as exc:
         return failed(str(exc))
     return _decided(change, "Approved" if arg.hunk is None else f"Approved hunk {arg.hunk + 1} of")
 
 
-async def reject(ctx: Services, *args: Any) -> dict[str, Any]:
+@command(wire.REJECT, PendingArgs)
+async def reject(session: Session, arg: PendingArgs) -> CommandResult:
     """`{changeId?}` or `{commandId?}`: reject a change or deny a command (default: newest)."""
     try:
-        arg = _args(args)
-        target = _target(ctx.pending, arg)
+        target = _target(session.pending, arg)
         if isinstance(target, WaitingCommand):
-            ctx.pending.commands.decide(target.id, "reject")
-            return _allowed(target, "Denied")
+            session.waiting_commands.decide(target.id, "reject")
+            return _decided(target, "Denied")
         rejected = ReviewDecision("reject", reason="Edit rejected.")
-        change = ctx.pending.decide(target.id, rejected)
-    except (BadArguments, NoPendingChange, NoWaitingCommand) as exc:
+        change = session.pending.decide(target.id, rejected)
+    except (NoPendingChange, NoWaitingCommand) as exc:
         return failed(str(exc))
     return _decided(change, "Rejected")
 
@@ -96,33 +95,25 @@ def _target(pending: PendingChanges, arg: PendingArgs) -> PendingChange | Waitin
     return newest
 
 
-def _allowed(command: WaitingCommand, verb: str) -> dict[str, Any]:
-    return {
-        "status": "answered",
-        "threadId": command.thread_id,
-        "commandId": command.id,
-        "text": f"{verb}: {what(command.request)}",
-    }
-
-
-async def show_diff(ctx: Services, *args: Any) -> dict[str, Any]:
+@command(wire.SHOW_DIFF, PendingArgs)
+async def show_diff(session: Session, arg: PendingArgs) -> CommandResult:
     """`{changeId?}`: open the change's diff (`showDocument`), else show it as a message."""
     try:
-        change = ctx.pending.get(_args(args).change_id)
-    except (BadArguments, NoPendingChange) as exc:
+        change = session.pending.get(arg.change_id)
+    except NoPendingChange as exc:
         return failed(str(exc))
     result = _decided(change, "Diff of")
     text = "".join(rf.diff for rf in change.reviewed.files)
-    if ctx.client.caps.show_document:
+    if session.client.caps.show_document:
         name = f"{change.thread_id}.diff"
-        path, shown = await ctx.client.show_file("diffs", name, text)
-        result["documentUri"] = path.as_uri()
+        path, shown = await session.client.show_file("diffs", name, text)
+        result.document_uri = path.as_uri()
         if shown:
             return result
     lines = text.splitlines()
     cut = len(lines) - SHOWN_DIFF_LINES
     more = f"\n… {cut} more lines" if cut > 0 else ""
-    ctx.client.show_message(
+    session.client.show_message(
         f"{change.reviewed.proposal.title}: {change.summary}\n"
         + "\n".join(lines[:SHOWN_DIFF_LINES])
         + more
@@ -130,8 +121,8 @@ async def show_diff(ctx: Services, *args: Any) -> dict[str, Any]:
     return result
 
 
-def _path(ctx: Services, uri: str) -> str:
-    path = ctx.findings.path_of_uri(uri)
+def _path(session: Session, uri: str) -> str:
+    path = session.documents.workspace_path(uri)
     if path is None:
         raise BadArguments(f"{uri} is not a file of the workspace")
     return path
@@ -177,9 +168,9 @@ def pending_actions(
 def command_actions(pending: PendingChanges, path: str, uri: str) -> list[Json]:
     """Allow / allow for this session / deny each command waiting in this document."""
     actions: list[Json] = []
-    for command in pending.commands.in_file(path, uri):
-        ref = {"commandId": command.id}
-        asked = what(command.request)
+    for waiting in pending.commands.in_file(path, uri):
+        ref = {"commandId": waiting.id}
+        asked = what(waiting.request)
         actions.append(_action(f"Codex: Allow {asked}", wire.APPROVE, ref, []))
         actions.append(
             _action(
@@ -224,6 +215,3 @@ def _action(
         action["isPreferred"] = True
     return action
 
-
-HANDLERS = {wire.APPROVE: approve, wire.REJECT: reject, wire.SHOW_DIFF: show_diff}
-"""The pending-change commands, for `commands.HANDLERS`."""

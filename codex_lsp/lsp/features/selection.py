@@ -28,7 +28,7 @@ def selection_from(documents: Documents, uri: str, rng: Range) -> Selection:
     if end_line < start_line:
         raise BadArguments("'range.end' is before 'range.start'")
     try:
-        path = documents.workspace.resolve(str(path_of(uri)))
+        path = documents.resolve(uri)
         lines = documents.lines(path)
     except (NotAFile, OutsideWorkspace, UnreadableFile) as exc:
         raise BadArguments(str(exc)) from exc
@@ -72,7 +72,7 @@ def context_from(documents: Documents, items: list[ContextArg] | None) -> tuple[
             parts.append(attached_selection(selection_from(documents, item.uri, item.range)))
             continue
         try:
-            path = documents.workspace.resolve(str(path_of(item.uri)))
+            path = documents.resolve(item.uri)
         except (NotAFile, OutsideWorkspace) as exc:
             raise BadArguments(f"'context': {exc}") from exc
         parts.append(attached_file(documents.relative(path)))

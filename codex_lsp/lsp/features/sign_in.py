@@ -18,23 +18,35 @@ from typing import TYPE_CHECKING, Any
 from codex_lsp import wire
 from codex_lsp.auth.endpoints import issuer
 from codex_lsp.auth.errors import CANCELLED, NOT_SIGNED_IN, AuthError
-from codex_lsp.auth.manager import AuthManager, manager_for
+from codex_lsp.auth.manager import manager_for
 from codex_lsp.background import BackgroundTasks
+from codex_lsp.lsp.features.arguments import LoginArgs
+from codex_lsp.lsp.features.registry import NoArgs, command
+from codex_lsp.lsp.features.results import (
+    CommandResult,
+    SignedInResult,
+    SignedOutResult,
+)
 from codex_lsp.lsp.session import message_prompt
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.message_prompt import NoPrompt
-from codex_lsp.lsp.session.progress import TurnReporter
+from codex_lsp.lsp.session.progress import ProgressReporter
 
 NO_API_KEY = "noApiKey"
 
 if TYPE_CHECKING:
     from codex_lsp.agent.engine import Agent
-    from codex_lsp.lsp.session.services import Services
+    from codex_lsp.lsp.session.session import Session
 
 log = logging.getLogger(__name__)
 
 
-class AuthUi:
+def _failed(message: str) -> CommandResult:
+    """A sign-in command's failure (no thread is involved: no `threadId`)."""
+    return CommandResult(status="failed", error=message)
+
+
+class SignIn:
     """One server's sign-in state: the running sign-in and the open prompt."""
 
     def __init__(
@@ -50,7 +62,6 @@ class AuthUi:
         self.reload = reload
         """Reload the configuration after a sign-in or out (True: prompt if still signed out)."""
         self.cancel_login: Any = None
-        self._task: asyncio.Future[dict[str, Any]] | None = None
         self._prompting = False
         self._watched: set[int] = set()
 
@@ -114,18 +125,18 @@ class AuthUi:
 
     # ---- commands ------------------------------------------------------------------
 
-    async def login(self, method: str) -> dict[str, Any]:
+    async def login(self, method: str) -> CommandResult:
         """Run one sign-in (a new one cancels a waiting one)."""
         if self.cancel_login is not None:
             self.cancel_login()
         settings = self.agent.loaded.auth_settings
         if settings is None:
-            return {"status": "failed", "error": "no configuration loaded"}
+            return _failed("no configuration loaded")
         if settings.forced_login_method == "api":
-            error = 'ChatGPT sign-in is disabled (forced_login_method = "api").'
-            return {"status": "failed", "error": error}
-        reporter = TurnReporter(self.client)
-        reporter.on_cancel = lambda: self.cancel_login() if self.cancel_login else None
+            return _failed('ChatGPT sign-in is disabled (forced_login_method = "api").')
+        reporter = ProgressReporter(
+            self.client, on_cancel=lambda: self.cancel_login() if self.cancel_login else None
+        )
         msg_id, task = self.client.current_request_id, asyncio.current_task()
 
         def stop() -> None:  # `$/cancelRequest`: end the wait (or the start) at once
@@ -143,8 +154,8 @@ class AuthUi:
                 self.client.on_request_cancel(msg_id, None)
 
     async def _run_login(
-        self, method: str, settings: Any, reporter: TurnReporter
-    ) -> dict[str, Any]:
+        self, method: str, settings: Any, reporter: ProgressReporter
+    ) -> CommandResult:
         await reporter.begin("Signing in with ChatGPT")
         try:
             if method == "device":
@@ -153,17 +164,18 @@ class AuthUi:
                 await self._browser(settings, reporter)
         except AuthError as exc:
             reporter.end("Sign-in cancelled" if exc.reason == CANCELLED else "Sign-in failed")
-            status = "cancelled" if exc.reason == CANCELLED else "failed"
             self._login_event("failed", method, error=exc.message, reason=exc.reason)
-            if status == "failed":
+            if exc.reason != CANCELLED:
                 self.client.show_message(exc.message, 1)
-            return {"status": status, "error": exc.message}
+            return CommandResult(
+                status="cancelled" if exc.reason == CANCELLED else "failed", error=exc.message
+            )
         finally:
             self.cancel_login = None
         reporter.end("Signed in")
         return self._signed_in(method)
 
-    async def _browser(self, settings: Any, reporter: TurnReporter) -> None:
+    async def _browser(self, settings: Any, reporter: ProgressReporter) -> None:
         from codex_lsp.auth.browser import BrowserLogin
 
         login = BrowserLogin(settings, issuer())
@@ -195,7 +207,7 @@ class AuthUi:
         except Exception as exc:
             log.info("showDocument for the sign-in URL failed: %s", exc)
 
-    async def _device(self, settings: Any, reporter: TurnReporter) -> None:
+    async def _device(self, settings: Any, reporter: ProgressReporter) -> None:
         from codex_lsp.auth.device import complete_device_login, request_device_code
 
         base = issuer()
@@ -209,19 +221,19 @@ class AuthUi:
         self.client.show_message(device.instructions(), 3)
         await complete_device_login(settings, base, device, cancelled)
 
-    def _signed_in(self, method: str) -> dict[str, Any]:
+    def _signed_in(self, method: str) -> CommandResult:
         self.reload(True)
         account = self.agent.loaded.account
         self._login_event("signedIn", method, email=account.email, plan=account.plan)
         who = ", ".join(x for x in (account.email, account.plan and f"{account.plan} plan") if x)
         self.client.show_message(f"Signed in with ChatGPT{f' ({who})' if who else ''}.", 3)
-        return {"status": "applied", **account.to_dict()}
+        return SignedInResult(status="applied", account=account.to_dict())
 
     def _login_event(self, state: str, method: str, **fields: Any) -> None:
         body = {"type": wire.LOGIN_EVENT, "state": state, "method": method}
         self.client.send_event({**body, **{k: v for k, v in fields.items() if v is not None}})
 
-    async def logout(self) -> dict[str, Any]:
+    async def logout(self) -> CommandResult:
         """Cancel a waiting sign-in, revoke and delete the stored credentials."""
         from codex_lsp.auth.logout import logout
 
@@ -229,37 +241,30 @@ class AuthUi:
             self.cancel_login()
         settings = self.agent.loaded.auth_settings
         if settings is None:
-            return {"status": "failed", "error": "no configuration loaded"}
+            return _failed("no configuration loaded")
         removed, problem = await logout(settings)
         self.reload(False)
         self._login_event("signedOut", "logout")
-        return {"status": "applied", "removed": removed, "revokeError": problem}
+        return SignedOutResult(status="applied", removed=removed, revoke_error=problem)
 
 
-def manager_of(ctx: Services) -> AuthManager | None:
-    """The auth manager of the current configuration, in ChatGPT mode."""
-    loaded = ctx.agent.loaded
-    return manager_for(loaded.auth_settings) if loaded.auth_settings else None
-
-
-async def login(ctx: Services, *args: Any) -> dict[str, Any]:
+@command(wire.LOGIN, LoginArgs)
+async def login(session: Session, args: LoginArgs) -> CommandResult:
     """`codex.login {method: "browser" | "device"}`."""
-    arg = args[0] if args and isinstance(args[0], dict) else {}
-    method = arg.get("method", "browser")
-    if method not in ("browser", "device"):
-        error = f"'method' must be 'browser' or 'device', got {method!r}"
-        return {"status": "failed", "error": error}
-    return await ctx.auth.login(str(method))
+    if args.method not in ("browser", "device"):
+        return _failed(f"'method' must be 'browser' or 'device', got {args.method!r}")
+    return await session.sign_in.login(args.method)
 
 
-async def logout(ctx: Services, *args: Any) -> dict[str, Any]:
+@command(wire.LOGOUT)
+async def logout(session: Session, args: NoArgs) -> CommandResult:
     """`codex.logout`."""
-    return await ctx.auth.logout()
+    return await session.sign_in.logout()
 
 
-def auth_status(ctx: Services) -> dict[str, Any]:
+def auth_status(agent: Agent) -> dict[str, Any]:
     """Auth mode, email and plan for `codex.status` (never a token)."""
-    loaded = ctx.agent.loaded
+    loaded = agent.loaded
     account = loaded.account
     return {
         "authMode": loaded.auth_mode,

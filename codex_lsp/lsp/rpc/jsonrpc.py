@@ -119,9 +119,6 @@ class CodexProtocol(LanguageServerProtocol):
         """Messages sent while `initialize` is handled: they follow its answer."""
         self.answered_early: set[MsgId] = set()
         """Requests already answered before pygls loaded (`initialize`, see fast_start)."""
-        self.change_listener: ChangeListener | None = None
-        self.offer_inline_completion: Callable[[], bool] = lambda: False
-        """Whether `initialize` advertises `inlineCompletionProvider` (read after its handler)."""
 
     # ---- incoming ------------------------------------------------------------
 
@@ -353,11 +350,19 @@ class CodexProtocol(LanguageServerProtocol):
         if doc is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
-        listener = self.change_listener
+        listener: ChangeListener | None = getattr(self._server, "change_listener", None)
         before = listener.before_change(uri, doc, params.content_changes) if listener else None
         adopt(doc).apply_lsp_changes(params.content_changes, params.text_document.version)
         if listener is not None:
             listener.after_change(uri, doc, params.content_changes, before)
+
+    def _offer_inline_completion(self) -> bool:
+        """Whether `initialize` advertises `inlineCompletionProvider`.
+
+        The server decides, after its `initialize` handler ran (no opinion: no).
+        """
+        offer = getattr(self._server, "offer_inline_completion", None)
+        return bool(offer()) if offer is not None else False
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Any:
@@ -385,7 +390,7 @@ class CodexProtocol(LanguageServerProtocol):
         if general is not None:
             general.position_encodings = None
         result = yield from super().lsp_initialize(params)
-        if not self.offer_inline_completion():
+        if not self._offer_inline_completion():
             result.capabilities.inline_completion_provider = None
             self.server_capabilities.inline_completion_provider = None
         return result

@@ -3,8 +3,9 @@
 The rest of the server asks `client.caps.edits` instead of walking
 lsprotocol's optional attribute chains, so a missing capability is a clear
 `False` everywhere. Prompts and `workspace/applyEdit` are tried even when not
-announced (editors answer more than they announce); `Client.refused` remembers
-the ones a client refused.
+announced, so their capabilities are not read: editors answer more than they
+announce (Kate applies edits, Eglot 1.9 shows prompts, unannounced) and Helix
+25.07 answers MethodNotFound; `Client.refused` remembers the ones a client refused.
 """
 
 from __future__ import annotations
@@ -32,19 +33,9 @@ NO_EDIT_SUPPORT = ClientEditSupport(document_changes=False, resource_operations=
 class ClientCapabilities:
     """The client capabilities the server acts on (all `False` until `initialize`)."""
 
-    apply_edit: bool = False
-    """`workspace.applyEdit`: the client says it accepts `workspace/applyEdit` (informative:
-    the request is tried anyway, Kate applies edits it does not announce; `LspHost`
-    falls back only when the client answers MethodNotFound)."""
     edits: ClientEditSupport = NO_EDIT_SUPPORT
     show_document: bool = False
     work_done_progress: bool = False
-    show_message_request: bool = False
-    """`window.showMessage`: the client says it shows `window/showMessageRequest` prompts
-    (informative: prompts are tried in every client, `message_prompt`; Eglot 1.9 shows them
-    unannounced, Helix 25.07 answers MethodNotFound and its edits wait as pending changes)."""
-    show_message_request_actions: bool = False
-    """`window.showMessageRequest.messageActionItem`: buttons in a message request."""
     codex_approval: bool = False
     """`experimental.codexApproval` (true or an object): the client shows real diffs."""
     approval_full_texts: bool = False
@@ -69,16 +60,12 @@ class ClientCapabilities:
             experimental.get(wire.APPROVAL_CAPABILITY) if isinstance(experimental, dict) else None
         )
         return cls(
-            apply_edit=_get(caps, "workspace", "apply_edit") is True,
             edits=ClientEditSupport(
                 document_changes=_get(workspace_edit, "document_changes") is True,
                 resource_operations=frozenset(str(getattr(o, "value", o)) for o in ops),
             ),
             show_document=_get(caps, "window", "show_document", "support") is True,
             work_done_progress=_get(caps, "window", "work_done_progress") is True,
-            show_message_request=_get(caps, "window", "show_message") is not None,
-            show_message_request_actions=_get(caps, "window", "show_message", "message_action_item")
-            is not None,
             codex_approval=approval is True or isinstance(approval, dict),
             approval_full_texts=isinstance(approval, dict)
             and approval.get(wire.APPROVAL_FULL_TEXTS) is True,

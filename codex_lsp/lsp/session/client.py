@@ -14,10 +14,9 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from codex_lsp import wire
-from codex_lsp.lsp.rpc.jsonrpc import CodexProtocol
 from codex_lsp.lsp.session.capabilities import ClientCapabilities
 
 log = logging.getLogger(__name__)
@@ -34,10 +33,28 @@ def first_lines(text: str, count: int = ANSWER_LINES) -> str:
     return head + ("\n…" if len(lines) > count else "")
 
 
+class Peer(Protocol):
+    """The JSON-RPC end `Client` talks through (`rpc.jsonrpc.CodexProtocol`)."""
+
+    @property
+    def msg_id(self) -> Any:
+        """The id of the request being handled (None for notifications)."""
+
+    cancel_hooks: dict[Any, Callable[[], None]]
+    progress_cancel_hooks: dict[str | int, Callable[[], None]]
+    writer: Any
+
+    async def request(self, method: str, params: Any, timeout: float | None = None) -> Any:
+        """A request to the client; `RequestAbandoned` when unanswered in `timeout`."""
+
+    def send_raw_notification(self, method: str, params: Any) -> None:
+        """A notification, sent as the raw JSON given."""
+
+
 class Client:
     """Requests, notifications and capabilities of the connected editor."""
 
-    def __init__(self, protocol: CodexProtocol) -> None:
+    def __init__(self, protocol: Peer) -> None:
         self._protocol = protocol
         self.caps = ClientCapabilities()
         """Resolved once at `initialize`; nothing is assumed before that."""

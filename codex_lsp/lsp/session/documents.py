@@ -15,7 +15,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from codex_lsp.core.protocol import Snapshot
-from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
+from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile, Workspace, snapshot_of
 from codex_lsp.edits.lines import split_lsp_lines
 from codex_lsp.lsp.session.text_sync import adopt
 
@@ -122,6 +122,24 @@ class Documents:
     def relative(self, path: Path) -> str:
         """Workspace-relative path for display."""
         return self.workspace.relative(path)
+
+    def resolve(self, uri: str) -> Path:
+        """The workspace file `uri` names; `NotAFile` or `OutsideWorkspace` says why not."""
+        return self.workspace.resolve(str(path_of(uri)))
+
+    def workspace_path(self, uri: str) -> str | None:
+        """The absolute path `uri` is filed under (None: not a file of the workspace).
+
+        Findings and pending changes are kept by this path.
+        """
+        try:
+            return str(self.resolve(uri))
+        except (NotAFile, OutsideWorkspace):
+            return None
+
+    def root_for(self, origin: Path | None) -> Path:
+        """The workspace folder a command started from `origin` works in."""
+        return self.workspace.rooted_at(origin).primary
 
 
 def path_of(uri: str) -> Path:

@@ -46,26 +46,14 @@ PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
 THINKING = "Thinking…"
 
 
-class TurnReporter:
-    """Reports one command's turn to the client."""
+class ProgressReporter:
+    """One cancellable `$/progress` (begin, reports, end) for a long command."""
 
-    def __init__(self, client: Client, token: str | int | None = None) -> None:
+    def __init__(self, client: Client, on_cancel: Callable[[], None] | None = None) -> None:
         self.client = client
-        self.token: str | int | None = token
-        self._pending: list[str] = []
-        self._pending_chars = 0
-        self._text_tail = ""
-        self._last_flush = 0.0
-        self._flush_handle: asyncio.TimerHandle | None = None
-        self._thread_id = ""
-        self._since_yield = 0
-        self._thinking = False
-        """A "Thinking…" report is showing: later reasoning deltas need no new one."""
-        self._running: dict[str, str] = {}
-        """Running tool steps' details by call id (a live output report names its step)."""
-        self.on_cancel: Callable[[], None] | None = None
-        self.origin: Path | None = None
-        """The document the turn started from (a waiting command's actions are offered there)."""
+        self.token: str | int | None = None
+        self.on_cancel = on_cancel
+        """Run when the user presses the progress's Cancel button."""
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -86,12 +74,49 @@ class TurnReporter:
             self._progress({"kind": "begin", "title": title, "cancellable": True})
 
     def end(self, message: str) -> None:
-        """Close the progress (flushes pending text first)."""
-        self._flush()
+        """Close the progress."""
         if self.token is not None:
             self.client.on_progress_cancel(self.token, None)
             self._progress({"kind": "end", "message": message})
             self.token = None
+
+    def report(self, message: str) -> None:
+        """A progress message (e.g. while waiting for a sign-in or a decision)."""
+        if self.token is not None:
+            self._progress({"kind": "report", "message": message})
+
+    def _progress(self, value: dict[str, Any]) -> None:
+        self.client.notify("$/progress", {"token": self.token, "value": value})
+
+
+class TurnReporter(ProgressReporter):
+    """Reports one turn: its progress and its events, streamed text coalesced."""
+
+    def __init__(
+        self,
+        client: Client,
+        on_cancel: Callable[[], None] | None = None,
+        origin: Path | None = None,
+    ) -> None:
+        super().__init__(client, on_cancel)
+        self._pending: list[str] = []
+        self._pending_chars = 0
+        self._text_tail = ""
+        self._last_flush = 0.0
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._thread_id = ""
+        self._since_yield = 0
+        self._thinking = False
+        """A "Thinking…" report is showing: later reasoning deltas need no new one."""
+        self._running: dict[str, str] = {}
+        """Running tool steps' details by call id (a live output report names its step)."""
+        self.origin = origin
+        """The document the turn started from (a waiting command's actions are offered there)."""
+
+    def end(self, message: str) -> None:
+        """Close the progress (flushes pending text first)."""
+        self._flush()
+        super().end(message)
 
     # ---- events -------------------------------------------------------------
 
@@ -157,16 +182,12 @@ class TurnReporter:
         self._report(" ".join(self._text_tail.split())[-120:])
 
     def report(self, message: str) -> None:
-        """A progress message of the caller's own (e.g. while waiting for a sign-in)."""
+        """A progress message of the caller's own (e.g. while waiting for a decision)."""
         self._report(message)
 
     def _report(self, message: str) -> None:
         self._thinking = message == THINKING
-        if self.token is not None:
-            self._progress({"kind": "report", "message": message})
-
-    def _progress(self, value: dict[str, Any]) -> None:
-        self.client.notify("$/progress", {"token": self.token, "value": value})
+        super().report(message)
 
 
 def _live_line(step: str, tail: str) -> str:

@@ -18,26 +18,29 @@ from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread
 from codex_lsp.core.protocol import TurnFinished
 from codex_lsp.jsontext import one_line
+from codex_lsp.lsp.features.results import CommandResult, TurnAnswer, failed
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.progress import TurnReporter
 
 log = logging.getLogger(__name__)
 
 
-def failed(message: str, thread_id: str | None = None) -> dict[str, Any]:
-    """The `failed` answer every command gives when it cannot do its work."""
-    return {"status": "failed", "threadId": thread_id, "error": message}
-
-
 class TurnRegistry:
     """The turns running on this connection, by thread id."""
 
-    def __init__(self, agent: Agent, client: Client) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        client: Client,
+        reporters: dict[str, TurnReporter],
+        on_missing_credentials: Callable[[], None],
+    ) -> None:
         self._agent = agent
         self._client = client
         self.running: dict[str, asyncio.Future[Any]] = {}
-        self.reporters: dict[str, TurnReporter] = {}
-        self.on_missing_credentials: Callable[[], None] | None = None
+        self.reporters = reporters
+        """The running turns' reporters (shared with `LspHost`, which reports through them)."""
+        self._on_missing_credentials = on_missing_credentials
         """Called when a turn failed for want of credentials (to offer a sign-in)."""
 
     def busy(self, thread_id: str | None) -> bool:
@@ -67,7 +70,7 @@ class TurnRegistry:
 
     async def run(
         self, spec: TaskSpec, thread_id: str | None = None, origin: Path | None = None
-    ) -> dict[str, Any]:
+    ) -> CommandResult:
         """Run a turn as a cancellable task with progress; return the command result.
 
         `origin` (the document the command came from) picks the workspace folder.
@@ -76,19 +79,17 @@ class TurnRegistry:
             thread = self.thread_for_command(thread_id)
         except KeyError as exc:
             return failed(str(exc.args[0]))
-        reporter = TurnReporter(self._client)
-        reporter.origin = origin
-        self.reporters[thread.id] = reporter
         task = asyncio.ensure_future(self._agent.run(spec, thread.id, origin))
-        self.running[thread.id] = task
-        msg_id = self._client.current_request_id
 
         def stop() -> None:
             task.cancel()
 
+        reporter = TurnReporter(self._client, on_cancel=stop, origin=origin)
+        self.reporters[thread.id] = reporter
+        self.running[thread.id] = task
+        msg_id = self._client.current_request_id
         if msg_id is not None:
             self._client.on_request_cancel(msg_id, stop)
-        reporter.on_cancel = stop
         try:
             return await self._finish(spec, thread.id, task, reporter)
         finally:
@@ -99,23 +100,22 @@ class TurnRegistry:
 
     async def _finish(
         self, spec: TaskSpec, thread_id: str, task: asyncio.Future[Any], reporter: TurnReporter
-    ) -> dict[str, Any]:
+    ) -> CommandResult:
         try:
             await reporter.begin(spec.title)
             result = await task
-            answer: dict[str, Any] = {
-                "status": result.status,
-                "threadId": result.thread_id,
-                "text": result.text,
-                "changedFiles": result.changed_files,
-            }
+            answer = TurnAnswer(
+                status=result.status,
+                thread_id=result.thread_id,
+                text=result.text,
+                changed_files=result.changed_files,
+            )
             if result.usage is not None:
-                answer["usage"] = result.usage
+                answer.usage = result.usage
             if result.error:
-                answer["error"] = result.error
+                answer.error = result.error
                 if self._agent.loaded.missing_key_message() == result.error:
-                    if self.on_missing_credentials is not None:
-                        self.on_missing_credentials()
+                    self._on_missing_credentials()
             reporter.end(_end_message(answer))
             return answer
         except asyncio.CancelledError:
@@ -124,18 +124,18 @@ class TurnRegistry:
                 raise
             await reporter.emit(TurnFinished(thread_id, "cancelled", "", None))
             reporter.end("Cancelled")
-            return {"status": "cancelled", "threadId": thread_id, "text": ""}
+            return TurnAnswer(status="cancelled", thread_id=thread_id, text="")
         except Exception as exc:  # still answer and end the progress (the engine logged it)
-            answer = failed(f"Internal error: {one_line(exc)}", thread_id)
-            reporter.end(_end_message(answer))
-            return answer
+            failure = failed(f"Internal error: {one_line(exc)}", thread_id)
+            reporter.end(_end_message(failure))
+            return failure
 
 
-def _end_message(answer: dict[str, Any]) -> str:
-    status = answer["status"]
-    if status == "failed":
-        return f"Failed: {answer.get('error', '')}"[:200]
-    if status == "applied":
-        files: list[str] = answer.get("changedFiles") or []
+def _end_message(answer: CommandResult) -> str:
+    """The progress's last message: what the turn came to."""
+    if answer.status == "failed":
+        return f"Failed: {answer.error if isinstance(answer.error, str) else ''}"[:200]
+    if answer.status == "applied" and isinstance(answer, TurnAnswer):
+        files = answer.changed_files if isinstance(answer.changed_files, list) else []
         return f"Applied: {', '.join(files)}"[:200]
-    return str(status).capitalize()
+    return str(answer.status).capitalize()

@@ -1,7 +1,8 @@
 /**
  * The palette / context-menu commands, and what happens around every server
- * command (including the ones code actions run): ask for a missing
- * instruction, report the result.
+ * command (including the ones code actions run): ask for an instruction when
+ * the server says it needs one (`needsInstruction`: no instruction and no `codex:`
+ * comment in the selection; that rule lives on the server only), report the result.
  */
 
 import * as vscode from 'vscode';
@@ -17,7 +18,14 @@ export interface CommandResult {
   text?: string;
   error?: string;
   changedFiles?: string[];
+  /** `codex.editSelection` failed for want of an instruction: ask the user, send it again. */
+  needsInstruction?: boolean;
   [key: string]: unknown;
+}
+
+/** The server could not find an instruction (none given, no `codex:` comment). */
+export function needsInstruction(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && (result as CommandResult).needsInstruction === true;
 }
 
 interface LspRange {
@@ -118,15 +126,15 @@ export class CodexCommands {
 
   /** `middleware.executeCommand`: code actions and `codex.*` VS Code commands come here. */
   async intercept(command: string, args: unknown[], next: (c: string, a: unknown[]) => unknown): Promise<unknown> {
-    const arg = (args[0] ?? {}) as Record<string, unknown>;
-    if (command === ServerCommands.editSelection && !arg.instruction) {
-      const instruction = await this.askInstruction();
-      if (instruction === undefined) return undefined;
-      args = [{ ...arg, instruction }, ...args.slice(1)];
-    }
     let result: unknown;
     try {
       result = await next(command, args);
+      if (command === ServerCommands.editSelection && needsInstruction(result)) {
+        const instruction = await this.askInstruction();
+        if (instruction === undefined) return undefined;
+        const arg = (args[0] ?? {}) as Record<string, unknown>;
+        result = await next(command, [{ ...arg, instruction: instruction.trim() }, ...args.slice(1)]);
+      }
     } catch (err) {
       void this.reportError(command, err);
       return undefined;
@@ -219,9 +227,13 @@ export class CodexCommands {
   async editSelection(): Promise<void> {
     const sel = this.selection();
     if (!sel) return;
+    // A `codex:` comment in the selection is the instruction; the server says when there is none.
+    const arg = { uri: sel.uri, range: sel.range };
+    const first = await this.run(ServerCommands.editSelection, arg, false);
+    if (!needsInstruction(first)) return void this.report(ServerCommands.editSelection, first);
     const instruction = await this.askInstruction();
     if (instruction === undefined) return;
-    await this.run(ServerCommands.editSelection, { uri: sel.uri, range: sel.range, instruction: instruction.trim() });
+    await this.run(ServerCommands.editSelection, { ...arg, instruction: instruction.trim() });
   }
 
   async explainSelection(): Promise<void> {

@@ -10,6 +10,7 @@ import { AnswerStream } from './answers';
 import { CodexCommands } from './commands';
 import { CodexPanel, VIEW_ID } from './panel/host';
 import { ANSWERS_CHANNEL, Commands, LOG_CHANNEL, SETTINGS_SECTION } from './constants';
+import { dispatchEvent, LoginEvent, SomeEvents } from './events';
 import { StatusBar } from './statusBar';
 import { ProgressNotifications } from './progress';
 import { approveCommand, EditReviewer } from './review';
@@ -59,18 +60,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // While the Codex view is shown, edits and commands are decided in it.
     approveEdit: (params, token) => (panel?.visible ? panel.reviewEdit(params, token) : reviewer.review(params, token)),
     approveCommand: (params) => (panel?.visible ? panel.approveCommand(params) : approveCommand(params)),
+    requestUserInput: async (params, token) => (panel ? panel.requestUserInput(params, token) : null),
     onEvent: (event) => {
       panel?.handleEvent(event);
-      if (event.type === 'authRequired') {
-        void onAuthRequired(String(event.message ?? 'Not signed in'), event.action === SIGN_IN);
-      }
-      if (event.type === 'login' && event.state === 'waiting') void onLoginWaiting(event as { url?: unknown; userCode?: unknown });
-      if (event.type === 'login' && (event.state === 'signedIn' || event.state === 'signedOut')) {
-        void refreshStatus();
-      }
+      dispatchEvent(workbenchHandlers, event);
       answers.handle(event);
       statusBar.handle(event);
-      if (event.type === 'approvalWithdrawn' && event.kind === 'edit') reviewer.withdraw();
     },
     onStartFailed: async (message, fix) => {
       statusBar.setState('failed', message);
@@ -101,6 +96,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(Commands.reviewReject, () => reviewer.decide('reject')),
   );
 
+  /** The workbench's own reactions to events (the view, answers and status bar have theirs). */
+  const workbenchHandlers: SomeEvents = {
+    authRequired: (e) => void onAuthRequired(e.message || 'Not signed in', e.action === SIGN_IN),
+    login: (e) => {
+      if (e.state === 'waiting') void onLoginWaiting(e);
+      if (e.state === 'signedIn' || e.state === 'signedOut') void refreshStatus();
+    },
+    approvalWithdrawn: (e) => {
+      if (e.kind === 'edit') reviewer.withdraw();
+    },
+  };
+
   /** `codex/event {type: "authRequired"}`: the server has no usable credentials. */
   async function onAuthRequired(message: string, offerSignIn: boolean): Promise<void> {
     statusBar.setState('noKey', message);
@@ -112,10 +119,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 
   /** A sign-in waits for the browser: show the URL (and code) with "Copy URL". */
-  async function onLoginWaiting(event: { url?: unknown; userCode?: unknown }): Promise<void> {
-    const url = String(event.url ?? '');
+  async function onLoginWaiting(event: LoginEvent): Promise<void> {
+    const url = event.url ?? '';
     const text = event.userCode
-      ? `Codex: open ${url} and enter the code ${String(event.userCode)} (expires in 15 minutes).`
+      ? `Codex: open ${url} and enter the code ${event.userCode} (expires in 15 minutes).`
       : `Codex: sign in with ChatGPT in your browser: ${url}`;
     const choice = await vscode.window.showInformationMessage(text, COPY_URL, OPEN_URL);
     if (choice === COPY_URL) await vscode.env.clipboard.writeText(url);

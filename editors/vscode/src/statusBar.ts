@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 
-import { CodexEvent } from './answers';
+import { CodexEvent, dispatchEvent, SomeEvents } from './events';
 import { Commands } from './constants';
 
 export type ServerState = 'starting' | 'ready' | 'noKey' | 'failed' | 'stopped';
@@ -42,11 +42,20 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Turns running, by thread (the icon spins while any is). */
+  private readonly handlers: SomeEvents = {
+    turnStarted: (e) => {
+      this.running.add(e.threadId);
+      this.render();
+    },
+    turnFinished: (e) => {
+      this.running.delete(e.threadId);
+      this.render();
+    },
+  };
+
   handle(e: CodexEvent): void {
-    if (e.type === 'turnStarted') this.running.add(e.threadId);
-    else if (e.type === 'turnFinished') this.running.delete(e.threadId);
-    else return;
-    this.render();
+    dispatchEvent(this.handlers, e);
   }
 
   /** The progress of one `$/progress` token (undefined: it ended). */

@@ -12,6 +12,8 @@ import * as vscode from 'vscode';
 import { cardHunks, keptFromCard } from '../approval';
 import type { ApproveCommandParams, ApproveEditParams, HunkRef } from '../approval';
 import { Commands, ServerCommands, SETTINGS_SECTION, Settings } from '../constants';
+import { dispatchEvent } from '../events';
+import type { SomeEvents, TurnFinishedEvent, TurnStatus } from '../events';
 import type { EditReviewer } from '../review';
 import type { CodexServer } from '../server';
 import { errorText } from '../server';
@@ -28,12 +30,19 @@ import {
   reduce,
   ThreadRow,
   TranscriptEntry,
+  UserInputParams,
+  UserInputResult,
+  userInputResult,
 } from './model';
+import { ImageAttachment, imageArgs, imageMime } from './images';
 import { pageHtml } from './page';
 import { applyRestored } from './restoredEdit';
 import { restoredState, SAVED_VIEW_KEY, toSaved } from './restore';
 
 export const VIEW_ID = 'codex-lsp.conversation';
+
+/** Dropped image files up to this size get a thumbnail (larger ones: an icon). */
+const MAX_THUMB_BYTES = 8 * 1024 * 1024;
 
 interface Result {
   status?: string;
@@ -53,6 +62,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   private effectiveModel = '';
   private counter = 0;
   private pending = new Map<string, (d: Decision) => void>();
+  /** Question card id -> the open `codex/requestUserInput`'s answer. */
+  private readonly questions = new Map<string, (answers: Record<string, string> | null) => void>();
   private timer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   /** Change card id -> its `codex/approveEdit`, while pending (saved with the view). */
@@ -100,6 +111,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       cspSource: view.webview.cspSource,
       script: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       style: view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      codicons: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
     });
     view.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m).catch((e) => this.fail(e)));
     view.onDidChangeVisibility(() => view.visible && this.post());
@@ -110,14 +122,24 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   // ---- fed by extension.ts -----------------------------------------------------------
 
   handleEvent(event: CodexEvent): void {
-    if (event.type === 'approvalWithdrawn' && event.kind === 'command') {
-      for (const [id, resolve] of this.pending) {
-        resolve('reject');
-        this.dispatch({ type: 'approvalDecided', id, decision: 'withdrawn' });
-      }
-      this.pending.clear();
-    }
+    dispatchEvent(this.hostHandlers, event);
     this.dispatch({ type: 'event', event });
+  }
+
+  /** What the host itself does on some events (the model handles every kind). */
+  private readonly hostHandlers: SomeEvents = {
+    approvalWithdrawn: (e) => {
+      if (e.kind === 'command') this.withdrawCommands();
+    },
+  };
+
+  /** The server gave up waiting for the pending command approvals. */
+  private withdrawCommands(): void {
+    for (const [id, resolve] of this.pending) {
+      resolve('reject');
+      this.dispatch({ type: 'approvalDecided', id, decision: 'withdrawn' });
+    }
+    this.pending.clear();
   }
 
   setServerState(state: PanelState['server'], message?: string): void {
@@ -150,6 +172,23 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     return new Promise((resolve) => this.pending.set(id, (decision) => resolve({ decision })));
   }
 
+  /**
+   * `codex/requestUserInput`: the model's questions as a card in the conversation, answered
+   * there (null: dismissed, or the server withdrew the request).
+   */
+  async requestUserInput(params: UserInputParams, token: vscode.CancellationToken): Promise<UserInputResult> {
+    const id = `ask${++this.counter}`;
+    this.dispatch({ type: 'questions', id, request: params });
+    if (!this.visible) await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    const answers = await new Promise<Record<string, string> | null>((resolve) => {
+      this.questions.set(id, resolve);
+      token.onCancellationRequested(() => resolve(null));
+    });
+    this.questions.delete(id);
+    this.dispatch({ type: 'questionsDecided', id, answers });
+    return userInputResult(answers);
+  }
+
   // ---- the webview's messages ----------------------------------------------------------
 
   private async onMessage(m: FromWebview): Promise<void> {
@@ -157,7 +196,11 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       case 'ready':
         return this.post();
       case 'send':
-        return this.send(m.text);
+        return this.send(m.text, m.images ?? []);
+      case 'readImage':
+        return this.readImage(m.id, m.uri);
+      case 'warn':
+        return this.dispatch({ type: 'notice', level: 'warning', text: m.text });
       case 'stop':
         await this.run(ServerCommands.cancel, this.state.threadId ? { threadId: this.state.threadId } : {});
         return;
@@ -191,6 +234,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
         if (kept) return this.reviewer.decideHunks(kept);
         return this.reviewer.decide(m.decision);
       }
+      case 'answerQuestions':
+        return this.questions.get(m.id)?.(m.answers);
       case 'decideCommand':
         this.pending.get(m.id)?.(m.decision);
         this.pending.delete(m.id);
@@ -216,14 +261,15 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     }
   }
 
-  private async send(text: string): Promise<void> {
+  private async send(text: string, images: ImageAttachment[]): Promise<void> {
     if (!text.trim() || this.state.busy) return;
     const chips = this.chips;
-    this.dispatch({ type: 'prompt', text: text.trim(), chips: chips.map(chipLabel) });
+    this.dispatch({ type: 'prompt', text: text.trim(), chips: [...chips.map(chipLabel), ...images.map((i) => i.name)] });
     this.chips = [];
     this.refreshContext(); // the active editor stays attached
     const arg: Record<string, unknown> = { prompt: text.trim() };
     if (chips.length) arg.context = promptContext(chips);
+    if (images.length) arg.images = imageArgs(images, (uri) => this.wireUri(vscode.Uri.parse(uri)));
     if (this.state.threadId && this.resumeFirst) {
       await this.run(ServerCommands.resumeThread, { threadId: this.state.threadId });
       this.resumeFirst = false;
@@ -233,7 +279,9 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     const result = await this.run(ServerCommands.runTask, arg);
     if (result?.threadId) this.state = { ...this.state, threadId: result.threadId };
     if (result && this.state.busy && result.status !== 'failed') {
-      this.dispatch({ type: 'event', event: { type: 'turnFinished', status: result.status, text: result.text } });
+      const status = (result.status ?? 'answered') as TurnStatus;
+      const event: TurnFinishedEvent = { type: 'turnFinished', threadId: this.state.threadId ?? '', status, text: result.text ?? '', error: null, changedFiles: [] };
+      this.dispatch({ type: 'event', event });
     }
   }
 
@@ -304,10 +352,30 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
 
   // ---- context chips ---------------------------------------------------------------------
 
+  /** A URI as the server reads it. */
+  private wireUri(uri: vscode.Uri): string {
+    const client = this.server.languageClient;
+    return client ? client.code2ProtocolConverter.asUri(uri) : uri.toString();
+  }
+
+  /** A dropped image file, read for its chip's thumbnail (the server reads it again on send). */
+  private async readImage(id: string, uri: string): Promise<void> {
+    const file = vscode.Uri.parse(uri);
+    const mime = imageMime(file.path);
+    try {
+      if (!mime) throw new Error('not a PNG, JPEG, GIF or WebP file');
+      const { size } = await vscode.workspace.fs.stat(file);
+      if (size > MAX_THUMB_BYTES) return this.postMessage({ type: 'thumb', id });
+      const bytes = await vscode.workspace.fs.readFile(file);
+      await this.postMessage({ type: 'thumb', id, dataUrl: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}` });
+    } catch (err) {
+      await this.postMessage({ type: 'thumb', id, error: `${vscode.workspace.asRelativePath(file)}: ${errorText(err)}` });
+    }
+  }
+
   private chipFor(uri: vscode.Uri, id: string, selection?: vscode.Selection, doc?: vscode.TextDocument): Chip {
     const path = vscode.workspace.asRelativePath(uri);
-    const client = this.server.languageClient;
-    const wire = client ? client.code2ProtocolConverter.asUri(uri) : uri.toString();
+    const wire = this.wireUri(uri);
     if (selection && doc && !selection.isEmpty) {
       return {
         id,
@@ -414,6 +482,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   dispose(): void {
     for (const resolve of this.pending.values()) resolve('reject');
     this.pending.clear();
+    for (const resolve of this.questions.values()) resolve(null);
     if (this.timer) clearTimeout(this.timer);
     this.disposables.forEach((d) => d.dispose());
   }

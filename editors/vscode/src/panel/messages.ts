@@ -3,6 +3,7 @@
  * script (webview/main.ts). Types only.
  */
 
+import type { ImageAttachment } from './images';
 import type { Chip, Decision, PanelState, ThreadRow } from './model';
 
 export interface PanelSettings {
@@ -29,12 +30,22 @@ export interface MentionResults {
   files: { path: string; uri: string }[];
 }
 
-export type ToWebview = ViewUpdate | MentionResults | { type: 'focusPrompt' };
+/** The host read a dropped image file for its chip (no `dataUrl`: it could not). */
+export interface ImageThumb {
+  type: 'thumb';
+  id: string;
+  dataUrl?: string;
+  error?: string;
+}
+
+export type ToWebview = ViewUpdate | MentionResults | ImageThumb | { type: 'focusPrompt' };
 
 /** Webview -> host. */
 export type FromWebview =
   | { type: 'ready' }
-  | { type: 'send'; text: string }
+  | { type: 'send'; text: string; images?: ImageAttachment[] }
+  | { type: 'readImage'; id: string; uri: string }
+  | { type: 'warn'; text: string }
   | { type: 'stop' }
   | { type: 'removeChip'; id: string }
   | { type: 'mention'; query: string }
@@ -47,6 +58,8 @@ export type FromWebview =
   | { type: 'decideEdit'; id: string; decision: Decision }
   | { type: 'hunk'; id: string; hunk: number; kept: boolean }
   | { type: 'decideCommand'; id: string; decision: Decision }
+  /** The user's answers to a question card (null: dismissed). */
+  | { type: 'answerQuestions'; id: string; answers: Record<string, string> | null }
   | { type: 'setting'; key: 'model' | 'reasoningEffort' | 'approvalPolicy'; value: string }
   | { type: 'copy'; text: string }
   | { type: 'restart' }

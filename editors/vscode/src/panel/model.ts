@@ -7,6 +7,10 @@
  */
 
 import type { CardHunk } from '../approval';
+import { dispatchEvent } from '../events';
+import type { CodexEvent, EventTable, PlanEvent, ToolEvent, TurnFinishedEvent, WebSearchEvent } from '../events';
+
+export type { CodexEvent } from '../events';
 
 export type ServerState = 'starting' | 'ready' | 'noAuth' | 'crashed' | 'stopped';
 export type Decision = 'approve' | 'approveForSession' | 'reject';
@@ -76,7 +80,40 @@ export type Item = Base &
         state: 'pending' | Decision | 'withdrawn';
       }
     | { kind: 'notice'; level: string; text: string }
+    | {
+        kind: 'question';
+        callId: string;
+        questions: Question[];
+        state: 'pending' | 'answered' | 'dismissed';
+        /** Question id -> the answer given (an option's label or typed text). */
+        answers: Record<string, string>;
+      }
   );
+
+/** One of the model's `request_user_input` questions (`codex/requestUserInput`). */
+export interface Question {
+  id: string;
+  header: string;
+  question: string;
+  options: { label: string; description: string }[];
+}
+
+/** `codex/requestUserInput` params. */
+export interface UserInputParams {
+  threadId: string;
+  callId: string;
+  questions: Question[];
+}
+
+/** `codex/requestUserInput` result: the answers by question id, or null (dismissed). */
+export type UserInputResult = { answers: Record<string, { answers: string[] }> } | null;
+
+/** The answers given (blank ones left out, as unanswered), or null when dismissed. */
+export function userInputResult(answers: Record<string, string> | null): UserInputResult {
+  if (answers === null) return null;
+  const given = Object.entries(answers).filter(([, text]) => text.trim());
+  return { answers: Object.fromEntries(given.map(([id, text]) => [id, { answers: [text.trim()] }])) };
+}
 
 export interface PanelState {
   server: ServerState;
@@ -87,12 +124,6 @@ export interface PanelState {
   busy: boolean;
   threadId: string | null;
   nextId: number;
-}
-
-export interface CodexEvent {
-  type: string;
-  threadId?: string;
-  [key: string]: unknown;
 }
 
 export interface ProposalInfo {
@@ -138,6 +169,8 @@ export type Action =
   | { type: 'hunkChoice'; id: string; hunk: number; kept: boolean }
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
+  | { type: 'questions'; id: string; request: UserInputParams }
+  | { type: 'questionsDecided'; id: string; answers: Record<string, string> | null }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
 
 export function initialState(): PanelState {
@@ -183,11 +216,11 @@ function appendStream(s: Draft, kind: 'assistant' | 'reasoning', delta: string):
   }
 }
 
-function onTool(s: Draft, e: CodexEvent): void {
-  const name = String(e.name ?? '');
-  const callId = String(e.callId ?? '');
+function onTool(s: Draft, e: ToolEvent): void {
+  const name = e.name;
+  const callId = e.callId ?? '';
   if (name === 'update_plan') return; // the plan item shows it
-  const detail = String(e.detail ?? name);
+  const detail = e.detail || name;
   if (e.phase === 'begin') {
     push(s, { kind: 'tool', callId, name, detail, state: 'running' });
     return;
@@ -210,10 +243,10 @@ function onTool(s: Draft, e: CodexEvent): void {
 }
 
 /** The model's built-in web search: a tool row, its detail naming the query, sources as output. */
-function onWebSearch(s: Draft, e: CodexEvent): void {
-  const callId = String(e.callId ?? '');
+function onWebSearch(s: Draft, e: WebSearchEvent): void {
+  const callId = e.callId ?? '';
   const name = 'web_search';
-  const detail = String(e.detail ?? 'Searching the web');
+  const detail = e.detail || 'Searching the web';
   const row = last(s, 'tool', (t) => t.state === 'running' && t.name === name && t.callId === callId);
   if (e.phase === 'begin') {
     if (!row) push(s, { kind: 'tool', callId, name, detail, state: 'running' });
@@ -225,8 +258,8 @@ function onWebSearch(s: Draft, e: CodexEvent): void {
   else push(s, { kind: 'tool', callId, name, ...patch });
 }
 
-function onPlan(s: Draft, e: CodexEvent): void {
-  const steps = Array.isArray(e.plan) ? (e.plan as PlanStep[]).map((p) => ({ step: String(p.step), status: String(p.status) })) : [];
+function onPlan(s: Draft, e: PlanEvent): void {
+  const steps = Array.isArray(e.plan) ? e.plan.map((p) => ({ step: String(p.step), status: String(p.status) })) : [];
   const explanation = typeof e.explanation === 'string' ? e.explanation : null;
   // One live checklist per turn: later updates change it in place.
   const turnStart = s.items.map((i) => i.kind).lastIndexOf('user');
@@ -235,77 +268,74 @@ function onPlan(s: Draft, e: CodexEvent): void {
   else push(s, { kind: 'plan', steps, explanation });
 }
 
-function onFinished(s: Draft, e: CodexEvent): void {
+function onFinished(s: Draft, e: TurnFinishedEvent): void {
   s.busy = false;
   settle(s);
-  const status = String(e.status ?? '');
   const text = typeof e.text === 'string' ? e.text : '';
   const turnStart = s.items.map((i) => i.kind).lastIndexOf('user');
   const answered = s.items.slice(turnStart + 1).some((i) => i.kind === 'assistant' && i.text);
   if (text && !answered) push(s, { kind: 'assistant', text, streaming: false });
-  if (status === 'failed') push(s, { kind: 'notice', level: 'error', text: String(e.error ?? 'The turn failed.') });
-  if (status === 'cancelled') push(s, { kind: 'notice', level: 'info', text: 'Stopped.' });
+  if (e.status === 'failed') push(s, { kind: 'notice', level: 'error', text: e.error || 'The turn failed.' });
+  if (e.status === 'cancelled') push(s, { kind: 'notice', level: 'info', text: 'Stopped.' });
   for (const item of s.items) {
     if (item.kind === 'tool' && item.state === 'running') change(item, { state: 'failed', detail: `${item.detail} (stopped)` });
     if (item.kind === 'approval' && item.state === 'pending') change(item, { state: 'withdrawn' });
+    if (item.kind === 'question' && item.state === 'pending') change(item, { state: 'dismissed' });
   }
 }
 
+const ignore = (): void => undefined;
+
+/** What each `codex/event` kind does to the conversation: every kind is listed. */
+const EVENTS: (s: Draft) => EventTable = (s) => ({
+  turnStarted: (e) => {
+    s.busy = true;
+    if (e.threadId) s.threadId = e.threadId;
+  },
+  text: (e) => {
+    if (!e.delta) return;
+    settle(s, ['reasoning']);
+    appendStream(s, 'assistant', e.delta);
+  },
+  reasoning: (e) => {
+    if (e.delta) appendStream(s, 'reasoning', e.delta);
+  },
+  textReset: () => {
+    const open = last(s, 'assistant', (i) => i.streaming);
+    if (open) change(open, { text: '' });
+  },
+  tool: (e) => onTool(s, e),
+  // The running command's row shows its latest lines until it ends.
+  toolOutput: (e) => {
+    const row = last(s, 'tool', (t) => t.state === 'running' && t.callId === (e.callId ?? ''));
+    if (row) change(row, { output: e.tail });
+  },
+  webSearch: (e) => onWebSearch(s, e),
+  plan: (e) => onPlan(s, e),
+  notice: (e) => push(s, { kind: 'notice', level: e.level || 'info', text: e.message || '' }),
+  turnFinished: (e) => onFinished(s, e),
+  approvalWithdrawn: (e) => {
+    if (e.kind !== 'edit') return;
+    const card = last(s, 'change', (c) => c.state === 'pending');
+    if (card) change(card, { state: 'withdrawn' });
+  },
+  authRequired: (e) => {
+    s.server = 'noAuth';
+    s.serverMessage = e.message || 'Not signed in';
+    s.signInAction = Boolean(e.action);
+  },
+  login: (e) => {
+    if (e.state !== 'signedIn') return;
+    s.server = 'ready';
+    s.serverMessage = '';
+  },
+  // Shown elsewhere: review findings as diagnostics, limits in `codex.status`.
+  review: ignore,
+  rateLimits: ignore,
+});
+
 function onEvent(s: Draft, e: CodexEvent): void {
-  switch (e.type) {
-    case 'turnStarted':
-      s.busy = true;
-      if (e.threadId) s.threadId = e.threadId;
-      break;
-    case 'text':
-      if (!e.delta) break;
-      settle(s, ['reasoning']);
-      appendStream(s, 'assistant', String(e.delta ?? ''));
-      break;
-    case 'reasoning':
-      if (!e.delta) break;
-      appendStream(s, 'reasoning', String(e.delta ?? ''));
-      break;
-    case 'textReset': {
-      const open = last(s, 'assistant', (i) => i.streaming);
-      if (open) change(open, { text: '' });
-      break;
-    }
-    case 'tool':
-      onTool(s, e);
-      break;
-    case 'webSearch':
-      onWebSearch(s, e);
-      break;
-    case 'plan':
-      onPlan(s, e);
-      break;
-    case 'notice':
-      push(s, { kind: 'notice', level: String(e.level ?? 'info'), text: String(e.message ?? '') });
-      break;
-    case 'turnFinished':
-      onFinished(s, e);
-      break;
-    case 'approvalWithdrawn':
-      if (e.kind === 'edit') {
-        const card = last(s, 'change', (c) => c.state === 'pending');
-        if (card) change(card, { state: 'withdrawn' });
-      }
-      break;
-    case 'authRequired':
-      s.server = 'noAuth';
-      s.serverMessage = String(e.message ?? 'Not signed in');
-      s.signInAction = Boolean(e.action);
-      break;
-    case 'login':
-      if (e.state === 'signedIn') {
-        s.server = 'ready';
-        s.serverMessage = '';
-      }
-      break;
-    default:
-      break;
-  }
+  dispatchEvent(EVENTS(s), e);
 }
 
 /** The items a resumed thread starts with (`codex.resumeThread`'s `transcript`). */
@@ -392,6 +422,23 @@ export function reduce(state: PanelState, action: Action): PanelState {
       const mcp = r.kind === 'mcp';
       const command = mcp ? `${r.server ?? ''} / ${r.tool ?? ''}` : formatCommand(r.command);
       push(s, { kind: 'approval', action: mcp ? 'mcp' : 'shell', command, cwd: r.cwd, reason: r.reason ?? null, state: 'pending' }, action.id);
+      break;
+    }
+    case 'questions': {
+      const questions = action.request.questions.map((q) => ({
+        id: String(q.id),
+        header: String(q.header ?? ''),
+        question: String(q.question ?? ''),
+        options: (q.options ?? []).map((o) => ({ label: String(o.label), description: String(o.description ?? '') })),
+      }));
+      push(s, { kind: 'question', callId: action.request.callId, questions, state: 'pending', answers: {} }, action.id);
+      break;
+    }
+    case 'questionsDecided': {
+      const item = s.items.find((i) => i.id === action.id);
+      if (item?.kind === 'question' && item.state === 'pending') {
+        change(item, action.answers === null ? { state: 'dismissed' } : { state: 'answered', answers: action.answers });
+      }
       break;
     }
     case 'approvalDecided': {

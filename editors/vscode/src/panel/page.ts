@@ -13,6 +13,8 @@ export interface PageSources {
   cspSource: string;
   script: string;
   style: string;
+  /** dist/codicons/codicon.css (@vscode/codicons, bundled): the buttons' icons. */
+  codicons: string;
   nonce?: string;
 }
 
@@ -38,15 +40,16 @@ export function pageHtml(src: PageSources): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp(src.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(src.codicons)}">
 <link rel="stylesheet" href="${attr(src.style)}">
 <title>Codex</title>
 </head>
 <body>
 <div id="server" role="status" aria-live="polite"></div>
 <div id="toolbar" role="toolbar" aria-label="Conversation">
-  <button id="new-thread" title="New thread" aria-label="New thread">New</button>
-  <button id="threads" title="Threads" aria-label="Show threads" aria-expanded="false">Threads</button>
-  <button id="undo" title="Undo the last turn's edits" aria-label="Undo last turn">Undo</button>
+  <button id="new-thread" class="icon" type="button" title="New thread" aria-label="New thread"><span class="codicon codicon-add" aria-hidden="true"></span></button>
+  <button id="threads" class="icon" type="button" title="Threads" aria-label="Show threads" aria-expanded="false"><span class="codicon codicon-history" aria-hidden="true"></span></button>
+  <button id="undo" class="icon" type="button" title="Undo the last turn's edits" aria-label="Undo last turn"><span class="codicon codicon-discard" aria-hidden="true"></span></button>
 </div>
 <div id="thread-list" hidden>
   <input id="thread-search" type="search" placeholder="Search threads" aria-label="Search threads">
@@ -56,8 +59,9 @@ export function pageHtml(src: PageSources): string {
 <form id="composer" aria-label="Prompt">
   <div id="chips" role="list" aria-label="Attached context"></div>
   <div id="mentions" role="listbox" aria-label="Open files" hidden></div>
-  <textarea id="prompt" rows="3" aria-label="Ask Codex (Enter to send, Shift+Enter for a new line, @ to attach an open file)"
-    placeholder="Ask Codex to do anything (@ attaches a file)"></textarea>
+  <div id="images" role="list" aria-label="Attached images" hidden></div>
+  <textarea id="prompt" rows="3" aria-label="Ask Codex (Enter to send, Shift+Enter for a new line, @ to attach an open file, paste or drop an image)"
+    placeholder="Ask Codex to do anything (@ attaches a file; paste or drop an image)"></textarea>
   <div id="controls">
     <input id="model" list="models" aria-label="Model" placeholder="model" size="10">
     <datalist id="models"></datalist>
@@ -71,8 +75,8 @@ export function pageHtml(src: PageSources): string {
       <option value="never">never</option>
     </select>
     <span class="spacer"></span>
-    <button id="stop" type="button" aria-label="Stop the turn" hidden>Stop</button>
-    <button id="send" type="submit" aria-label="Send">Send</button>
+    <button id="stop" class="secondary" type="button" title="Stop the turn" aria-label="Stop the turn" hidden><span class="codicon codicon-debug-stop" aria-hidden="true"></span><span class="label">Stop</span></button>
+    <button id="send" class="primary" type="submit" title="Send (Enter)" aria-label="Send"><span class="codicon codicon-send" aria-hidden="true"></span><span class="label">Send</span></button>
   </div>
 </form>
 <script nonce="${nonce}" src="${attr(src.script)}"></script>

@@ -28,7 +28,8 @@ export function toSaved(state: PanelState, proposals: ReadonlyMap<string, Approv
 
 /**
  * The state a restored view starts from: no turn running (the old server is gone), text
- * no longer streaming, running tools failed, command approvals withdrawn; a pending card
+ * no longer streaming, running tools failed, command approvals withdrawn, questions
+ * dismissed; a pending card
  * stays pending only if its proposal was saved.
  */
 export function restoredState(saved: unknown): { state: PanelState; proposals: Map<string, ApproveEditParams> } | undefined {
@@ -44,6 +45,8 @@ export function restoredState(saved: unknown): { state: PanelState; proposals: M
         return item.state === 'running' ? { ...item, rev, state: 'failed', detail: `${item.detail} (stopped)` } : item;
       case 'approval':
         return item.state === 'pending' ? { ...item, rev, state: 'withdrawn' } : item;
+      case 'question':
+        return item.state === 'pending' ? { ...item, rev, state: 'dismissed' } : item;
       case 'change':
         return item.state === 'pending' && !proposals.has(item.id) ? { ...item, rev, state: 'withdrawn' } : item;
       default:

@@ -4,19 +4,13 @@
  * back. Keeps the prompt draft in the webview state so it survives a reload.
  */
 
-import type { FromWebview, ToWebview, ViewUpdate } from '../panel/messages';
+import type { ToWebview, ViewUpdate } from '../panel/messages';
 import { chipLabel, dropMention, filterThreads, Item, mentionQuery, ThreadRow } from '../panel/model';
+import type { Codicon } from './codicons';
+import { $, button, codicon, el, post, vscode } from './dom';
+import { onThumb, renderImages, saveDraft, takeImages } from './images';
 import { renderMarkdown } from './markdown';
-
-declare function acquireVsCodeApi(): {
-  postMessage(message: FromWebview): void;
-  getState(): { draft?: string } | undefined;
-  setState(state: { draft?: string }): void;
-};
-
-const vscode = acquireVsCodeApi();
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const post = (m: FromWebview) => vscode.postMessage(m);
+import { onRedraw, QuestionItem, renderQuestion } from './questions';
 
 const conversation = $<HTMLElement>('conversation');
 const prompt = $<HTMLTextAreaElement>('prompt');
@@ -26,24 +20,20 @@ let last: ViewUpdate | undefined;
 let mentionFiles: { path: string; uri: string }[] = [];
 let mentionIndex = 0;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function button(label: string, onClick: () => void, aria?: string): HTMLButtonElement {
-  const b = el('button', undefined, label);
-  b.type = 'button';
-  if (aria) b.setAttribute('aria-label', aria);
-  b.addEventListener('click', onClick);
-  return b;
-}
+/** A question card re-drawn after a pick (its rev did not move: the pick is the webview's). */
+onRedraw((item: QuestionItem) => {
+  const shown = rendered.get(item.id);
+  if (!shown) return;
+  const node = renderQuestion(item);
+  node.dataset.id = item.id;
+  shown.node.replaceWith(node);
+  rendered.set(item.id, { rev: shown.rev, node });
+});
 
 // ---- items -------------------------------------------------------------------------------
 
-const STEP_MARK: Record<string, string> = { completed: '✔', in_progress: '◐', pending: '○' };
+const STEP_MARK: Record<string, Codicon> = { completed: 'pass-filled', in_progress: 'arrow-circle-right', pending: 'circle-large-outline' };
+const TOOL_MARK: Record<'running' | 'ok' | 'failed', Codicon> = { running: 'loading', ok: 'pass', failed: 'error' };
 /** `codex.saveAfterApply`, from the latest update: an applied card then says "saved". */
 let saveAfterApply = false;
 const CHANGE_STATE: Record<string, string> = {
@@ -55,10 +45,12 @@ const CHANGE_STATE: Record<string, string> = {
   withdrawn: 'Review timed out',
 };
 
-function details(summary: string, body: HTMLElement, cls: string, open = false): HTMLDetailsElement {
+function details(summary: string, body: HTMLElement, cls: string, icon?: Codicon): HTMLDetailsElement {
   const d = el('details', cls);
-  d.open = open;
-  d.append(el('summary', undefined, summary), body);
+  const head = el('summary');
+  if (icon) head.append(codicon(icon, icon === 'loading'), ' ');
+  head.append(summary);
+  d.append(head, body);
   return d;
 }
 
@@ -84,7 +76,7 @@ function renderItem(item: Item): HTMLElement {
     case 'reasoning': {
       const body = el('div', 'reasoning-text');
       body.innerHTML = renderMarkdown(item.text);
-      return details(item.streaming ? 'Thinking…' : 'Thought', body, 'item reasoning');
+      return details(item.streaming ? 'Thinking…' : 'Thought', body, 'item reasoning', 'lightbulb');
     }
     case 'plan': {
       const node = el('section', 'item plan');
@@ -94,7 +86,9 @@ function renderItem(item: Item): HTMLElement {
       const list = el('ul');
       for (const s of item.steps) {
         const li = el('li', `step ${s.status}`);
-        li.append(el('span', 'mark', STEP_MARK[s.status] ?? '○'), el('span', 'label', s.step));
+        const mark = el('span', 'mark');
+        mark.append(codicon(STEP_MARK[s.status] ?? STEP_MARK.pending));
+        li.append(mark, el('span', 'label', s.step));
         li.setAttribute('aria-label', `${s.step}: ${s.status.replace('_', ' ')}`);
         list.append(li);
       }
@@ -103,9 +97,8 @@ function renderItem(item: Item): HTMLElement {
     }
     case 'tool': {
       const code = typeof item.exitCode === 'number' ? ` · exit ${item.exitCode}` : '';
-      const mark = item.state === 'running' ? '…' : item.state === 'ok' ? '✔' : '✘';
       const body = el('pre', 'output', item.output ?? (item.state === 'running' ? 'running…' : '(no output)'));
-      return details(`${mark} ${item.detail}${code}`, body, `item tool ${item.state}`);
+      return details(`${item.detail}${code}`, body, `item tool ${item.state}`, TOOL_MARK[item.state]);
     }
     case 'change':
       return renderChange(item);
@@ -113,6 +106,8 @@ function renderItem(item: Item): HTMLElement {
       return renderApproval(item);
     case 'notice':
       return el('div', `item notice ${item.level}`, item.text);
+    case 'question':
+      return renderQuestion(item);
   }
 }
 
@@ -124,8 +119,8 @@ function renderHunks(item: Extract<Item, { kind: 'change' }>): HTMLElement {
     row.append(el('span', 'hunk-label', h.label));
     if (h.detail) row.append(el('code', 'hunk-detail', h.detail));
     const choose = (kept: boolean) => () => post({ type: 'hunk', id: item.id, hunk: i, kept });
-    const apply = button('Apply', choose(true), `Apply hunk ${h.label}`);
-    const reject = button('Reject', choose(false), `Reject hunk ${h.label}`);
+    const apply = button('Apply', 'check', choose(true), { aria: `Apply hunk ${h.label}`, style: 'icon' });
+    const reject = button('Reject', 'close', choose(false), { aria: `Reject hunk ${h.label}`, style: 'icon' });
     apply.setAttribute('aria-pressed', String(h.kept));
     reject.setAttribute('aria-pressed', String(!h.kept));
     const actions = el('span', 'hunk-actions');
@@ -147,9 +142,9 @@ function renderChange(item: Extract<Item, { kind: 'change' }>): HTMLElement {
   if (item.state === 'pending') {
     const actions = el('div', 'actions');
     actions.append(
-      button('Review', () => post({ type: 'review', id: item.id }), `Review ${item.title} in the diff editor`),
-      button('Apply', () => post({ type: 'decideEdit', id: item.id, decision: 'approve' }), `Apply ${item.title}`),
-      button('Reject', () => post({ type: 'decideEdit', id: item.id, decision: 'reject' }), `Reject ${item.title}`),
+      button('Apply', 'check', () => post({ type: 'decideEdit', id: item.id, decision: 'approve' }), { aria: `Apply ${item.title}`, style: 'primary' }),
+      button('Reject', 'close', () => post({ type: 'decideEdit', id: item.id, decision: 'reject' }), { aria: `Reject ${item.title}` }),
+      button('Review', 'diff', () => post({ type: 'review', id: item.id }), { aria: `Review ${item.title} in the diff editor` }),
     );
     node.append(actions);
   }
@@ -171,9 +166,9 @@ function renderApproval(item: Extract<Item, { kind: 'approval' }>): HTMLElement 
     const decide = (decision: 'approve' | 'approveForSession' | 'reject') => () => post({ type: 'decideCommand', id: item.id, decision });
     const actions = el('div', 'actions');
     actions.append(
-      button('Run', decide('approve')),
-      button('Run always this session', decide('approveForSession')),
-      button('Deny', decide('reject')),
+      button('Run', 'play', decide('approve'), { style: 'primary' }),
+      button('Run always this session', 'check-all', decide('approveForSession')),
+      button('Deny', 'circle-slash', decide('reject')),
     );
     node.append(actions);
   } else {
@@ -225,12 +220,15 @@ function renderServer(u: ViewUpdate): void {
   if (server === 'starting') box.append(el('span', undefined, 'Starting the Codex server…'));
   if (server === 'noAuth') {
     box.append(el('span', undefined, serverMessage || 'Not signed in.'));
-    if (signInAction) box.append(button('Sign in with ChatGPT', () => post({ type: 'signIn' })));
-    box.append(button('Open Settings', () => post({ type: 'openSettings' })));
+    if (signInAction) box.append(button('Sign in with ChatGPT', 'account', () => post({ type: 'signIn' }), { style: 'primary' }));
+    box.append(button('Open Settings', 'gear', () => post({ type: 'openSettings' })));
   }
   if (server === 'crashed' || server === 'stopped') {
     box.append(el('span', undefined, serverMessage || 'The Codex server stopped.'));
-    box.append(button('Restart', () => post({ type: 'restart' })), button('Show Log', () => post({ type: 'showLog' })));
+    box.append(
+      button('Restart', 'debug-restart', () => post({ type: 'restart' }), { style: 'primary' }),
+      button('Show Log', 'output', () => post({ type: 'showLog' })),
+    );
   }
 }
 
@@ -241,7 +239,11 @@ function renderChips(u: ViewUpdate): void {
     const c = el('span', 'chip');
     c.setAttribute('role', 'listitem');
     c.title = chip.path;
-    c.append(el('span', undefined, chipLabel(chip)), button('×', () => post({ type: 'removeChip', id: chip.id }), `Remove ${chipLabel(chip)}`));
+    c.append(
+      codicon(chip.kind === 'selection' ? 'selection' : 'file'),
+      el('span', undefined, chipLabel(chip)),
+      button('Remove', 'close', () => post({ type: 'removeChip', id: chip.id }), { aria: `Remove ${chipLabel(chip)}`, style: 'icon' }),
+    );
     box.append(c);
   }
 }
@@ -273,7 +275,10 @@ function renderThreads(threads: ThreadRow[] | null): void {
     li.setAttribute('role', 'option');
     const when = new Date(t.updated * 1000).toLocaleString();
     const title = t.title || 'New thread';
-    const b = button(`${title}${t.current ? ' (current)' : ''}`, () => post({ type: 'resume', threadId: t.threadId }), `Resume ${title}, ${when}`);
+    const b = button(`${title}${t.current ? ' (current)' : ''}`, t.current ? 'comment-discussion' : 'comment', () => post({ type: 'resume', threadId: t.threadId }), {
+      aria: `Resume ${title}, ${when}`,
+      style: 'row',
+    });
     li.append(b, el('span', 'when', when));
     rows.append(li);
   }
@@ -296,9 +301,8 @@ function render(u: ViewUpdate): void {
 function send(): void {
   const text = prompt.value;
   if (!text.trim() || last?.state.busy) return;
-  post({ type: 'send', text });
   prompt.value = '';
-  vscode.setState({ draft: '' });
+  post({ type: 'send', text, images: takeImages() });
 }
 
 function showMentions(files: { path: string; uri: string }[]): void {
@@ -329,7 +333,7 @@ function pickMention(i: number): void {
 }
 
 prompt.addEventListener('input', () => {
-  vscode.setState({ draft: prompt.value });
+  saveDraft();
   const query = mentionQuery(prompt.value, prompt.selectionStart);
   if (query === undefined) showMentions([]);
   else post({ type: 'mention', query });
@@ -375,12 +379,16 @@ $('model').addEventListener('change', () => post({ type: 'setting', key: 'model'
 $('effort').addEventListener('change', () => post({ type: 'setting', key: 'reasoningEffort', value: $<HTMLSelectElement>('effort').value }));
 $('approval').addEventListener('change', () => post({ type: 'setting', key: 'approvalPolicy', value: $<HTMLSelectElement>('approval').value }));
 conversation.addEventListener('click', (e) => {
-  const target = e.target as HTMLElement;
-  if (target.classList.contains('copy')) {
-    const code = target.parentElement?.querySelector('pre')?.textContent ?? '';
+  const copy = (e.target as HTMLElement).closest<HTMLButtonElement>('button.copy');
+  if (copy) {
+    const code = copy.parentElement?.querySelector('pre')?.textContent ?? '';
     post({ type: 'copy', text: code });
-    target.textContent = 'Copied';
-    setTimeout(() => (target.textContent = 'Copy'), 1500);
+    copy.replaceChildren(codicon('check'));
+    copy.title = 'Copied';
+    setTimeout(() => {
+      copy.replaceChildren(codicon('copy'));
+      copy.title = 'Copy';
+    }, 1500);
   }
 });
 
@@ -389,7 +397,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   if (m.type === 'update') render(m);
   else if (m.type === 'mentions') showMentions(m.files);
   else if (m.type === 'focusPrompt') prompt.focus();
+  else if (m.type === 'thumb') onThumb(m.id, m.dataUrl, m.error);
 });
 
 prompt.value = vscode.getState()?.draft ?? '';
+renderImages();
 post({ type: 'ready' });

@@ -1,7 +1,7 @@
 /**
  * Markdown for the Codex view: markdown-it (raw HTML off, so model output cannot
  * inject markup) with highlight.js for a few common languages, and every code
- * block wrapped with a Copy button.
+ * block wrapped with a Copy button (a codicon, as in VS Code's own views).
  */
 
 import hljs from 'highlight.js/lib/core';
@@ -43,7 +43,7 @@ const fence = md.renderer.rules.fence!;
 md.renderer.rules.fence = (tokens, idx, options, env, self) => {
   const lang = md.utils.escapeHtml(tokens[idx].info.trim().split(/\s+/)[0] ?? '');
   const label = lang ? `Copy ${lang} code` : 'Copy code';
-  return `<div class="code"><button class="copy" type="button" aria-label="${label}" title="Copy">Copy</button>${fence(tokens, idx, options, env, self)}</div>`;
+  return `<div class="code"><button class="copy icon" type="button" aria-label="${label}" title="Copy"><span class="codicon codicon-copy" aria-hidden="true"></span></button>${fence(tokens, idx, options, env, self)}</div>`;
 };
 
 /** Markdown -> HTML (safe to put in innerHTML: raw HTML in the source is escaped). */

@@ -132,7 +132,9 @@ const USER_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
-  'extensions.autoUpdate': false,
+  // 'off', not false: VS Code migrates false to 'off' by rewriting settings.json at startup,
+  // and an extension host started during that rewrite can miss the codex.* settings.
+  'extensions.autoUpdate': 'off',
   'extensions.autoCheckUpdates': false,
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
@@ -296,6 +298,9 @@ export class Workbench {
       CODEX_LSP_DAEMON_IDLE: '30',
     };
     if (this.apiKey) this.env.CODEX_TEST_KEY = 'sk-test';
+    // A checkout run with PYTHONPATH=<checkout> (a worktree beside the venv's install): the
+    // server imports that checkout's codex_lsp, as the pytest e2e servers do.
+    if (process.env.PYTHONPATH && !this.scrubPath) this.env.PYTHONPATH = process.env.PYTHONPATH;
     const base = [
       CODE_SERVER,
       '--auth',

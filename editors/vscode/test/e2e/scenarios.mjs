@@ -3,7 +3,16 @@
 
 import assert from 'node:assert/strict';
 
-import { log, SkipScenario, Workbench } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { findPython, log, SkipScenario, Workbench } from './harness.mjs';
+
+/** The server (this interpreter's codex_lsp, PYTHONPATH included) can run `statement`. */
+function serverHas(statement) {
+  return spawnSync(findPython(), ['-c', statement], { stdio: 'ignore' }).status === 0;
+}
 
 const HELLO = `def greet(name):
     return 'hi ' + name
@@ -106,6 +115,30 @@ async function apply() {
     await output.filter({ hasText: 'Done: greet uses an f-string.' }).waitFor();
     log('resumed the thread');
     return { screenshot };
+  });
+}
+
+const HELLO_COMMENTED = HELLO.replace(`    return 'hi ' + name`, `    # codex: use an f-string\n    return 'hi ' + name`);
+
+/**
+ * A `codex:` comment in the selection is the instruction: "Codex: Edit Selection…" asks
+ * nothing (the rule lives on the server; VS Code asks only when it answers needsInstruction).
+ */
+async function codexComment() {
+  return withWorkbench('codexComment', { files: { 'hello.py': HELLO_COMMENTED }, turns: editTurns() }, async (wb) => {
+    await wb.waitForServer();
+    await wb.openFile('hello.py');
+    await wb.selectLines(1, 3);
+    await wb.runCommand('Codex: Edit Selection…');
+    // No input box: the diff opens with the edit the comment asked for.
+    await wb.waitForDiff('hello.py');
+    assert.equal(await wb.page.locator('.quick-input-widget:visible').count(), 0, 'no prompt for an instruction');
+    await wb.toast('Codex: use an f-string').first().waitFor();
+    const [request] = await wb.modelRequests();
+    assert.match(JSON.stringify(request), /use an f-string/, 'the comment reached the model as the instruction');
+    await wb.clickToastButton('Codex: use an f-string', 'Apply');
+    await wb.page.locator('.tab.active.dirty', { hasText: 'hello.py' }).waitFor();
+    log('edited from the codex: comment without a prompt');
   });
 }
 
@@ -487,6 +520,21 @@ function panelFrame(wb) {
   return wb.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/**
+ * Send `text` from the Codex view's prompt box. The view ignores Enter while a turn runs
+ * (Send is disabled until the turn has finished, which comes after its last text is shown),
+ * so wait for Send to be enabled first; the prompt shows as the conversation's last user item
+ * once it is sent.
+ */
+async function sendPrompt(view, text) {
+  const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+  if (await view.locator('#send:disabled').count()) log(`"${text}": the previous turn is still finishing, waiting for Send`);
+  await view.locator('#send:enabled').waitFor();
+  await prompt.fill(text);
+  await prompt.press('Enter');
+  await view.locator('.item.user').last().filter({ hasText: text }).waitFor();
+}
+
 const PLAN_STEPS = [
   { step: 'Check the greeting', status: 'completed' },
   { step: 'Use an f-string', status: 'in_progress' },
@@ -526,6 +574,7 @@ async function panel() {
     await prompt.press('Enter');
     await view.locator('#chips .chip', { hasText: 'hello.py' }).waitFor();
     assert.equal(await prompt.inputValue(), 'what does greet do? ');
+    await view.locator('#send:enabled').waitFor();
     await prompt.press('Enter');
     const answer = view.locator('.item.assistant').first();
     await answer.locator('strong', { hasText: 'greets' }).waitFor();
@@ -539,8 +588,7 @@ async function panel() {
     log('the answer is rendered as Markdown with a highlighted code block');
 
     // A task: plan, command, change card.
-    await prompt.fill('use an f-string in greet');
-    await prompt.press('Enter');
+    await sendPrompt(view, 'use an f-string in greet');
     const plan = view.locator('.item.plan');
     await plan.locator('li.step.completed', { hasText: 'Check the greeting' }).waitFor();
     await plan.locator('li.step.in_progress', { hasText: 'Use an f-string' }).waitFor();
@@ -575,8 +623,8 @@ async function panel() {
     log('Apply in the card changed hello.py');
 
     // Stop cancels a slow turn.
-    await prompt.fill('rename greet everywhere');
-    await prompt.press('Enter');
+    await sendPrompt(view, 'rename greet everywhere');
+    await wb.waitForModelRequests(6); // the server's turn is waiting on the (hanging) model
     const stop = view.getByRole('button', { name: 'Stop the turn' });
     await stop.waitFor();
     await stop.click();
@@ -612,8 +660,7 @@ async function panelHunks() {
     const view = panelFrame(wb);
     const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
     await prompt.waitFor();
-    await prompt.fill('use f-strings');
-    await prompt.press('Enter');
+    await sendPrompt(view, 'use f-strings');
     const card = view.locator('.item.change');
     await card.locator('li.hunk', { hasText: 'hello.py: line 6 (+1 -1)' }).waitFor();
     assert.equal(await card.locator('li.hunk').count(), 2);
@@ -629,6 +676,110 @@ async function panelHunks() {
   });
 }
 
+/** A 1×1 PNG. */
+const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/**
+ * Images in the view (#21): a pasted PNG and a workspace image dropped from the explorer
+ * become thumbnail chips; on send they travel as `images` ({dataUrl} and {uri}) and reach
+ * the model as `input_image` parts of the user message.
+ */
+async function panelImage() {
+  if (!serverHas('from codex_lsp.lsp.features.arguments import ImageArg')) throw new SkipScenario('the server takes no images yet');
+  const turns = [{ type: 'reply', items: [{ type: 'text', text: 'Two red dots.' }] }];
+  const files = { 'hello.py': HELLO, 'shots/dot.png': Buffer.from(DOT_PNG, 'base64') };
+  return withWorkbench('panelImage', { files, turns }, async (wb) => {
+    await wb.waitForServer();
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    // Paste: what Chromium puts in a paste event for an image on the clipboard.
+    await prompt.evaluate((box, b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, DOT_PNG);
+    await view.locator('#images .chip.image', { hasText: 'pasted image' }).locator('img.thumb').waitFor();
+    // Drop: the explorer gives a drop its file URIs.
+    const uri = pathToFileURL(join(wb.workspace, 'shots', 'dot.png')).href;
+    await view.locator('#composer').evaluate((form, u) => {
+      const data = new DataTransfer();
+      data.setData('text/uri-list', u);
+      form.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, uri);
+    await view.locator('#images .chip.image', { hasText: 'dot.png' }).locator('img.thumb').waitFor();
+    log('a pasted and a dropped image are thumbnail chips');
+    await wb.screenshot('panel-images.png');
+
+    await prompt.fill('what is in these images?');
+    await prompt.press('Enter');
+    await view.locator('.item.assistant', { hasText: 'Two red dots.' }).waitFor();
+    await view.locator('.item.user .chip', { hasText: 'dot.png' }).waitFor();
+    await view.locator('#images .chip').first().waitFor({ state: 'detached' });
+    const [request] = await wb.modelRequests();
+    const parts = request.body.input.flatMap((item) => (Array.isArray(item.content) ? item.content : []));
+    const sent = parts.filter((p) => p.type === 'input_image').map((p) => p.image_url);
+    assert.equal(sent.length, 2, `two input_image parts, got ${JSON.stringify(parts).slice(0, 400)}`);
+    for (const url of sent) assert.match(url, /^data:image\/png;base64,/);
+    assert.ok(JSON.stringify(parts).includes('what is in these images?'));
+    log('the model got both images as input_image parts');
+  });
+}
+
+/**
+ * The model asks (#21): `request_user_input` (offered to gpt-5.x) becomes a question card in
+ * the view (`codex/requestUserInput`, the extension announces `codexUserInput`); the option
+ * picked and the text typed reach the model as Codex sends them.
+ */
+async function panelQuestions() {
+  const questions = [
+    {
+      id: 'db',
+      header: 'Database',
+      question: 'Which database should the service use?',
+      options: [
+        { label: 'SQLite (Recommended)', description: 'One file, nothing to run.' },
+        { label: 'Postgres', description: 'A server to run.' },
+      ],
+    },
+    { id: 'name', header: 'Name', question: 'What is the service called?', options: [] },
+  ];
+  const turns = [
+    { type: 'reply', items: [{ type: 'function_call', name: 'request_user_input', arguments: { questions } }] },
+    { type: 'reply', items: [{ type: 'text', text: 'Setting up billing on SQLite.' }] },
+  ];
+  if (!serverHas('from codex_lsp.wire import USER_INPUT_REQUEST')) throw new SkipScenario('the server has no codex/requestUserInput yet');
+  const settings = { 'codex.model': 'gpt-5.5' };
+  return withWorkbench('panelQuestions', { files: { 'hello.py': HELLO }, turns, settings }, async (wb) => {
+    await wb.waitForServer('Codex: gpt-5.5');
+    await wb.runCommand('Codex: Open Conversation');
+    const view = panelFrame(wb);
+    const prompt = view.getByRole('textbox', { name: /Ask Codex/ });
+    await prompt.waitFor();
+    await prompt.fill('set up the service');
+    await prompt.press('Enter');
+    const card = view.getByRole('region', { name: 'Codex asks' });
+    await card.getByText('Which database should the service use?').waitFor();
+    await card.getByRole('button', { name: 'Database: SQLite (Recommended)' }).click();
+    await card.getByRole('button', { name: 'Database: SQLite (Recommended)', pressed: true }).waitFor();
+    await card.getByRole('textbox', { name: 'Answer to: What is the service called?' }).fill('billing');
+    await wb.screenshot('panel-questions.png');
+    await card.getByRole('button', { name: 'Answer', exact: true }).click();
+    await card.locator('.state', { hasText: 'Answered' }).waitFor();
+    await card.getByText('Answer: billing').waitFor();
+    await view.locator('.item.assistant', { hasText: 'Setting up billing on SQLite.' }).waitFor();
+    const requests = await wb.modelRequests();
+    const output = requests[1].body.input.find((i) => i.type === 'function_call_output');
+    assert.ok(output, 'the answers went back as the tool output');
+    const answers = JSON.parse(output.output).answers;
+    assert.deepEqual(answers.db.answers, ['SQLite (Recommended)']);
+    assert.deepEqual(answers.name.answers, ['billing']);
+    log('the answers reached the model');
+  });
+}
+
 /**
  * The view remembers: a pending change card, then the window reloads (the extension host
  * and the server restart); the conversation is back and Apply on the card still works.
@@ -641,8 +792,7 @@ async function panelReload() {
     await wb.runCommand('Codex: Open Conversation');
     const prompt = panelFrame(wb).getByRole('textbox', { name: /Ask Codex/ });
     await prompt.waitFor();
-    await prompt.fill('use an f-string in greet');
-    await prompt.press('Enter');
+    await sendPrompt(panelFrame(wb), 'use an f-string in greet');
     const card = () => panelFrame(wb).locator('.item.change', { hasText: 'edit hello.py (+1 -1)' });
     await card().getByRole('button', { name: /^Apply/ }).waitFor();
     await panelFrame(wb).locator('.item.assistant', { hasText: 'Updating greet.' }).waitFor();
@@ -855,6 +1005,7 @@ async function intel() {
 export const scenarios = {
   saveAfterApply,
   apply,
+  codexComment,
   reject,
   codeAction,
   hunks,
@@ -868,6 +1019,8 @@ export const scenarios = {
   panel,
   panelReload,
   panelHunks,
+  panelImage,
+  panelQuestions,
   reviewFindings,
   inlineCompletion,
   intel,

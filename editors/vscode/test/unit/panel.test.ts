@@ -1,6 +1,11 @@
 import * as assert from 'assert';
+import { readFileSync } from 'fs';
 
+import type { CodexEvent, CodexEventType } from '../../src/events';
+
+import { droppedUris, imageArgs, imageMime, isImagePath } from '../../src/panel/images';
 import { csp, pageHtml } from '../../src/panel/page';
+import { CODICONS } from '../../src/webview/codicons';
 import { renderMarkdown } from '../../src/webview/markdown';
 import {
   Action,
@@ -13,6 +18,7 @@ import {
   PanelState,
   promptContext,
   reduce,
+  userInputResult,
 } from '../../src/panel/model';
 
 const T = 'thread-1';
@@ -21,7 +27,11 @@ function run(...actions: Action[]): PanelState {
   return actions.reduce(reduce, initialState());
 }
 
-const ev = (type: string, extra: Record<string, unknown> = {}): Action => ({ type: 'event', event: { threadId: T, type, ...extra } });
+/** A server event; fields the server always sends but a case does not need are left out. */
+const ev = (type: CodexEventType, extra: Record<string, unknown> = {}): Action => ({
+  type: 'event',
+  event: { threadId: T, type, ...extra } as CodexEvent,
+});
 
 /** The items without ids and revs, for comparing. */
 function shape(s: PanelState): Record<string, unknown>[] {
@@ -202,12 +212,24 @@ describe('Codex view: prompt, mentions, threads, page', () => {
   });
 
   it('allows only the nonce script and local resources', () => {
-    const html = pageHtml({ cspSource: 'vscode-resource:', script: 'vscode-resource:/dist/webview.js', style: 'vscode-resource:/media/panel.css', nonce: 'abc' });
+    const html = pageHtml({ cspSource: 'vscode-resource:', script: 'vscode-resource:/dist/webview.js', style: 'vscode-resource:/media/panel.css', codicons: 'vscode-resource:/dist/codicons/codicon.css', nonce: 'abc' });
     assert.ok(html.includes(`content="${csp('vscode-resource:', 'abc')}"`));
     assert.match(csp('x:', 'n'), /^default-src 'none'; .*script-src 'nonce-n'$/);
     assert.ok(!/unsafe-inline|unsafe-eval|https?:/.test(csp('x:', 'n')));
     assert.strictEqual((html.match(/<script/g) ?? []).length, 1);
     assert.ok(html.includes('<script nonce="abc" src="vscode-resource:/dist/webview.js">'));
+  });
+
+  it('gives every button a codicon and a name, and loads the bundled codicons', () => {
+    const html = pageHtml({ cspSource: 'r:', script: 'r:/w.js', style: 'r:/p.css', codicons: 'r:/dist/codicons/codicon.css' });
+    assert.ok(html.includes('<link rel="stylesheet" href="r:/dist/codicons/codicon.css">'));
+    const buttons = html.match(/<button[^>]*>.*?<\/button>/gs) ?? [];
+    assert.strictEqual(buttons.length, 5);
+    for (const b of buttons) {
+      assert.match(b, /aria-label="[^"]+"/, b);
+      assert.match(b, /<span class="codicon codicon-[a-z-]+" aria-hidden="true"><\/span>/, b);
+      assert.match(b, /class="(icon|primary|secondary)"/, b);
+    }
   });
 });
 
@@ -215,9 +237,94 @@ describe('Codex view: markdown', () => {
   it('highlights code blocks, adds copy buttons and escapes raw HTML', () => {
     const html = renderMarkdown('Use **this**:\n\n```python\ndef f():\n    return 1\n```\n\n<img src=x onerror=alert(1)>');
     assert.ok(html.includes('<strong>this</strong>'));
-    assert.ok(html.includes('<button class="copy" type="button" aria-label="Copy python code"'));
+    assert.ok(html.includes('<button class="copy icon" type="button" aria-label="Copy python code"'));
     assert.ok(html.includes('<span class="hljs-keyword">def</span>'));
     assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.ok(!html.includes('<img'));
+  });
+});
+
+describe('Codex view: codicons', () => {
+  it('draws only icons the bundled @vscode/codicons has', () => {
+    const css = readFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'utf8');
+    const page = pageHtml({ cspSource: 'r:', script: 'r:/w.js', style: 'r:/p.css', codicons: 'r:/c.css' });
+    const markdown = renderMarkdown('```\nx\n```');
+    const inHtml = [...`${page}${markdown}`.matchAll(/codicon-([a-z-]+)/g)].map((m) => m[1]);
+    assert.ok(inHtml.length >= 6);
+    const missing = [...CODICONS, ...inHtml].filter((name) => !css.includes(`.codicon-${name}:before`));
+    assert.deepStrictEqual(missing, []);
+  });
+});
+
+describe('Codex view: image attachments', () => {
+  it('sends a pasted image as its data URL and a dropped file as its URI, in order', () => {
+    const images = [
+      { id: 'a', name: 'pasted image 1.png', dataUrl: 'data:image/png;base64,iVBORw0KGgo=', thumb: 'data:image/png;base64,iVBORw0KGgo=' },
+      { id: 'b', name: 'shot.webp', uri: 'file:///ws/shot.webp', thumb: 'data:image/webp;base64,UklG' },
+    ];
+    assert.deepStrictEqual(imageArgs(images, (u) => u.replace('file:///ws', 'file:///home/me/ws')), [
+      { dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
+      { uri: 'file:///home/me/ws/shot.webp' },
+    ]);
+    assert.deepStrictEqual(imageArgs([{ id: 'c', name: 'nothing' }]), []);
+  });
+
+  it('knows the image types the server takes', () => {
+    assert.ok(isImagePath('file:///ws/a.PNG') && isImagePath('b.jpeg') && isImagePath('c.jpg?x=1') && isImagePath('d.gif') && isImagePath('e.webp'));
+    assert.ok(!isImagePath('file:///ws/a.svg') && !isImagePath('notes.png.txt') && !isImagePath('png'));
+    assert.strictEqual(imageMime('/ws/photo.JPG'), 'image/jpeg');
+    assert.strictEqual(imageMime('/ws/a.bmp'), undefined);
+  });
+
+  it('reads the URIs of a drop, without comments or blank lines', () => {
+    assert.deepStrictEqual(droppedUris('# from the explorer\r\nfile:///ws/a.png\r\n\r\nfile:///ws/b.txt\n'), ['file:///ws/a.png', 'file:///ws/b.txt']);
+    assert.deepStrictEqual(droppedUris(''), []);
+  });
+});
+
+describe('Codex view: live output of a running command (toolOutput)', () => {
+  it('shows the latest lines in the running row, then the final output', () => {
+    const begin = ev('tool', { name: 'shell', detail: 'shell npm test', phase: 'begin', callId: 's1' });
+    const live = run(begin, ev('toolOutput', { callId: 's1', tail: 'test 1 ok' }), ev('toolOutput', { callId: 's1', tail: 'test 2 ok' }));
+    assert.deepStrictEqual(shape(live), [{ kind: 'tool', callId: 's1', name: 'shell', detail: 'shell npm test', state: 'running', output: 'test 2 ok' }]);
+    const ended = reduce(live, ev('tool', { name: 'shell', detail: 'shell npm test', phase: 'end', ok: true, callId: 's1', output: 'all passed', exitCode: 0 }));
+    assert.strictEqual((ended.items[0] as { output?: string }).output, 'all passed');
+    // Another call's lines (or a finished row) are left alone.
+    assert.deepStrictEqual(reduce(ended, ev('toolOutput', { callId: 's1', tail: 'late' })).items, ended.items);
+  });
+});
+
+describe('Codex view: the model asks (codex/requestUserInput)', () => {
+  const request = {
+    threadId: T,
+    callId: 'call_1',
+    questions: [
+      { id: 'db', header: 'Database', question: 'Which database?', options: [{ label: 'SQLite', description: 'a file' }, { label: 'Postgres', description: 'a server' }] },
+      { id: 'name', header: 'Name', question: 'What name?', options: [] },
+    ],
+  };
+
+  it('shows the questions as a pending card, then the answers given', () => {
+    const asked = run({ type: 'questions', id: 'ask1', request });
+    const card = asked.items[0];
+    assert.ok(card.kind === 'question' && card.state === 'pending' && card.questions.length === 2);
+    assert.deepStrictEqual(card.questions[0].options.map((o) => o.label), ['SQLite', 'Postgres']);
+    const answered = reduce(asked, { type: 'questionsDecided', id: 'ask1', answers: { db: 'SQLite', name: 'users' } });
+    assert.deepStrictEqual(shape(answered)[0], { ...shape(asked)[0], state: 'answered', answers: { db: 'SQLite', name: 'users' } });
+    // Decided once: a late dismissal changes nothing.
+    assert.deepStrictEqual(reduce(answered, { type: 'questionsDecided', id: 'ask1', answers: null }).items, answered.items);
+  });
+
+  it('dismisses a card left open when the turn ends', () => {
+    const s = run({ type: 'questions', id: 'ask1', request }, ev('turnFinished', { status: 'cancelled', text: '' }));
+    const card = s.items.find((i) => i.kind === 'question');
+    assert.ok(card?.kind === 'question' && card.state === 'dismissed');
+  });
+
+  it('answers as the server reads it: labels or typed text, blanks unanswered, null dismissed', () => {
+    assert.deepStrictEqual(userInputResult({ db: 'Postgres', name: '  users ', other: ' ' }), {
+      answers: { db: { answers: ['Postgres'] }, name: { answers: ['users'] } },
+    });
+    assert.strictEqual(userInputResult(null), null);
   });
 });

@@ -1,11 +1,17 @@
 import * as assert from 'assert';
 
+import type { CodexEvent, CodexEventType } from '../../src/events';
+
 import type { ApproveEditParams } from '../../src/approval';
 import { Action, initialState, PanelState, reduce } from '../../src/panel/model';
 import { applyAllHunks, restoredState, toSaved } from '../../src/panel/restore';
 
 const T = 'thread-1';
-const ev = (type: string, extra: Record<string, unknown> = {}): Action => ({ type: 'event', event: { threadId: T, type, ...extra } });
+/** A server event; fields the server always sends but a case does not need are left out. */
+const ev = (type: CodexEventType, extra: Record<string, unknown> = {}): Action => ({
+  type: 'event',
+  event: { threadId: T, type, ...extra } as CodexEvent,
+});
 
 const PROPOSAL: ApproveEditParams = {
   threadId: T,
@@ -51,6 +57,12 @@ describe('Codex view: restored after a reload', () => {
     assert.equal((byKind('tool')[0] as { state: string }).state, 'failed', 'the running command is over');
     assert.equal((byKind('change')[0] as { state: string }).state, 'pending');
     assert.equal((byKind('approval')[0] as { state: string }).state, 'withdrawn');
+  });
+
+  it('shows questions the old server asked as dismissed (nobody waits for the answer)', () => {
+    const asked = reduce(initialState(), { type: 'questions', id: 'ask1', request: { threadId: T, callId: 'c1', questions: [{ id: 'q', header: 'H', question: 'Q?', options: [] }] } });
+    const card = restoredState(JSON.parse(JSON.stringify(toSaved(asked, new Map()))))?.state.items[0];
+    assert.ok(card?.kind === 'question' && card.state === 'dismissed');
   });
 
   it('withdraws a pending card whose proposal was not saved, and ignores foreign data', () => {

@@ -23,7 +23,7 @@ import pytest
 from codex_lsp.sandbox import Bubblewrap, SandboxPolicy, run_process
 from codex_lsp.sandbox.bwrap import per_namespace_nproc
 from codex_lsp.tools.shell import ShellTool
-from tests.unit.test_sandbox import _connect, listener  # noqa: F401 (fixture)
+from tests.integration.test_sandbox import _connect, listener  # noqa: F401 (fixture)
 from tests.unit.test_shell_support import (
     BWRAP,
     ONLY_WORKSPACE,

@@ -1,5 +1,6 @@
-"""The engine and `exec_command` sessions: a session outlives its turn and is polled in
-the next; cancel, thread switch and shutdown kill what the thread started; status lists it."""
+"""The engine and `exec_command` sessions on real processes: a session outlives its turn and is
+polled in the next; cancel, thread switch and shutdown kill what the thread started; status
+lists it."""
 
 from __future__ import annotations
 
@@ -12,18 +13,8 @@ import pytest
 from codex_lsp.agent import tasks
 from tests.support.core_harness import make_core
 from tests.support.scripted_model import Hold, ScriptedModel, call, reply, text
+from tests.unit.test_agent_exec_sessions import DIRECT, _outputs
 from tests.unit.test_shell_support import unique_sleep, wait_for_pids
-
-DIRECT = {"approval_policy": "never", "sandbox_mode": "danger-full-access"}
-
-
-def _outputs(model: ScriptedModel, index: int) -> list[str]:
-    """The function_call_output texts of request `index`."""
-    return [
-        str(item["output"])
-        for item in model.requests[index].input
-        if isinstance(item, dict) and item.get("type") == "function_call_output"
-    ]
 
 
 def _session_id(output: str) -> int:
@@ -91,13 +82,3 @@ async def test_switching_threads_kills_the_previous_threads_sessions(tmp_path: P
     core.agent.new_thread()
     assert core.thread.id != first
     assert await wait_for_pids(token, present=False) == []
-
-
-async def test_unknown_session_goes_back_to_the_model(tmp_path: Path) -> None:
-    model = ScriptedModel(
-        reply(call("write_stdin", {"session_id": 4242, "chars": ""})), reply(text("ok"))
-    )
-    core = make_core(tmp_path, model, **DIRECT)
-    await core.agent.run(tasks.run_task("poll"))
-    (output,) = _outputs(model, 1)
-    assert "Unknown process id 4242" in output
