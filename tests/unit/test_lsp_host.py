@@ -70,9 +70,7 @@ def _host(
 ) -> tuple[LspHost, EditorConnection, PendingChanges]:
     connection = EditorConnection(answers)
     client = Client(cast(CodexProtocol, connection))
-    client.caps = ClientCapabilities(
-        apply_edit=True, edits=ClientEditSupport(), codex_approval=codex_approval
-    )
+    client.caps = ClientCapabilities(edits=ClientEditSupport(), codex_approval=codex_approval)
     workspace = Workspace([tmp_path])
     documents = Documents(dict, lambda: workspace)
     prompt = ApprovalPrompt(client, documents.relative, lambda: 60.0, documents.uri_for)
