@@ -36,6 +36,7 @@ from codex_lsp.core.protocol import (
     AgentHost,
     EditProposal,
     RateLimitsUpdate,
+    ReviewedEdit,
     Snapshot,
     TurnFinished,
     TurnStarted,
@@ -246,7 +247,8 @@ class Agent:
             return [], str(exc)
         if not files:
             return [], "Nothing to undo: the files are already as they were."
-        outcome = await self.host.apply_edit(EditProposal(thread.id, "Undo Codex edit", files))
+        undo = EditProposal(thread.id, "Undo Codex edit", files)
+        outcome = await self.host.apply_edit(ReviewedEdit.unasked(undo))
         if not outcome.applied:
             return [], f"Undo not applied: {outcome.reason}"
         thread.last_applied = []
