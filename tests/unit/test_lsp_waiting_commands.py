@@ -13,7 +13,7 @@ from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.edits.waiting_commands import NoWaitingCommand, command_label, what
 from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
 from codex_lsp.lsp.features.pending_decisions import pending_actions
-from tests.unit.test_pending_changes import Recorder
+from tests.unit.test_lsp_pending_changes import Recorder
 
 
 def shell(*argv: str) -> CommandRequest:
