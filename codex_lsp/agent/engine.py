@@ -42,7 +42,7 @@ from codex_lsp.core.protocol import (
     TurnStarted,
 )
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
-from codex_lsp.intel.session import IntelSession
+from codex_lsp.intel.backend_choice import IntelSession
 from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client

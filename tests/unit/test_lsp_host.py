@@ -32,9 +32,9 @@ from codex_lsp.lsp.edits.pending_changes import PendingChanges
 from codex_lsp.lsp.edits.reviewed_edit import EditorReview
 from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
 from codex_lsp.lsp.rpc.jsonrpc import CodexProtocol
-from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 
 OLD = "".join(f"line {i}\n" for i in range(20))
 NEW = OLD.replace("line 2\n", "line two\n").replace("line 15\n", "line fifteen\n")

@@ -26,7 +26,7 @@ from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
 from codex_lsp.lsp.edits.reviewed_edit import EditorReview, ShownEdit
 from codex_lsp.lsp.edits.workspace_edits import build_edit
-from codex_lsp.lsp.features.user_input import ask_form, ask_question
+from codex_lsp.lsp.features.ask_user import ask_form, ask_question
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.documents import Documents
