@@ -18,7 +18,7 @@ from codex_lsp.agent import tasks
 from codex_lsp.agent.attachments import ImageSource, load_images
 from codex_lsp.agent.engine import Agent
 from codex_lsp.config import ConfigError, load_config
-from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.disk import FreshWrites
 from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
@@ -29,6 +29,7 @@ from codex_lsp.core.protocol import (
     Notice,
     PlanUpdate,
     ReviewDecision,
+    ReviewedEdit,
     Snapshot,
     TextReset,
     ToolStep,
@@ -39,9 +40,8 @@ from codex_lsp.core.workspace import (
     UnreadableFile,
     Workspace,
     read_text_file,
-    read_text_if_present,
 )
-from codex_lsp.edits.diff import unified_diff
+from codex_lsp.edits.file_diff import show_file
 from codex_lsp.edits.lines import lsp_lines, split_lines
 from codex_lsp.tools.images import ImageProblem
 
@@ -82,6 +82,7 @@ class TerminalHost:
         self.out: TextIO = sys.stdout
         self.err: TextIO = sys.stderr
         self.colour = self.out.isatty() and not os.environ.get("NO_COLOR")
+        self.writes = FreshWrites(self.snapshot)
 
     def snapshot(self, path: Path) -> Snapshot | None:
         return None
@@ -114,32 +115,17 @@ class TerminalHost:
         answer = sys.stdin.readline().strip().lower()
         return answer in ("y", "yes")
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+    async def review_edit(self, proposal: EditProposal) -> ReviewedEdit:
         self.out.write("\n")
         for f in proposal.files:
-            rel = self.workspace.relative(f.path)
-            new_rel = self.workspace.relative(f.move_to) if f.move_to else rel
-            diff = unified_diff(
-                f.old_text or "",
-                f.new_text or "",
-                "/dev/null" if f.kind == "add" else f"a/{rel}",
-                "/dev/null" if f.kind == "delete" else f"b/{new_rel}",
-            )
-            self.out.write(colour_diff(diff, self.colour))
+            shown = show_file(f, self.workspace.relative)
+            self.out.write(colour_diff(shown.diff, self.colour))
         self.out.flush()
         approved = await asyncio.to_thread(self._ask, "Apply this change?")
-        return ReviewDecision("approve" if approved else "reject")
+        return ReviewedEdit(proposal, ReviewDecision("approve" if approved else "reject"))
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
-        try:
-            for f in proposal.files:
-                check_fresh(f, read_text_if_present(f.path), None)
-            apply_all_on_disk(proposal.files)
-        except StaleEdit as exc:
-            return ApplyOutcome(False, str(exc))
-        except OSError as exc:
-            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-        return ApplyOutcome(True)
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        return await self.writes.write(edit.to_write.files)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         ok = await asyncio.to_thread(

@@ -37,12 +37,13 @@ from codex_lsp.core.protocol import (
     AgentHost,
     EditProposal,
     RateLimitsUpdate,
+    ReviewedEdit,
     Snapshot,
     TurnFinished,
     TurnStarted,
 )
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
-from codex_lsp.intel.session import IntelSession
+from codex_lsp.intel.backend_choice import IntelSession
 from codex_lsp.jsontext import one_line
 from codex_lsp.models.base import ModelClient
 from codex_lsp.models.factory import create_client
@@ -248,7 +249,8 @@ class Agent:
             return [], str(exc)
         if not files:
             return [], "Nothing to undo: the files are already as they were."
-        outcome = await self.host.apply_edit(EditProposal(thread.id, "Undo Codex edit", files))
+        undo = EditProposal(thread.id, "Undo Codex edit", files)
+        outcome = await self.host.apply_edit(ReviewedEdit.unasked(undo))
         if not outcome.applied:
             return [], f"Undo not applied: {outcome.reason}"
         thread.last_applied = []

@@ -23,7 +23,7 @@ from codex_lsp.config.model import (
     Profile,
     ShellEnvironmentPolicy,
 )
-from codex_lsp.config.tools import ToolsConfig
+from codex_lsp.config.tools_section import ToolsConfig
 
 #: Codex keys that are valid in Codex but have no effect in codex-lsp. They are
 #: accepted without a warning so a shared ``config.toml`` does not produce noise.

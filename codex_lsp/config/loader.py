@@ -43,7 +43,7 @@ from codex_lsp.config.sources import (
     prepare,
     read_toml,
 )
-from codex_lsp.config.tools import register_hooks as register_tool_hooks
+from codex_lsp.config.tools_section import register_hooks as register_tool_hooks
 
 __all__ = [
     "AUTH_FILE_NAME",

@@ -18,7 +18,7 @@ import attrs
 
 from codex_lsp.config._structure import InvalidValue
 from codex_lsp.config.intel import CodeIntelConfig, LspServerConfig
-from codex_lsp.config.tools import ToolsConfig
+from codex_lsp.config.tools_section import ToolsConfig
 
 ApprovalPolicy = Literal["untrusted", "on-request", "on-failure", "never"]
 SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]

@@ -1,18 +1,22 @@
-"""Writing approved edits to disk: atomic writes and the staleness check.
+"""Writing approved edits: atomic writes, the staleness check, and both in one step.
 
-Used by front ends that own the files (the terminal `exec` mode) and by the
-LSP server for file operations a client cannot do itself.
+Every host writes through `FreshWrites`: it checks that each file is still what
+the edit was computed from, then runs the host's own write step (the editor's
+`workspace/applyEdit`, or atomic writes for the terminal `exec` mode and files a
+client cannot change itself).
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from codex_lsp.core.protocol import FileEdit
+from codex_lsp.core.protocol import ApplyOutcome, FileEdit, Snapshot
+from codex_lsp.core.workspace import read_text_if_present
 
 
 class StaleEdit(Exception):
@@ -118,3 +122,49 @@ def check_fresh(f: FileEdit, current_text: str | None, current_version: int | No
         raise StaleEdit(f"{name} no longer exists; nothing was written")
     if current_text != f.old_text:
         raise StaleEdit(f"{name} changed since the edit was proposed; nothing was written")
+
+
+class FreshWrites:
+    """Check that an edit is fresh, then write it; one edit at a time.
+
+    Two turns may be approved at once: without the lock both pass the check
+    before either edit lands, and the second is written over text it was not
+    computed from. `snapshot` is the host's open-buffer lookup (`AgentHost.snapshot`).
+    """
+
+    def __init__(self, snapshot: Callable[[Path], Snapshot | None]) -> None:
+        self._snapshot = snapshot
+        self._lock = asyncio.Lock()
+
+    async def write(
+        self,
+        files: Sequence[FileEdit],
+        write: Callable[[], Awaitable[ApplyOutcome]] | None = None,
+    ) -> ApplyOutcome:
+        """Run `write` if every file is what its edit was computed from, else say which is not.
+
+        All or nothing: a stale file stops the whole edit before anything is
+        written; a failed disk write is reported with the file's name. Without
+        `write`, the files are written atomically on disk (`apply_all_on_disk`).
+        """
+        async with self._lock:
+            try:
+                for f in files:
+                    self._check(f)
+                if write is None:
+                    apply_all_on_disk(files)
+                    return ApplyOutcome(True)
+                return await write()
+            except StaleEdit as exc:
+                return ApplyOutcome(False, str(exc))
+            except OSError as exc:
+                where = f" {exc.filename}" if exc.filename else ""
+                return ApplyOutcome(False, f"writing{where}: {exc.strerror or exc}")
+
+    def _check(self, f: FileEdit) -> None:
+        """The file as the user has it: its editor buffer if open, else its disk text."""
+        snap = self._snapshot(f.path)
+        if snap is not None:
+            check_fresh(f, snap.text, snap.version)
+        else:
+            check_fresh(f, read_text_if_present(f.path), None)

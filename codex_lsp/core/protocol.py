@@ -83,6 +83,28 @@ class EditProposal:
 
 
 @dataclass(frozen=True)
+class Hunk:
+    """One changed region: ``old_lines`` at 0-based line ``old_start`` become ``new_lines``.
+
+    What a per-hunk answer (`ReviewDecision.hunks`) numbers; computed by
+    `codex_lsp.edits.hunks`.
+
+    Lines keep their line endings. An insertion has no ``old_lines``, a deletion
+    no ``new_lines``.
+    """
+
+    index: int
+    old_start: int
+    old_lines: list[str]
+    new_lines: list[str]
+
+    @property
+    def old_end(self) -> int:
+        """0-based line just after the replaced old lines."""
+        return self.old_start + len(self.old_lines)
+
+
+@dataclass(frozen=True)
 class ReviewDecision:
     """The user's answer to an `EditProposal`.
 
@@ -93,6 +115,35 @@ class ReviewDecision:
     decision: Decision
     hunks: dict[str, list[int]] | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewedEdit:
+    """A proposal with the user's decision: what `review_edit` returns and `apply_edit` writes.
+
+    A host may return a subclass keeping what it computed to show the proposal
+    (diffs, hunks, the editor's `WorkspaceEdit`): the engine hands this same
+    value to `apply_edit`, so nothing is computed twice and no host keeps it aside.
+    """
+
+    proposal: EditProposal
+    decision: ReviewDecision
+    approved: EditProposal | None = None
+    """What to write when it is not the whole proposal: the hunks the user kept (engine)."""
+
+    @classmethod
+    def unasked(cls, proposal: EditProposal) -> ReviewedEdit:
+        """An edit written without asking (approval policy, session approval, undo)."""
+        return cls(proposal, ReviewDecision("approve"))
+
+    @property
+    def to_write(self) -> EditProposal:
+        """The approved part of the proposal."""
+        return self.approved if self.approved is not None else self.proposal
+
+    def shown_hunks(self, path: Path) -> list[Hunk] | None:
+        """The hunks of `path` as the user was shown them (None: the host kept none)."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -287,12 +338,16 @@ class AgentHost(Protocol):
         """Deliver an event; may wait (flow control) when the client is slow."""
         ...
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
-        """Ask the user about a proposed edit."""
+    async def review_edit(self, proposal: EditProposal) -> ReviewedEdit:
+        """Ask the user about a proposed edit; the answer keeps what was shown."""
         ...
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
-        """Write an approved edit (editor: workspace/applyEdit; terminal: atomic writes)."""
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        """Write `edit.to_write` (editor: workspace/applyEdit; terminal: atomic writes).
+
+        Every host checks first, through `core.disk.FreshWrites`, that no file
+        changed since the agent read it.
+        """
         ...
 
     async def approve_command(self, request: CommandRequest) -> Decision:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from codex_lsp.core.protocol import Hunk
 from codex_lsp.edits.diff import count_changes, unified_diff
-from codex_lsp.edits.hunks import Hunk, apply_hunks, compute_hunks
+from codex_lsp.edits.hunks import apply_hunks, compute_hunks
 from codex_lsp.edits.text_edits import (
     LineIndex,
     TextEditSpec,

@@ -10,18 +10,22 @@
 
 Either way the hunks are the ones shown to the user and the ones a partial
 approval refers to (:func:`codex_lsp.edits.hunks.apply_hunks` takes them).
+:func:`show_file` computes it once per file of a proposed edit (:class:`ShownFile`):
+every host shows it, and the editor's `WorkspaceEdit` is made from the same value.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
-from codex_lsp.core.protocol import LineChanges
+from codex_lsp.core.protocol import FileEdit, Hunk, LineChanges
 from codex_lsp.edits.diff import render_unified
-from codex_lsp.edits.hunks import Hunk, hunks_of
+from codex_lsp.edits.hunks import hunks_of
 from codex_lsp.edits.lines import Opcode, group_opcodes, line_opcodes, split_lines
 from codex_lsp.edits.text_edits import TextEditSpec, minimal_text_edits
 
@@ -167,4 +171,36 @@ def file_diff(old: str, new: str, changes: LineChanges | None = None) -> FileDif
     return FileDiff(old, new)
 
 
-__all__ = ["FileDiff", "RegionDiff", "file_diff"]
+@dataclass(frozen=True)
+class ShownFile:
+    """One file of the edit with what the user is shown about it."""
+
+    edit: FileEdit
+    change: FileDiff
+    """The computed change: the hunks, the diff and the counts come from it, and the text edits."""
+    hunks: list[Hunk]
+    """Numbered change regions (updates only): what a per-hunk answer refers to."""
+    diff: str
+    """Unified diff with workspace-relative labels."""
+    added: int
+    removed: int
+
+
+def change_of(f: FileEdit) -> FileDiff:
+    """The change a file edit makes, computed now (`file_diff`: from its regions if known)."""
+    return file_diff(f.old_text or "", f.new_text or "", f.changes)
+
+
+def show_file(f: FileEdit, relative: Callable[[Path], str]) -> ShownFile:
+    """Diff `f` once; `relative` names files as the user knows them (the diff's labels)."""
+    rel = relative(f.path)
+    new_rel = relative(f.move_to) if f.move_to else rel
+    old_label = "/dev/null" if f.kind == "add" else f"a/{rel}"
+    new_label = "/dev/null" if f.kind == "delete" else f"b/{new_rel}"
+    change = change_of(f)
+    hunks = change.hunks() if f.kind == "update" else []
+    added, removed = change.counts()
+    return ShownFile(f, change, hunks, change.unified(old_label, new_label), added, removed)
+
+
+__all__ = ["FileDiff", "RegionDiff", "ShownFile", "change_of", "file_diff", "show_file"]

@@ -13,26 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from codex_lsp.core.protocol import Hunk  # re-exported: it moved to the contract
 from codex_lsp.edits.lines import Opcode, line_opcodes, split_lines, split_lsp_lines
-
-
-@dataclass(frozen=True)
-class Hunk:
-    """One changed region: ``old_lines`` at 0-based line ``old_start`` become ``new_lines``.
-
-    Lines keep their line endings. An insertion has no ``old_lines``, a deletion
-    no ``new_lines``.
-    """
-
-    index: int
-    old_start: int
-    old_lines: list[str]
-    new_lines: list[str]
-
-    @property
-    def old_end(self) -> int:
-        """0-based line just after the replaced old lines."""
-        return self.old_start + len(self.old_lines)
 
 
 def compute_hunks(old: str, new: str) -> list[Hunk]:
@@ -118,3 +100,6 @@ def hunk_outcomes(
         line += taken
         copied = hunk.old_end
     return out
+
+
+__all__ = ["Hunk", "HunkOutcome", "apply_hunks", "compute_hunks", "hunk_outcomes", "hunks_of"]

@@ -23,13 +23,13 @@ from codex_lsp.background import BackgroundTasks
 from codex_lsp.config.lenient import load_config_keeping_valid
 from codex_lsp.lsp.features import code_actions
 from codex_lsp.lsp.features import inline_completion as inline
+from codex_lsp.lsp.features.command_registry import Command, run_command
 from codex_lsp.lsp.features.command_table import commands
 from codex_lsp.lsp.features.pending_decisions import pending_actions
-from codex_lsp.lsp.features.registry import Command, run_command
 from codex_lsp.lsp.rpc.fast_start import inline_completion_requested
 from codex_lsp.lsp.rpc.jsonrpc import INTERNAL_ERROR, ChangeListener, CodexProtocol, make_converter
-from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 from codex_lsp.lsp.session.session import Session
 from codex_lsp.models.identity import editor_name
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, Snapshot
+from codex_lsp.core.protocol import EditProposal, FileEdit, Notice, ReviewedEdit, Snapshot
 from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile, snapshot_of
 from codex_lsp.edits.file_diff import file_diff
 from codex_lsp.edits.hunks import HunkOutcome, apply_hunks, hunk_outcomes
@@ -116,11 +116,12 @@ class ApplyPatch:
         proposal = EditProposal(thread_id=ctx.thread_id, title=ctx.title, files=files)
         check = before_edit(ctx, proposal.files)  # the state before, while the user reviews
         try:
-            proposal, partial = await _review(ctx, proposal)
-            outcome = await ctx.host.apply_edit(proposal)
+            reviewed, partial = await _review(ctx, proposal)
+            outcome = await ctx.host.apply_edit(reviewed)
         except BaseException:
             cancel(check)
             raise
+        proposal = reviewed.to_write
         if not outcome.applied:
             cancel(check)
             reason = outcome.reason or "the editor did not apply the edit"
@@ -171,22 +172,23 @@ def _canonical(patch: Patch, canonical: Callable[[str], str]) -> Patch:
     return Patch(ops)
 
 
-async def _review(ctx: ToolContext, proposal: EditProposal) -> tuple[EditProposal, str | None]:
-    """Ask the user unless not needed; the approved part, and its account if partial."""
+async def _review(ctx: ToolContext, proposal: EditProposal) -> tuple[ReviewedEdit, str | None]:
+    """Ask the user unless not needed; the reviewed edit, and its account if partial."""
     paths = [f.path for f in proposal.files]
     if not ctx.approvals.edit_needs_review(ctx.policy, paths):
-        return proposal, None
-    decision = await ctx.host.review_edit(proposal)
+        return ReviewedEdit.unasked(proposal), None
+    reviewed = await ctx.host.review_edit(proposal)
+    decision = reviewed.decision
     if decision.decision == "reject":
         raise TurnEnded("rejected", decision.reason or "Edit rejected.", REJECTED_OUTPUT)
     if decision.decision == "approveForSession":
         ctx.approvals.approve_files(paths)
     if not decision.hunks:
-        return proposal, None
-    proposal, partial = _keep_hunks(proposal, decision.hunks, ctx.workspace.relative)
-    if not proposal.files:
+        return reviewed, None
+    approved, partial = _keep_hunks(reviewed, decision.hunks, ctx.workspace.relative)
+    if not approved.files:
         raise TurnEnded("rejected", "No hunk was accepted.", REJECTED_OUTPUT)
-    return proposal, partial
+    return replace(reviewed, approved=approved), partial
 
 
 def merge_changes(changes: list[FileChange]) -> list[FileChange]:
@@ -248,9 +250,9 @@ _NOT_DONE = {"add": "the file was not created", "delete": "the file was not dele
 
 
 def _keep_hunks(
-    proposal: EditProposal, hunks: dict[str, list[int]], relative: Callable[[Path], str]
+    reviewed: ReviewedEdit, hunks: dict[str, list[int]], relative: Callable[[Path], str]
 ) -> tuple[EditProposal, str | None]:
-    """Only the hunks the user accepted, and the model's account of them.
+    """Only the hunks the user accepted (of those shown), and the model's account of them.
 
     A file with an empty list is dropped. The text is None when everything was
     accepted (then Codex's usual summary is the output), else it says, file by
@@ -259,6 +261,7 @@ def _keep_hunks(
     kept: list[FileEdit] = []
     report: list[str] = []
     partial = False
+    proposal = reviewed.proposal
     for f in proposal.files:
         accepted = hunks.get(str(f.path), hunks.get(f.path.as_uri()))
         name = f"{_LETTER[f.kind]} {relative(f.path)}"
@@ -272,7 +275,9 @@ def _keep_hunks(
                 partial = True
                 report.append(f"{name}: rejected, {_NOT_DONE.get(f.kind, 'unchanged')}")
             continue
-        shown = file_diff(f.old_text, f.new_text, f.changes).hunks()
+        shown = reviewed.shown_hunks(f.path)
+        if shown is None:  # the host kept none: the same diff, computed here
+            shown = file_diff(f.old_text, f.new_text, f.changes).hunks()
         outcomes = hunk_outcomes(f.old_text, f.new_text, accepted, shown)
         new_text = apply_hunks(f.old_text, f.new_text, accepted, shown)
         if new_text != f.old_text or f.move_to:

@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from codex_lsp.config.model import Config, WebSearchMode
-from codex_lsp.config.tools import WebSearchToolConfig
+from codex_lsp.config.tools_section import WebSearchToolConfig
 from codex_lsp.core.items import WebSearchAction, WebSearchCallItem
 from codex_lsp.core.protocol import WebSearch
 

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from codex_lsp.agent.undo import UndoRefused, plan_undo
 from codex_lsp.approvals import ApprovalPolicy, SessionApprovals
-from codex_lsp.core.protocol import AgentEvent, EditProposal, Snapshot
+from codex_lsp.core.protocol import AgentEvent, EditProposal, ReviewedEdit, Snapshot
 from codex_lsp.core.workspace import UnreadableFile, Workspace, snapshot_of
 from codex_lsp.exec_mode import TerminalHost
 from codex_lsp.tools.apply_patch import ApplyPatch
@@ -179,7 +179,9 @@ def undo(ctx: ToolContext) -> str:
     except UndoRefused as exc:
         return f"refused: {exc}"
     if plan:
-        outcome = asyncio.run(ctx.host.apply_edit(EditProposal("fuzz", "undo", plan)))
+        outcome = asyncio.run(
+            ctx.host.apply_edit(ReviewedEdit.unasked(EditProposal("fuzz", "undo", plan)))
+        )
         if not outcome.applied:
             return f"failed: {outcome.reason}"
     return "undone"

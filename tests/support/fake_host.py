@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from codex_lsp.core.disk import StaleEdit, apply_on_disk, check_fresh
+from codex_lsp.core.disk import FreshWrites, apply_on_disk
 from codex_lsp.core.protocol import (
     AgentEvent,
     AgentText,
@@ -35,6 +35,7 @@ from codex_lsp.core.protocol import (
     EditProposal,
     FileEdit,
     ReviewDecision,
+    ReviewedEdit,
     Snapshot,
     TextReset,
 )
@@ -68,6 +69,8 @@ class FakeHost:
         self.events: list[AgentEvent] = []
         self.calls: list[HostCall] = []
         self.asking = asyncio.Event()
+        self.writes = FreshWrites(self.snapshot)
+        """The freshness check every host writes through (the real one)."""
 
     # ---- editor state --------------------------------------------------------
 
@@ -88,7 +91,7 @@ class FakeHost:
     async def emit(self, event: AgentEvent) -> None:
         self.events.append(event)
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+    async def review_edit(self, proposal: EditProposal) -> ReviewedEdit:
         self.calls.append(("review_edit", proposal))
         if not self.decisions:
             raise AssertionError(f"FakeHost: unexpected review of {proposal!r}")
@@ -96,27 +99,23 @@ class FakeHost:
         if isinstance(answer, asyncio.Future):
             self.asking.set()
             try:
-                return await answer
+                answer = await answer
             finally:
                 self.asking.clear()
-        return answer
+        return ReviewedEdit(proposal, answer)
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        proposal = edit.to_write
         self.calls.append(("apply_edit", proposal))
         if self.refuse_apply is not None:
             return ApplyOutcome(False, self.refuse_apply)
-        try:
-            for f in proposal.files:  # all or nothing, like workspace/applyEdit
-                snap = self.buffers.get(f.path)
-                version = snap.version if snap is not None else None
-                check_fresh(f, self.current_text(f.path), version)
+
+        async def write() -> ApplyOutcome:
             for f in proposal.files:
                 self._write(f)
-        except StaleEdit as exc:
-            return ApplyOutcome(False, str(exc))
-        except OSError as exc:
-            return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-        return ApplyOutcome(True)
+            return ApplyOutcome(True)
+
+        return await self.writes.write(proposal.files, write)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         self.calls.append(("approve_command", request))

@@ -26,10 +26,10 @@ from pygls.workspace import TextDocument
 
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.config import load_config
+from codex_lsp.lsp.features.command_registry import run_command
 from codex_lsp.lsp.features.command_table import commands
-from codex_lsp.lsp.features.registry import run_command
-from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 from codex_lsp.lsp.session.session import Session
 
 from .core_harness import TEST_KEY

@@ -14,10 +14,10 @@ from codex_lsp import wire
 from codex_lsp.agent import tasks
 from codex_lsp.core.protocol import AgentText, TurnFinished
 from codex_lsp.lsp.features.arguments import BadArguments, Position, Range
-from codex_lsp.lsp.features.results import TurnAnswer
+from codex_lsp.lsp.features.command_results import TurnAnswer
 from codex_lsp.lsp.features.selection import selection_from
-from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 from codex_lsp.lsp.session.progress import TurnReporter
 from codex_lsp.lsp.session.session import Session
 from codex_lsp.review.findings import Finding

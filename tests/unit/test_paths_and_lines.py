@@ -144,7 +144,7 @@ def test_disk_write_refused_when_a_folder_became_a_link_out(tmp_path: Path) -> N
 
 
 def test_partial_approval_account_names_every_hunk_and_file(tmp_path: Path) -> None:
-    from codex_lsp.core.protocol import EditProposal
+    from codex_lsp.core.protocol import EditProposal, ReviewDecision, ReviewedEdit
     from codex_lsp.tools.apply_patch import PARTIAL_HEADER, _keep_hunks
 
     old = "one\ntwo\nthree\nfour\n"
@@ -155,7 +155,8 @@ def test_partial_approval_account_names_every_hunk_and_file(tmp_path: Path) -> N
         FileEdit(tmp_path / "gone.txt", "delete", "y\n", None),
     ]
     hunks = {str(tmp_path / "m.txt"): [1], str(tmp_path / "new.txt"): []}
-    kept, text = _keep_hunks(EditProposal("t", "x", files), hunks, lambda p: p.name)
+    reviewed = ReviewedEdit(EditProposal("t", "x", files), ReviewDecision("approve", hunks))
+    kept, text = _keep_hunks(reviewed, hunks, lambda p: p.name)
     assert [f.path.name for f in kept.files] == ["m.txt", "gone.txt"]
     assert kept.files[0].new_text == "one\nthree\nfour\n"
     assert text == "\n".join([
@@ -168,4 +169,4 @@ def test_partial_approval_account_names_every_hunk_and_file(tmp_path: Path) -> N
         "D gone.txt: applied",
     ]) + "\n"
     everything = {str(tmp_path / "m.txt"): [0, 1, 2]}
-    assert _keep_hunks(EditProposal("t", "x", files), everything, str)[1] is None
+    assert _keep_hunks(reviewed, everything, str)[1] is None

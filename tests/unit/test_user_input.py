@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from codex_lsp.lsp.features.user_input import form_params, question_text
+from codex_lsp.lsp.features.ask_user import form_params, question_text
 from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.user_input import (
     DESCRIPTION,

@@ -30,7 +30,8 @@ from pygls.exceptions import JsonRpcException
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision, ReviewDecision
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.edits.file_diff import ShownFile
+from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session import message_prompt
 from codex_lsp.lsp.session.client import Client
@@ -64,7 +65,7 @@ class ApprovalPrompt:
 
     # ---- edits -------------------------------------------------------------------------
 
-    def summary(self, reviewed: ReviewedEdit) -> str:
+    def summary(self, reviewed: ShownEdit) -> str:
         """One line per file with +/- counts, for the message prompt."""
         parts = []
         for rf in reviewed.files:
@@ -74,7 +75,7 @@ class ApprovalPrompt:
             parts.append(f"{verb} {self.relative(f.path)}{moved} (+{rf.added} -{rf.removed})")
         return "; ".join(parts)
 
-    async def ask(self, reviewed: ReviewedEdit) -> ReviewDecision | None:
+    async def ask(self, reviewed: ShownEdit) -> ReviewDecision | None:
         """Ask until the user decides or the timeout passes (then: reject).
 
         None: undecided (no prompt in this client, it refused the request, or the
@@ -99,7 +100,7 @@ class ApprovalPrompt:
             event["action"] = action  # "shell" | "mcp" for a command prompt
         self.client.send_event(event)
 
-    def _file_json(self, rf: ReviewedFile) -> dict[str, Any]:
+    def _file_json(self, rf: ShownFile) -> dict[str, Any]:
         f = rf.edit
         hunks = [
             {
@@ -124,7 +125,7 @@ class ApprovalPrompt:
             "hunks": hunks,
         }
 
-    async def _ask_codex(self, reviewed: ReviewedEdit, timeout: float) -> ReviewDecision:
+    async def _ask_codex(self, reviewed: ShownEdit, timeout: float) -> ReviewDecision:
         proposal = reviewed.proposal
         params = {
             "threadId": proposal.thread_id,
@@ -136,7 +137,7 @@ class ApprovalPrompt:
         answer = await self.client.request(wire.APPROVE_EDIT, params, timeout=timeout)
         return parse_decision(answer)
 
-    async def _ask_message(self, reviewed: ReviewedEdit, timeout: float) -> ReviewDecision | None:
+    async def _ask_message(self, reviewed: ShownEdit, timeout: float) -> ReviewDecision | None:
         deadline = time.monotonic() + timeout
         message = f"{reviewed.proposal.title}: {self.summary(reviewed)}"
         actions = [APPLY, SHOW_DIFF, REJECT]
@@ -153,7 +154,7 @@ class ApprovalPrompt:
             return None  # dismissed (null) or an answer we did not offer: undecided
         return None
 
-    async def show_diff_document(self, reviewed: ReviewedEdit) -> Path:
+    async def show_diff_document(self, reviewed: ShownEdit) -> Path:
         """Write the edit's diff under the cache folder and ask the editor to show it."""
         text = "".join(rf.diff for rf in reviewed.files)
         name = f"{reviewed.proposal.thread_id}.diff"

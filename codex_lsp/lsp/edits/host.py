@@ -6,30 +6,27 @@ the running turns' reporters), never through the server itself.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
 from pygls.exceptions import JsonRpcException
 
-from codex_lsp.core.disk import StaleEdit, apply_all_on_disk, check_fresh
+from codex_lsp.core.disk import FreshWrites, apply_all_on_disk
 from codex_lsp.core.protocol import (
     AgentEvent,
     ApplyOutcome,
     CommandRequest,
     Decision,
     EditProposal,
-    FileEdit,
-    ReviewDecision,
+    ReviewedEdit,
     Snapshot,
     event_to_dict,
 )
-from codex_lsp.core.workspace import read_text_if_present
 from codex_lsp.lsp.edits.approval_prompt import ApprovalPrompt
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.reviewed_edit import EditorReview, ShownEdit
 from codex_lsp.lsp.edits.workspace_edits import build_edit
-from codex_lsp.lsp.features.user_input import ask_form, ask_question
+from codex_lsp.lsp.features.ask_user import ask_form, ask_question
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.documents import Documents
@@ -67,9 +64,7 @@ class LspHost:
         """The running turns' reporters by thread id (`TurnRegistry.reporters`)."""
         self.pending = pending
         """Where a change no prompt decided waits for a code action or `codex.approve`."""
-        self._apply_lock = asyncio.Lock()
-        self._reviewed: dict[str, ReviewedEdit] = {}
-        """The edit each thread's user last reviewed, sent as is when approved whole."""
+        self.writes = FreshWrites(documents.snapshot)
 
     def snapshot(self, path: Path) -> Snapshot | None:
         return self.documents.snapshot(path)
@@ -81,52 +76,32 @@ class LspHost:
         else:
             self.client.send_event(event_to_dict(event))
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
-        reviewed = ReviewedEdit.of(
+    async def review_edit(self, proposal: EditProposal) -> EditorReview:
+        shown = ShownEdit.of(
             proposal, self.documents.relative, self.client.caps.edits, self.documents.uri_for
         )
-        self._reviewed[proposal.thread_id] = reviewed
-        decision = await self.prompt.ask(reviewed)
+        decision = await self.prompt.ask(shown)
         if decision is None:  # no prompt here, or it was dismissed: decide from code actions
             reporter = self.reporters.get(proposal.thread_id)
             if reporter is not None:
                 reporter.report(WAITING)
             decision = await self.pending.wait(
-                reviewed, self.prompt.summary(reviewed), self.prompt.timeout()
+                shown, self.prompt.summary(shown), self.prompt.timeout()
             )
-        if decision.decision == "reject":
-            self._reviewed.pop(proposal.thread_id, None)  # nothing will be applied
-        return decision
+        return EditorReview(proposal, decision, shown=shown)
 
-    async def apply_edit(self, proposal: EditProposal) -> ApplyOutcome:
-        """Check freshness and apply, one edit at a time.
+    async def apply_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        """Check freshness and apply (`FreshWrites`: one edit at a time)."""
+        return await self.writes.write(edit.to_write.files, lambda: self._send_edit(edit))
 
-        Two turns may be approved at once: without the lock both pass the
-        freshness check before either edit lands, and the second is applied
-        over text it was not computed from (unversioned for closed files).
-        """
-        reviewed = self._reviewed.pop(proposal.thread_id, None)
-        async with self._apply_lock:
-            return await self._apply_edit(proposal, reviewed)
-
-    async def _apply_edit(
-        self, proposal: EditProposal, reviewed: ReviewedEdit | None
-    ) -> ApplyOutcome:
-        try:
-            for f in proposal.files:
-                snap = self.documents.snapshot(f.path)
-                if snap is not None:
-                    check_fresh(f, snap.text, snap.version)
-                else:
-                    check_fresh(f, read_text_if_present(f.path), None)
-        except StaleEdit as exc:
-            return ApplyOutcome(False, str(exc))
+    async def _send_edit(self, edit: ReviewedEdit) -> ApplyOutcome:
+        proposal = edit.to_write
         if APPLY_EDIT in self.client.refused:
             return self._apply_without_editor(proposal)
         support = self.client.caps.edits
-        if reviewed is not None:
-            plan = reviewed.plan_for(proposal, support, self.documents.uri_for)
-        else:
+        if isinstance(edit, EditorReview):  # reviewed here: its diffs are computed
+            plan = edit.plan(support, self.documents.uri_for)
+        else:  # written without asking (policy, undo)
             plan = build_edit(proposal.files, support, self.documents.uri_for)
         has_changes = bool(
             plan.workspace_edit.get("documentChanges") or plan.workspace_edit.get("changes")
@@ -148,7 +123,8 @@ class LspHost:
             if not isinstance(answer, dict) or not answer.get("applied"):
                 reason = answer.get("failureReason") if isinstance(answer, dict) else None
                 return ApplyOutcome(False, reason or "the editor refused the edit")
-        return _write_files(plan.disk_ops)
+        apply_all_on_disk(plan.disk_ops)  # FreshWrites reports an OSError
+        return ApplyOutcome(True)
 
     def _apply_without_editor(self, proposal: EditProposal) -> ApplyOutcome:
         """A client without `workspace/applyEdit` (MethodNotFound): write closed files.
@@ -171,7 +147,8 @@ class LspHost:
                 "accept workspace edits (it answers 'workspace/applyEdit' with MethodNotFound); "
                 "close the file and try again",
             )
-        return _write_files(proposal.files)
+        apply_all_on_disk(proposal.files)
+        return ApplyOutcome(True)
 
     async def approve_command(self, request: CommandRequest) -> Decision:
         decision = await self.prompt.ask_command(request)
@@ -199,12 +176,3 @@ class LspHost:
         if reporter is not None:
             reporter.report(f"Waiting for your answer: {questions[0].question}")
         return await ask_form(self.client, call_id, questions, self.prompt.timeout())
-
-
-def _write_files(files: list[FileEdit]) -> ApplyOutcome:
-    """Atomic writes for files the editor does not manage: all of them or none."""
-    try:
-        apply_all_on_disk(files)
-    except OSError as exc:
-        return ApplyOutcome(False, f"writing {exc.filename}: {exc.strerror}")
-    return ApplyOutcome(True)

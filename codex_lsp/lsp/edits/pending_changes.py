@@ -11,16 +11,16 @@ and the diagnostics go away as soon as the change is decided.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from codex_lsp import wire
-from codex_lsp.core.protocol import ReviewDecision
-from codex_lsp.edits.hunks import Hunk
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit, ReviewedFile
+from codex_lsp.core.protocol import Hunk, ReviewDecision
+from codex_lsp.edits.file_diff import ShownFile
+from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
+from codex_lsp.lsp.edits.waiting import Waiting, WaitingRegistry
 from codex_lsp.lsp.edits.waiting_commands import WaitingCommand, WaitingCommands
 
 Json = dict[str, Any]
@@ -36,22 +36,18 @@ class NoPendingChange(Exception):
 
 
 @dataclass
-class PendingChange:
+class PendingChange(Waiting[ReviewDecision]):
     """One proposed change waiting for the user's decision."""
 
-    id: str
-    reviewed: ReviewedEdit
+    reviewed: ShownEdit
     summary: str
     """One line per file with +/- counts (as the message prompt shows it)."""
-    order: int
-    """Shared with waiting commands: the newest item of either kind has the highest."""
-    decided: asyncio.Future[ReviewDecision] = field(repr=False)
 
     @property
     def thread_id(self) -> str:
         return self.reviewed.proposal.thread_id
 
-    def files_at(self, path: str) -> list[ReviewedFile]:
+    def files_at(self, path: str) -> list[ShownFile]:
         """The files of this change filed under `path` (its old location for a move)."""
         return [rf for rf in self.reviewed.files if str(rf.edit.path) == path]
 
@@ -61,7 +57,7 @@ class PendingChange:
                 for rf in self.reviewed.files}
 
 
-class PendingChanges:
+class PendingChanges(WaitingRegistry[PendingChange, ReviewDecision]):
     """The connection's pending changes, newest last, and its waiting commands."""
 
     def __init__(
@@ -69,71 +65,40 @@ class PendingChanges:
         publish: Callable[[Iterable[str]], None],
         notify: Callable[[str], None],
     ) -> None:
+        order = itertools.count(1)
+        super().__init__("change", "proposed change", NoPendingChange, lambda: next(order))
         self._publish = publish
         """Re-sends the diagnostics of these files (ours merged with the findings)."""
         self._notify = notify
         """Tells the user a change is waiting (`window/showMessage`)."""
-        self._changes: dict[str, PendingChange] = {}
-        self._ids = itertools.count(1)
-        self._order = itertools.count(1)
-        self.commands = WaitingCommands(notify, lambda: next(self._order))
+        self.commands = WaitingCommands(notify, lambda: next(order))
         """Commands and MCP calls no prompt decided (`codex.approve` answers either kind)."""
 
-    # ---- waiting ---------------------------------------------------------------------
-
-    async def wait(self, reviewed: ReviewedEdit, summary: str, timeout: float) -> ReviewDecision:
+    async def wait(self, reviewed: ShownEdit, summary: str, timeout: float) -> ReviewDecision:
         """Offer the change until decided; no decision within `timeout` rejects it."""
-        change = PendingChange(
-            f"change-{next(self._ids)}",
-            reviewed,
-            summary,
-            next(self._order),
-            asyncio.get_running_loop().create_future(),
+        change = self.open(
+            lambda id, order, decided: PendingChange(id, order, decided, reviewed, summary)
         )
-        self._changes[change.id] = change
         paths = [str(rf.edit.path) for rf in reviewed.files]
         self._publish(paths)
         self._notify(
             f"Codex proposes: {summary}. Apply it with the code action \"Codex: Apply change\" "
             f"on a changed line, or run {wire.APPROVE} ({wire.REJECT} to discard it)."
         )
-        try:
-            return await asyncio.wait_for(asyncio.shield(change.decided), timeout)
-        except TimeoutError:
+
+        def rejected() -> ReviewDecision:
             reason = f"No decision within {timeout:g}s; edit rejected."
             self._notify(f"Codex: {summary}: {reason}")
             return ReviewDecision("reject", reason=reason)
+
+        try:
+            return await self.until_decided(change, timeout, rejected)
         finally:
-            self._changes.pop(change.id, None)
             self._publish(paths)
-
-    def decide(self, change_id: str | None, decision: ReviewDecision) -> PendingChange:
-        """Answer a pending change (None: the newest); the turn goes on with `decision`."""
-        change = self.get(change_id)
-        self._changes.pop(change.id, None)
-        change.decided.set_result(decision)
-        return change
-
-    # ---- queries ---------------------------------------------------------------------
-
-    def get(self, change_id: str | None) -> PendingChange:
-        """That change, or the newest one when `change_id` is None."""
-        if change_id is None:
-            if not self._changes:
-                raise NoPendingChange("No proposed change is waiting for a decision.")
-            return list(self._changes.values())[-1]
-        change = self._changes.get(change_id)
-        if change is None:
-            raise NoPendingChange(
-                f"Change {change_id!r} is not waiting for a decision (already decided, "
-                "cancelled or timed out)."
-            )
-        return change
 
     def newest(self) -> PendingChange | WaitingCommand | None:
         """The item decided last-in-first-out by `codex.approve` without arguments."""
-        change = list(self._changes.values())[-1] if self._changes else None
-        command = self.commands.newest()
+        change, command = self.latest(), self.commands.latest()
         if change is None or (command is not None and command.order > change.order):
             return command
         return change
@@ -142,12 +107,12 @@ class PendingChanges:
         """The pending changes for `codex.status`, oldest first."""
         return [
             {"changeId": c.id, "threadId": c.thread_id, "summary": c.summary}
-            for c in self._changes.values()
+            for c in self.oldest_first()
         ]
 
     def in_file(self, path: str) -> list[PendingChange]:
         """The pending changes touching `path`, newest first."""
-        return [c for c in reversed(self._changes.values()) if c.files_at(path)]
+        return [c for c in self.newest_first() if c.files_at(path)]
 
     def diagnostics(self, path: str) -> list[Json]:
         """The Information diagnostics over the changed ranges of `path`."""
@@ -199,7 +164,7 @@ def pending_diagnostic(change: PendingChange, rng: Json, message: str, hunk: int
     }
 
 
-def file_diagnostics(change: PendingChange, rf: ReviewedFile) -> list[Json]:
+def file_diagnostics(change: PendingChange, rf: ShownFile) -> list[Json]:
     """One diagnostic per hunk of an update; one on the first line for other changes."""
     f = rf.edit
     if f.kind == "update" and rf.hunks:

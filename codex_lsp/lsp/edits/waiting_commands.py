@@ -12,17 +12,16 @@ turn end the wait.
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codex_lsp import wire
 from codex_lsp.core.protocol import CommandRequest, Decision
 from codex_lsp.lsp.edits.approval_prompt import command_prompt
+from codex_lsp.lsp.edits.waiting import Waiting, WaitingRegistry
 from codex_lsp.lsp.session.documents import origin_of
 
 LABEL_CHARS = 60
@@ -53,16 +52,12 @@ def what(request: CommandRequest) -> str:
 
 
 @dataclass
-class WaitingCommand:
+class WaitingCommand(Waiting[Decision]):
     """One command or MCP call waiting for the user's decision."""
 
-    id: str
     request: CommandRequest
     origin: Path | None
     """The document the turn started from (its actions are offered there); None: any file."""
-    order: int
-    """Shared with pending changes: the newest item of either kind has the highest."""
-    decided: asyncio.Future[Decision] = field(repr=False)
 
     @property
     def thread_id(self) -> str:
@@ -73,66 +68,37 @@ class WaitingCommand:
         return self.origin is None or str(self.origin) == path or origin_of(uri) == self.origin
 
 
-class WaitingCommands:
+class WaitingCommands(WaitingRegistry[WaitingCommand, Decision]):
     """The connection's commands waiting for a decision, newest last."""
 
     def __init__(self, notify: Callable[[str], None], order: Callable[[], int]) -> None:
+        super().__init__("command", "command", NoWaitingCommand, order)
         self._notify = notify
         """Tells the user a command is waiting (`window/showMessage`)."""
-        self._order = order
-        self._commands: dict[str, WaitingCommand] = {}
-        self._ids = itertools.count(1)
 
     async def wait(self, request: CommandRequest, origin: Path | None, timeout: float) -> Decision:
         """Wait for a decision; none within `timeout` denies the command."""
-        command = WaitingCommand(
-            f"command-{next(self._ids)}",
-            request,
-            origin,
-            self._order(),
-            asyncio.get_running_loop().create_future(),
+        command = self.open(
+            lambda id, order, decided: WaitingCommand(id, order, decided, request, origin)
         )
-        self._commands[command.id] = command
         where = f" in {origin.name}" if origin is not None else ""
         self._notify(
             f"{command_prompt(request)}. Allow it with the code action \"Codex: Allow "
             f'{what(request)}"{where}, or run {wire.APPROVE} ({wire.REJECT} to deny it).'
         )
-        try:
-            return await asyncio.wait_for(asyncio.shield(command.decided), timeout)
-        except TimeoutError:
+
+        def denied() -> Decision:
             self._notify(f"Codex: {what(request)}: no decision within {timeout:g}s; denied.")
             return "reject"
-        finally:
-            self._commands.pop(command.id, None)
 
-    def decide(self, command_id: str | None, decision: Decision) -> WaitingCommand:
-        """Answer a waiting command (None: the newest); the turn goes on with `decision`."""
-        command = self.get(command_id)
-        self._commands.pop(command.id, None)
-        command.decided.set_result(decision)
-        return command
-
-    def get(self, command_id: str | None) -> WaitingCommand:
-        """That command, or the newest one when `command_id` is None."""
-        if command_id is None:
-            if not self._commands:
-                raise NoWaitingCommand("No command is waiting for a decision.")
-            return list(self._commands.values())[-1]
-        command = self._commands.get(command_id)
-        if command is None:
-            raise NoWaitingCommand(
-                f"Command {command_id!r} is not waiting for a decision (already decided, "
-                "cancelled or timed out)."
-            )
-        return command
+        return await self.until_decided(command, timeout, denied)
 
     def newest(self) -> WaitingCommand | None:
-        return list(self._commands.values())[-1] if self._commands else None
+        return self.latest()
 
     def in_file(self, path: str, uri: str) -> list[WaitingCommand]:
         """The commands whose actions are offered in this document, newest first."""
-        return [c for c in reversed(self._commands.values()) if c.offered_in(path, uri)]
+        return [c for c in self.newest_first() if c.offered_in(path, uri)]
 
     def describe(self) -> list[dict[str, Any]]:
         """The waiting commands for `codex.status`, oldest first."""
@@ -143,5 +109,5 @@ class WaitingCommands:
                 "kind": c.request.kind,
                 "command": c.request.command,
             }
-            for c in self._commands.values()
+            for c in self.oldest_first()
         ]

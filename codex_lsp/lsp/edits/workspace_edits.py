@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_lsp.core.protocol import FileEdit
-from codex_lsp.edits.file_diff import file_diff
+from codex_lsp.edits.file_diff import FileDiff, change_of
 from codex_lsp.edits.text_edits import TextEditSpec
 
 
@@ -56,10 +56,12 @@ def build_edit(
     files: list[FileEdit],
     support: ClientEditSupport,
     uri_for: Callable[[Path], str] = Path.as_uri,
+    diffs: Callable[[FileEdit], FileDiff] = change_of,
 ) -> EditPlan:
     """Translate file edits for this client; unsupported resource ops fall back to disk.
 
-    `uri_for` names each file as the editor knows it (`Documents.uri_for`).
+    `uri_for` names each file as the editor knows it (`Documents.uri_for`);
+    `diffs` gives each update's change (the one the review computed, if any).
     """
     doc_changes: list[dict[str, Any]] = []
     changes: dict[str, list[dict[str, Any]]] = {}
@@ -68,7 +70,7 @@ def build_edit(
     for f in files:
         uri = uri_for(f.path)
         if f.kind == "update":
-            edits = file_diff(f.old_text or "", f.new_text or "", f.changes).text_edits()
+            edits = diffs(f).text_edits()
             if f.move_to is not None and "rename" not in ops:
                 disk_ops.append(f)
                 continue

@@ -16,7 +16,7 @@ from codex_lsp.lsp.session.ranges import lsp_range, range_json
 if TYPE_CHECKING:
     from lsprotocol import types
 
-    from codex_lsp.lsp.session.diagnostics import ShownFinding
+    from codex_lsp.lsp.session.finding_diagnostics import ShownFinding
 
 EDIT_TITLE = "Codex: Edit selection…"
 

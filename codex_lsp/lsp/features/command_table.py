@@ -16,7 +16,7 @@ from codex_lsp.lsp.features import (  # noqa: F401  (imported for their registra
     status,
     threads,
 )
-from codex_lsp.lsp.features.registry import COMMANDS, Command
+from codex_lsp.lsp.features.command_registry import COMMANDS, Command
 
 
 def commands() -> dict[str, Command]:

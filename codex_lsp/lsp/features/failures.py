@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from codex_lsp.lsp.features.results import CommandResult
+    from codex_lsp.lsp.features.command_results import CommandResult
     from codex_lsp.lsp.session.client import Client
 
 MAX_MESSAGE = 400

@@ -16,8 +16,8 @@ from lsprotocol import types
 from codex_lsp import wire
 from codex_lsp.completion.service import Cursor
 from codex_lsp.lsp.features.arguments import ToggleArgs
-from codex_lsp.lsp.features.registry import command
-from codex_lsp.lsp.features.results import CommandResult, ToggleResult, failed
+from codex_lsp.lsp.features.command_registry import command
+from codex_lsp.lsp.features.command_results import CommandResult, ToggleResult, failed
 from codex_lsp.lsp.session.documents import path_of
 from codex_lsp.lsp.session.session import Session
 from codex_lsp.lsp.session.text_sync import lines_of

@@ -23,8 +23,8 @@ from codex_lsp.lsp.edits.pending_changes import (
 )
 from codex_lsp.lsp.edits.waiting_commands import NoWaitingCommand, WaitingCommand, what
 from codex_lsp.lsp.features.arguments import BadArguments, PendingArgs
-from codex_lsp.lsp.features.registry import command
-from codex_lsp.lsp.features.results import CommandResult, DecisionResult, failed
+from codex_lsp.lsp.features.command_registry import command
+from codex_lsp.lsp.features.command_results import CommandResult, DecisionResult, failed
 from codex_lsp.lsp.session.session import Session
 
 Json = dict[str, Any]

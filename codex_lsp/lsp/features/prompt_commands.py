@@ -5,8 +5,8 @@ from __future__ import annotations
 from codex_lsp import wire
 from codex_lsp.agent import tasks
 from codex_lsp.lsp.features.arguments import BadArguments, PromptArgs
-from codex_lsp.lsp.features.registry import command
-from codex_lsp.lsp.features.results import CommandResult, TurnAnswer
+from codex_lsp.lsp.features.command_registry import command
+from codex_lsp.lsp.features.command_results import CommandResult, TurnAnswer
 from codex_lsp.lsp.features.selection import context_from, images_from, selection_from
 from codex_lsp.lsp.session.documents import origin_of
 from codex_lsp.lsp.session.session import Session

@@ -17,8 +17,8 @@ from codex_lsp.core.workspace import OutsideWorkspace, UnreadableFile
 from codex_lsp.intel.backend import DocText
 from codex_lsp.intel.review_context import problems_in_range
 from codex_lsp.lsp.features.arguments import BadArguments, ClearFindingsArgs, ReviewArgs
-from codex_lsp.lsp.features.registry import command
-from codex_lsp.lsp.features.results import (
+from codex_lsp.lsp.features.command_registry import command
+from codex_lsp.lsp.features.command_results import (
     ClearFindingsResult,
     CommandResult,
     ReviewResult,

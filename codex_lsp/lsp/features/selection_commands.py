@@ -12,8 +12,8 @@ from codex_lsp import wire
 from codex_lsp.agent import tasks
 from codex_lsp.agent.tasks import Selection, TaskSpec
 from codex_lsp.lsp.features.arguments import BadArguments, SelectionArgs
-from codex_lsp.lsp.features.registry import command
-from codex_lsp.lsp.features.results import CommandResult, NeedsInstructionResult, TurnAnswer
+from codex_lsp.lsp.features.command_registry import command
+from codex_lsp.lsp.features.command_results import CommandResult, NeedsInstructionResult, TurnAnswer
 from codex_lsp.lsp.features.selection import NoInstruction, instruction_from, selection_from
 from codex_lsp.lsp.session.documents import origin_of
 from codex_lsp.lsp.session.session import Session

@@ -21,8 +21,8 @@ from codex_lsp.auth.errors import CANCELLED, NOT_SIGNED_IN, AuthError
 from codex_lsp.auth.manager import manager_for
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.lsp.features.arguments import LoginArgs
-from codex_lsp.lsp.features.registry import NoArgs, command
-from codex_lsp.lsp.features.results import (
+from codex_lsp.lsp.features.command_registry import NoArgs, command
+from codex_lsp.lsp.features.command_results import (
     CommandResult,
     SignedInResult,
     SignedOutResult,

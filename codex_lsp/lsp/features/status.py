@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from codex_lsp import __version__, wire
-from codex_lsp.lsp.features.registry import NoArgs, command
-from codex_lsp.lsp.features.results import CommandResult, StatusResult
+from codex_lsp.lsp.features.command_registry import NoArgs, command
+from codex_lsp.lsp.features.command_results import CommandResult, StatusResult
 from codex_lsp.lsp.features.sign_in import auth_status
 from codex_lsp.lsp.session.session import Session
 

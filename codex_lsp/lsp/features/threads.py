@@ -6,8 +6,8 @@ from codex_lsp import wire
 from codex_lsp.agent.transcript import transcript
 from codex_lsp.core.items import message_text
 from codex_lsp.lsp.features.arguments import BadArguments, ThreadArgs
-from codex_lsp.lsp.features.registry import NoArgs, command
-from codex_lsp.lsp.features.results import (
+from codex_lsp.lsp.features.command_registry import NoArgs, command
+from codex_lsp.lsp.features.command_results import (
     CancelResult,
     CommandResult,
     ResumeResult,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from codex_lsp import wire
-from codex_lsp.lsp.session.capabilities import ClientCapabilities
+from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 
 log = logging.getLogger(__name__)
 

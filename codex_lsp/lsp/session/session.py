@@ -29,12 +29,12 @@ from codex_lsp.lsp.edits.host import LspHost
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
 from codex_lsp.lsp.edits.waiting_commands import WaitingCommands
 from codex_lsp.lsp.features.sign_in import SignIn
-from codex_lsp.lsp.session.capabilities import ClientCapabilities
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.config_watch import ConfigWatch, ProblemReport
-from codex_lsp.lsp.session.diagnostics import Diagnostics
 from codex_lsp.lsp.session.documents import Documents
+from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 from codex_lsp.lsp.session.editor_intel import EditorIntel
+from codex_lsp.lsp.session.finding_diagnostics import Diagnostics
 from codex_lsp.lsp.session.progress import TurnReporter
 from codex_lsp.lsp.session.turns import TurnRegistry
 from codex_lsp.models.factory import create_client

@@ -18,7 +18,7 @@ from codex_lsp.agent.tasks import TaskSpec
 from codex_lsp.agent.thread import Thread
 from codex_lsp.core.protocol import TurnFinished
 from codex_lsp.jsontext import one_line
-from codex_lsp.lsp.features.results import CommandResult, TurnAnswer, failed
+from codex_lsp.lsp.features.command_results import CommandResult, TurnAnswer, failed
 from codex_lsp.lsp.session.client import Client
 from codex_lsp.lsp.session.progress import TurnReporter
 

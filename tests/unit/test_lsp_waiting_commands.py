@@ -9,11 +9,11 @@ import pytest
 
 from codex_lsp.core.protocol import CommandRequest, EditProposal, FileEdit
 from codex_lsp.lsp.edits.pending_changes import PendingChanges
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.edits.waiting_commands import NoWaitingCommand, command_label, what
 from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
 from codex_lsp.lsp.features.pending_decisions import pending_actions
-from tests.unit.test_pending_changes import Recorder
+from tests.unit.test_lsp_pending_changes import Recorder
 
 
 def shell(*argv: str) -> CommandRequest:
@@ -40,7 +40,7 @@ async def test_the_newest_item_of_either_kind_and_where_actions_are_offered(
     target = tmp_path / "a.py"
     target.write_text("a = 1\n")
     proposal = EditProposal("t0", "Edit", [FileEdit(target, "update", "a = 1\n", "a = 2\n")])
-    reviewed = ReviewedEdit.of(proposal, lambda p: p.name, ClientEditSupport())
+    reviewed = ShownEdit.of(proposal, lambda p: p.name, ClientEditSupport())
     change = asyncio.ensure_future(pending.wait(reviewed, "edit a.py", 60))
     await asyncio.sleep(0)
     origin = tmp_path / "origin.py"

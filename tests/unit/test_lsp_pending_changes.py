@@ -16,7 +16,7 @@ import pytest
 from codex_lsp.agent import tasks
 from codex_lsp.core.protocol import EditProposal, FileEdit, ReviewDecision
 from codex_lsp.lsp.edits.pending_changes import NoPendingChange, PendingChanges
-from codex_lsp.lsp.edits.reviewed_edit import ReviewedEdit
+from codex_lsp.lsp.edits.reviewed_edit import EditorReview, ShownEdit
 from codex_lsp.lsp.edits.workspace_edits import ClientEditSupport
 from codex_lsp.lsp.features.pending_decisions import pending_actions
 from tests.support.core_harness import EDIT, NEW, OLD, Core, edit_script, make_core
@@ -58,14 +58,16 @@ class PendingHost(FakeHost):
         self.pending = pending
         self.timeout = timeout
 
-    async def review_edit(self, proposal: EditProposal) -> ReviewDecision:
+    async def review_edit(self, proposal: EditProposal) -> EditorReview:
         self.calls.append(("review_edit", proposal))
-        reviewed = ReviewedEdit.of(proposal, lambda p: p.name, ClientEditSupport())
+        shown = ShownEdit.of(proposal, lambda p: p.name, ClientEditSupport())
         self.asking.set()
         try:
-            return await self.pending.wait(reviewed, "edit " + proposal.files[0].path.name, self.timeout)
+            summary = "edit " + proposal.files[0].path.name
+            decision = await self.pending.wait(shown, summary, self.timeout)
         finally:
             self.asking.clear()
+        return EditorReview(proposal, decision, shown=shown)
 
 
 def setup(
@@ -218,7 +220,7 @@ async def test_code_actions_of_a_pending_change(tmp_path: Path) -> None:
 
 def _reviewed(
     root: Path, name: str, thread_id: str, old: str = "x = 1\n", new: str = "x = 2\n"
-) -> ReviewedEdit:
+) -> ShownEdit:
     edit = FileEdit(root / name, "update", old, new, 1)
     proposal = EditProposal(thread_id, f"Codex: change {name}", [edit])
-    return ReviewedEdit.of(proposal, lambda p: p.name, ClientEditSupport())
+    return ShownEdit.of(proposal, lambda p: p.name, ClientEditSupport())

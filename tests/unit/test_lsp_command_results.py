@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from codex_lsp import wire
-from codex_lsp.lsp.features.results import (
+from codex_lsp.lsp.features.command_results import (
     CancelResult,
     ClearFindingsResult,
     CommandResult,

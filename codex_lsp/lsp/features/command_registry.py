@@ -21,8 +21,8 @@ import attrs
 
 from codex_lsp.jsontext import one_line
 from codex_lsp.lsp.features.arguments import BadArguments, argument_object, structure
+from codex_lsp.lsp.features.command_results import CommandResult, failed
 from codex_lsp.lsp.features.failures import report_failure
-from codex_lsp.lsp.features.results import CommandResult, failed
 
 if TYPE_CHECKING:
     from codex_lsp.lsp.session.session import Session
