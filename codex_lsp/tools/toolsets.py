@@ -18,8 +18,9 @@ tests/fixtures/codex-0.169-tools.json):
 | update_goal                    | thread; budgetLimited)     | continued automatically   |
 | web_search (built-in)          | same (OpenAI provider on   | see tools/web_search.py   |
 |                                | the Responses wire only)   |                           |
-| request_user_input             | same (a message request    | tools/user_input.py       |
-|                                | per question)              |                           |
+| request_user_input             | same (an inline question   | tools/user_input.py       |
+|                                | in our plugins, else a     |                           |
+|                                | message request)           |                           |
 | tool_search, image_gen         | -                          | MCP tools are offered     |
 |                                |                            | directly; no image API    |
 
