@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.chatgpt_auth import ChatGPTBackend, ScriptedAuthority
 from tests.support.lsp_client import Editor
 from tests.support.model_server import ScriptedModelServer
 
@@ -67,3 +68,17 @@ async def editor(workspace: Path, editor_env: dict[str, str]) -> AsyncIterator[E
     ed = Editor(workspace, editor_env)
     yield ed
     await ed.stop()
+
+
+@pytest.fixture
+def authority() -> Iterator[ScriptedAuthority]:
+    """OpenAI's sign-in service, scripted (test files may override it)."""
+    with ScriptedAuthority() as auth:
+        yield auth
+
+
+@pytest.fixture
+def backend(authority: ScriptedAuthority) -> Iterator[ChatGPTBackend]:
+    """The ChatGPT backend behind that sign-in."""
+    with ChatGPTBackend(authority) as server:
+        yield server

@@ -38,18 +38,6 @@ RANGE = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 2
 
 
 @pytest.fixture
-def authority() -> Iterator[ScriptedAuthority]:
-    with ScriptedAuthority() as auth:
-        yield auth
-
-
-@pytest.fixture
-def backend(authority: ScriptedAuthority) -> Iterator[ChatGPTBackend]:
-    with ChatGPTBackend(authority) as server:
-        yield server
-
-
-@pytest.fixture
 def home(tmp_path: Path, backend: ChatGPTBackend) -> Path:
     home = tmp_path / "codex-home"
     home.mkdir()

@@ -32,18 +32,6 @@ def runtime() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def authority() -> Iterator[ScriptedAuthority]:
-    with ScriptedAuthority() as auth:
-        yield auth
-
-
-@pytest.fixture
-def backend(authority: ScriptedAuthority) -> Iterator[ChatGPTBackend]:
-    with ChatGPTBackend(authority) as server:
-        yield server
-
-
 def _daemon_ready(env: dict[str, str], tmp_path: Path, workspace: Path, runtime: Path) -> None:
     """A first window (served in-process) leaves a zygote behind."""
     first = Window(env, tmp_path / "first.err", "--daemon")

@@ -17,28 +17,9 @@ from pygls.exceptions import JsonRpcMethodNotFound
 from tests.e2e.test_e2e_exec_command import outputs, write_gpt55_config
 from tests.support.lsp_client import Editor
 from tests.support.model_server import FunctionCall, Reply, ScriptedModelServer, Text
+from tests.support.questions import DB, NAME
 
 pytestmark = pytest.mark.e2e
-
-DB = {
-    "id": "database",
-    "header": "Database",
-    "question": "Which database should the service use?",
-    "options": [
-        {"label": "Postgres (Recommended)", "description": "Matches production."},
-        {"label": "SQLite", "description": "No server to run."},
-    ],
-}
-NAME = {
-    "id": "name",
-    "header": "Name",
-    "question": "What should the service be called?",
-    "options": [
-        {"label": "api", "description": "Short."},
-        {"label": "backend", "description": "Plain."},
-    ],
-}
-
 
 async def test_questions_are_asked_one_at_a_time_and_answered(
     editor: Editor, model: ScriptedModelServer, codex_home: Path

@@ -18,6 +18,7 @@ from tests.nvim.test_nvim import (
     user_text,
 )
 from tests.support.model_server import FunctionCall, Reply, ScriptedModelServer, Text
+from tests.support.questions import DB, NAME
 
 TWO_FSTRINGS = """*** Begin Patch
 *** Update File: two.py
@@ -26,26 +27,6 @@ TWO_FSTRINGS = """*** Begin Patch
 +    return f"hi {name}"
 *** End Patch
 """
-
-DB = {
-    "id": "database",
-    "header": "Database",
-    "question": "Which database should the service use?",
-    "options": [
-        {"label": "Postgres (Recommended)", "description": "Matches production."},
-        {"label": "SQLite", "description": "No server to run."},
-    ],
-}
-NAME = {
-    "id": "name",
-    "header": "Name",
-    "question": "What should the service be called?",
-    "options": [
-        {"label": "api", "description": "Short."},
-        {"label": "backend", "description": "Plain."},
-    ],
-}
-
 
 def use_gpt55(env: dict[str, str]) -> None:
     """Codex's tool family (it is offered `request_user_input`), no approvals."""
