@@ -22,6 +22,7 @@ from codex_lsp.edits.file_diff import ShownFile
 from codex_lsp.lsp.edits.reviewed_edit import ShownEdit
 from codex_lsp.lsp.edits.waiting import Waiting, WaitingRegistry
 from codex_lsp.lsp.edits.waiting_commands import WaitingCommand, WaitingCommands
+from codex_lsp.lsp.session.ranges import lsp_range
 
 Json = dict[str, Any]
 
@@ -129,10 +130,7 @@ class PendingChanges(WaitingRegistry[PendingChange, ReviewDecision]):
 
 def hunk_range(hunk: Hunk) -> Json:
     """The old lines a hunk replaces, whole (an insertion: an empty range where it goes)."""
-    return {
-        "start": {"line": hunk.old_start, "character": 0},
-        "end": {"line": hunk.old_end, "character": 0},
-    }
+    return lsp_range(hunk.old_start, 0, hunk.old_end, 0)
 
 
 def _preview(lines: list[str]) -> str:
@@ -174,5 +172,5 @@ def file_diagnostics(change: PendingChange, rf: ShownFile) -> list[Json]:
         ]
     verb = {"add": "create", "delete": "delete", "update": "move"}[f.kind]
     message = f"Codex proposes to {verb} this file ({change.summary}). {HOW_TO}"
-    top = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}
+    top = lsp_range(0, 0, 1, 0)
     return [pending_diagnostic(change, top, message, None)]

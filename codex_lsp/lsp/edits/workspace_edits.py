@@ -16,6 +16,7 @@ from typing import Any
 from codex_lsp.core.protocol import FileEdit
 from codex_lsp.edits.file_diff import FileDiff, change_of
 from codex_lsp.edits.text_edits import TextEditSpec
+from codex_lsp.lsp.session.ranges import lsp_range
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,9 @@ class ClientEditSupport:
 def text_edit_json(edit: TextEditSpec) -> dict[str, Any]:
     """An LSP `TextEdit` as JSON."""
     return {
-        "range": {
-            "start": {"line": edit.start_line, "character": edit.start_character},
-            "end": {"line": edit.end_line, "character": edit.end_character},
-        },
+        "range": lsp_range(
+            edit.start_line, edit.start_character, edit.end_line, edit.end_character
+        ),
         "newText": edit.new_text,
     }
 
