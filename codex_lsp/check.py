@@ -19,7 +19,7 @@ from codex_lsp.net import NetworkSetupError, sync_client, tls_hint
 
 
 def _print_sandbox(mode: str) -> None:
-    from codex_lsp.sandbox import sandbox_status
+    from codex_lsp.sandbox.bwrap import sandbox_status
 
     status = sandbox_status()
     if mode == "danger-full-access":

@@ -155,17 +155,15 @@ def _serve(
     if early is None and early_start and not tcp and (
         os.environ.get("CODEX_LSP_EARLY_INITIALIZE", "1") != "0"
     ):
-        # Load the server in a thread while the main thread answers `initialize`
-        # and code actions (fast_start).
-        from codex_lsp.lsp.rpc.fast_start import answer_initialize, answer_until_loaded
+        # Load the server while a forked helper answers `initialize`, code actions
+        # and `codex.status` (early_helper, fast_start).
+        from codex_lsp.lsp.rpc.early_helper import HandoffLost, answer_while_loading
 
-        loaded_r, loaded_w = os.pipe()
-        loader = threading.Thread(target=_load_server, args=(loaded_w,), daemon=True)
-        loader.start()
-        early = answer_initialize(sys.stdin.fileno(), sys.stdout.fileno())
-        early = answer_until_loaded(early, loaded_r, sys.stdin.fileno(), sys.stdout.fileno())
-        loader.join()
-        os.close(loaded_r)
+        try:
+            early = answer_while_loading(import_server, sys.stdin.fileno(), sys.stdout.fileno())
+        except HandoffLost as exc:
+            logging.getLogger(__name__).error("%s: the editor should start the server again", exc)
+            return 1
 
     import_server()
     from codex_lsp.lsp.rpc.nonblocking_transport import run_stdio, run_tcp
@@ -174,6 +172,7 @@ def _serve(
     server = create_server()
     if early is not None:
         server.protocol.answered_early.update(early.answered)
+        logging.getLogger(__name__).debug("answered before loading: ids %s", early.answered)
     if after_load is not None:
         after_load()
     stop = threading.Event()
@@ -211,14 +210,3 @@ def import_server() -> None:
 
     with attrs_code_cache():
         importlib.import_module("codex_lsp.lsp.server")
-
-
-def _load_server(done_fd: int) -> None:
-    """`import_server`, then say so on `done_fd`."""
-    import os
-
-    try:
-        import_server()
-    finally:
-        os.write(done_fd, b".")
-        os.close(done_fd)

@@ -10,9 +10,9 @@ import asyncio
 import sys
 
 from codex_lsp.auth import authfile
+from codex_lsp.auth.account import AuthSettings, account_of
 from codex_lsp.auth.endpoints import issuer
 from codex_lsp.auth.errors import AuthError
-from codex_lsp.auth.manager import AuthSettings, account_of
 from codex_lsp.auth.store import CredentialStore
 from codex_lsp.config import ConfigError, load_config
 

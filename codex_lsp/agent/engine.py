@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from codex_lsp.agent.attachments import user_message_with_images
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.context import turn_extras
+from codex_lsp.agent.engine_status import engine_report
 from codex_lsp.agent.goal import goal_summary
 from codex_lsp.agent.instructions import (
     BASE_INSTRUCTIONS,
@@ -416,17 +417,17 @@ class Agent:
         The first sandbox probe runs bwrap (up to seconds): in a worker thread, so
         the event loop keeps answering other requests meanwhile.
         """
-        from codex_lsp.sandbox import sandbox_status
+        from codex_lsp.sandbox.bwrap import sandbox_status
 
-        return {
-            "sandbox": await asyncio.to_thread(sandbox_status),
-            "mcpServers": self.mcp.status() if self.mcp is not None else {},
-            "lspServers": self.intel.status(),
-            "usage": dict(self.current.usage) if self.current is not None else None,
-            "goal": goal_summary(self.current.goal if self.current is not None else None),
-            "rateLimits": self.rate_limits or None,
-            "execSessions": self.exec_sessions.listing(),
-        }
+        return engine_report(
+            sandbox=await asyncio.to_thread(sandbox_status),
+            mcp_servers=self.mcp.status() if self.mcp is not None else None,
+            lsp_servers=self.intel.status(),
+            usage=dict(self.current.usage) if self.current is not None else None,
+            goal=goal_summary(self.current.goal if self.current is not None else None),
+            rate_limits=self.rate_limits,
+            exec_sessions=self.exec_sessions.listing(),
+        )
 
     async def _emit(self, event: AgentEvent) -> None:
         if isinstance(event, RateLimitsUpdate):

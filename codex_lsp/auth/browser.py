@@ -16,6 +16,7 @@ import contextlib
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from codex_lsp.auth.account import AuthSettings
 from codex_lsp.auth.endpoints import CLIENT_ID, originator
 from codex_lsp.auth.errors import CANCELLED, ENTITLEMENT, LOGIN_FAILED, AuthError
 from codex_lsp.auth.exchange import (
@@ -24,7 +25,6 @@ from codex_lsp.auth.exchange import (
     obtain_api_key,
     store_sign_in,
 )
-from codex_lsp.auth.manager import AuthSettings
 from codex_lsp.auth.pkce import Pkce, generate_pkce, generate_state
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
+from codex_lsp.auth.account import AuthSettings
 from codex_lsp.auth.endpoints import CLIENT_ID, auth_client
 from codex_lsp.auth.errors import CANCELLED, LOGIN_FAILED, AuthError
 from codex_lsp.auth.exchange import ensure_workspace_allowed, exchange_code, store_sign_in
-from codex_lsp.auth.manager import AuthSettings
 from codex_lsp.net import NetworkSetupError
 
 DEVICE_TIMEOUT = 15 * 60.0

@@ -18,10 +18,11 @@ import httpx
 
 from codex_lsp import redact
 from codex_lsp.auth import authfile
+from codex_lsp.auth.account import AuthSettings
 from codex_lsp.auth.claims import id_claims
 from codex_lsp.auth.endpoints import CLIENT_ID, auth_client
 from codex_lsp.auth.errors import LOGIN_FAILED, WORKSPACE, AuthError
-from codex_lsp.auth.manager import AuthSettings, manager_for
+from codex_lsp.auth.manager import manager_for
 from codex_lsp.auth.store import CredentialStore
 from codex_lsp.net import NetworkSetupError
 

@@ -16,7 +16,6 @@ when a process dies, so a crash never wedges anyone.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import os
@@ -96,6 +95,8 @@ class RefreshLock:
         self._fd: int | None = None
 
     async def __aenter__(self) -> RefreshLock:
+        import asyncio  # here: the configuration load imports this module, not asyncio
+
         fd = _open_lock(self.path, 0o644)
         deadline = time.monotonic() + self.timeout
         while not _try_flock(fd):

@@ -13,10 +13,11 @@ import logging
 import httpx
 
 from codex_lsp.auth import authfile
+from codex_lsp.auth.account import AuthSettings
 from codex_lsp.auth.authfile import AuthRecord
 from codex_lsp.auth.endpoints import CLIENT_ID, auth_client, revoke_url
 from codex_lsp.auth.errors import AuthError
-from codex_lsp.auth.manager import AuthSettings, manager_for
+from codex_lsp.auth.manager import manager_for
 from codex_lsp.auth.store import CredentialStore
 from codex_lsp.net import NetworkSetupError
 

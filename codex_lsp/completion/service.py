@@ -14,12 +14,13 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codex_lsp.completion.cache import SuggestionCache
 from codex_lsp.completion.context import CompletionContext, build_context, neighbour_excerpts
 from codex_lsp.completion.prompt import completion_request
+from codex_lsp.completion.stats import Stats, completion_status
 from codex_lsp.completion.trim import trim_completion
 from codex_lsp.config import InlineCompletionConfig, LoadedConfig
 from codex_lsp.models.base import ModelClient, ModelError, TextDelta
@@ -28,20 +29,6 @@ if TYPE_CHECKING:
     from codex_lsp.completion.fim import FimClient
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Stats:
-    """What inline completion did this session."""
-
-    requests: int = 0
-    cache_hits: int = 0
-    debounced: int = 0
-    """Requests superseded or cancelled while waiting: no model call made."""
-    model_requests: int = 0
-    cancelled: int = 0
-    """Model calls cut short (newer request, client cancel): their stream was closed."""
-    answered: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,13 +78,7 @@ class InlineCompletions:
 
     def status(self) -> dict[str, Any]:
         """For `codex.status`."""
-        cfg = self.config
-        return {
-            "enabled": self.enabled,
-            "fim": cfg.provider is not None,
-            "debounceMs": cfg.debounce_ms,
-            **asdict(self.stats),
-        }
+        return completion_status(self.config, self.enabled, self.stats)
 
     def allows(self, language: str) -> bool:
         """Enabled, and for this language."""

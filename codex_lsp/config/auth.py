@@ -17,6 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from codex_lsp.auth.account import (
+    Account,
+    AuthSettings,
+    account_of,
+    check_allowed,
+    remember_secrets,
+)
 from codex_lsp.auth.authfile import (
     API_KEY_FIELD,
     AUTH_FILE_NAME,
@@ -26,13 +33,6 @@ from codex_lsp.auth.authfile import (
     tokens_of,
 )
 from codex_lsp.auth.errors import AuthError
-from codex_lsp.auth.manager import (
-    Account,
-    AuthSettings,
-    account_of,
-    check_allowed,
-    remember_secrets,
-)
 from codex_lsp.auth.store import CredentialStore
 from codex_lsp.config.model import Config, ModelProviderInfo
 

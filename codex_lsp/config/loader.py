@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from codex_lsp import redact
-from codex_lsp.auth.manager import Account, AuthSettings
+from codex_lsp.auth.account import Account, AuthSettings
 from codex_lsp.config._structure import PathPart, iter_errors, make_converter, render_key
 from codex_lsp.config.auth import (
     AUTH_FILE_NAME,

@@ -14,8 +14,10 @@ import copy
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codex_lsp.core.protocol import Snapshot
+if TYPE_CHECKING:  # loaded on use: the workspace is built before the server loads
+    from codex_lsp.core.protocol import Snapshot
 
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 """Files larger than this are not loaded as text for the model."""
@@ -174,4 +176,6 @@ def snapshot_of(path: Path, open_buffer: Callable[[Path], Snapshot | None]) -> S
     snap = open_buffer(path)
     if snap is not None:
         return snap
+    from codex_lsp.core.protocol import Snapshot
+
     return Snapshot(text=read_text_file(path), version=None)

@@ -29,6 +29,12 @@ from codex_lsp.lsp.features.pending_decisions import pending_actions
 from codex_lsp.lsp.rpc.fast_start import inline_completion_requested
 from codex_lsp.lsp.rpc.jsonrpc import INTERNAL_ERROR, ChangeListener, CodexProtocol, make_converter
 from codex_lsp.lsp.session.client import Client
+from codex_lsp.lsp.session.client_settings import (
+    as_dict,
+    codex_section,
+    layer_settings,
+    workspace_roots,
+)
 from codex_lsp.lsp.session.editor_capabilities import ClientCapabilities
 from codex_lsp.lsp.session.session import Session
 from codex_lsp.models.identity import editor_name
@@ -107,30 +113,9 @@ class CodexLanguageServer(LanguageServer):
 
 async def probe_sandbox() -> None:
     """Probe bubblewrap once, off the event loop, before anyone asks (cached after)."""
-    from codex_lsp.sandbox import sandbox_status
+    from codex_lsp.sandbox.bwrap import sandbox_status
 
     await asyncio.to_thread(sandbox_status)
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _codex_section(settings: dict[str, Any]) -> dict[str, Any]:
-    """Settings may come whole or under a `codex` key (VS Code style sections)."""
-    section = settings.get("codex")
-    return dict(section) if isinstance(section, dict) else dict(settings)
-
-
-def layer_settings(init_options: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    """DidChangeConfiguration settings over the initializationOptions; null removes a key."""
-    merged = dict(init_options)
-    for key, value in _codex_section(settings).items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _executor(cmd: Command) -> Any:
@@ -159,7 +144,7 @@ def create_server() -> CodexLanguageServer:
             ClientCapabilities.from_lsp(params.capabilities),
             editor_name(info.name, info.version) if info is not None else None,
         )
-        ls.init_options = _codex_section(_as_dict(params.initialization_options))
+        ls.init_options = codex_section(as_dict(params.initialization_options))
         ls.session.configure(ls.init_options)
 
     @server.feature(types.INITIALIZED)
@@ -173,7 +158,7 @@ def create_server() -> CodexLanguageServer:
     def on_configuration(
         ls: CodexLanguageServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        settings = _as_dict(params.settings)
+        settings = as_dict(params.settings)
         if settings:
             ls.session.configure(layer_settings(ls.init_options, settings))
             ls.session.background.spawn(_register_inline(ls.session))
@@ -204,16 +189,8 @@ async def _register_inline(session: Session) -> None:
 
 def _workspace_roots(params: types.InitializeParams) -> list[Path]:
     """The folders the client opened (or its root URI/path, from older clients)."""
-    roots: list[Path] = []
-    for folder in params.workspace_folders or []:
-        path = to_fs_path(folder.uri)
-        if path:
-            roots.append(Path(path))
-    if not roots and (params.root_uri or params.root_path):
-        path = to_fs_path(params.root_uri) if params.root_uri else params.root_path
-        if path:
-            roots.append(Path(path))
-    return roots
+    folders = params.workspace_folders or []
+    return workspace_roots([f.uri for f in folders], params.root_uri, params.root_path)
 
 
 def _register_document_features(server: CodexLanguageServer) -> None:

@@ -119,7 +119,9 @@ async def read_diff(target: ReviewTarget, root: Path) -> str:
     """
     import asyncio
 
-    from codex_lsp.sandbox import SandboxPolicy, default_sandbox, run_process
+    from codex_lsp.sandbox.bwrap import default_sandbox
+    from codex_lsp.sandbox.policy import SandboxPolicy
+    from codex_lsp.sandbox.process import run_process
 
     argv = diff_command(target)
     bwrap = default_sandbox()

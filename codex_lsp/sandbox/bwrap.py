@@ -86,7 +86,21 @@ class Bubblewrap:
         """Probe on first use (blocking, a few ms), then answer from the cache."""
         with self._lock:
             if self._status is None:
-                self._status = self._probe()
+                self._status = self._probe(PROBE_TIMEOUT_SEC)
+            return self._status
+
+    def status_within(self, seconds: float) -> SandboxStatus | None:
+        """The status if it is had within `seconds` (cached, or a quick probe); else None.
+
+        For `codex.status` before the server has loaded: a slow probe is left to the
+        server, which waits for it off its event loop.
+        """
+        with self._lock:
+            if self._status is None:
+                try:
+                    self._status = self._probe(seconds, give_up=True)
+                except subprocess.TimeoutExpired:
+                    return None
             return self._status
 
     def wrap(self, argv: Sequence[str], cwd: Path, policy: SandboxPolicy) -> list[str]:
@@ -110,7 +124,8 @@ class Bubblewrap:
             return []
         return [prlimit, f"--nproc={self.max_processes}", "--"]
 
-    def _probe(self) -> SandboxStatus:
+    def _probe(self, timeout: float, give_up: bool = False) -> SandboxStatus:
+        """Run `true` in the sandbox; `give_up`: let a timeout out instead of reporting it."""
         if not sys.platform.startswith("linux"):
             return SandboxStatus(
                 False, KIND, f"bubblewrap is Linux-only and this is {sys.platform}"
@@ -127,10 +142,14 @@ class Bubblewrap:
                 probe,
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
-                timeout=PROBE_TIMEOUT_SEC,
+                timeout=timeout,
                 check=False,
             )
-        except (OSError, subprocess.TimeoutExpired) as exc:
+        except subprocess.TimeoutExpired as exc:
+            if give_up:
+                raise
+            return SandboxStatus(False, KIND, f"{self.executable} could not run: {exc}")
+        except OSError as exc:
             return SandboxStatus(False, KIND, f"{self.executable} could not run: {exc}")
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"

@@ -28,12 +28,9 @@ from codex_lsp.approvals.commands import (
 )
 from codex_lsp.approvals.safe_commands import plain_commands
 from codex_lsp.core.protocol import CommandRequest
-from codex_lsp.sandbox import (
-    Bubblewrap,
-    SandboxPolicy,
-    default_sandbox,
-    looks_like_sandbox_denial,
-)
+from codex_lsp.sandbox.bwrap import Bubblewrap, default_sandbox
+from codex_lsp.sandbox.denial import looks_like_sandbox_denial
+from codex_lsp.sandbox.policy import SandboxPolicy
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int, require_str
 from codex_lsp.tools.codex_schemas import (
     EXEC_COMMAND_DESCRIPTION,

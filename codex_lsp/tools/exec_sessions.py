@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from codex_lsp.sandbox import OutputCollector, kill_process_group
-from codex_lsp.sandbox.process import spawn_merged_output
+from codex_lsp.sandbox.output import OutputCollector
+from codex_lsp.sandbox.process import kill_process_group, spawn_merged_output
 
 MAX_SESSIONS = 64
 """At most this many sessions stay open (Codex's limit); the oldest is killed first."""

@@ -29,17 +29,12 @@ from codex_lsp.approvals.commands import (
 from codex_lsp.config import build_shell_env
 from codex_lsp.core.workspace import OutsideWorkspace
 from codex_lsp.redact import scrub_env
-from codex_lsp.sandbox import (
-    Bubblewrap,
-    ExecResult,
-    SandboxPolicy,
-    default_sandbox,
-    format_for_model,
-    looks_like_sandbox_denial,
-    policy_from_config,
-    reaper,
-    run_process,
-)
+from codex_lsp.sandbox import reaper
+from codex_lsp.sandbox.bwrap import Bubblewrap, default_sandbox
+from codex_lsp.sandbox.denial import looks_like_sandbox_denial
+from codex_lsp.sandbox.output import ExecResult, format_for_model
+from codex_lsp.sandbox.policy import SandboxPolicy, policy_from_config
+from codex_lsp.sandbox.process import run_process
 from codex_lsp.tools.base import ToolContext, ToolFailure, optional_int
 from codex_lsp.tools.live_output import live_tail
 

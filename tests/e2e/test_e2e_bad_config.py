@@ -37,6 +37,9 @@ async def test_invalid_toml_keeps_the_server_and_the_valid_lines(
         f"{config}:3: 'approval_policy' is not valid TOML: Invalid value (line ignored)"
     ]
     assert status["config"]["provider"]["id"] == "scripted"  # the valid lines are kept
+    # The first status may be answered before the server has loaded; the error is
+    # said once it has.
+    await editor.wait_for(lambda: bool(messages(editor, ERROR)))
     errors = messages(editor, ERROR)
     assert len(errors) == 1
     assert f"{config}:3: 'approval_policy'" in errors[0] and "no restart needed" in errors[0]

@@ -57,6 +57,10 @@ class Window:
         self.peer.initialize(workspace.as_uri())
         rid = self.peer.request("workspace/executeCommand", {"command": "codex.status", "arguments": [{}]})
         result: dict[str, Any] = self.peer.response(rid)["result"]
+        # The status may come before the server has loaded (fast_start); a thread
+        # listing comes from the loaded server.
+        rid = self.peer.request("workspace/executeCommand", {"command": "codex.listThreads", "arguments": [{}]})
+        assert self.peer.response(rid)["result"]["status"] == "answered"
         return result
 
     def close(self) -> int:

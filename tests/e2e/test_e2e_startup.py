@@ -124,3 +124,51 @@ def test_early_code_actions_equal_what_pygls_answers_and_come_once(
             server.wait(10)
     assert answers[0] == answers[1]
     assert answers[0][4][1] is not None  # the malformed one is pygls's error, both ways
+
+
+@pytest.mark.parametrize("client", ["neovim_v0.11.0.json", "visual_studio_code_v1.65.2.json"])
+def test_early_status_equals_what_the_loaded_server_answers(
+    client: str, workspace: Path, editor_env: dict[str, str], codex_home: Path, tmp_path: Path
+) -> None:
+    """The editor's first `codex.status` comes before pygls has loaded: same answer."""
+    config = codex_home / "config.toml"
+    config.write_text(config.read_text() + "\nmodle = 1\n")  # a warning to report
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"processId": None, "rootUri": workspace.as_uri(),
+                    "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}],
+                    "capabilities": capabilities(client),
+                    "initializationOptions": {"codex": {"model": "from-init-options"}}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand",
+         "params": {"command": "codex.status", "arguments": [{}]}},
+    ]
+    results, logs = [], []
+    for early in (True, False):
+        log = tmp_path / f"server-{early}.log"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "codex_lsp", "-v", "--log-file", str(log)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**os.environ, **editor_env, "CODEX_LSP_EARLY_INITIALIZE": "1" if early else "0"},
+            cwd=str(REPO),
+        )
+        try:
+            assert server.stdin is not None
+            server.stdin.write(b"".join(frame(m) for m in messages))
+            server.stdin.flush()
+            peer = pipe_peer(server)
+            status = peer.response(2)["result"]
+            peer.request("shutdown", None)
+            peer.wait_for(lambda m: m.get("id") == 101)
+            assert [m.get("id") for m in peer.seen if "method" not in m].count(2) == 1
+        finally:
+            server.kill()
+            server.wait(10)
+        status.pop("uptimeSec")
+        results.append(status)
+        logs.append(log.read_text())
+    assert results[0] == results[1]
+    assert results[0]["config"]["model"] == "from-init-options"
+    assert any("modle" in warning for warning in results[0]["warnings"])
+    assert "answered before loading: ids [1, 2]" in logs[0]
+    assert "answered before loading" not in logs[1]

@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 _REFRESHER = """
 import asyncio, sys, time
 from pathlib import Path
-from codex_lsp.auth.manager import AuthManager, AuthSettings
+from codex_lsp.auth.account import AuthSettings
+from codex_lsp.auth.manager import AuthManager
 home = Path(sys.argv[1])
 while not (home / "go").exists():
     time.sleep(0.005)

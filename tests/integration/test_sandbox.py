@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.config.model import SandboxWorkspaceWrite
-from codex_lsp.sandbox import run_process, sandbox_status
+from codex_lsp.sandbox.bwrap import sandbox_status
+from codex_lsp.sandbox.process import run_process
 from codex_lsp.tools.shell import ShellTool
 from tests.unit.test_shell_support import (
     BWRAP,

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.sandbox import Bubblewrap, SandboxPolicy, run_process
-from codex_lsp.sandbox.bwrap import per_namespace_nproc
+from codex_lsp.sandbox.bwrap import Bubblewrap, per_namespace_nproc
+from codex_lsp.sandbox.policy import SandboxPolicy
+from codex_lsp.sandbox.process import run_process
 from codex_lsp.tools.shell import ShellTool
 from tests.integration.test_sandbox import _connect, listener  # noqa: F401 (fixture)
 from tests.unit.test_shell_support import (

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.config import ShellEnvironmentPolicy
-from codex_lsp.sandbox import MAX_OUTPUT_BYTES, run_process
+from codex_lsp.sandbox.output import MAX_OUTPUT_BYTES
+from codex_lsp.sandbox.process import run_process
 from codex_lsp.tools.shell import ShellCommandTool, ShellTool
 from tests.unit.test_shell import DIRECT
 from tests.unit.test_shell_support import (

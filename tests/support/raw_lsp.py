@@ -29,6 +29,8 @@ class RawPeer:
         self.reading = threading.Event()
         self.reading.set()
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        """Every message taken from the inbox (by `wait_for`), in order: one list per peer."""
         self.received_bytes = 0
         self._next_id = 100
         self._thread = threading.Thread(target=self._read_loop, daemon=True)
@@ -82,8 +84,6 @@ class RawPeer:
             self.seen.append(msg)
             if predicate(msg):
                 return msg
-
-    seen: list[dict[str, Any]] = []
 
     def response(self, msg_id: int, timeout: float = 20) -> dict[str, Any]:
         for msg in self.seen:

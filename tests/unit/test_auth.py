@@ -16,12 +16,13 @@ import httpx
 import pytest
 
 from codex_lsp import redact
+from codex_lsp.auth.account import AuthSettings, account_of
 from codex_lsp.auth.browser import BrowserLogin
 from codex_lsp.auth.device import complete_device_login, request_device_code
 from codex_lsp.auth.errors import AuthError
 from codex_lsp.auth.keyring_store import store_account
 from codex_lsp.auth.logout import logout
-from codex_lsp.auth.manager import AuthManager, AuthSettings, account_of
+from codex_lsp.auth.manager import AuthManager
 from tests.support.chatgpt_auth import (
     ACCOUNT_ID,
     CLIENT_ID,

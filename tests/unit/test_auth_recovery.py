@@ -20,9 +20,10 @@ import httpx
 import pytest
 
 from codex_lsp.auth import authfile
+from codex_lsp.auth.account import AuthSettings
 from codex_lsp.auth.errors import AuthError
 from codex_lsp.auth.locks import INNER_LOCK, OUTER_LOCK
-from codex_lsp.auth.manager import AuthManager, AuthSettings
+from codex_lsp.auth.manager import AuthManager
 from codex_lsp.auth.store import CredentialStore
 from tests.support.chatgpt_auth import CLIENT_ID, ScriptedAuthority, codex_auth_json
 

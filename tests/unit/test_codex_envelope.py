@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from codex_lsp.agent.context import environment_context, permissions_message, turn_extras
+from codex_lsp.auth.account import AuthSettings
 from codex_lsp.auth.claims import AUTH_CLAIM
 from codex_lsp.auth.logout import revoke
-from codex_lsp.auth.manager import AuthManager, AuthSettings
+from codex_lsp.auth.manager import AuthManager
 from codex_lsp.auth.refresh import request_refresh
 from codex_lsp.config import load_config
 from codex_lsp.core.items import user_message

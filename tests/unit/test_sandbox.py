@@ -10,13 +10,9 @@ import pytest
 
 from codex_lsp.config import Config
 from codex_lsp.config.model import SandboxWorkspaceWrite
-from codex_lsp.sandbox import (
-    Bubblewrap,
-    SandboxPolicy,
-    looks_like_sandbox_denial,
-    policy_from_config,
-)
-from codex_lsp.sandbox.bwrap import per_namespace_nproc
+from codex_lsp.sandbox.bwrap import Bubblewrap, per_namespace_nproc
+from codex_lsp.sandbox.denial import looks_like_sandbox_denial
+from codex_lsp.sandbox.policy import SandboxPolicy, policy_from_config
 
 # ---- policy ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_lsp.sandbox import MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES, OutputCollector, cap_output
+from codex_lsp.sandbox.output import MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES, OutputCollector, cap_output
 from codex_lsp.tools.base import ToolFailure
 from codex_lsp.tools.shell import DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, ShellCommandTool, ShellTool
 from tests.unit.test_shell_support import NO_BWRAP, make_ctx

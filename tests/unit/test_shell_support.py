@@ -21,7 +21,7 @@ from codex_lsp.config import Config, ShellEnvironmentPolicy
 from codex_lsp.config.model import SandboxWorkspaceWrite
 from codex_lsp.core.protocol import CommandRequest, Decision
 from codex_lsp.core.workspace import Workspace
-from codex_lsp.sandbox import Bubblewrap
+from codex_lsp.sandbox.bwrap import Bubblewrap
 from codex_lsp.tools.base import ToolContext
 
 BWRAP = Bubblewrap()

@@ -9,14 +9,13 @@ two apart: `documentUri: null` means "answered, but not shown as a document").
 from __future__ import annotations
 
 import enum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from codex_lsp.agent.transcript import Entry
-from codex_lsp.core.protocol import TurnStatus
-
-Status = TurnStatus
+if TYPE_CHECKING:  # annotations only: kept off `codex.status`'s early path (fast_start)
+    from codex_lsp.agent.transcript import Entry
+    from codex_lsp.core.protocol import TurnStatus as Status
 
 
 class Unset(enum.Enum):

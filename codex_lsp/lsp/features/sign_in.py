@@ -260,16 +260,3 @@ async def login(session: Session, args: LoginArgs) -> CommandResult:
 async def logout(session: Session, args: NoArgs) -> CommandResult:
     """`codex.logout`."""
     return await session.sign_in.logout()
-
-
-def auth_status(agent: Agent) -> dict[str, Any]:
-    """Auth mode, email and plan for `codex.status` (never a token)."""
-    loaded = agent.loaded
-    account = loaded.account
-    return {
-        "authMode": loaded.auth_mode,
-        "email": account.email if loaded.uses_chatgpt else None,
-        "plan": account.plan if loaded.uses_chatgpt else None,
-        "authSource": loaded.auth_source,
-        "authNote": loaded.auth_note,
-    }

@@ -10,9 +10,12 @@ suppressed. A test checks that this answer equals the one pygls computes.
 
 Until pygls has loaded, `textDocument/codeAction` requests are answered too:
 code actions depend on the request alone (`lsp.code_actions`, the function the
-server's handler uses). Every other message waits for pygls, in order.
-The full server adds the actions of pending changes (`lsp.pending_commands`);
-none can exist here: a change comes from a command, and commands wait for pygls.
+server's handler uses). So is `codex.status` while nothing but documents and
+code actions came before it (`early_status`: the configuration files and the
+`initialize` request are then all it depends on). Every other message waits for
+pygls, in order. The full server adds the actions of pending changes
+(`lsp.pending_commands`); none can exist here: a change comes from a command,
+and commands other than `codex.status` wait for pygls.
 
 The one setting that changes the capabilities, `inline_completion.enabled`, is read
 here too: from the `initializationOptions`, else from `config.toml` (one small TOML
@@ -30,11 +33,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from codex_lsp import wire
 from codex_lsp.lsp.features.code_actions import code_actions_json
 from codex_lsp.wire import initialize_result
 
 CODE_ACTION = b"textDocument/codeAction"
 STOP_METHODS = ("shutdown", "exit")
+STATUS_KEEPING = frozenset(
+    {
+        "initialized",
+        "textDocument/didOpen",
+        "textDocument/didChange",
+        "textDocument/didSave",
+        "textDocument/didClose",
+        "textDocument/willSave",
+        "textDocument/codeAction",
+        "$/setTrace",
+        "$/cancelRequest",
+    }
+)
+"""Messages after which `codex.status` still says what it said after `initialize`."""
 
 
 @dataclass
@@ -47,6 +65,8 @@ class EarlyStart:
     """Every byte read from stdin so far, to be processed by pygls in order."""
     answered: list[int | str] = field(default_factory=list)
     """Ids of every request answered early (`initialize` first), for pygls to skip."""
+    initialize_params: Any = None
+    """The `initialize` request's params (what an early `codex.status` depends on)."""
 
 
 def _frame(message: dict[str, Any]) -> bytes:
@@ -88,11 +108,12 @@ def answer_initialize(fd_in: int = 0, fd_out: int = 1, limit: int = 16 << 20) ->
     capabilities = _get(message, "params", "capabilities")
     inline = inline_completion_requested(_get(message, "params", "initializationOptions"))
     result = initialize_result(capabilities, inline)
-    _write_all(fd_out, _frame({"jsonrpc": "2.0", "id": message["id"], "result": result}))
-    return EarlyStart(message["id"], buffer, [message["id"]])
+    write_all(fd_out, _frame({"jsonrpc": "2.0", "id": message["id"], "result": result}))
+    return EarlyStart(message["id"], buffer, [message["id"]], message.get("params"))
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` (a pipe may take it in parts)."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -112,11 +133,12 @@ def answer_until_loaded(
         return early
     buffer = bytearray(early.consumed)
     pos = _frame_end(buffer, 0) or len(buffer)
+    answers = _EarlyAnswers(early, fd_out)
     while True:
         while (found := _frame_end(buffer, pos)) is not None:
             body = bytes(buffer[_body_start(buffer, pos) : found])
             pos = found
-            if not _answer(body, fd_out, early.answered):
+            if not answers.answer(body):
                 return EarlyStart(early.initialize_id, bytes(buffer), early.answered)
         if len(buffer) > limit:
             break
@@ -130,28 +152,65 @@ def answer_until_loaded(
     return EarlyStart(early.initialize_id, bytes(buffer), early.answered)
 
 
-def _answer(body: bytes, fd_out: int, answered: list[int | str]) -> bool:
-    """Answer one message if it is a code action; False once the client stops."""
-    if CODE_ACTION not in body and not any(m.encode() in body for m in STOP_METHODS):
+class _EarlyAnswers:
+    """Answers code actions, and `codex.status` while the server's state is still fresh."""
+
+    def __init__(self, early: EarlyStart, fd_out: int) -> None:
+        self.early = early
+        self.fd_out = fd_out
+        self.fresh = True
+        """Nothing that could change the status has come (see `STATUS_KEEPING`)."""
+
+    def answer(self, body: bytes) -> bool:
+        """Answer one message if it can be; False once the client stops."""
+        if not self.fresh and CODE_ACTION not in body and not _may_stop(body):
+            return True  # cheap path: no need to parse what will not be answered
+        try:
+            message = json.loads(body)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            self.fresh = False
+            return True
+        method, msg_id = message.get("method"), message.get("id")
+        if method in STOP_METHODS:
+            return False
+        if not isinstance(msg_id, int | str) or isinstance(msg_id, bool):
+            msg_id = None
+        if method == "textDocument/codeAction":
+            self._reply(msg_id, code_actions_json(message.get("params")))
+        elif method == "workspace/executeCommand" and _asks_status(message):
+            self._reply(msg_id, self._status())
+        elif method not in STATUS_KEEPING:
+            self.fresh = False
         return True
-    try:
-        message = json.loads(body)
-    except ValueError:
-        return True
-    if not isinstance(message, dict):
-        return True
-    method, msg_id = message.get("method"), message.get("id")
-    if method in STOP_METHODS:
-        return False
-    if method != "textDocument/codeAction" or not isinstance(msg_id, (int, str)):
-        return True
-    if isinstance(msg_id, bool) or msg_id in answered:
-        return True
-    actions = code_actions_json(message.get("params"))
-    if actions is not None:
-        _write_all(fd_out, _frame({"jsonrpc": "2.0", "id": msg_id, "result": actions}))
-        answered.append(msg_id)
-    return True
+
+    def _status(self) -> Any:
+        if not self.fresh:
+            return None
+        try:
+            from codex_lsp.lsp.rpc.early_status import early_status
+
+            return early_status(self.early.initialize_params)
+        except Exception:  # the server answers it, and reports what went wrong
+            self.fresh = False
+            return None
+
+    def _reply(self, msg_id: int | str | None, result: Any) -> None:
+        if msg_id is None or msg_id in self.early.answered or result is None:
+            return
+        write_all(self.fd_out, _frame({"jsonrpc": "2.0", "id": msg_id, "result": result}))
+        self.early.answered.append(msg_id)
+
+
+def _asks_status(message: dict[str, Any]) -> bool:
+    """`codex.status` (whatever its arguments: the server ignores them too)."""
+    command: object = _get(message, "params", "command")
+    return command == wire.STATUS
+
+
+def _may_stop(body: bytes) -> bool:
+    return any(m.encode() in body for m in STOP_METHODS)
 
 
 def _body_start(buffer: bytearray, pos: int) -> int:
