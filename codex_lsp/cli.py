@@ -204,9 +204,14 @@ def import_server() -> None:
     """Import the server (pygls, lsprotocol: the slow part), reusing attrs' compiled code."""
     if "codex_lsp.lsp.server" in sys.modules:
         return
+    import gc
     import importlib
 
     from codex_lsp.compile_cache import attrs_code_cache
 
-    with attrs_code_cache():
-        importlib.import_module("codex_lsp.lsp.server")
+    gc.disable()  # an import makes long-lived objects, not garbage: ~12% faster without
+    try:
+        with attrs_code_cache():
+            importlib.import_module("codex_lsp.lsp.server")
+    finally:
+        gc.enable()

@@ -13,6 +13,7 @@ Where there is no `fork` (Windows), the helper is a thread, as before.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -58,6 +59,7 @@ def answer_while_loading(load: Callable[[], None], fd_in: int = 0, fd_out: int =
 
 
 def _helper(loaded_fd: int, handoff_fd: int, fd_in: int, fd_out: int) -> None:
+    gc.disable()  # short-lived, allocates little garbage: collections would only cost time
     code = 0
     try:
         early = answer_initialize(fd_in, fd_out)
