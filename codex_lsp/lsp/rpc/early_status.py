@@ -18,6 +18,7 @@ costs a few tens of milliseconds that `initialize` should not wait for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from codex_lsp import wire
@@ -27,14 +28,16 @@ from codex_lsp.config.lenient import load_config_keeping_valid
 from codex_lsp.core.workspace import Workspace
 from codex_lsp.lsp.features.status_report import status_report
 from codex_lsp.lsp.session.client_settings import as_dict, codex_section, workspace_roots
-from codex_lsp.sandbox.bwrap import default_sandbox
-
-SANDBOX_PROBE_SEC = 0.25
-"""Longest wait for the sandbox probe here; a slower one is the server's to wait for."""
+from codex_lsp.sandbox.bwrap import SandboxStatus
 
 
-def early_status(initialize_params: Any) -> dict[str, Any] | None:
-    """The `codex.status` answer as the server would give it now; None: let it answer."""
+def early_status(
+    initialize_params: Any, sandbox_probe: Callable[[], SandboxStatus | None]
+) -> dict[str, Any] | None:
+    """The `codex.status` answer as the server would give it now; None: let it answer.
+
+    `sandbox_probe`: the sandbox's status, or None if it was not had quickly.
+    """
     params = as_dict(initialize_params)
     overrides = codex_section(as_dict(params.get("initializationOptions")))
     loaded, problems = load_config_keeping_valid(overrides=overrides or None)
@@ -45,7 +48,7 @@ def early_status(initialize_params: Any) -> dict[str, Any] | None:
     )
     if config.mcp_servers or (config.lsp_servers and not editor_intel):
         return None
-    sandbox = default_sandbox().status_within(SANDBOX_PROBE_SEC)
+    sandbox = sandbox_probe()
     if sandbox is None:
         return None
     result = status_report(

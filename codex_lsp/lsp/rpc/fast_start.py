@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,8 @@ STATUS_KEEPING = frozenset(
     }
 )
 """Messages after which `codex.status` still says what it said after `initialize`."""
+SANDBOX_PROBE_SEC = 0.25
+"""Longest wait for the sandbox probe before the server has loaded (code actions wait too)."""
 
 
 @dataclass
@@ -189,9 +192,10 @@ class _EarlyAnswers:
         if not self.fresh:
             return None
         try:
+            probe = _SandboxProbe()  # `bwrap` runs while the status code loads
             from codex_lsp.lsp.rpc.early_status import early_status
 
-            return early_status(self.early.initialize_params)
+            return early_status(self.early.initialize_params, probe.result)
         except Exception:  # the server answers it, and reports what went wrong
             self.fresh = False
             return None
@@ -201,6 +205,31 @@ class _EarlyAnswers:
             return
         write_all(self.fd_out, _frame({"jsonrpc": "2.0", "id": msg_id, "result": result}))
         self.early.answered.append(msg_id)
+
+
+class _SandboxProbe:
+    """The sandbox probe (`bwrap true`, a few ms) in a thread, started before the status loads.
+
+    Given up after `SANDBOX_PROBE_SEC`: a slow probe is the loaded server's to wait for.
+    """
+
+    def __init__(self) -> None:
+        self._status: Any = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            from codex_lsp.sandbox.bwrap import default_sandbox
+
+            self._status = default_sandbox().status_within(SANDBOX_PROBE_SEC)
+        finally:
+            self._done.set()
+
+    def result(self) -> Any:
+        """The `SandboxStatus`, or None if it was not had in time."""
+        self._done.wait()
+        return self._status
 
 
 def _asks_status(message: dict[str, Any]) -> bool:
