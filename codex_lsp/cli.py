@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--yes", action="store_true", help="apply edits without asking")
     ex.add_argument("--cd", metavar="DIR", help="workspace folder (default: current folder)")
     ex.add_argument(
+        "-p",
+        "--profile",
+        metavar="NAME",
+        help="layer $CODEX_HOME/NAME.config.toml over config.toml (as Codex's --profile)",
+    )
+    ex.add_argument(
         "-i",
         "--image",
         metavar="FILE",
@@ -100,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         from codex_lsp.exec_mode import run_exec
 
         images = [name for value in args.image for name in value.split(",") if name]
-        return run_exec(args.prompt, args.file, args.range, args.yes, args.cd, images)
+        return run_exec(
+            args.prompt, args.file, args.range, args.yes, args.cd, images, args.profile
+        )
     from codex_lsp.daemon import wanted
 
     if args.tcp is None and wanted(args.daemon, args.no_daemon):

@@ -178,13 +178,20 @@ def run_exec(
     yes: bool,
     cwd: str | None,
     images: list[str] | None = None,
+    profile: str | None = None,
 ) -> int:
-    """Run one task and map its status to the exit code."""
+    """Run one task and map its status to the exit code.
+
+    `profile`: as Codex's `--profile`, `<CODEX_HOME>/<profile>.config.toml` over config.toml.
+    """
     try:
-        loaded = load_config()
+        overrides = {"profile": profile} if profile else None
+        loaded = load_config(overrides=overrides, override_source="--profile")
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    for warning in loaded.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     workspace = Workspace([Path(cwd or os.getcwd())])
     try:
         spec = attach_images(build_spec(workspace, prompt, file, line_range), images or [])

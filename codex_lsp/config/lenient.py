@@ -31,6 +31,7 @@ from codex_lsp.config.loader import (
     load_config,
 )
 from codex_lsp.config.problems import ConfigProblem, drop_key, key_line, salvage_toml, shown_key
+from codex_lsp.config.profile_files import profile_path, selected_profile
 from codex_lsp.config.sources import normalize_overrides
 
 MAX_ROUNDS = 30
@@ -86,9 +87,16 @@ def load_config_keeping_valid(
     chosen = tuple(over.get(k, file_raw.get(k)) for k in ("model_provider", "profile"))
     raws = {source: file_raw, override_source: over}
     texts = {source: text or ""}
+    profile = _profile_file(home, file_raw, over, problems)
+    if profile is not None:
+        raws[profile.source] = profile.raw
+        texts[profile.source] = profile.text
+    profile_data = (profile.raw, profile.found) if profile is not None else None
     for _ in range(MAX_ROUNDS):
         try:
-            loaded = load_config(home, over, env, override_source, (file_raw, found))
+            loaded = load_config(
+                home, over, env, override_source, (file_raw, found), profile_data
+            )
         except ConfigError as exc:
             if _drop_faults(exc, raws, texts, problems):
                 continue
@@ -100,6 +108,34 @@ def load_config_keeping_valid(
         problems.append(ConfigProblem(source, "has too many problems", action="defaults used"))
     loaded = load_config(home, {}, env, override_source, ({}, found))
     return _with_block(loaded, problems, chosen), problems
+
+
+@attrs.define
+class _ProfileFile:
+    """The selected profile's file as read here (kept valid lines, like config.toml)."""
+
+    source: str
+    raw: dict[str, Any]
+    text: str
+    found: bool
+
+
+def _profile_file(
+    home: Path, file_raw: dict[str, Any], over: dict[str, Any], problems: list[ConfigProblem]
+) -> _ProfileFile | None:
+    """Read `<name>.config.toml` for the selected profile, salvaging what parses."""
+    name = selected_profile(file_raw, over)
+    path = profile_path(home, name) if name is not None else None
+    if path is None:
+        return None
+    text, unreadable = read_config_text(path)
+    if unreadable:
+        problems.append(unreadable)
+    raw: dict[str, Any] = {}
+    if text is not None:
+        raw, parse_problems = salvage_toml(text, str(path))
+        problems += parse_problems
+    return _ProfileFile(str(path), raw, text or "", text is not None)
 
 
 def _drop_faults(

@@ -1,9 +1,10 @@
 """Load ``$CODEX_HOME/config.toml`` plus LSP-supplied overrides into a checked config.
 
-Precedence, lowest first: built-in providers -> ``config.toml`` -> overrides
-(``initializationOptions`` / ``workspace/didChangeConfiguration``) -> the
-selected ``[profiles.<name>]``. This matches Codex CLI, where ``-c`` overrides
-are merged into the TOML before the profile is applied.
+Precedence, lowest first: built-in providers -> ``config.toml`` -> the selected
+profile's ``<name>.config.toml`` (Codex 0.169's profiles, `config.profile_files`)
+-> overrides (``initializationOptions`` / ``workspace/didChangeConfiguration``).
+Without that file, an older ``[profiles.<name>]`` table is applied last, as
+Codex did before 0.169 (``-c`` overrides merged into the TOML first).
 
 Errors are raised as :class:`ConfigError` naming the dotted key and where it
 came from, because "invalid config" without a location is useless inside an
@@ -35,6 +36,12 @@ from codex_lsp.config.auth import (
 from codex_lsp.config.errors import ConfigError
 from codex_lsp.config.known_keys import KNOWN_UNUSED_KEYS, unknown_keys
 from codex_lsp.config.model import Config, ModelProviderInfo
+from codex_lsp.config.profile_files import (
+    profile_layer,
+    profile_path,
+    profile_warnings,
+    selected_profile,
+)
 from codex_lsp.config.resolve import apply_profile, effective_provider
 from codex_lsp.config.sources import (
     deep_merge,
@@ -87,6 +94,8 @@ class LoadedConfig:
     home: Path
     #: Whether ``config_path`` existed and was read.
     config_file_found: bool = False
+    #: The selected profile's ``<name>.config.toml``, when it exists and was layered.
+    profile_file: Path | None = None
     #: ``env_http_headers`` resolved against the environment at load time
     #: (values may be secrets, hence no ``repr``).
     env_header_values: dict[str, str] = attrs.field(factory=dict, repr=False)
@@ -158,6 +167,7 @@ class LoadedConfig:
             "approval_policy": cfg.approval_policy,
             "sandbox_mode": cfg.sandbox_mode,
             "profile": cfg.profile,
+            "profile_file": str(self.profile_file) if self.profile_file else None,
             "model_reasoning_effort": cfg.model_reasoning_effort,
             "auth_source": self.auth_source,
             "auth_note": self.auth_note,
@@ -185,34 +195,32 @@ def codex_home(env: Mapping[str, str] = os.environ) -> Path:
 
 @dataclass(frozen=True)
 class _Sources:
-    """The raw file and override tables, and which of them to blame for a key."""
+    """The raw tables, lowest precedence first, each with its source to blame for a key."""
 
-    file_raw: dict[str, Any]
-    over_raw: dict[str, Any]
-    file_source: str
-    override_source: str
+    layers: tuple[tuple[str, dict[str, Any]], ...]
 
     def unknown_key_warnings(self) -> list[str]:
         return [
             f"unknown key '{render_key(p)}' in {source} ignored"
-            for raw, source in (
-                (self.file_raw, self.file_source),
-                (self.over_raw, self.override_source),
-            )
+            for source, raw in self.layers
             for p in unknown_keys(Config, raw)
         ]
 
     def source_of(self, path: tuple[PathPart, ...]) -> str:
-        """Blame overrides only when they reach at least as deep as the file does."""
-        over_depth = depth_present(self.over_raw, path)
-        file_depth = depth_present(self.file_raw, path)
-        if over_depth > file_depth or (over_depth and over_depth == file_depth):
-            return self.override_source
-        return self.file_source
+        """The layer reaching deepest into `path` (the later one when two reach as deep)."""
+        best_source, best_depth = self.layers[0][0], 0
+        for source, raw in self.layers:
+            depth = depth_present(raw, path)
+            if depth and depth >= best_depth:
+                best_source, best_depth = source, depth
+        return best_source
 
     def structure(self, env: Mapping[str, str]) -> Config:
         """The merged sources as a checked `Config`; `ConfigError` names every problem."""
-        raw = prepare(deep_merge(self.file_raw, self.over_raw), env)
+        merged: dict[str, Any] = {}
+        for _source, raw in self.layers:
+            merged = deep_merge(merged, raw)
+        raw = prepare(merged, env)
         try:
             return _converter.structure(raw, Config)
         except Exception as exc:
@@ -235,6 +243,7 @@ def load_config(
     env: Mapping[str, str] | None = None,
     override_source: str = DEFAULT_OVERRIDE_SOURCE,
     file_data: tuple[dict[str, Any], bool] | None = None,
+    profile_data: tuple[dict[str, Any], bool] | None = None,
 ) -> LoadedConfig:
     """Read, merge, validate and resolve the configuration.
 
@@ -242,19 +251,28 @@ def load_config(
     names as the file, may be nested under a top-level ``"codex"`` key, and may
     spell top-level keys in camelCase (``approvalPolicy``); ``null`` values are
     ignored. Raises :class:`ConfigError` for anything that cannot be used.
-    `file_data` is the file's table (and whether it exists) when already read.
+    `file_data` is the file's table (and whether it exists) when already read;
+    `profile_data` the same for the selected profile's file.
     """
     env = os.environ if env is None else env
     home = codex_home(env) if home is None else home
     config_path = home / CONFIG_FILE_NAME
     file_raw, found = read_toml(config_path) if file_data is None else file_data
-    sources = _Sources(
-        file_raw, normalize_overrides(overrides, override_source), str(config_path), override_source
-    )
+    over_raw = normalize_overrides(overrides, override_source)
+    name = selected_profile(file_raw, over_raw)
+    path = profile_path(home, name) if name is not None else None
+    if profile_data is None:
+        profile_data = read_toml(path) if path is not None else ({}, False)
+    profile_raw, profile_found = profile_data
+    layers = [(str(config_path), file_raw)]
+    if path is not None:
+        layers.append((str(path), profile_layer(profile_raw)))
+    sources = _Sources((*layers, (override_source, over_raw)))
     warnings = sources.unknown_key_warnings()
+    warnings += profile_warnings(name, file_raw, profile_raw, path, profile_found)
     config = sources.structure(env)
     source_of = sources.source_of
-    config, provider_key = apply_profile(config, source_of)
+    config, provider_key = apply_profile(config, source_of, table=not profile_found)
     provider = config.model_providers.get(config.model_provider)
     if provider is None:
         known = ", ".join(sorted(config.model_providers))
@@ -283,6 +301,7 @@ def load_config(
         config_path=config_path,
         home=home,
         config_file_found=found,
+        profile_file=path if profile_found else None,
         env_header_values=env_header_values,
         account=auth.account,
         auth_settings=settings,

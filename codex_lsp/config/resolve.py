@@ -18,16 +18,22 @@ from codex_lsp.config.model import (
 
 
 def apply_profile(
-    config: Config, source_of: typing.Callable[[tuple[PathPart, ...]], str]
+    config: Config, source_of: typing.Callable[[tuple[PathPart, ...]], str], table: bool = True
 ) -> tuple[Config, tuple[PathPart, ...]]:
-    """Overlay the selected profile; also say which key chose the provider."""
+    """Overlay the selected `[profiles.<name>]` table; also say which key chose the provider.
+
+    `table=False`: the profile came as its own file (already layered), no table applies.
+    """
     provider_key: tuple[PathPart, ...] = ("model_provider",)
-    if config.profile is None:
+    if config.profile is None or not table:
         return config, provider_key
     profile = config.profiles.get(config.profile)
     if profile is None:
-        known = ", ".join(sorted(config.profiles)) or "no [profiles] are defined"
-        detail = f"names unknown profile '{config.profile}' (known: {known})"
+        known = ", ".join(sorted(config.profiles)) or "none"
+        detail = (
+            f"names unknown profile '{config.profile}': no {config.profile}.config.toml in "
+            f"the Codex home and no [profiles.{config.profile}] (known tables: {known})"
+        )
         source = source_of(("profile",))
         raise ConfigError(source, detail, "profile", faults=((source, ("profile",), detail),))
     updates = {

@@ -52,3 +52,16 @@ def test_first_request_matches_codex_except_documented_rows(tmp_path: Path) -> N
         + as_table({k: observed[k] for k in unexplained})
     )
     assert not stale, f"rows of {DOC.name} no longer observed (remove or fix them): {stale}"
+
+
+@pytest.mark.skipif(BINARY is None, reason="the Codex CLI binary is not installed (bench cache)")
+@pytest.mark.skipif(netns_problem() is not None, reason=f"no offline namespace: {netns_problem()}")
+def test_a_profile_file_selected_with_profile_is_read_as_codex_reads_it(tmp_path: Path) -> None:
+    """Codex 0.169's profiles: `--profile fast` layers `fast.config.toml` over config.toml."""
+    assert BINARY is not None
+    profile = ("fast", 'model = "gpt-5.4"\nmodel_reasoning_effort = "low"\n')
+    with Netns() as ns:
+        ours, theirs = first_requests(ns, BINARY, "apikey", tmp_path, profile=profile)
+    for request in (ours, theirs):
+        assert request["body"]["model"] == "gpt-5.4"
+        assert request["body"]["reasoning"]["effort"] == "low"

@@ -199,23 +199,35 @@ def _first_request(ep: Endpoints, after: int, run: PeerRun) -> dict[str, Any]:
 
 
 def first_requests(
-    ns: Netns, binary: Path, mode: str, folder: Path, top: str = "", tables: str = ""
+    ns: Netns,
+    binary: Path,
+    mode: str,
+    folder: Path,
+    top: str = "",
+    tables: str = "",
+    profile: tuple[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(codex-lsp's first `/responses` request, Codex's): `codex exec "say hi"`, then
     `codex-lsp exec "say hi"`, against the same endpoints of `mode`, each with its own
-    CODEX_HOME holding the same config.toml (plus the `top` line and the `tables`)."""
+    CODEX_HOME holding the same config.toml (plus the `top` line and the `tables`).
+    `profile`: (name, text) written as `<name>.config.toml` and selected with `--profile`."""
     codex_home, lsp_home, work = folder / "codex" / "home", folder / "lsp" / "home", folder / "work"
     work.mkdir(parents=True)
+    select: list[str] = []
     with wire_endpoints(ns, mode, folder / "endpoints") as ep:
         for home in (codex_home, lsp_home):
             write_codex_home(home, ep.settings(), ep.auth, tables=tables)
             if top:
                 add_setting(home, top)
+            if profile is not None:
+                (home / f"{profile[0]}.config.toml").write_text(profile[1])
+                select = ["--profile", profile[0]]
         tls = {"CODEX_CA_CERTIFICATE": str(ep.ca_certificate)}
         argv = codex_exec_argv(binary, PROMPT, cwd=work)
+        argv = [*argv[:-1], *select, argv[-1]]
         theirs = _first_request(ep, 0, ns.run("codex", argv, base_env(codex_home, tls), work))
         seen = len(ep.responses())
-        argv = lsp_argv("exec", "--cd", str(work), PROMPT)
+        argv = lsp_argv("exec", "--cd", str(work), *select, PROMPT)
         run = ns.run("codex-lsp", argv, base_env(lsp_home, tls), work)
         assert run.returncode == 0, run.describe()
         ours = _first_request(ep, seen, run)

@@ -77,7 +77,7 @@ def test_no_web_search_when_disabled_or_not_the_openai_responses_provider(
 
 
 def test_a_profile_can_turn_it_off(tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text('[profiles.quiet]\nweb_search = "disabled"\n')
+    (tmp_path / "quiet.config.toml").write_text('web_search = "disabled"\n')
     assert _hosted(tmp_path, profile="quiet") == ()
 
 

@@ -1,9 +1,10 @@
 """Configuration problems said once, and a fixed file picked up without a restart.
 
-The server stats `config.toml` and `auth.json` before each command (two `stat`
-calls, no polling): when either changed, the configuration is loaded again. The
-problems of a load are shown once through `window/showMessage`; the same list is
-not shown again, and a list that empties says the configuration is fine now.
+The server stats `config.toml`, `auth.json` and the selected profile's
+`<name>.config.toml` before each command (a few `stat` calls, no polling): when
+one changed, the configuration is loaded again. The problems of a load are shown
+once through `window/showMessage`; the same list is not shown again, and a list
+that empties says the configuration is fine now.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from codex_lsp.config import AUTH_FILE_NAME, CONFIG_FILE_NAME
 from codex_lsp.config.problems import ConfigProblem
+from codex_lsp.config.profile_files import profile_path
 from codex_lsp.lsp.session.client import Client
 
 NEXT_STEP = "Fix it and run any Codex command: the file is read again, no restart needed."
@@ -36,9 +38,13 @@ class ConfigWatch:
         self._files: tuple[Path, ...] = ()
         self._stamps: tuple[Stamp, ...] = ()
 
-    def remember(self, home: Path) -> None:
-        """Note the state of the files a load just read."""
-        self._files = (home / CONFIG_FILE_NAME, home / AUTH_FILE_NAME)
+    def remember(self, home: Path, profile: str | None = None) -> None:
+        """Note the state of the files a load just read (or looked for: a profile's)."""
+        files = [home / CONFIG_FILE_NAME, home / AUTH_FILE_NAME]
+        profile_file = profile_path(home, profile) if profile else None
+        if profile_file is not None:
+            files.append(profile_file)
+        self._files = tuple(files)
         self._stamps = tuple(_stamp(f) for f in self._files)
 
     def changed(self) -> bool:

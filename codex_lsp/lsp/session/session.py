@@ -108,7 +108,7 @@ class Session:
         """
         self.overrides = overrides
         loaded, problems = load_config_keeping_valid(overrides=overrides or None)
-        self.config_watch.remember(loaded.home)
+        self.config_watch.remember(loaded.home, loaded.config.profile)
         self.config_problems = [str(p) for p in problems]
         self.agent.reconfigure(loaded)
         for problem in problems:
