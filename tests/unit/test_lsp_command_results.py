@@ -18,7 +18,6 @@ from codex_lsp.lsp.features.command_results import (
     ReviewResult,
     SignedInResult,
     SignedOutResult,
-    StatusResult,
     ThreadEntry,
     ThreadListResult,
     ToggleResult,
@@ -27,6 +26,7 @@ from codex_lsp.lsp.features.command_results import (
     failed,
     thread_result,
 )
+from codex_lsp.lsp.features.status_report import StatusResult
 
 USAGE = {"inputTokens": 3, "outputTokens": 1}
 ENGINE = {"sandbox": {"ok": True}, "mcpServers": {}, "lspServers": {}, "usage": None,

@@ -8,70 +8,44 @@ two apart: `documentUri: null` means "answered, but not shown as a document").
 
 from __future__ import annotations
 
-import enum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-if TYPE_CHECKING:  # annotations only: kept off `codex.status`'s early path (fast_start)
+from codex_lsp.lsp.features.result_base import (
+    FLATTEN,
+    UNSET,
+    CommandResult,
+    Unset,
+    failed,
+    to_json,
+)
+
+if TYPE_CHECKING:
     from codex_lsp.agent.transcript import Entry
-    from codex_lsp.core.protocol import TurnStatus as Status
 
-
-class Unset(enum.Enum):
-    """A field the answer leaves out (not `null`)."""
-
-    UNSET = 0
-
-
-UNSET: Final = Unset.UNSET
-
-FLATTEN = {"flatten": True}
-"""Field metadata: a mapping whose keys are sent at the top level of the answer."""
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def to_json(value: Any) -> Any:
-    """A result (or a value inside one) as the JSON the client receives."""
-    if attrs.has(type(value)):
-        out: dict[str, Any] = {}
-        for field in attrs.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is UNSET:
-                continue
-            if field.metadata.get("flatten"):
-                out.update(to_json(item))
-            else:
-                out[_camel(field.name)] = to_json(item)
-        return out
-    if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: to_json(item) for key, item in value.items()}
-    return value
-
-
-@attrs.define(kw_only=True)
-class CommandResult:
-    """The fields every command answers (`threadId` only where a thread is involved)."""
-
-    status: Status
-    thread_id: str | Unset | None = UNSET
-    error: str | Unset = UNSET
-
-    def to_json(self) -> dict[str, Any]:
-        """The answer as sent on the wire."""
-        out: dict[str, Any] = to_json(self)
-        return out
-
-
-def failed(message: str, thread_id: str | None = None) -> CommandResult:
-    """The `failed` answer every command gives when it cannot do its work."""
-    return CommandResult(status="failed", thread_id=thread_id, error=message)
+__all__ = [  # the results, and the base re-exported for the features
+    "FLATTEN",
+    "UNSET",
+    "CancelResult",
+    "ClearFindingsResult",
+    "CommandResult",
+    "DecisionResult",
+    "NeedsInstructionResult",
+    "ResumeResult",
+    "ReviewResult",
+    "SignedInResult",
+    "SignedOutResult",
+    "ThreadEntry",
+    "ThreadListResult",
+    "ToggleResult",
+    "TurnAnswer",
+    "UndoResult",
+    "Unset",
+    "failed",
+    "thread_result",
+    "to_json",
+]
 
 
 @attrs.define(kw_only=True)
@@ -161,30 +135,6 @@ class ResumeResult(CommandResult):
     items: int
     history: list[dict[str, Any]]
     transcript: list[Entry]
-
-
-@attrs.define(kw_only=True)
-class StatusResult(CommandResult):
-    """`codex.status`: configuration, credentials, running turns, pending decisions."""
-
-    version: str
-    config: Any
-    config_error: str | None
-    config_problems: list[str]
-    requests_blocked: Any
-    instruction_problems: list[str]
-    warnings: list[str]
-    auth: dict[str, Any]
-    workspace: list[str]
-    running: list[str]
-    engine: dict[str, object] = attrs.field(metadata=FLATTEN)
-    """Sandbox, MCP and language servers, usage, rate limits (`Agent.status`)."""
-    threads: int
-    findings: int
-    pending_changes: list[dict[str, Any]]
-    pending_commands: list[dict[str, Any]]
-    inline_completion: Any
-    uptime_sec: float
 
 
 @attrs.define(kw_only=True)

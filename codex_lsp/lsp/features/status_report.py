@@ -12,9 +12,35 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from codex_lsp import __version__
 from codex_lsp.config.loader import LoadedConfig
-from codex_lsp.lsp.features.command_results import StatusResult
+from codex_lsp.lsp.features.result_base import FLATTEN, CommandResult
+
+
+@attrs.define(kw_only=True)
+class StatusResult(CommandResult):
+    """`codex.status`: configuration, credentials, running turns, pending decisions."""
+
+    version: str
+    config: Any
+    config_error: str | None
+    config_problems: list[str]
+    requests_blocked: Any
+    instruction_problems: list[str]
+    warnings: list[str]
+    auth: dict[str, Any]
+    workspace: list[str]
+    running: list[str]
+    engine: dict[str, object] = attrs.field(metadata=FLATTEN)
+    """Sandbox, MCP and language servers, usage, rate limits (`Agent.status`)."""
+    threads: int
+    findings: int
+    pending_changes: list[dict[str, Any]]
+    pending_commands: list[dict[str, Any]]
+    inline_completion: Any
+    uptime_sec: float
 
 
 def auth_status(loaded: LoadedConfig) -> dict[str, Any]:
