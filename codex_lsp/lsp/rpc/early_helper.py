@@ -49,13 +49,12 @@ def answer_while_loading(load: Callable[[], None], fd_in: int = 0, fd_out: int =
     os.close(handoff_w)
     try:
         load()
-    finally:
+    finally:  # the helper stops and hands back even when loading failed: reap it
         _say_loaded(loaded_w)
-    try:
-        return decode(_read_all(handoff_r))
-    finally:
+        handoff = _read_all(handoff_r)
         os.close(handoff_r)
         os.waitpid(pid, 0)
+    return decode(handoff)
 
 
 def _helper(loaded_fd: int, handoff_fd: int, fd_in: int, fd_out: int) -> None:
