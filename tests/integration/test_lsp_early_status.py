@@ -122,6 +122,17 @@ def test_status_after_anything_that_may_change_it_is_left_to_the_server(
     assert early.answered == [1] and 2 not in answers
 
 
+@pytest.mark.parametrize("settings", [None, {}])
+def test_an_empty_settings_change_keeps_the_status_answerable(
+    home: Path, tmp_path: Path, settings: Any
+) -> None:
+    """Neovim sends its (often empty) settings right after `initialized`."""
+    change = {"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration",
+              "params": {"settings": settings}}
+    early, _ = _answer_early([_initialize(tmp_path), INITIALIZED, change, _status(2)])
+    assert early.answered == [1, 2]
+
+
 def test_documents_and_code_actions_keep_the_status_answerable(home: Path, tmp_path: Path) -> None:
     uri = (tmp_path / "a.py").as_uri()
     did_open = {"jsonrpc": "2.0", "method": "textDocument/didOpen",

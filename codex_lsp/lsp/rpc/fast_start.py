@@ -184,7 +184,7 @@ class _EarlyAnswers:
             self._reply(msg_id, code_actions_json(message.get("params")))
         elif method == "workspace/executeCommand" and _asks_status(message):
             self._reply(msg_id, self._status())
-        elif method not in STATUS_KEEPING:
+        elif method not in STATUS_KEEPING and not _empty_settings(message):
             self.fresh = False
         return True
 
@@ -236,6 +236,14 @@ def _asks_status(message: dict[str, Any]) -> bool:
     """`codex.status` (whatever its arguments: the server ignores them too)."""
     command: object = _get(message, "params", "command")
     return command == wire.STATUS
+
+
+def _empty_settings(message: dict[str, Any]) -> bool:
+    """A settings change that changes nothing (the server ignores empty settings too)."""
+    if message.get("method") != "workspace/didChangeConfiguration":
+        return False
+    settings = _get(message, "params", "settings")
+    return not (isinstance(settings, dict) and settings)
 
 
 def _may_stop(body: bytes) -> bool:
