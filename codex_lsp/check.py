@@ -61,13 +61,15 @@ def _print_auth(loaded: LoadedConfig) -> None:
     print(f"auth_source: {source}" + (f"; {loaded.auth_note}" if loaded.auth_note else ""))
 
 
-def run_check() -> int:
+def run_check(profile: str | None = None) -> int:
     """Print the configuration (never the key) and probe `{base_url}/models`; 0 = OK.
 
     Configuration problems are listed as the server reports them (file, line, key,
     what is used instead), and the rest of the check runs on what is kept.
+    `profile`: check with that profile selected (its `<name>.config.toml`).
     """
-    loaded, problems = load_config_keeping_valid()
+    overrides = {"profile": profile} if profile else None
+    loaded, problems = load_config_keeping_valid(overrides=overrides, override_source="--profile")
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(json.dumps(loaded.describe(), indent=2, default=str))

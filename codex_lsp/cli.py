@@ -51,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-daemon", action="store_true", help="never use the daemon")
     sub = parser.add_subparsers(dest="subcommand")
-    sub.add_parser("check", help="print the resolved configuration and test the endpoint")
+    check = sub.add_parser("check", help="print the resolved configuration and test the endpoint")
+    check.add_argument(
+        "-p", "--profile", metavar="NAME", help="check with $CODEX_HOME/NAME.config.toml layered"
+    )
     login = sub.add_parser("login", help="sign in with ChatGPT (as `codex login`)")
     login.add_argument(
         "--device-auth", action="store_true", help="device code sign-in (SSH, containers, WSL)"
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.subcommand == "check":
         from codex_lsp.check import run_check
 
-        return run_check()
+        return run_check(args.profile)
     if args.subcommand == "login":
         from codex_lsp.login_cli import run_login
 

@@ -57,6 +57,20 @@ def test_check_fails_clearly_when_nothing_listens(editor_env: dict[str, str], co
     assert "is the server running at http://127.0.0.1:9/v1?" in result.stderr
 
 
+def test_check_and_exec_take_a_profile_file_as_codex_does(
+    editor_env: dict[str, str], model: ScriptedModelServer, codex_home: Path, workspace: Path
+) -> None:
+    (codex_home / "fast.config.toml").write_text('model = "fast-model"\n')
+    result = run(editor_env, "check", "--profile", "fast")
+    assert result.returncode == 0, result.stderr
+    assert '"model": "fast-model"' in result.stdout
+    assert f'"profile_file": "{codex_home / "fast.config.toml"}"' in result.stdout
+    model.script(Reply([Text("Hi.")]))
+    result = run(editor_env, "exec", "say hi", "--profile", "fast", "--yes", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert model.requests[-1].body["model"] == "fast-model"
+
+
 def test_exec_yes_applies_atomically(
     editor_env: dict[str, str], model: ScriptedModelServer, workspace: Path
 ) -> None:
