@@ -126,18 +126,38 @@ def test_early_code_actions_equal_what_pygls_answers_and_come_once(
     assert answers[0][4][1] is not None  # the malformed one is pygls's error, both ways
 
 
-@pytest.mark.parametrize("client", ["neovim_v0.11.0.json", "visual_studio_code_v1.65.2.json"])
+OUR_PLUGINS = {"codexIntel": True, "codexApproval": True, "codexUserInput": True}
+"""What our VS Code extension and Neovim plugin add to an editor's capabilities."""
+
+
+@pytest.mark.parametrize(
+    ("client", "experimental", "extra_config"),
+    [
+        ("neovim_v0.11.0.json", None, ""),
+        ("visual_studio_code_v1.65.2.json", None, ""),
+        ("visual_studio_code_v1.65.2.json", OUR_PLUGINS,
+         '[inline_completion]\nenabled = true\n\n[lsp_servers.py]\ncommand = ["pylsp"]\n'),
+    ],
+    ids=["neovim", "vscode", "vscode-with-our-plugin"],
+)
 def test_early_status_equals_what_the_loaded_server_answers(
-    client: str, workspace: Path, editor_env: dict[str, str], codex_home: Path, tmp_path: Path
+    client: str, experimental: dict[str, bool] | None, extra_config: str,
+    workspace: Path, editor_env: dict[str, str], codex_home: Path, tmp_path: Path
 ) -> None:
     """The editor's first `codex.status` comes before pygls has loaded: same answer."""
     config = codex_home / "config.toml"
-    config.write_text(config.read_text() + "\nmodle = 1\n")  # a warning to report
+    text = config.read_text()
+    first_table = text.find("\n[")
+    text = text[:first_table] + "\nmodle = 1\n" + text[first_table:]  # a warning to report
+    config.write_text(text + "\n" + extra_config)
+    caps = capabilities(client)
+    if experimental:
+        caps = {**caps, "experimental": experimental}
     messages = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize",
          "params": {"processId": None, "rootUri": workspace.as_uri(),
                     "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}],
-                    "capabilities": capabilities(client),
+                    "capabilities": caps,
                     "initializationOptions": {"codex": {"model": "from-init-options"}}}},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
         {"jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand",
