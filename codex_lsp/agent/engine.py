@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codex_lsp.agent.attachments import user_message_with_images
+from codex_lsp.agent.clients import ClientFactory, ModelClients
 from codex_lsp.agent.compact import compact_limit
 from codex_lsp.agent.context import turn_extras
 from codex_lsp.agent.engine_status import engine_report
@@ -60,8 +61,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[LoadedConfig], ModelClient]
-
 
 class Agent:
     """Runs tasks as turns on threads, against the configured model."""
@@ -80,15 +79,11 @@ class Agent:
         self.tools = tools or default_tools()
         self.threads: dict[str, Thread] = {}
         self.current: Thread | None = None
-        self._client_factory = client_factory
-        self._client: ModelClient | None = None
-        self._users: dict[int, int] = {}
-        """id(client) -> turns using it: a replaced client is closed when its count drops to 0."""
         self.store = ThreadStore(loaded.home / "sessions")
         self.mcp: McpManager | None = None
         self._mcp_start: asyncio.Future[None] | None = None
         self._background = BackgroundTasks()
-        self._warming: asyncio.Future[None] | None = None
+        self._clients = ModelClients(client_factory, loaded, self._background)
         self.editor: str | None = None
         """`name/version` of the editor (from LSP `clientInfo`), for the User-Agent."""
         self.rate_limits: dict[str, dict[str, float]] = {}
@@ -112,9 +107,7 @@ class Agent:
         """
         mcp_changed = loaded.config.mcp_servers != self.loaded.config.mcp_servers
         self.loaded = loaded
-        old, self._client = self._client, None
-        if old is not None and not self._users.get(id(old)):
-            self._background.spawn(old.aclose())
+        self._clients.reconfigure(loaded)
         if mcp_changed and self.mcp is not None:
             manager, self.mcp, self._mcp_start = self.mcp, None, None
             self._background.spawn(manager.aclose())
@@ -140,33 +133,14 @@ class Agent:
         return self.mcp.errors() if self.mcp is not None else []
 
     def warm_up(self) -> None:
-        """Create the HTTP client in a worker thread ahead of the first turn.
-
-        Importing httpx and building its SSL context cost tens of milliseconds;
-        done here, the first command does not pay for them.
-        """
-        if self._client is None and self._warming is None and not self._missing_key():
-            self._warming = asyncio.ensure_future(self._warm(self.loaded))
-
-    async def _warm(self, loaded: LoadedConfig) -> None:
-        try:
-            client = await asyncio.to_thread(_prepare_client, self._client_factory, loaded)
-        except Exception as exc:  # the first turn will report it properly
-            log.warning("could not prepare the model client: %s", exc)
-            return
-        finally:
-            self._warming = None
-        if self._client is None and loaded is self.loaded:
-            self._client = client
-        else:
-            await client.aclose()
+        """Create the HTTP client ahead of the first turn (see `ModelClients.warm_up`)."""
+        if not self._missing_key():
+            self._clients.warm_up()
 
     async def aclose(self) -> None:
         """Close the model client's connections, stop MCP servers and command sessions."""
         await self.exec_sessions.close_all()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._clients.aclose()
         if self.mcp is not None:
             await self.mcp.aclose()
             self.mcp = None
@@ -290,26 +264,8 @@ class Agent:
         self.start_mcp()
         if self._mcp_start is not None and not self._mcp_start.done():
             await asyncio.shield(self._mcp_start)
-        if self._warming is not None:
-            await asyncio.shield(self._warming)
-        if self._client is None:
-            self._client = self._client_factory(self.loaded)
-        client = self._client
-        self._users[id(client)] = self._users.get(id(client), 0) + 1
-        try:
+        async with self._clients.for_turn() as client:
             return await self._run_with(thread, spec, client, workspace)
-        finally:
-            self._release(client)
-
-    def _release(self, client: ModelClient) -> None:
-        """A turn is done with `client`: close it if it was replaced and nobody uses it."""
-        left = self._users.get(id(client), 1) - 1
-        if left > 0:
-            self._users[id(client)] = left
-            return
-        self._users.pop(id(client), None)
-        if client is not self._client:
-            self._background.spawn(client.aclose())
 
     async def _run_with(
         self, thread: Thread, spec: TaskSpec, client: ModelClient, workspace: Workspace
@@ -391,9 +347,7 @@ class Agent:
         missing = self._missing_key()
         if missing:
             raise ModelError(missing)
-        if self._client is None:
-            self._client = self._client_factory(self.loaded)
-        return self._client
+        return self._clients.shared()
 
     def _say_problems(self, problems: list[str]) -> None:
         """Log and report each instructions problem the first time it is seen."""
@@ -433,16 +387,3 @@ class Agent:
         if isinstance(event, RateLimitsUpdate):
             self.rate_limits = dict(event.windows)
         await self.host.emit(event)
-
-
-def _prepare_client(factory: ClientFactory, loaded: LoadedConfig) -> ModelClient:
-    """Build the client and load what its first request would import (worker thread)."""
-    import importlib
-
-    client = factory(loaded)
-    for module in ("httpcore._async.connection_pool", "anyio._backends._asyncio"):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass
-    return client

@@ -18,7 +18,8 @@ from typing import Any
 
 from pygls.workspace import TextDocument
 
-from codex_lsp.agent.engine import Agent, ClientFactory
+from codex_lsp.agent.clients import ClientFactory
+from codex_lsp.agent.engine import Agent
 from codex_lsp.background import BackgroundTasks
 from codex_lsp.completion.service import InlineCompletions
 from codex_lsp.config.lenient import load_config_keeping_valid

@@ -4,7 +4,8 @@
  * commands, edit decisions (approvalUi.ts) and setting writes.
  *
  * The state lives here, not in the webview, so it survives the view being hidden
- * or moved; the webview re-renders from the last update when it comes back.
+ * or moved; the webview re-renders from the last update when it comes back. The prompt's
+ * context chips are in attachments.ts, the saved copy for a reload in memory.ts.
  */
 
 import * as vscode from 'vscode';
@@ -20,7 +21,6 @@ import { errorText } from '../server';
 import type { FromWebview, PanelSettings, ToWebview } from './messages';
 import {
   Action,
-  Chip,
   CodexEvent,
   chipLabel,
   Decision,
@@ -34,15 +34,12 @@ import {
   UserInputResult,
   userInputResult,
 } from './model';
-import { ImageAttachment, imageArgs, imageMime } from './images';
+import { ContextChips, imageThumb, openFiles } from './attachments';
+import { ImageAttachment, imageArgs } from './images';
+import { ViewMemory } from './memory';
 import { pageHtml } from './page';
-import { applyRestored } from './restoredEdit';
-import { restoredState, SAVED_VIEW_KEY, toSaved } from './restore';
 
 export const VIEW_ID = 'codex-lsp.conversation';
-
-/** Dropped image files up to this size get a thumbnail (larger ones: an icon). */
-const MAX_THUMB_BYTES = 8 * 1024 * 1024;
 
 interface Result {
   status?: string;
@@ -54,10 +51,9 @@ interface Result {
 
 export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
-  private state: PanelState = initialState();
-  private chips: Chip[] = [];
-  /** The active editor's file or selection is attached until the user removes it. */
-  private autoContext = true;
+  private state: PanelState;
+  private readonly context: ContextChips;
+  private readonly memory: ViewMemory;
   private threads: ThreadRow[] | null = null;
   private effectiveModel = '';
   private counter = 0;
@@ -65,13 +61,8 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   /** Question card id -> the open `codex/requestUserInput`'s answer. */
   private readonly questions = new Map<string, (answers: Record<string, string> | null) => void>();
   private timer: NodeJS.Timeout | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
-  /** Change card id -> its `codex/approveEdit`, while pending (saved with the view). */
-  private readonly proposals = new Map<string, ApproveEditParams>();
-  /** Pending cards restored after a reload: their server is gone, so they are decided here. */
-  private restored = new Map<string, ApproveEditParams>();
   /** The restored thread is not loaded in this server yet: resume it before the next prompt. */
-  private resumeFirst = false;
+  private resumeFirst: boolean;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -79,20 +70,14 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     private readonly server: CodexServer,
     private readonly reviewer: EditReviewer,
     private readonly log: vscode.LogOutputChannel,
-    private readonly memory: vscode.Memento,
+    memento: vscode.Memento,
   ) {
-    const saved = restoredState(memory.get(SAVED_VIEW_KEY));
-    if (saved) {
-      this.state = saved.state;
-      this.restored = saved.proposals;
-      this.resumeFirst = saved.state.threadId !== null;
-    }
+    this.memory = new ViewMemory(memento, log, () => this.state);
+    this.state = this.memory.saved ?? initialState();
+    this.resumeFirst = (this.memory.saved?.threadId ?? null) !== null;
+    this.context = new ContextChips(server, () => this.post());
     this.disposables.push(
-      vscode.window.onDidChangeActiveTextEditor(() => {
-        this.autoContext = true;
-        this.refreshContext();
-      }),
-      vscode.window.onDidChangeTextEditorSelection(() => this.refreshContext()),
+      this.context,
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(SETTINGS_SECTION) && this.post()),
     );
   }
@@ -116,7 +101,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     view.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m).catch((e) => this.fail(e)));
     view.onDidChangeVisibility(() => view.visible && this.post());
     view.onDidDispose(() => (this.view = undefined));
-    this.refreshContext();
+    this.context.refresh();
   }
 
   // ---- fed by extension.ts -----------------------------------------------------------
@@ -155,11 +140,11 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   async reviewEdit(params: ApproveEditParams, token: vscode.CancellationToken): Promise<unknown> {
     const id = `edit${++this.counter}`;
     const files = params.files.map((f) => ({ path: f.path, kind: f.kind }));
-    this.proposals.set(id, params);
+    this.memory.proposals.set(id, params);
     const hunks = cardHunks(params);
     this.dispatch({ type: 'proposal', id, proposal: { title: params.title, summary: params.summary, files, hunks } });
     void this.reveal();
-    const answer = await this.reviewer.review(params, token, true).finally(() => this.proposals.delete(id));
+    const answer = await this.reviewer.review(params, token, true).finally(() => this.memory.proposals.delete(id));
     this.dispatch({ type: 'proposalDecided', id, decision: token.isCancellationRequested ? 'withdrawn' : answer.decision });
     return answer;
   }
@@ -198,20 +183,18 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       case 'send':
         return this.send(m.text, m.images ?? []);
       case 'readImage':
-        return this.readImage(m.id, m.uri);
+        return this.postMessage(await imageThumb(m.id, m.uri));
       case 'warn':
         return this.dispatch({ type: 'notice', level: 'warning', text: m.text });
       case 'stop':
         await this.run(ServerCommands.cancel, this.state.threadId ? { threadId: this.state.threadId } : {});
         return;
       case 'removeChip':
-        if (m.id === 'auto') this.autoContext = false;
-        this.chips = this.chips.filter((c) => c.id !== m.id);
-        return this.post();
+        return this.context.remove(m.id);
       case 'mention':
-        return this.postMessage({ type: 'mentions', files: this.openFiles(m.query) });
+        return this.postMessage({ type: 'mentions', files: openFiles(m.query) });
       case 'addFile':
-        return this.addFile(m.uri);
+        return this.context.addFile(m.uri);
       case 'newThread':
         return this.newThread();
       case 'showThreads':
@@ -221,7 +204,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       case 'undo':
         return this.undo();
       case 'review':
-        if (this.restored.has(m.id)) {
+        if (this.memory.isRestored(m.id)) {
           void vscode.window.showInformationMessage('Codex: this change was proposed before the window reloaded; Apply writes it into the editor if the files are unchanged.');
           return;
         }
@@ -230,7 +213,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
         return this.dispatch({ type: 'hunkChoice', id: m.id, hunk: m.hunk, kept: m.kept });
       case 'decideEdit': {
         const kept = m.decision === 'reject' ? undefined : this.keptHunks(m.id);
-        if (this.restored.has(m.id)) return this.decideRestored(m.id, m.decision, kept);
+        if (this.memory.isRestored(m.id)) return this.dispatch(await this.memory.decideRestored(m.id, m.decision, kept));
         if (kept) return this.reviewer.decideHunks(kept);
         return this.reviewer.decide(m.decision);
       }
@@ -263,13 +246,11 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
 
   private async send(text: string, images: ImageAttachment[]): Promise<void> {
     if (!text.trim() || this.state.busy) return;
-    const chips = this.chips;
+    const chips = this.context.take();
     this.dispatch({ type: 'prompt', text: text.trim(), chips: [...chips.map(chipLabel), ...images.map((i) => i.name)] });
-    this.chips = [];
-    this.refreshContext(); // the active editor stays attached
     const arg: Record<string, unknown> = { prompt: text.trim() };
     if (chips.length) arg.context = promptContext(chips);
-    if (images.length) arg.images = imageArgs(images, (uri) => this.wireUri(vscode.Uri.parse(uri)));
+    if (images.length) arg.images = imageArgs(images, (uri) => this.context.wireUri(vscode.Uri.parse(uri)));
     if (this.state.threadId && this.resumeFirst) {
       await this.run(ServerCommands.resumeThread, { threadId: this.state.threadId });
       this.resumeFirst = false;
@@ -289,15 +270,6 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
   private keptHunks(id: string): HunkRef[] | undefined {
     const card = this.state.items.find((i) => i.id === id);
     return card?.kind === 'change' && card.hunks ? keptFromCard(card.hunks) : undefined;
-  }
-
-  /** Apply or reject a card restored after a reload (see restore.ts). */
-  private async decideRestored(id: string, decision: Decision, kept?: HunkRef[]): Promise<void> {
-    const params = this.restored.get(id);
-    this.restored.delete(id);
-    if (!params || decision === 'reject' || kept?.length === 0) return this.dispatch({ type: 'cardSettled', id, state: 'rejected' });
-    const problem = await applyRestored(params, kept);
-    this.dispatch(problem ? { type: 'cardSettled', id, state: 'stale', detail: problem } : { type: 'cardSettled', id, state: 'applied' });
   }
 
   private async newThread(): Promise<void> {
@@ -350,99 +322,13 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
     this.dispatch({ type: 'failed', error: errorText(err) });
   }
 
-  // ---- context chips ---------------------------------------------------------------------
-
-  /** A URI as the server reads it. */
-  private wireUri(uri: vscode.Uri): string {
-    const client = this.server.languageClient;
-    return client ? client.code2ProtocolConverter.asUri(uri) : uri.toString();
-  }
-
-  /** A dropped image file, read for its chip's thumbnail (the server reads it again on send). */
-  private async readImage(id: string, uri: string): Promise<void> {
-    const file = vscode.Uri.parse(uri);
-    const mime = imageMime(file.path);
-    try {
-      if (!mime) throw new Error('not a PNG, JPEG, GIF or WebP file');
-      const { size } = await vscode.workspace.fs.stat(file);
-      if (size > MAX_THUMB_BYTES) return this.postMessage({ type: 'thumb', id });
-      const bytes = await vscode.workspace.fs.readFile(file);
-      await this.postMessage({ type: 'thumb', id, dataUrl: `data:${mime};base64,${Buffer.from(bytes).toString('base64')}` });
-    } catch (err) {
-      await this.postMessage({ type: 'thumb', id, error: `${vscode.workspace.asRelativePath(file)}: ${errorText(err)}` });
-    }
-  }
-
-  private chipFor(uri: vscode.Uri, id: string, selection?: vscode.Selection, doc?: vscode.TextDocument): Chip {
-    const path = vscode.workspace.asRelativePath(uri);
-    const wire = this.wireUri(uri);
-    if (selection && doc && !selection.isEmpty) {
-      return {
-        id,
-        kind: 'selection',
-        path,
-        uri: wire,
-        startLine: selection.start.line + 1,
-        endLine: selection.end.line + 1,
-        text: doc.getText(selection),
-        range: {
-          start: { line: selection.start.line, character: selection.start.character },
-          end: { line: selection.end.line, character: selection.end.character },
-        },
-      };
-    }
-    return { id, kind: 'file', path, uri: wire };
-  }
-
-  private refreshContext(): void {
-    const editor = vscode.window.activeTextEditor;
-    const chips = this.chips.filter((c) => c.id !== 'auto');
-    if (this.autoContext && editor && editor.document.uri.scheme === 'file') {
-      chips.unshift(this.chipFor(editor.document.uri, 'auto', editor.selection, editor.document));
-    }
-    this.chips = chips;
-    this.post();
-  }
-
-  private openFiles(query: string): { path: string; uri: string }[] {
-    const seen = new Set<string>();
-    const out: { path: string; uri: string }[] = [];
-    const uris = [
-      ...vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri)),
-      ...vscode.workspace.textDocuments.map((d) => d.uri),
-    ];
-    for (const uri of uris) {
-      if (!uri || uri.scheme !== 'file' || seen.has(uri.toString())) continue;
-      seen.add(uri.toString());
-      const path = vscode.workspace.asRelativePath(uri);
-      if (path.toLowerCase().includes(query.toLowerCase())) out.push({ path, uri: uri.toString() });
-    }
-    return out.slice(0, 20);
-  }
-
-  private addFile(uri: string): void {
-    const chip = this.chipFor(vscode.Uri.parse(uri), `file${++this.counter}`);
-    if (!this.chips.some((c) => c.kind === 'file' && c.path === chip.path)) this.chips.push(chip);
-    this.post();
-  }
-
   // ---- posting ------------------------------------------------------------------------------
 
   private dispatch(action: Action): void {
     this.state = reduce(this.state, action);
     if (action.type === 'reset') this.resumeFirst = false;
     this.post();
-    this.save();
-  }
-
-  /** Save the view for a reload or restart, at most every 300 ms. */
-  private save(): void {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      const proposals = new Map([...this.restored, ...this.proposals]);
-      void Promise.resolve(this.memory.update(SAVED_VIEW_KEY, toSaved(this.state, proposals))).catch((e) => this.log.warn(`could not save the Codex view: ${errorText(e)}`));
-    }, 300);
+    this.memory.save();
   }
 
   private async reveal(): Promise<void> {
@@ -457,7 +343,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       void this.postMessage({
         type: 'update',
         state: this.state,
-        chips: this.chips,
+        chips: [...this.context.chips],
         settings: this.settings(),
         threads: this.threads,
       });
