@@ -84,7 +84,8 @@ export type Item = Base &
         kind: 'question';
         callId: string;
         questions: Question[];
-        state: 'pending' | 'answered' | 'dismissed';
+        /** withdrawn: the server stopped waiting (no answer in time, the turn ended). */
+        state: 'pending' | 'answered' | 'dismissed' | 'withdrawn';
         /** Question id -> the answer given (an option's label or typed text). */
         answers: Record<string, string>;
       }
@@ -170,7 +171,7 @@ export type Action =
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
   | { type: 'questions'; id: string; request: UserInputParams }
-  | { type: 'questionsDecided'; id: string; answers: Record<string, string> | null }
+  | { type: 'questionsDecided'; id: string; answers: Record<string, string> | null; withdrawn?: boolean }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
 
 export function initialState(): PanelState {
@@ -280,7 +281,7 @@ function onFinished(s: Draft, e: TurnFinishedEvent): void {
   for (const item of s.items) {
     if (item.kind === 'tool' && item.state === 'running') change(item, { state: 'failed', detail: `${item.detail} (stopped)` });
     if (item.kind === 'approval' && item.state === 'pending') change(item, { state: 'withdrawn' });
-    if (item.kind === 'question' && item.state === 'pending') change(item, { state: 'dismissed' });
+    if (item.kind === 'question' && item.state === 'pending') change(item, { state: 'withdrawn' });
   }
 }
 
@@ -317,6 +318,10 @@ const EVENTS: (s: Draft) => EventTable = (s) => ({
   approvalWithdrawn: (e) => {
     if (e.kind !== 'edit') return;
     const card = last(s, 'change', (c) => c.state === 'pending');
+    if (card) change(card, { state: 'withdrawn' });
+  },
+  questionWithdrawn: (e) => {
+    const card = last(s, 'question', (c) => c.state === 'pending' && c.callId === e.callId);
     if (card) change(card, { state: 'withdrawn' });
   },
   authRequired: (e) => {
@@ -437,7 +442,8 @@ export function reduce(state: PanelState, action: Action): PanelState {
     case 'questionsDecided': {
       const item = s.items.find((i) => i.id === action.id);
       if (item?.kind === 'question' && item.state === 'pending') {
-        change(item, action.answers === null ? { state: 'dismissed' } : { state: 'answered', answers: action.answers });
+        if (action.withdrawn) change(item, { state: 'withdrawn' });
+        else change(item, action.answers === null ? { state: 'dismissed' } : { state: 'answered', answers: action.answers });
       }
       break;
     }
