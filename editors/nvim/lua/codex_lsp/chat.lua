@@ -368,6 +368,8 @@ function M.on_event(event)
     local msg = ('The %s approval timed out and was withdrawn; an answer now has no effect.'):format(what)
     note(thread, '> ' .. msg)
     vim.notify('codex_lsp: ' .. msg, vim.log.levels.WARN)
+  elseif kind == 'questionWithdrawn' then
+    require('codex_lsp.questions').withdraw(event)
   elseif kind == 'turnFinished' then
     local status = status_text[event.status] or tostring(event.status)
     local line = '*' .. status
