@@ -133,6 +133,10 @@ LOGIN_EVENT: Final = "login"
 """`codex/event` type for sign-in progress: `{type, state, method, url?, userCode?, ...}`."""
 APPROVAL_WITHDRAWN_EVENT: Final = "approvalWithdrawn"
 """`codex/event` type when a prompt timed out: `{type, threadId, kind, action?}`."""
+QUESTION_WITHDRAWN_EVENT: Final = "questionWithdrawn"
+"""`codex/event` type when the server stops waiting for a `codex/requestUserInput` answer
+(also withdrawn with `$/cancelRequest`): `{type, threadId, callId, reason: "timeout" |
+"cancelled"}`; an answer sent later has no effect."""
 SIGN_IN_ACTION: Final = "Sign in with ChatGPT"
 """The `window/showMessageRequest` action on every "not signed in" message."""
 

@@ -152,6 +152,12 @@ function T.answer_select(choice, inspect)
   table.insert(T.select_answers, { choice = choice, inspect = inspect })
 end
 
+--- Hold the next `vim.ui.select` open (a user who has not answered yet): its items and
+--- callback go to `T.held` for the scenario to answer later.
+function T.hold_select()
+  table.insert(T.select_answers, { hold = true })
+end
+
 --- Queue the answer to the next `vim.ui.input` (false: dismissed).
 ---@param text string|false
 function T.answer_input(text)
@@ -171,6 +177,10 @@ vim.ui.select = function(items, opts, on_choice)
   local answer = table.remove(T.select_answers, 1)
   if not answer then
     T.finish(false, 'unexpected vim.ui.select: ' .. prompt .. ' ' .. vim.inspect(texts))
+    return
+  end
+  if answer.hold then
+    T.held = { items = items, texts = texts, on_choice = on_choice }
     return
   end
   -- Answer like a real UI: later, from the event loop.

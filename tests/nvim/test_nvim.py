@@ -626,3 +626,59 @@ def test_intel_from_neovims_own_language_server(
     assert seen["def"] == "typed.py:1:5: def greet(name: str) -> str:"
     assert "def greet(name: str) -> str" in seen["hover"]
     assert seen["diag"].startswith("typed.py: 1 problem(s) (editor):")
+
+
+def test_chat_buffer_replaces_running_output_in_place(
+    workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = passed(run_nvim("chat_live_output", workspace, nvim_env, tmp_path))
+
+    header = ["## Codex: run the tests", ""]
+    assert result["first"] == [*header, "> ▶ shell make test", ">     tick 1"]
+    assert result["running"] == [
+        *header,
+        "> ▶ shell make test",
+        ">     tick 3",
+        ">     tick 4",
+        "> ▶ shell sleep 9",
+        ">     waiting",
+    ]
+    final_c1 = ["> ✓ shell make test (exit 0)", *[f">     tick {i}" for i in range(1, 5)]]
+    assert result["ended"] == [*header, *final_c1, "> ▶ shell sleep 9", ">     waiting"]
+    # A late tail of an ended step changes nothing; the turn's end stops the running row.
+    assert result["chat"] == [*header, *final_c1, "> ✗ shell sleep 9 (stopped)", "*cancelled*"]
+
+
+TICKS = "for i in 1 2 3 4 5; do echo tick $i; sleep 0.4; done"
+"""A command that prints a line at a time (as in tests/e2e/test_e2e_live_output.py)."""
+
+
+def test_running_command_output_shows_in_chat(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    config = Path(nvim_env["CODEX_HOME"]) / "config.toml"
+    no_prompts = 'approval_policy = "never"\nsandbox_mode = "danger-full-access"\n'
+    config.write_text(no_prompts + config.read_text())
+    model.script(
+        Reply([FunctionCall("shell", {"command": ["bash", "-c", TICKS]}, "sh1")]),
+        Reply([Text("Ticked.")]),
+    )
+    result = passed(run_nvim("live_output", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "answered", result["command"]
+    running = result["running"]
+    assert running, "no chat snapshot showed a running row"
+    for lines in running:
+        (row,) = [i for i, line in enumerate(lines) if line.startswith("> ▶ ")]
+        assert "bash -c" in lines[row], lines
+        tail = lines[row + 1 :]
+        # The latest lines only (the server sends three), never a growing log.
+        assert 1 <= len(tail) <= 3 and all(t.startswith(">     tick ") for t in tail), lines
+    shown = {t for lines in running for t in lines if t.startswith(">     tick ")}
+    assert len(shown) >= 2, running  # the row was updated in place while it ran
+    chat = result["chat"]
+    assert not [line for line in chat if line.startswith("> ▶ ")], chat
+    (final,) = [i for i, line in enumerate(chat) if line.startswith("> ✓ ")]
+    assert chat[final].endswith("(exit 0)"), chat
+    assert chat[final + 1 : final + 6] == [f">     tick {i}" for i in range(1, 6)], chat
+    assert chat[-1] == "*answered*"

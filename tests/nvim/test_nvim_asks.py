@@ -115,3 +115,31 @@ def test_dismissed_questions_tell_the_model(
     first, note = output.split("\n", 1)
     assert json.loads(first) == {"answers": {}}
     assert "dismissed" in note
+
+
+def test_a_question_the_server_withdrew_ignores_the_late_answer(
+    model: ScriptedModelServer, workspace: Path, nvim_env: dict[str, str], tmp_path: Path
+) -> None:
+    use_gpt55(nvim_env)
+    config = Path(nvim_env["CODEX_HOME"]) / "config.toml"
+    config.write_text("approval_timeout_sec = 1\n" + config.read_text())
+    model.script(
+        Reply([FunctionCall("request_user_input", {"questions": [DB]}, "ask1")]),
+        Reply([Text("I will pick Postgres then.")]),
+    )
+    result = passed(run_nvim("questions_withdrawn", workspace, nvim_env, tmp_path))
+
+    assert result["command"]["status"] == "answered", result["command"]
+    assert result["unused"] == 0
+    assert result["held_prompt"][0] == "Postgres (Recommended) — Matches production."
+    chat = result["chat"]
+    assert "> *withdrawn: Codex stopped waiting for an answer*" in chat
+    assert "> *dismissed*" not in chat
+    # The late pick is not written anywhere, and reached neither the server nor the model.
+    assert result["chat_after"] == chat
+    assert not [line for line in chat if line.startswith("> → ")]
+    timed_out = [n["message"] for n in result["notifications"] if "stopped waiting" in n["message"]]
+    assert len(timed_out) == 1, result["notifications"]
+    assert len(model.requests) == 2
+    (output,) = outputs(model, 1)
+    assert "Postgres" not in output.split("\n", 1)[0]

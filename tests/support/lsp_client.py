@@ -35,10 +35,28 @@ without announcing it), and `Editor` answers as told in `message_answers`."""
 
 
 class RawResultProtocol(LanguageClientProtocol):
-    """Keep server results as raw JSON: assertions compare exactly what was sent."""
+    """Keep server results as raw JSON: assertions compare exactly what was sent.
+
+    Also keeps the ids of the server's requests and of its `$/cancelRequest`s (a
+    request it withdrew), which pygls handles before any feature sees them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_ids: list[tuple[str, Any]] = []
+        """(method, id) of every request the server sent, in order."""
+        self.cancels: list[Any] = []
 
     def get_result_type(self, method: str) -> Any:
         return None
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        self.request_ids.append((method_name, msg_id))
+        super()._handle_request(msg_id, method_name, params)
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        self.cancels.append(msg_id)
+        super()._handle_cancel_notification(msg_id)
 
 
 def dict_converter() -> Converter:

@@ -82,6 +82,7 @@ def _server_event_types() -> set[str]:
         wire.AUTH_REQUIRED_EVENT,
         wire.LOGIN_EVENT,
         wire.APPROVAL_WITHDRAWN_EVENT,
+        wire.QUESTION_WITHDRAWN_EVENT,
     }
     return {str(t) for t in agent} | built
 

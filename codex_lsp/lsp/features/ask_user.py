@@ -10,16 +10,21 @@ text, so a free-form answer goes in the user's next prompt). A client that answe
 that request with an error (MethodNotFound; remembered for the session by
 `message_prompt`) gets the question as a `window/showMessage` and the model hears
 that the user could not be asked. No answer within `approval_timeout_sec` counts as
-dismissed.
+dismissed. When the server stops waiting for an inline answer (no answer in time, the
+turn cancelled or ended) it withdraws the request with `$/cancelRequest` and says so in
+a `questionWithdrawn` event, which Neovim can map to its prompt (its handlers are not
+given request ids).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from pygls.exceptions import JsonRpcException
 
+from codex_lsp import wire
 from codex_lsp.lsp.rpc.jsonrpc import RequestAbandoned
 from codex_lsp.lsp.session import message_prompt
 from codex_lsp.lsp.session.client import Client
@@ -88,12 +93,30 @@ async def ask_form(
     try:
         result = await client.request(USER_INPUT_REQUEST, params, timeout=timeout)
     except RequestAbandoned:
+        _withdrawn(client, params, "timeout")
         return FormAnswers(None)
+    except asyncio.CancelledError:
+        _withdrawn(client, params, "cancelled")
+        raise
     except JsonRpcException as exc:
         client.refused.add(USER_INPUT_REQUEST)
         log.info("the client refused %s (%s): message requests instead", USER_INPUT_REQUEST, exc)
         return None
     return FormAnswers(_answers_in(result))
+
+
+def _withdrawn(
+    client: Client, params: dict[str, Any], reason: Literal["timeout", "cancelled"]
+) -> None:
+    """Tell chat-style clients the questions are no longer waited on."""
+    client.send_event(
+        {
+            "type": wire.QUESTION_WITHDRAWN_EVENT,
+            "threadId": params["threadId"],
+            "callId": params["callId"],
+            "reason": reason,
+        }
+    )
 
 
 def _answers_in(result: Any) -> dict[str, tuple[str, ...]] | None:

@@ -156,6 +156,14 @@ export interface ApprovalWithdrawnEvent {
   action?: 'shell' | 'mcp';
 }
 
+/** The server stopped waiting for a `codex/requestUserInput` answer (it also cancels the request). */
+export interface QuestionWithdrawnEvent {
+  type: 'questionWithdrawn';
+  threadId: string;
+  callId: string;
+  reason: 'timeout' | 'cancelled';
+}
+
 export type CodexEvent =
   | TurnStartedEvent
   | TextEvent
@@ -171,7 +179,8 @@ export type CodexEvent =
   | ReviewEvent
   | AuthRequiredEvent
   | LoginEvent
-  | ApprovalWithdrawnEvent;
+  | ApprovalWithdrawnEvent
+  | QuestionWithdrawnEvent;
 
 export type CodexEventType = CodexEvent['type'];
 export type EventOf<K extends CodexEventType> = Extract<CodexEvent, { type: K }>;
@@ -198,6 +207,7 @@ const KINDS: Record<CodexEventType, true> = {
   authRequired: true,
   login: true,
   approvalWithdrawn: true,
+  questionWithdrawn: true,
 };
 
 export const EVENT_TYPES = Object.keys(KINDS) as CodexEventType[];

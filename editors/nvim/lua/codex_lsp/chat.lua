@@ -5,10 +5,12 @@
 --- they arrive, `textReset` drops the partial answer of that turn, `reasoning`
 --- deltas stream into a quoted `*Thinking:*` block, `tool`, `plan` and `notice`
 --- events become quoted lines (a command with its exit code and the last lines
---- of its output), and `turnFinished` appends a status line (`*answered*`,
+--- of its output; while it runs, its latest lines from `toolOutput`, see
+--- chat_live.lua), and `turnFinished` appends a status line (`*answered*`,
 --- `*cancelled*`, `*failed: …*`). The same things the VS Code view shows.
 local M = {}
 
+local live = require('codex_lsp.chat_live')
 local api = vim.api
 local ns = api.nvim_create_namespace('codex_lsp.chat')
 local BUF_NAME = 'codex://chat'
@@ -39,6 +41,7 @@ function M.buf()
   vim.bo[bufnr].filetype = 'markdown'
   turns = {}
   current = nil
+  live.reset()
   return bufnr
 end
 
@@ -254,31 +257,45 @@ end
 --- header of the shell tools' output is left out).
 local OUTPUT_LINES = 20
 
---- A finished tool step: `> ✓ detail`, for commands `(exit N)` and the output as a quoted
---- code block.
----@param thread string
+--- A finished tool step's lines: `> ✓ detail`, for commands `(exit N)` and the output
+--- as a quoted code block.
 ---@param event table
-local function tool_end(thread, event)
+---@return string[]
+local function tool_end_lines(event)
   local mark = event.ok == false and '✗' or '✓'
   local line = ('> %s %s'):format(mark, event.detail or event.name or 'tool')
   if type(event.exitCode) ~= 'number' then
-    note(thread, line)
-    return
+    return { line }
   end
-  note(thread, ('%s (exit %d)'):format(line, event.exitCode))
+  local result = { ('%s (exit %d)'):format(line, event.exitCode) }
   local output = type(event.output) == 'string' and event.output or ''
   output = output:gsub('^Exit code: [^\n]*\n', ''):gsub('^Wall time: [^\n]*\n', '')
   output = output:gsub('^Output:\n', ''):gsub('\n+$', '')
   if output == '' then
-    return
+    return result
   end
   local lines = vim.split(output, '\n', { plain = true })
   if #lines > OUTPUT_LINES then
-    note(thread, ('>     … %d earlier lines'):format(#lines - OUTPUT_LINES))
+    result[#result + 1] = ('>     … %d earlier lines'):format(#lines - OUTPUT_LINES)
     lines = vim.list_slice(lines, #lines - OUTPUT_LINES + 1)
   end
   for _, out in ipairs(lines) do
-    note(thread, '>     ' .. out)
+    result[#result + 1] = '>     ' .. out
+  end
+  return result
+end
+
+--- A finished tool step: its lines replace its live row, or end the chat.
+---@param thread string
+---@param event table
+local function tool_end(thread, event)
+  local lines = tool_end_lines(event)
+  if live.finish(event.callId, lines) then
+    follow()
+    return
+  end
+  for _, line in ipairs(lines) do
+    note(thread, line)
   end
 end
 
@@ -317,9 +334,14 @@ function M.on_event(event)
       end
     end
   elseif kind == 'tool' then
-    if event.phase == 'end' then
+    if event.phase == 'begin' then
+      live.begin(thread, event)
+    elseif event.phase == 'end' then
       tool_end(thread, event)
     end
+  elseif kind == 'toolOutput' then
+    live.output(thread, event, M.buf(), note)
+    follow()
   elseif kind == 'webSearch' then
     if event.phase == 'end' then
       note(thread, '> ✓ ' .. (type(event.detail) == 'string' and event.detail or 'Searching the web'))
@@ -346,6 +368,8 @@ function M.on_event(event)
     local msg = ('The %s approval timed out and was withdrawn; an answer now has no effect.'):format(what)
     note(thread, '> ' .. msg)
     vim.notify('codex_lsp: ' .. msg, vim.log.levels.WARN)
+  elseif kind == 'questionWithdrawn' then
+    require('codex_lsp.questions').withdraw(event)
   elseif kind == 'turnFinished' then
     local status = status_text[event.status] or tostring(event.status)
     local line = '*' .. status
@@ -356,6 +380,7 @@ function M.on_event(event)
     if #changed > 0 then
       line = line .. ' (' .. table.concat(changed, ', ') .. ')'
     end
+    live.stop_thread(thread)
     note(thread, line .. '*')
     turns[thread] = nil
   end

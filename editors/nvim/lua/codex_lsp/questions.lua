@@ -7,11 +7,21 @@
 --- "Type an answer…" opens `vim.ui.input`. The answers go back as the server wants them
 --- (`{answers = {[id] = {answers = {label or typed text}}}}`); dismissing a question
 --- dismisses them all (`null`: the model hears the user did not answer).
+---
+--- When the server stops waiting (no answer within its time limit, the turn cancelled
+--- or ended) it sends `codex/event` `questionWithdrawn {callId, reason}` (Neovim's
+--- handlers do not see the request id its `$/cancelRequest` names): the open prompt's
+--- wait ends, the chat says the questions were withdrawn, and an answer the user still
+--- gives to a prompt that stays on screen is ignored.
 local M = {}
 
 local ui = require('codex_lsp.ui')
 
 M.TYPE_ANSWER = 'Type an answer…'
+
+--- The waits of the questions being asked, by call id.
+---@type table<string, codex_lsp.UiWait>
+local open_waits = {}
 
 ---@class codex_lsp.QuestionOption
 ---@field label string
@@ -52,8 +62,9 @@ end
 
 --- Ask one question: the label chosen or the text typed; nil when dismissed.
 ---@param question codex_lsp.Question
+---@param wait codex_lsp.UiWait
 ---@return string?
-local function ask(question)
+local function ask(question, wait)
   local options = options_of(question)
   local items = vim.list_extend(vim.deepcopy(options), { { label = M.TYPE_ANSWER } })
   local prompt = str(question.question)
@@ -65,14 +76,14 @@ local function ask(question)
         local about = str(item.description) ~= '' and (' — ' .. str(item.description)) or ''
         return str(item.label) .. about
       end,
-    })
+    }, wait)
   if choice == nil then
     return nil
   end
   if choice.label ~= M.TYPE_ANSWER then
     return choice.label
   end
-  local typed = ui.input({ prompt = prompt .. ' ' })
+  local typed = ui.input({ prompt = prompt .. ' ' }, wait)
   if typed == nil or vim.trim(typed) == '' then
     return nil
   end
@@ -92,17 +103,43 @@ function M.ask_all(params)
   end
   chat.append_lines(lines)
   chat.open(false)
+  local call = str(type(params) == 'table' and params.callId)
+  local wait = ui.wait()
+  open_waits[call] = wait
   local answers = {}
   for _, question in ipairs(questions) do
-    local answer = ask(question)
+    local answer = ask(question, wait)
+    if wait.cancelled then
+      open_waits[call] = nil
+      chat.append_lines({ '> *withdrawn: Codex stopped waiting for an answer*' })
+      return vim.NIL -- to a request the server cancelled: not read
+    end
     if answer == nil then
+      open_waits[call] = nil
       chat.append_lines({ '> *dismissed*' })
       return vim.NIL
     end
     chat.append_lines({ ('> → %s'):format(answer) })
     answers[str(question.id)] = { answers = { answer } }
   end
+  open_waits[call] = nil
   return { answers = answers }
+end
+
+local WITHDRAWN = {
+  timeout = 'Codex stopped waiting for an answer to its question (time limit); answering now has no effect.',
+  cancelled = 'The turn ended, so its question was withdrawn; answering now has no effect.',
+}
+
+--- `codex/event` `questionWithdrawn`: give up the prompt of that call, if still open.
+---@param event {callId: string, reason?: string}
+function M.withdraw(event)
+  local wait = open_waits[str(event.callId)]
+  if not wait then
+    return -- answered already, or asked in another Neovim
+  end
+  wait.cancel()
+  vim.notify('codex_lsp: ' .. (WITHDRAWN[event.reason] or WITHDRAWN.timeout), vim.log.levels.WARN)
 end
 
 --- `codex/requestUserInput` request handler (see `lsp/codex_lsp.lua`).

@@ -84,7 +84,7 @@ function onFinished(s: Draft, e: TurnFinishedEvent): void {
   for (const item of s.items) {
     if (item.kind === 'tool' && item.state === 'running') change(item, { state: 'failed', detail: `${item.detail} (stopped)` });
     if (item.kind === 'approval' && item.state === 'pending') change(item, { state: 'withdrawn' });
-    if (item.kind === 'question' && item.state === 'pending') change(item, { state: 'dismissed' });
+    if (item.kind === 'question' && item.state === 'pending') change(item, { state: 'withdrawn' });
   }
 }
 
@@ -121,6 +121,10 @@ const EVENTS: (s: Draft) => EventTable = (s) => ({
   approvalWithdrawn: (e) => {
     if (e.kind !== 'edit') return;
     const card = last(s, 'change', (c) => c.state === 'pending');
+    if (card) change(card, { state: 'withdrawn' });
+  },
+  questionWithdrawn: (e) => {
+    const card = last(s, 'question', (c) => c.state === 'pending' && c.callId === e.callId);
     if (card) change(card, { state: 'withdrawn' });
   },
   authRequired: (e) => {

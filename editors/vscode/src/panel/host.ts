@@ -170,7 +170,7 @@ export class CodexPanel implements vscode.WebviewViewProvider, vscode.Disposable
       token.onCancellationRequested(() => resolve(null));
     });
     this.questions.delete(id);
-    this.dispatch({ type: 'questionsDecided', id, answers });
+    this.dispatch({ type: 'questionsDecided', id, answers, withdrawn: token.isCancellationRequested });
     return userInputResult(answers);
   }
 

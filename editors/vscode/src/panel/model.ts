@@ -117,7 +117,8 @@ export function reduce(state: PanelState, action: Action): PanelState {
     case 'questionsDecided': {
       const item = s.items.find((i) => i.id === action.id);
       if (item?.kind === 'question' && item.state === 'pending') {
-        change(item, action.answers === null ? { state: 'dismissed' } : { state: 'answered', answers: action.answers });
+        if (action.withdrawn) change(item, { state: 'withdrawn' });
+        else change(item, action.answers === null ? { state: 'dismissed' } : { state: 'answered', answers: action.answers });
       }
       break;
     }

@@ -81,7 +81,8 @@ export type Item = Base &
         kind: 'question';
         callId: string;
         questions: Question[];
-        state: 'pending' | 'answered' | 'dismissed';
+        /** withdrawn: the server stopped waiting (no answer in time, the turn ended). */
+        state: 'pending' | 'answered' | 'dismissed' | 'withdrawn';
         /** Question id -> the answer given (an option's label or typed text). */
         answers: Record<string, string>;
       }
@@ -167,7 +168,7 @@ export type Action =
   | { type: 'proposalDecided'; id: string; decision: Decision | 'withdrawn' }
   | { type: 'approval'; id: string; request: CommandInfo }
   | { type: 'questions'; id: string; request: UserInputParams }
-  | { type: 'questionsDecided'; id: string; answers: Record<string, string> | null }
+  | { type: 'questionsDecided'; id: string; answers: Record<string, string> | null; withdrawn?: boolean }
   | { type: 'approvalDecided'; id: string; decision: Decision | 'withdrawn' };
 
 export function initialState(): PanelState {

@@ -75,7 +75,8 @@ export function renderQuestion(item: QuestionItem): HTMLElement {
     );
     node.append(actions);
   } else {
-    node.append(el('div', 'state', item.state === 'answered' ? 'Answered' : 'Dismissed'));
+    const states = { answered: 'Answered', dismissed: 'Dismissed', withdrawn: 'Withdrawn: Codex stopped waiting for an answer' };
+    node.append(el('div', 'state', states[item.state]));
   }
   return node;
 }

@@ -749,6 +749,8 @@ async function panelQuestions() {
   const turns = [
     { type: 'reply', items: [{ type: 'function_call', name: 'request_user_input', arguments: { questions } }] },
     { type: 'reply', items: [{ type: 'text', text: 'Setting up billing on SQLite.' }] },
+    // The next turn asks again and is stopped before anyone answers.
+    { type: 'reply', items: [{ type: 'function_call', name: 'request_user_input', arguments: { questions: [questions[0]] } }] },
   ];
   if (!serverHas('from codex_lsp.wire import USER_INPUT_REQUEST')) throw new SkipScenario('the server has no codex/requestUserInput yet');
   const settings = { 'codex.model': 'gpt-5.5' };
@@ -777,6 +779,15 @@ async function panelQuestions() {
     assert.deepEqual(answers.db.answers, ['SQLite (Recommended)']);
     assert.deepEqual(answers.name.answers, ['billing']);
     log('the answers reached the model');
+    // Stopping the turn withdraws the open question: the card is no longer actionable.
+    await prompt.fill('and the cache?');
+    await prompt.press('Enter');
+    const second = view.getByRole('region', { name: 'Codex asks' }).nth(1);
+    await second.getByText('Which database should the service use?').waitFor();
+    await view.getByRole('button', { name: 'Stop the turn' }).click();
+    await second.locator('.state', { hasText: 'Withdrawn' }).waitFor();
+    assert.equal(await second.getByRole('button', { name: 'Answer', exact: true }).count(), 0);
+    log('Stop withdrew the open question');
   });
 }
 

@@ -315,10 +315,26 @@ describe('Codex view: the model asks (codex/requestUserInput)', () => {
     assert.deepStrictEqual(reduce(answered, { type: 'questionsDecided', id: 'ask1', answers: null }).items, answered.items);
   });
 
-  it('dismisses a card left open when the turn ends', () => {
+  it('withdraws a card left open when the turn ends', () => {
     const s = run({ type: 'questions', id: 'ask1', request }, ev('turnFinished', { status: 'cancelled', text: '' }));
     const card = s.items.find((i) => i.kind === 'question');
-    assert.ok(card?.kind === 'question' && card.state === 'dismissed');
+    assert.ok(card?.kind === 'question' && card.state === 'withdrawn');
+  });
+
+  it('withdraws the card the server stopped waiting on, not another, and a late answer changes nothing', () => {
+    const other = { ...request, callId: 'call_2' };
+    const asked = run({ type: 'questions', id: 'ask1', request }, { type: 'questions', id: 'ask2', request: other });
+    const s = reduce(asked, ev('questionWithdrawn', { callId: 'call_1', reason: 'timeout' }));
+    const states = s.items.map((i) => (i.kind === 'question' ? i.state : i.kind));
+    assert.deepStrictEqual(states, ['withdrawn', 'pending']);
+    const late = reduce(s, { type: 'questionsDecided', id: 'ask1', answers: { db: 'SQLite' } });
+    assert.deepStrictEqual(late.items, s.items);
+  });
+
+  it('marks the card withdrawn when its request is cancelled ($/cancelRequest)', () => {
+    const s = run({ type: 'questions', id: 'ask1', request }, { type: 'questionsDecided', id: 'ask1', answers: null, withdrawn: true });
+    const card = s.items[0];
+    assert.ok(card.kind === 'question' && card.state === 'withdrawn');
   });
 
   it('answers as the server reads it: labels or typed text, blanks unanswered, null dismissed', () => {
