@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import os
 
+mcp_broker: str | None = None
+"""In a window the zygote forked: the socket of the daemon's MCP broker (None elsewhere)."""
+
 DAEMON_ENV = "CODEX_LSP_DAEMON"
 """`1`: use the daemon without `--daemon` (`--no-daemon` still wins)."""
 

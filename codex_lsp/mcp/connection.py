@@ -38,6 +38,7 @@ from mcp.shared.exceptions import MCPError
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp.naming import qualified_tool_name
 from codex_lsp.mcp.restart import Backoff
+from codex_lsp.mcp.results import dump
 from codex_lsp.mcp.tool import McpTool, model_tools
 from codex_lsp.mcp.transport import (
     RecordingTransport,
@@ -57,6 +58,8 @@ ServerState = Literal["starting", "restarting", "running", "failed", "disabled",
 
 #: Seconds a stopping server may take beyond the SDK's own bounded teardown.
 STOP_TIMEOUT = 10.0
+#: The resource listings a window may ask for (`list_page`).
+RESOURCE_LISTINGS = ("list_resources", "list_resource_templates")
 
 
 class McpServerConnection:
@@ -348,6 +351,29 @@ class McpServerConnection:
         except Exception as exc:  # a malformed result, an unsupported reply shape, ...
             log.debug("%s failed", what, exc_info=True)
             raise ToolFailure(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+
+    async def list_page(
+        self, method: str, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `list_resources` or `list_resource_templates`: items as JSON, next cursor."""
+        if method not in RESOURCE_LISTINGS:
+            raise ToolFailure(f"unknown MCP listing {method!r}")
+        params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
+        result = await self.request(
+            f"{method} on MCP server {self.name!r}",
+            lambda session: getattr(session, method)(params=params),
+        )
+        listed = getattr(result, method.removeprefix("list_"))
+        next_cursor = getattr(result, "next_cursor", None)
+        return [dump(item) for item in listed], next_cursor
+
+    async def read_resource(self, uri: str) -> list[dict[str, Any]]:
+        """The contents of one resource, as JSON."""
+        result = await self.request(
+            f"resources/read of {uri!r} on MCP server {self.name!r}",
+            lambda session: session.read_resource(uri),
+        )
+        return [dump(c) for c in getattr(result, "contents", [])]
 
     def _http_hint(self) -> str:
         if self._http is not None and self._http.last_error:

@@ -59,3 +59,9 @@ def result_text(result: mt.CallToolResult) -> str:
         parts.append(json.dumps(result.structured_content, ensure_ascii=False))
     text = "\n".join(parts)
     return cap(text) if text else "(no output)"
+
+
+def dump(model: Any) -> dict[str, Any]:
+    """An SDK object as MCP's JSON (camelCase, unset fields left out)."""
+    dumped: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    return dumped
