@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+LINE_LIMIT = 64 * 1024 * 1024
+"""Longest message line between a window and the broker (a tool result with images)."""
+
 
 def socket_for(zygote: Path) -> Path:
     """The broker's socket beside the zygote's (same fingerprint, so the same code)."""
@@ -71,20 +74,17 @@ def serve(path: Path, parent: int) -> int:
 
 
 async def _main(path: Path, parent: int) -> None:
-    from codex_lsp.mcp.sharing import MAX_MESSAGE_BYTES, idle_seconds
-
-    hubs: list[Hub] = []
-    idle = idle_seconds(os.environ)
+    hubs: list[Hub] = []  # loaded with the first window that has servers (the MCP SDK is big)
 
     async def window(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not _same_user(writer):
             writer.close()
             return
-        from codex_lsp.mcp import hub
+        from codex_lsp.mcp import hub, sharing
 
-        if not hubs:  # the MCP SDK loads with the first window that has servers
+        if not hubs:
             hub.forget_own_environment()
-            hubs.append(hub.Hub(idle))
+            hubs.append(hub.Hub(sharing.idle_seconds(os.environ)))
         await hubs[0].serve(reader, writer)
 
     ended = asyncio.Event()
@@ -92,7 +92,7 @@ async def _main(path: Path, parent: int) -> None:
     loop.add_reader(parent, ended.set)
     loop.add_signal_handler(signal.SIGTERM, ended.set)
     _remove(path)
-    server = await asyncio.start_unix_server(window, path=str(path), limit=MAX_MESSAGE_BYTES)
+    server = await asyncio.start_unix_server(window, path=str(path), limit=LINE_LIMIT)
     os.chmod(path, 0o600)
     inode = os.stat(path).st_ino
     try:

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5.0
 """Longest wait for the broker to accept a window (it answers at once when alive)."""
+BIND_WAIT_S = 3.0
+"""Longest wait for the socket of a broker that is starting (a refused connection: none)."""
 _said_private: list[bool] = []
 
 
@@ -120,9 +122,7 @@ class BrokeredServer:
     async def _attach(self) -> None:
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):
-                reader, writer = await asyncio.open_unix_connection(
-                    self._broker, limit=MAX_MESSAGE_BYTES
-                )
+                reader, writer = await self._connect()
         except (OSError, TimeoutError) as exc:
             raise BrokerLost(f"cannot reach the MCP broker: {exc}") from exc
         self._writer = writer
@@ -134,6 +134,15 @@ class BrokeredServer:
             "op": "attach", "name": self.name, "config": config_json(config),
             "env": inherited_env(self._env),
         }, self.config.startup_timeout_sec + CONNECT_TIMEOUT_S)
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Connect, waiting a little for a broker the zygote has just forked to listen."""
+        for _ in range(int(BIND_WAIT_S / 0.05)):
+            try:
+                return await asyncio.open_unix_connection(self._broker, limit=MAX_MESSAGE_BYTES)
+            except FileNotFoundError:
+                await asyncio.sleep(0.05)
+        return await asyncio.open_unix_connection(self._broker, limit=MAX_MESSAGE_BYTES)
 
     async def stop(self) -> None:
         """Detach from the broker (the server stays warm for other windows), or stop ours."""

@@ -25,6 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 
 from codex_lsp.config.model import McpServerConfig
+from codex_lsp.daemon.broker import LINE_LIMIT
 
 IDLE_ENV = "CODEX_LSP_MCP_IDLE"
 """Seconds an MCP server no window uses stays running in the broker."""
@@ -35,7 +36,7 @@ SHARED_ENV_VARS: tuple[str, ...] = (
 )
 """What a stdio server inherits from its window (`transport.DEFAULT_ENV_VARS`, Codex's list;
 repeated here so this module loads without the MCP SDK)."""
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = LINE_LIMIT
 """Longest line between window and broker (a tool result with images)."""
 
 V = TypeVar("V")
