@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import mcp.types as mt
@@ -38,8 +38,9 @@ from mcp.shared.exceptions import MCPError
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp.naming import qualified_tool_name
 from codex_lsp.mcp.restart import Backoff
-from codex_lsp.mcp.results import dump
-from codex_lsp.mcp.tool import McpTool, model_tools
+from codex_lsp.mcp.results import describe, dump, result_text
+from codex_lsp.mcp.state import ServerState
+from codex_lsp.mcp.tool import McpTool, RemoteTool, model_tools
 from codex_lsp.mcp.transport import (
     RecordingTransport,
     StderrCollector,
@@ -53,8 +54,6 @@ from codex_lsp.tools.base import ToolFailure
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-ServerState = Literal["starting", "restarting", "running", "failed", "disabled", "stopped"]
 
 #: Seconds a stopping server may take beyond the SDK's own bounded teardown.
 STOP_TIMEOUT = 10.0
@@ -325,6 +324,11 @@ class McpServerConnection:
         )
         return result
 
+    async def call_for_model(self, tool: str, args: dict[str, Any]) -> tuple[str, bool]:
+        """`call_tool`, as the model reads it: the result's text, and whether it is an error."""
+        result = await self.call_tool(tool, args)
+        return result_text(result), bool(result.is_error)
+
     async def request(self, what: str, send: Callable[[ClientSession], Awaitable[T]]) -> T:
         """One request (`send`) within ``tool_timeout_sec``; problems become `ToolFailure`."""
         self._check_running()
@@ -402,9 +406,13 @@ class McpServerConnection:
 
         A crashed server's tools stay on offer: calling one restarts the server.
         """
+        return model_tools(self.name, self.offered(), self, taken)
+
+    def offered(self) -> list[RemoteTool]:
+        """The allowed remote tools, while they are on offer (running, or restarted on call)."""
         if self.state != "running" and not self.restartable:
             return []
-        return model_tools(self.name, self.remote_tools, self, taken)
+        return [describe(t) for t in self.remote_tools]
 
     def status(self) -> dict[str, Any]:
         """State, transport, tool names on offer, error and restarts, JSON-safe.

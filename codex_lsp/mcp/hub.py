@@ -24,7 +24,6 @@ from typing import Any
 
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp.connection import STOP_TIMEOUT, McpServerConnection
-from codex_lsp.mcp.results import dump
 from codex_lsp.mcp.sharing import Pool, Scheduler, config_from_json, decode, encode, share_key
 from codex_lsp.tools.base import ToolFailure
 
@@ -55,7 +54,7 @@ def snapshot(conn: McpServerConnection) -> dict[str, Any]:
     return {
         "status": status,
         "retryAt": time.time() + float(retry) if retry is not None else None,
-        "tools": [dump(t) for t in conn.remote_tools] if status["tools"] else [],
+        "tools": [t.to_json() for t in conn.offered()],
     }
 
 
@@ -197,7 +196,8 @@ async def _run(conn: McpServerConnection, message: dict[str, Any]) -> Any:
         tool, args = message.get("tool"), message.get("args")
         if not isinstance(tool, str) or not isinstance(args, dict):
             raise ToolFailure("a call needs a tool name and arguments")
-        return dump(await conn.call_tool(tool, args))
+        text, is_error = await conn.call_for_model(tool, args)
+        return {"text": text, "isError": is_error}
     if op == "list":
         cursor = message.get("cursor")
         items, next_cursor = await conn.list_page(

@@ -9,8 +9,9 @@ working), lists their tools, and stops them all within a bounded time.
 In a window forked by the daemon, a stdio server is reached through the
 daemon's MCP broker instead (`codex_lsp.mcp.remote.BrokeredServer`: one
 process shared by every window with the identical entry, see
-`codex_lsp.mcp.sharing`); without a broker, or when it goes, the window runs
-the server itself, as a plain `codex-lsp` does.
+`codex_lsp.mcp.sharing`; the window then loads no MCP SDK, ≈ 50 MB); without
+a broker, or when it goes, the window runs the server itself, as a plain
+`codex-lsp` does.
 """
 
 from __future__ import annotations
@@ -20,26 +21,16 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import mcp.types as mt
-
 from codex_lsp.config.model import McpServerConfig
-from codex_lsp.mcp.connection import STOP_TIMEOUT, McpServerConnection, ServerState
 from codex_lsp.mcp.naming import sanitize
 from codex_lsp.mcp.sharing import shareable
+from codex_lsp.mcp.state import ServerState
 from codex_lsp.mcp.tool import McpTool
-from codex_lsp.mcp.transport import DEFAULT_ENV_VARS
 from codex_lsp.tools.base import Tool
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "DEFAULT_ENV_VARS",
-    "STOP_TIMEOUT",
-    "McpManager",
-    "McpServer",
-    "McpServerConnection",
-    "ServerState",
-]
+__all__ = ["McpManager", "McpServer", "ServerState"]
 
 
 class McpServer(Protocol):
@@ -60,7 +51,7 @@ class McpServer(Protocol):
 
     async def ensure_running(self) -> None: ...
 
-    async def call_tool(self, tool: str, args: dict[str, Any]) -> mt.CallToolResult: ...
+    async def call_for_model(self, tool: str, args: dict[str, Any]) -> tuple[str, bool]: ...
 
     async def list_page(
         self, method: str, cursor: str | None
@@ -155,4 +146,6 @@ def _connection(
         from codex_lsp.mcp.remote import BrokeredServer
 
         return BrokeredServer(name, config, env, broker)
+    from codex_lsp.mcp.connection import McpServerConnection  # the SDK: only where it runs
+
     return McpServerConnection(name, config, env)

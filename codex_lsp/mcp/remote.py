@@ -1,14 +1,16 @@
 """A window's MCP server that runs in the daemon's broker, shared with identical windows.
 
 `BrokeredServer` has the interface of `McpServerConnection` (what the manager
-and the tools use) and forwards it over one Unix-socket connection to the
+and the tools use, `manager.McpServer`) and forwards it over one Unix-socket connection to the
 broker (`codex_lsp.mcp.hub`): attaching starts (or finds) the server, closing
 the connection detaches, calls are requests (a cancelled turn cancels its call
 in the broker). Every answer carries the server's state, so `status()` stays
-synchronous and per window. When there is no broker, or the connection is
-lost, the window starts its own `McpServerConnection` (as without the daemon)
-and says so once in the log; a call under way when the broker went fails
-with a message, the next one runs on the private server.
+synchronous and per window. Nothing here needs the MCP SDK (≈ 50 MB of
+pydantic models), so a window served by the broker never loads it. When there
+is no broker, or the connection is lost, the window starts its own
+`McpServerConnection` (as without the daemon) and says so once in the log; a
+call under way when the broker went fails with a message, the next one runs on
+the private server.
 """
 
 from __future__ import annotations
@@ -20,12 +22,9 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
-
-import mcp.types as mt
+from typing import TYPE_CHECKING, Any
 
 from codex_lsp.config.model import McpServerConfig
-from codex_lsp.mcp.connection import McpServerConnection, ServerState
 from codex_lsp.mcp.sharing import (
     MAX_MESSAGE_BYTES,
     config_json,
@@ -34,8 +33,12 @@ from codex_lsp.mcp.sharing import (
     inherited_env,
     placed,
 )
-from codex_lsp.mcp.tool import McpTool, model_tools
+from codex_lsp.mcp.state import ServerState
+from codex_lsp.mcp.tool import McpTool, RemoteTool, model_tools
 from codex_lsp.tools.base import ToolFailure
+
+if TYPE_CHECKING:
+    from codex_lsp.mcp.connection import McpServerConnection
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ class BrokeredServer:
             "restarts": 0, "retryInSec": None,
         }
         self._retry_at: float | None = None
-        self.remote_tools: list[mt.Tool] = []
+        self.remote_tools: list[RemoteTool] = []
 
     # -- state
 
@@ -102,7 +105,7 @@ class BrokeredServer:
     def tools(self, taken: set[str]) -> list[McpTool]:
         """Model-facing tools; they call through this object (so they survive a fallback)."""
         if self._private is not None:
-            return model_tools(self.name, self._private.remote_tools, self, taken)
+            return model_tools(self.name, self._private.offered(), self, taken)
         return model_tools(self.name, self.remote_tools, self, taken) if self._offered() else []
 
     def _offered(self) -> bool:
@@ -160,14 +163,14 @@ class BrokeredServer:
         """Ready for calls (the broker restarts a crashed server); `ToolFailure` says why not."""
         await self._safe({"op": "ensure"}, lambda private: private.ensure_running())
 
-    async def call_tool(self, tool: str, args: dict[str, Any]) -> mt.CallToolResult:
+    async def call_for_model(self, tool: str, args: dict[str, Any]) -> tuple[str, bool]:
         """Call `tool` on the shared server (cancelling this cancels the call there).
 
         Never repeated on a private server when the broker goes mid-call: it may have run.
         """
         private = await self._private_if_lost()
         if private is not None:
-            return await private.call_tool(tool, args)
+            return await private.call_for_model(tool, args)
         try:
             result = await self._ask({"op": "call", "tool": tool, "args": args}, None)
         except BrokerLost as exc:
@@ -175,7 +178,7 @@ class BrokeredServer:
                 f"mcp server {self.name!r}: {exc} during the call; the next call runs the "
                 "server in this window"
             ) from exc
-        return mt.CallToolResult.model_validate(result)
+        return str(result["text"]), result.get("isError") is True
 
     async def list_page(
         self, method: str, cursor: str | None
@@ -245,7 +248,7 @@ class BrokeredServer:
         retry = server.get("retryAt")
         self._retry_at = float(retry) if isinstance(retry, int | float) else None
         tools = server.get("tools") or []
-        self.remote_tools = [mt.Tool.model_validate(t) for t in tools]
+        self.remote_tools = [RemoteTool.from_json(t) for t in tools if isinstance(t, dict)]
 
     async def _read_answers(self, reader: asyncio.StreamReader) -> None:
         """Hand each answer to its request; at the end of the link, fail what waits."""
@@ -295,6 +298,8 @@ class BrokeredServer:
         if not _said_private:
             _said_private.append(True)
             log.info("%s; this window runs its MCP servers itself", why)
+        from codex_lsp.mcp.connection import McpServerConnection  # the SDK, only now
+
         private = McpServerConnection(self.name, self.config, self._env)
         self._private = private
         await private.start()

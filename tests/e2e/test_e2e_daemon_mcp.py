@@ -72,6 +72,13 @@ def _turn_pid(window: Window, model: ScriptedModelServer) -> int:
     return int(outputs[-1])
 
 
+def _loads_the_sdk(window: Window) -> bool:
+    """The window's server process has loaded the MCP SDK (its pydantic core)."""
+    pid = window.forked_pid()
+    assert pid is not None
+    return "_pydantic_core" in Path(f"/proc/{pid}/maps").read_text()
+
+
 def _broker_pid(runtime: Path) -> int:
     zygote = _zygote_socket(runtime)
     assert zygote is not None
@@ -104,6 +111,7 @@ def test_windows_with_the_same_entry_share_one_mcp_server_process(
         shared = _turn_pid(a, model)
         assert _turn_pid(b, model) == shared
         assert _mcp_processes(marker) == [shared]  # one process for both windows
+        assert not _loads_the_sdk(a) and not _loads_the_sdk(b)  # ≈ 50 MB each, left out
         assert a.close() == 0
         assert _turn_pid(b, model) == shared  # the first window's end is not the server's
         assert b.close() == 0
@@ -119,6 +127,7 @@ def test_windows_with_the_same_entry_share_one_mcp_server_process(
         _wait(lambda: shared not in _mcp_processes(marker), "the shared server to end")
         private = _turn_pid(c, model)  # the next call, through a private server, unnoticed
         assert private not in (shared, apart)
+        assert _loads_the_sdk(c)
         rid = c.peer.request("workspace/executeCommand", {"command": "codex.status", "arguments": [{}]})
         calc = c.peer.response(rid)["result"]["mcpServers"]["calc"]
         assert (calc["state"], calc["error"]) == ("running", None)
