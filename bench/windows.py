@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bench.sections import Bench
 
 WINDOWS = (1, 3, 10)
-MCP_WINDOWS = 3
+MCP_WINDOWS = (1, 3)
 MCP_SERVER = Path(__file__).resolve().parents[1] / "tests" / "support" / "mcp_server.py"
 SETTLE_S = 1.0
 """Pause after the last window started, so start-up garbage is collected."""
@@ -147,7 +147,7 @@ async def codex_windows(base_url: str, count: int) -> float:
 
 async def windows_run(bench: Bench) -> None:
     """Rows `windows_N_pss_mb` (private servers) and `daemon_windows_N_pss_mb`, vs Codex;
-    then `mcp_windows_3_*` / `mcp_daemon_windows_3_*` (memory, MCP processes), codex-lsp only."""
+    then `mcp_windows_N_*` / `mcp_daemon_windows_N_*` (memory, MCP processes), codex-lsp only."""
     base_url = bench.model.base_url
     for count in WINDOWS:
         bench.add(f"windows_{count}_pss_mb", "lsp", (await lsp_windows(base_url, count, False))[0])
@@ -159,8 +159,9 @@ async def windows_run(bench: Bench) -> None:
             codex = await codex_windows(base_url, count)
             bench.add(f"windows_{count}_pss_mb", "codex", codex)
             bench.add(f"daemon_windows_{count}_pss_mb", "codex", codex)
-    for daemon in (False, True):
-        row = f"mcp_{'daemon_' if daemon else ''}windows_{MCP_WINDOWS}"
-        pss, servers = await lsp_windows(base_url, MCP_WINDOWS, daemon, mcp=True)
-        bench.add(f"{row}_pss_mb", "lsp", pss)
-        bench.add(f"{row}_mcp_processes", "lsp", float(servers))
+    for count in MCP_WINDOWS:
+        for daemon in (False, True):
+            row = f"mcp_{'daemon_' if daemon else ''}windows_{count}"
+            pss, servers = await lsp_windows(base_url, count, daemon, mcp=True)
+            bench.add(f"{row}_pss_mb", "lsp", pss)
+            bench.add(f"{row}_mcp_processes", "lsp", float(servers))

@@ -15,6 +15,7 @@ for the next window; windows that used it run their servers themselves
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -69,6 +70,7 @@ def fork(zygote: Path, close: list[int]) -> tuple[int, int] | None:
 def serve(path: Path, parent: int) -> int:
     """Run the broker on `path` until `parent` (a pipe's read end) reports its writer gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an editor's Ctrl-C is not for us
+    gc.freeze()  # the zygote's objects: never scanned here, so their pages stay shared
     asyncio.run(_main(path, parent))
     return 0
 
