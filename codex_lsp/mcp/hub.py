@@ -80,6 +80,8 @@ class Hub:
             Pool(idle, self._retire) if schedule is None else Pool(idle, self._retire, schedule)
         )
         self._stopping: set[asyncio.Task[None]] = set()
+        self._links: dict[str, set[asyncio.StreamWriter]] = {}
+        """The windows attached to each server, told of its state after every request."""
         self._closed = False
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -100,7 +102,8 @@ class Hub:
             shared = self._pool.acquire(key, lambda: self._open(name, config, env))
             await asyncio.shield(shared.started)
             _send(writer, {"id": first.get("id"), "ok": True, "server": snapshot(shared.conn)})
-            await self._requests(reader, writer, shared.conn, calls)
+            self._links.setdefault(key, set()).add(writer)
+            await self._requests(reader, writer, shared.conn, self._links[key], calls)
         except (OSError, ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -108,6 +111,7 @@ class Hub:
                 task.cancel()
             writer.close()
             if key is not None and shared is not None:
+                self._links.get(key, set()).discard(writer)
                 self._pool.release(key, keep=_worth_keeping(shared.conn))
 
     async def _requests(
@@ -115,6 +119,7 @@ class Hub:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         conn: McpServerConnection,
+        links: set[asyncio.StreamWriter],
         calls: dict[Any, asyncio.Task[None]],
     ) -> None:
         while line := await reader.readline():
@@ -127,7 +132,7 @@ class Hub:
                 if running is not None:
                     running.cancel()
                 continue
-            task = asyncio.create_task(_answer(conn, message, writer))
+            task = asyncio.create_task(_answer(conn, message, writer, links))
             calls[rid] = task
             task.add_done_callback(functools.partial(_forget, calls, rid))
 
@@ -174,8 +179,12 @@ def _send(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
 
 
 async def _answer(
-    conn: McpServerConnection, message: dict[str, Any], writer: asyncio.StreamWriter
+    conn: McpServerConnection,
+    message: dict[str, Any],
+    writer: asyncio.StreamWriter,
+    links: set[asyncio.StreamWriter],
 ) -> None:
+    """Answer one request, then tell the other windows of the server how it is now."""
     rid = message.get("id")
     try:
         reply = {"id": rid, "ok": await _run(conn, message)}
@@ -184,7 +193,11 @@ async def _answer(
     except Exception as exc:  # a bug here must not end the broker: the window is told
         log.warning("mcp broker request failed: %r", exc)
         reply = {"id": rid, "fail": f"the MCP broker failed: {type(exc).__name__}: {exc}"}
-    _send(writer, {**reply, "server": snapshot(conn)})
+    state = snapshot(conn)
+    _send(writer, {**reply, "server": state})
+    for other in list(links):
+        if other is not writer:
+            _send(other, {"server": state})
 
 
 async def _run(conn: McpServerConnection, message: dict[str, Any]) -> Any:

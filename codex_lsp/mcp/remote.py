@@ -4,7 +4,8 @@
 and the tools use, `manager.McpServer`) and forwards it over one Unix-socket connection to the
 broker (`codex_lsp.mcp.hub`): attaching starts (or finds) the server, closing
 the connection detaches, calls are requests (a cancelled turn cancels its call
-in the broker). Every answer carries the server's state, so `status()` stays
+in the broker). Every answer carries the server's state (and the broker tells
+every window of a server after any window's request), so `status()` stays
 synchronous and per window. Nothing here needs the MCP SDK (≈ 50 MB of
 pydantic models), so a window served by the broker never loads it. When there
 is no broker, or the connection is lost, the window starts its own
@@ -260,7 +261,10 @@ class BrokeredServer:
                 reply = decode(line)
                 if reply is None:
                     continue
-                waiting = self._pending.get(reply.get("id", -1))
+                if "id" not in reply:  # news: another window's request changed the server
+                    self._take_snapshot(reply.get("server"))
+                    continue
+                waiting = self._pending.get(reply["id"])
                 if waiting is not None and not waiting.done():
                     waiting.set_result(reply)
         except (OSError, ValueError, asyncio.LimitOverrunError) as exc:

@@ -219,3 +219,26 @@ async def test_an_unused_server_stops_after_the_idle_period(
         assert await server_pid(again, tmp_path) != shared
     finally:
         quick.end()
+
+
+async def test_a_crash_seen_by_one_window_shows_in_the_others_status(
+    broker: Broker, window: Any, tmp_path: Path
+) -> None:
+    first = await window(broker, test=stdio())
+    second = await window(broker, test=stdio())
+    shared = await server_pid(first, tmp_path)
+    os.kill(shared, signal.SIGKILL)
+    ctx = context(FakeHost(), tmp_path, ApprovalPolicy.NEVER)
+    async with asyncio.timeout(TIMEOUT):
+        with pytest.raises(ToolFailure, match="exited"):
+            await tool(first, "test__add").run(ctx, {"a": 1, "b": 2})
+        while second.status()["test"]["state"] != "failed":  # told, without asking
+            await asyncio.sleep(0.02)
+    status = second.status()["test"]
+    assert "the server process exited" in status["error"] and status["retryInSec"] is not None
+    assert "test__add" in status["tools"]  # still offered: the next call restarts it
+    async with asyncio.timeout(TIMEOUT):
+        await asyncio.sleep(status["retryInSec"] + 0.2)
+        assert await tool(second, "test__add").run(ctx, {"a": 1, "b": 2}) == "3"
+    assert (first.status()["test"]["state"], first.status()["test"]["restarts"]) == ("running", 1)
+    assert await server_pid(first, tmp_path) == await server_pid(second, tmp_path) != shared
