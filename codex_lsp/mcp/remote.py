@@ -107,10 +107,7 @@ class BrokeredServer:
         """Model-facing tools; they call through this object (so they survive a fallback)."""
         if self._private is not None:
             return model_tools(self.name, self._private.offered(), self, taken)
-        return model_tools(self.name, self.remote_tools, self, taken) if self._offered() else []
-
-    def _offered(self) -> bool:
-        return bool(self._snapshot["tools"])
+        return model_tools(self.name, self.remote_tools, self, taken)  # [] when not on offer
 
     # -- lifecycle
 
