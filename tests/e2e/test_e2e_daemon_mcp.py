@@ -3,6 +3,7 @@ broker); another entry gets its own; a killed broker leaves each window a privat
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ from tests.support.model_server import FunctionCall, Reply, ScriptedModelServer,
 
 pytestmark = pytest.mark.e2e
 MCP_SERVER = Path(__file__).resolve().parents[1] / "support" / "mcp_server.py"
+SECRET = "sk-shared-mcp-secret-4711"
 
 
 @pytest.fixture
@@ -35,7 +37,8 @@ def _config(marker: str, flavour: str) -> str:
     return (
         'approval_policy = "never"\n'
         f'[mcp_servers.calc]\ncommand = "{sys.executable}"\nargs = ["{MCP_SERVER}"]\n'
-        f'startup_timeout_sec = 30\nenv = {{ CXMARK = "{marker}", FLAVOUR = "{flavour}" }}\n'
+        f'startup_timeout_sec = 30\nenv = {{ CXMARK = "{marker}", FLAVOUR = "{flavour}", '
+        f'TOKEN = "{SECRET}" }}\n'
     )
 
 
@@ -129,14 +132,17 @@ def test_windows_with_the_same_entry_share_one_mcp_server_process(
         assert private not in (shared, apart)
         assert _loads_the_sdk(c)
         rid = c.peer.request("workspace/executeCommand", {"command": "codex.status", "arguments": [{}]})
-        calc = c.peer.response(rid)["result"]["mcpServers"]["calc"]
+        status = c.peer.response(rid)["result"]
+        calc = status["mcpServers"]["calc"]
         assert (calc["state"], calc["error"]) == ("running", None)
+        assert SECRET not in json.dumps(status)
         assert c.close() == 0
         _wait(lambda: private not in _mcp_processes(marker), "the private server to stop")
         e = window("e")  # the zygote forked a new broker for the next window
         assert _broker_pid(runtime) != broker
         assert _turn_pid(e, model) not in (shared, apart, private)
         assert d.close() == 0 and e.close() == 0
+        assert not [w.stderr_path.name for w in windows if SECRET in w.stderr()]
     finally:
         for opened in windows:
             opened.kill()
