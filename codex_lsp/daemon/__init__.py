@@ -9,16 +9,21 @@ stub: it hands its stdin/stdout/stderr, environment, working directory and
 arguments to the zygote, which forks a child that serves the editor on those very
 file descriptors, with exactly that environment and directory. Each editor
 window is its own process (the loaded code's pages are shared, copy-on-write;
-live state such as HTTP connections, MCP servers and tokens is not), so
-settings, workspaces and credentials never mix. The stub then waits as a tiny
-shell and exits with the server's exit code.
+live state such as HTTP connections and tokens is not), so settings,
+workspaces and credentials never mix. MCP stdio servers are the exception: a
+broker process beside the zygote (`daemon.broker`, `mcp.hub`) runs one for
+every window whose entry, directory and inherited environment are identical,
+and keeps it `CODEX_LSP_MCP_IDLE` seconds (default 300) after the last such
+window closes. The stub then waits as a tiny shell and exits with the server's
+exit code.
 
 Safety: the socket lives in a 0700 folder (`$XDG_RUNTIME_DIR/codex-lsp`, else
 `$CODEX_HOME/run`) and the zygote serves only its own user (`SO_PEERCRED`). Its
 name carries a fingerprint of the version, the interpreter and the installed
 code, and the handshake checks it again, so a stub never talks to a zygote of
 other code. The zygote exits after `CODEX_LSP_DAEMON_IDLE` seconds (default 900)
-without a connection, or when its socket file is removed. When it cannot be
+without a connection or a live window, or when its socket file is removed (its
+broker ends with it). When it cannot be
 reached or fails, the stub says so on stderr and serves in-process; a server that
 dies ends its stub with a message, so the editor sees a normal server exit.
 `--no-daemon` turns it off whatever the environment says.
@@ -27,6 +32,9 @@ dies ends its stub with a message, so the editor sees a normal server exit.
 from __future__ import annotations
 
 import os
+
+mcp_broker: str | None = None
+"""In a window the zygote forked: the socket of the daemon's MCP broker (None elsewhere)."""
 
 DAEMON_ENV = "CODEX_LSP_DAEMON"
 """`1`: use the daemon without `--daemon` (`--no-daemon` still wins)."""

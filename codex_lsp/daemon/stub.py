@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 HANDSHAKE_TIMEOUT_S = 10.0
 ZYGOTE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "TMPDIR",
-                   "XDG_RUNTIME_DIR", "CODEX_HOME", "CODEX_LSP_DAEMON_IDLE")
+                   "XDG_RUNTIME_DIR", "CODEX_HOME", "CODEX_LSP_DAEMON_IDLE", "CODEX_LSP_MCP_IDLE")
 """All the zygote keeps of the first stub's environment (each server gets its own)."""
 _ZYGOTE_CODE = (
     "import sys, pathlib; sys.path.insert(0, sys.argv[1]); "

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codex_lsp import __version__
+from codex_lsp import __version__, daemon
+from codex_lsp.daemon import broker
 from codex_lsp.daemon.handoff import Lines, receive_request, send_message
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     _share_tls_roots()
     _prewarm()
     os.chdir("/")
+    mcp = _Broker(path)
+    mcp.start([] if ready_fd is None else [ready_fd])
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
@@ -74,7 +77,7 @@ def main(path: Path, print_: str, ready_fd: int | None = None) -> int:
     listener.settimeout(1.0)
     inode = os.stat(path).st_ino
     try:
-        _accept_loop(listener, path, inode, print_, _idle_seconds())
+        _accept_loop(listener, path, inode, print_, _idle_seconds(), mcp)
     finally:
         if _is_ours(path, inode):
             path.unlink(missing_ok=True)
@@ -154,29 +157,75 @@ def _is_ours(path: Path, inode: int) -> bool:
         return False
 
 
+class _Broker:
+    """The MCP broker beside this zygote (`daemon.broker`); forked again if it died."""
+
+    def __init__(self, zygote: Path) -> None:
+        self._zygote = zygote
+        self.pid: int | None = None
+        self._pipe: int | None = None
+
+    def start(self, close: list[int]) -> None:
+        """Fork it now if it is not running (with no threads or loop here, forking is safe)."""
+        if self.pid is not None:
+            return
+        forked = broker.fork(self._zygote, [*_ZYGOTE_ONLY, *close])
+        if forked is None:
+            daemon.mcp_broker = None
+            return
+        self.pid, self._pipe = forked
+        _ZYGOTE_ONLY.append(self._pipe)  # a window must not keep the broker alive
+        daemon.mcp_broker = str(broker.socket_for(self._zygote))
+
+    def reaped(self, pids: set[int]) -> None:
+        """Forget a broker that exited (the next window gets a new one)."""
+        if self.pid is None or self.pid not in pids:
+            return
+        self.pid = None
+        if self._pipe is not None:
+            _ZYGOTE_ONLY.remove(self._pipe)
+            os.close(self._pipe)
+            self._pipe = None
+
+
 def _accept_loop(
-    listener: socket.socket, path: Path, inode: int, print_: str, idle: float
+    listener: socket.socket, path: Path, inode: int, print_: str, idle: float, mcp: _Broker
 ) -> None:
+    """Serve until the socket file is gone or nothing used the daemon for `idle` seconds.
+
+    While a window it forked is alive the daemon is in use (its MCP broker serves it).
+    """
     last = time.monotonic()
+    windows: set[int] = set()
     while _is_ours(path, inode) and time.monotonic() - last < idle:
-        _reap()
+        gone = _reap()
+        windows -= gone
+        mcp.reaped(gone)
+        if windows:
+            last = time.monotonic()
         try:
             conn, _addr = listener.accept()
         except TimeoutError:
             continue
         last = time.monotonic()
+        mcp.start([])
         with conn:
-            _handle(conn, print_)
+            pid = _handle(conn, print_)
+        if pid is not None:
+            windows.add(pid)
 
 
-def _reap() -> None:
+def _reap() -> set[int]:
+    """Collect exited children; their pids."""
+    gone: set[int] = set()
     while True:
         try:
             pid, _status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return gone
         if pid == 0:
-            return
+            return gone
+        gone.add(pid)
 
 
 def _peer_uid(conn: socket.socket) -> int:
@@ -184,20 +233,20 @@ def _peer_uid(conn: socket.socket) -> int:
     return int(struct.unpack("3i", raw)[1])
 
 
-def _handle(conn: socket.socket, print_: str) -> None:
-    """Check one request and fork its server; every failure is answered, none is fatal."""
+def _handle(conn: socket.socket, print_: str) -> int | None:
+    """Check one request and fork its server (its pid); every failure is answered, none fatal."""
     conn.settimeout(5.0)
     try:
         if _peer_uid(conn) != os.getuid():
-            return
+            return None
         request, fds = receive_request(conn)
     except (OSError, ValueError):
-        return
+        return None
     try:
         error = _refusal(request, print_)
         if error is not None:
             send_message(conn, {"ok": False, "error": error})
-            return
+            return None
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; covered by the e2e tests
             code = 1
@@ -207,6 +256,7 @@ def _handle(conn: socket.socket, print_: str) -> None:
                 code = _serve_child(conn, request, fds)
             finally:
                 os._exit(code)
+        return pid
     finally:
         for fd in fds:
             os.close(fd)

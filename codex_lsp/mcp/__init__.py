@@ -9,14 +9,14 @@ of one of its tools, and reports each server's health for ``codex.status`` and
 
 from __future__ import annotations
 
-from codex_lsp.mcp.manager import McpManager, McpServerConnection, ServerState
+from codex_lsp.mcp.manager import McpManager
 from codex_lsp.mcp.naming import qualified_tool_name
+from codex_lsp.mcp.state import ServerState
 from codex_lsp.mcp.tool import REJECTED_OUTPUT, McpTool, approval_key
 
 __all__ = [
     "REJECTED_OUTPUT",
     "McpManager",
-    "McpServerConnection",
     "McpTool",
     "ServerState",
     "approval_key",

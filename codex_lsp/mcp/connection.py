@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import mcp.types as mt
@@ -38,7 +38,9 @@ from mcp.shared.exceptions import MCPError
 from codex_lsp.config.model import McpServerConfig
 from codex_lsp.mcp.naming import qualified_tool_name
 from codex_lsp.mcp.restart import Backoff
-from codex_lsp.mcp.tool import McpTool, model_tools
+from codex_lsp.mcp.results import describe, dump, result_text
+from codex_lsp.mcp.state import ServerState
+from codex_lsp.mcp.tool import McpTool, RemoteTool, model_tools
 from codex_lsp.mcp.transport import (
     RecordingTransport,
     StderrCollector,
@@ -53,10 +55,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ServerState = Literal["starting", "restarting", "running", "failed", "disabled", "stopped"]
-
 #: Seconds a stopping server may take beyond the SDK's own bounded teardown.
 STOP_TIMEOUT = 10.0
+#: The resource listings a window may ask for (`list_page`).
+RESOURCE_LISTINGS = ("list_resources", "list_resource_templates")
 
 
 class McpServerConnection:
@@ -322,6 +324,11 @@ class McpServerConnection:
         )
         return result
 
+    async def call_for_model(self, tool: str, args: dict[str, Any]) -> tuple[str, bool]:
+        """`call_tool`, as the model reads it: the result's text, and whether it is an error."""
+        result = await self.call_tool(tool, args)
+        return result_text(result), bool(result.is_error)
+
     async def request(self, what: str, send: Callable[[ClientSession], Awaitable[T]]) -> T:
         """One request (`send`) within ``tool_timeout_sec``; problems become `ToolFailure`."""
         self._check_running()
@@ -348,6 +355,29 @@ class McpServerConnection:
         except Exception as exc:  # a malformed result, an unsupported reply shape, ...
             log.debug("%s failed", what, exc_info=True)
             raise ToolFailure(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+
+    async def list_page(
+        self, method: str, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `list_resources` or `list_resource_templates`: items as JSON, next cursor."""
+        if method not in RESOURCE_LISTINGS:
+            raise ToolFailure(f"unknown MCP listing {method!r}")
+        params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
+        result = await self.request(
+            f"{method} on MCP server {self.name!r}",
+            lambda session: getattr(session, method)(params=params),
+        )
+        listed = getattr(result, method.removeprefix("list_"))
+        next_cursor = getattr(result, "next_cursor", None)
+        return [dump(item) for item in listed], next_cursor
+
+    async def read_resource(self, uri: str) -> list[dict[str, Any]]:
+        """The contents of one resource, as JSON."""
+        result = await self.request(
+            f"resources/read of {uri!r} on MCP server {self.name!r}",
+            lambda session: session.read_resource(uri),
+        )
+        return [dump(c) for c in getattr(result, "contents", [])]
 
     def _http_hint(self) -> str:
         if self._http is not None and self._http.last_error:
@@ -376,9 +406,13 @@ class McpServerConnection:
 
         A crashed server's tools stay on offer: calling one restarts the server.
         """
+        return model_tools(self.name, self.offered(), self, taken)
+
+    def offered(self) -> list[RemoteTool]:
+        """The allowed remote tools, while they are on offer (running, or restarted on call)."""
         if self.state != "running" and not self.restartable:
             return []
-        return model_tools(self.name, self.remote_tools, self, taken)
+        return [describe(t) for t in self.remote_tools]
 
     def status(self) -> dict[str, Any]:
         """State, transport, tool names on offer, error and restarts, JSON-safe.

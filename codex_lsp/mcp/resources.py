@@ -29,8 +29,7 @@ from codex_lsp.tools.codex_schemas import (
 )
 
 if TYPE_CHECKING:
-    from codex_lsp.mcp.connection import McpServerConnection
-    from codex_lsp.mcp.manager import McpManager
+    from codex_lsp.mcp.manager import McpManager, McpServer
 
 ALL_SERVERS = "*"
 """The server named in the approval question of a listing across every server."""
@@ -45,7 +44,7 @@ class _ResourceTool:
     def __init__(self, manager: McpManager) -> None:
         self._manager = manager
 
-    def _server(self, name: str) -> McpServerConnection:
+    def _server(self, name: str) -> McpServer:
         server = self._manager.servers.get(name)
         if server is None:
             known = ", ".join(sorted(self._manager.servers)) or "none"
@@ -98,17 +97,8 @@ class _Listing(_ResourceTool):
         return _json({self.field: everything})
 
     async def _page(self, server: str, cursor: str | None) -> tuple[list[dict[str, Any]], Any]:
-        import mcp.types as mt
-
-        params = mt.PaginatedRequestParams(cursor=cursor) if cursor else None
-        method = self.method
-        result = await self._server(server).request(
-            f"{method} on MCP server {server!r}",
-            lambda session: getattr(session, method)(params=params),
-        )
-        listed = getattr(result, method.removeprefix("list_"))
-        items = [{"server": server, **_dump(item)} for item in listed]
-        return items, getattr(result, "next_cursor", None)
+        items, next_cursor = await self._server(server).list_page(self.method, cursor)
+        return [{"server": server, **item} for item in items], next_cursor
 
 
 class ListMcpResources(_Listing):
@@ -146,11 +136,7 @@ class ReadMcpResource(_ResourceTool):
         connection = self._server(server)
         if not await self._approved(ctx, server, args):
             return REJECTED_OUTPUT
-        result = await connection.request(
-            f"resources/read of {uri!r} on MCP server {server!r}",
-            lambda session: session.read_resource(uri),
-        )
-        contents = [_dump(c) for c in getattr(result, "contents", [])]
+        contents = await connection.read_resource(uri)
         return _json({"server": server, "uri": uri, "contents": contents})
 
 
@@ -166,12 +152,6 @@ def _optional(args: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise ToolFailure(f"argument {key!r} must be a string")
     return value.strip()
-
-
-def _dump(model: Any) -> dict[str, Any]:
-    """An SDK object as MCP's JSON (camelCase, unset fields left out)."""
-    dumped: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
-    return dumped
 
 
 def _json(payload: dict[str, Any]) -> str:

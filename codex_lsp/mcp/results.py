@@ -13,6 +13,8 @@ from typing import Any
 
 import mcp.types as mt
 
+from codex_lsp.mcp.tool import RemoteTool
+
 #: Most characters of tool output passed to the model.
 MAX_OUTPUT_CHARS = 64 * 1024
 
@@ -59,3 +61,20 @@ def result_text(result: mt.CallToolResult) -> str:
         parts.append(json.dumps(result.structured_content, ensure_ascii=False))
     text = "\n".join(parts)
     return cap(text) if text else "(no output)"
+
+
+def dump(model: Any) -> dict[str, Any]:
+    """An SDK object as MCP's JSON (camelCase, unset fields left out)."""
+    dumped: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    return dumped
+
+
+def describe(tool: mt.Tool) -> RemoteTool:
+    """What the model is told of a server's tool."""
+    return RemoteTool(
+        name=tool.name,
+        description=tool.description,
+        title=tool.title,
+        input_schema=tool.input_schema,
+        read_only=bool(tool.annotations and tool.annotations.read_only_hint),
+    )

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
-
-import mcp.types as mt
 
 from codex_lsp.approvals import ActionKey, ApprovalPolicy
 from codex_lsp.core.protocol import CommandRequest
 from codex_lsp.mcp.naming import qualified_tool_name
-from codex_lsp.mcp.results import result_text
 from codex_lsp.tools.base import ToolContext, ToolFailure
 
 log = logging.getLogger(__name__)
@@ -44,9 +41,41 @@ class ToolCaller(Protocol):
         """
         ...
 
-    async def call_tool(self, tool: str, args: dict[str, Any]) -> mt.CallToolResult:
-        """Call ``tool``; transport problems and timeouts raise `ToolFailure`."""
+    async def call_for_model(self, tool: str, args: dict[str, Any]) -> tuple[str, bool]:
+        """Call ``tool``: the text the model reads and whether the tool reported an error.
+
+        Transport problems and timeouts raise `ToolFailure`.
+        """
         ...
+
+
+@dataclass(frozen=True)
+class RemoteTool:
+    """What the model is told of one tool of a server (from its ``tools/list`` entry).
+
+    Plain data, so a window served by the broker needs no MCP SDK to offer it.
+    """
+
+    name: str
+    description: str | None = None
+    title: str | None = None
+    input_schema: dict[str, Any] | None = None
+    read_only: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RemoteTool:
+        schema = data.get("input_schema")
+        return cls(
+            name=str(data["name"]),
+            description=data.get("description") if isinstance(data.get("description"), str)
+            else None,
+            title=data.get("title") if isinstance(data.get("title"), str) else None,
+            input_schema=schema if isinstance(schema, dict) else None,
+            read_only=data.get("read_only") is True,
+        )
 
 
 def approval_key(server: str, tool: str) -> ActionKey:
@@ -101,16 +130,15 @@ class McpTool:
                 ctx.approvals.approve(key)
             elif decision != "approve":
                 return REJECTED_OUTPUT
-        result = await self.caller.call_tool(self.tool, args)
-        text = result_text(result)
-        if result.is_error:
+        text, is_error = await self.caller.call_for_model(self.tool, args)
+        if is_error:
             # The turn loop reports a ToolFailure to the model as "Error: <text>".
             raise ToolFailure(text)
         return text
 
 
 def model_tools(
-    server: str, remotes: list[mt.Tool], caller: ToolCaller, taken: set[str]
+    server: str, remotes: list[RemoteTool], caller: ToolCaller, taken: set[str]
 ) -> list[McpTool]:
     """One `McpTool` per remote tool, named ``<server>__<tool>``, skipping names in ``taken``."""
     out: list[McpTool] = []
@@ -134,7 +162,7 @@ def model_tools(
                 parameters=_parameters(remote.input_schema),
                 server=server,
                 tool=remote.name,
-                read_only_hint=bool(remote.annotations and remote.annotations.read_only_hint),
+                read_only_hint=remote.read_only,
                 caller=caller,
             )
         )

@@ -29,25 +29,14 @@ from mcp.shared.exceptions import MCPError
 
 from codex_lsp import redact
 from codex_lsp.config.model import McpServerConfig
+from codex_lsp.mcp.sharing import SHARED_ENV_VARS
 from codex_lsp.net import NetworkSetupError, mcp_transport, tls_hint
 
 log = logging.getLogger(__name__)
 
 #: Variables a stdio server inherits from our environment (Codex's list); the rest
 #: of its environment is the entry's ``env``. Credentials are not passed by default.
-DEFAULT_ENV_VARS: tuple[str, ...] = (
-    "HOME",
-    "LOGNAME",
-    "PATH",
-    "SHELL",
-    "USER",
-    "__CF_USER_TEXT_ENCODING",
-    "LANG",
-    "LC_ALL",
-    "TERM",
-    "TMPDIR",
-    "TZ",
-)
+DEFAULT_ENV_VARS: tuple[str, ...] = SHARED_ENV_VARS
 #: Last stderr lines of a stdio server kept for error messages.
 STDERR_TAIL_LINES = 20
 _STDERR_LINE_CHARS = 500
