@@ -579,7 +579,8 @@ export class Workbench {
       await this.browser?.close();
     } catch {}
     for (const [name, child] of this.children.reverse()) await killGroup(child, name);
-    if (this.dir && !DEBUG && !failed) rmSync(this.dir, { recursive: true, force: true });
+    // A server may still be writing (its .pyc files) while it exits: retry, as rm -rf would.
+    if (this.dir && !DEBUG && !failed) rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     else if (this.dir) log(`kept ${this.dir}`);
   }
 }
