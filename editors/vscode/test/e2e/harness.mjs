@@ -579,8 +579,22 @@ export class Workbench {
       await this.browser?.close();
     } catch {}
     for (const [name, child] of this.children.reverse()) await killGroup(child, name);
+    if (this.dir) stopDaemons(this.dir);
     // A server may still be writing (its .pyc files) while it exits: retry, as rm -rf would.
     if (this.dir && !DEBUG && !failed) rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     else if (this.dir) log(`kept ${this.dir}`);
+  }
+}
+
+/**
+ * The server's daemon (zygote, MCP broker) outlives the workbench by design: stop the ones
+ * this scenario started (their environment names its folder) before the folder goes.
+ */
+function stopDaemons(dir) {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (Number(pid) === process.pid) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(dir)) process.kill(Number(pid), 'SIGKILL');
+    } catch {}
   }
 }
