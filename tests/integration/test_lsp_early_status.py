@@ -18,7 +18,7 @@ import pytest
 from codex_lsp.lsp.rpc.early_helper import HandoffLost, answer_while_loading, decode, encode
 from codex_lsp.lsp.rpc.fast_start import EarlyStart, answer_initialize, answer_until_loaded
 from codex_lsp.sandbox.bwrap import Bubblewrap
-from tests.support.raw_lsp import frame
+from tests.support.raw_lsp import frame, unframe
 
 CONFIG = """model = "gpt-test"
 model_provider = "local"
@@ -54,16 +54,6 @@ def _status(msg_id: int) -> dict[str, Any]:
 INITIALIZED = {"jsonrpc": "2.0", "method": "initialized", "params": {}}
 
 
-def _frames(data: bytes) -> list[dict[str, Any]]:
-    out = []
-    while data:
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = int(head.split(b":")[1])
-        out.append(json.loads(rest[:length]))
-        data = rest[length:]
-    return out
-
-
 def _read_all(fd: int) -> bytes:
     data = b""
     while chunk := os.read(fd, 65536):
@@ -82,7 +72,7 @@ def _answer_early(messages: list[dict[str, Any]]) -> tuple[EarlyStart, dict[Any,
     early = answer_until_loaded(answer_initialize(in_r, out_w), loaded_r, in_r, out_w)
     for fd in (out_w, loaded_w, loaded_r, in_r):
         os.close(fd)
-    answers = {a["id"]: a["result"] for a in _frames(_read_all(out_r))}
+    answers = {a["id"]: a["result"] for a in unframe(_read_all(out_r))}
     os.close(out_r)
     assert early.consumed == raw
     return early, answers
@@ -211,7 +201,7 @@ def test_the_helper_answers_while_loading_and_hands_back_every_byte(
     os.close(out_w)
     os.close(in_w)
     assert answered.is_set()
-    assert [m["id"] for m in _frames(got)] == [1, 2]
+    assert [m["id"] for m in unframe(got)] == [1, 2]
     assert early.answered == [1, 2] and early.initialize_id == 1
     assert early.consumed == first
     assert os.read(out_r, 10) == b""  # nothing else was written
@@ -219,7 +209,7 @@ def test_the_helper_answers_while_loading_and_hands_back_every_byte(
 
 def _frames_complete(data: bytes) -> list[dict[str, Any]]:
     try:
-        return _frames(data)
+        return unframe(data)
     except (ValueError, IndexError):
         return []
 

@@ -20,6 +20,17 @@ def frame(message: dict[str, Any]) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
+def unframe(data: bytes) -> list[dict[str, Any]]:
+    """The messages of `data`, a run of whole `Content-Length` frames (what `frame` makes)."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(head.split(b":")[1])
+        out.append(json.loads(rest[:length]))
+        data = rest[length:]
+    return out
+
+
 class RawPeer:
     """Writes whenever asked; reads only while `reading` is set."""
 

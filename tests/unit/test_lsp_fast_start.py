@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ import pytest
 
 from codex_lsp.lsp.features.code_actions import actions_for, code_actions_json
 from codex_lsp.lsp.rpc.fast_start import answer_initialize, answer_until_loaded
-from tests.support.raw_lsp import frame
+from tests.support.raw_lsp import frame, unframe
 
 RANGE = {"start": {"line": 1, "character": 0}, "end": {"line": 3, "character": 4}}
 
@@ -27,13 +26,7 @@ def _read_frames(fd: int) -> list[dict[str, Any]]:
     data = b""
     while chunk := os.read(fd, 65536):
         data += chunk
-    out = []
-    while data:
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = int(head.split(b":")[1])
-        out.append(json.loads(rest[:length]))
-        data = rest[length:]
-    return out
+    return unframe(data)
 
 
 @pytest.fixture
